@@ -1,0 +1,43 @@
+#include "protocol/error.hpp"
+
+namespace dc {
+
+std::string_view code_name(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::invalid_query: return "INVALID_QUERY";
+    case ErrorCode::invalid_value: return "INVALID_VALUE";
+    case ErrorCode::unauthenticated: return "UNAUTHENTICATED";
+    case ErrorCode::forbidden: return "FORBIDDEN";
+    case ErrorCode::not_found: return "NOT_FOUND";
+    case ErrorCode::conflict: return "CONFLICT";
+    case ErrorCode::too_large: return "TOO_LARGE";
+    case ErrorCode::rate_limited: return "RATE_LIMITED";
+    case ErrorCode::upstream_error: return "UPSTREAM_ERROR";
+    case ErrorCode::unavailable: return "UNAVAILABLE";
+    case ErrorCode::upstream_timeout: return "UPSTREAM_TIMEOUT";
+    case ErrorCode::internal: return "INTERNAL";
+    case ErrorCode::not_implemented: return "NOT_IMPLEMENTED";
+  }
+  return "INTERNAL";
+}
+
+std::string pointer_append(std::string_view pointer, std::string_view token) {
+  std::string out(pointer);
+  out.push_back('/');
+  for (char c : token) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string pointer_append(std::string_view pointer, size_t index) {
+  return pointer_append(pointer, std::to_string(index));
+}
+
+}  // namespace dc

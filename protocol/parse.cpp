@@ -1,0 +1,543 @@
+#include "protocol/parse.hpp"
+
+#include <array>
+#include <cmath>
+#include <utility>
+
+namespace dc {
+
+std::string_view op_name(CmpOp op) {
+  switch (op) {
+    case CmpOp::eq: return "eq";
+    case CmpOp::ne: return "ne";
+    case CmpOp::gt: return "gt";
+    case CmpOp::gte: return "gte";
+    case CmpOp::lt: return "lt";
+    case CmpOp::lte: return "lte";
+    case CmpOp::in: return "in";
+    case CmpOp::not_in: return "notIn";
+    case CmpOp::is_null: return "isNull";
+    case CmpOp::is_not_null: return "isNotNull";
+    case CmpOp::like: return "like";
+    case CmpOp::ilike: return "ilike";
+    case CmpOp::not_like: return "notLike";
+    case CmpOp::not_ilike: return "notIlike";
+    case CmpOp::between: return "between";
+    case CmpOp::not_between: return "notBetween";
+    case CmpOp::starts_with: return "startsWith";
+    case CmpOp::ends_with: return "endsWith";
+    case CmpOp::contains: return "contains";
+    case CmpOp::array_contains: return "arrayContains";
+    case CmpOp::array_contained: return "arrayContained";
+    case CmpOp::array_overlaps: return "arrayOverlaps";
+  }
+  return "?";
+}
+
+std::string_view read_op_name(ReadOp op) {
+  switch (op) {
+    case ReadOp::find_many: return "findMany";
+    case ReadOp::find_first: return "findFirst";
+    case ReadOp::paginate: return "paginate";
+    case ReadOp::count: return "count";
+  }
+  return "?";
+}
+
+bool is_read_op(std::string_view op) {
+  return op == "findMany" || op == "findFirst" || op == "paginate" || op == "count";
+}
+
+namespace {
+
+constexpr std::array kOps = {
+    CmpOp::eq, CmpOp::ne, CmpOp::gt, CmpOp::gte, CmpOp::lt, CmpOp::lte,
+    CmpOp::in, CmpOp::not_in, CmpOp::is_null, CmpOp::is_not_null,
+    CmpOp::like, CmpOp::ilike, CmpOp::not_like, CmpOp::not_ilike,
+    CmpOp::between, CmpOp::not_between, CmpOp::starts_with, CmpOp::ends_with, CmpOp::contains,
+    CmpOp::array_contains, CmpOp::array_contained, CmpOp::array_overlaps,
+};
+
+std::optional<CmpOp> op_from_name(std::string_view name) {
+  for (CmpOp op : kOps) {
+    if (op_name(op) == name) return op;
+  }
+  return std::nullopt;
+}
+
+std::string type_name(const Json& j) {
+  switch (j.type()) {
+    case Json::value_t::null: return "null";
+    case Json::value_t::boolean: return "boolean";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+    case Json::value_t::number_float: return "number";
+    case Json::value_t::string: return "string";
+    case Json::value_t::array: return "array";
+    case Json::value_t::object: return "object";
+    default: return "value";
+  }
+}
+
+bool is_special_value(const Json& j) {
+  if (!j.is_object() || j.size() != 1) return false;
+  const auto& key = j.items().begin().key();
+  return key == "$integer" || key == "$float" || key == "$bytes";
+}
+
+// Shared state of one parse: limits and the filter-node budget.
+class Parser {
+ public:
+  Parser(const RelationResolver& schema, const ParseLimits& limits) : schema_(schema), limits_(limits) {}
+
+  Result<FilterNode> table_filter(const Json& j, std::string_view table, const std::string& path);
+  Result<ReadConfig> config(const Json& j, std::string_view table, ReadOp op, const std::string& path,
+                            size_t with_depth);
+  Result<std::optional<int64_t>> non_negative(const Json& j, const std::string& path, const char* what,
+                                              bool cap_at_max);
+
+ private:
+  Status count_node(const std::string& path) {
+    if (++nodes_ > limits_.max_filter_nodes) {
+      return Error::query("filter has more than " + std::to_string(limits_.max_filter_nodes) + " nodes", path);
+    }
+    return Ok{};
+  }
+  Result<FilterNode> column_filter(const Json& j, const std::string& field, const std::string& path);
+  Result<FilterNode> column_op(CmpOp op, const Json& arg, const std::string& field, const std::string& path);
+  Result<ColumnSelection> columns(const Json& j, const std::string& path);
+  Result<std::vector<OrderKey>> order_by(const Json& j, const std::string& path);
+
+  const RelationResolver& schema_;
+  const ParseLimits& limits_;
+  size_t nodes_ = 0;
+};
+
+FilterNode make_cmp(CmpOp op, std::string field, Value arg, std::string path) {
+  FilterNode n;
+  n.kind = FilterNode::Kind::cmp;
+  n.op = op;
+  n.field = std::move(field);
+  n.arg = std::move(arg);
+  n.path = std::move(path);
+  return n;
+}
+
+Result<FilterNode> Parser::table_filter(const Json& j, std::string_view table, const std::string& path) {
+  if (!j.is_object()) return Error::query("a filter must be an object, got " + type_name(j), path);
+  if (auto st = count_node(path); !st) return std::move(st).error();
+  std::vector<FilterNode> parts;
+  for (const auto& [key, val] : j.items()) {
+    std::string p = pointer_append(path, key);
+    if (key == "AND" || key == "OR") {
+      if (!val.is_array()) return Error::query(key + " takes an array of filters", p);
+      std::vector<FilterNode> kids;
+      for (size_t i = 0; i < val.size(); ++i) {
+        auto f = table_filter(val[i], table, pointer_append(p, i));
+        if (!f) return std::move(f).error();
+        kids.push_back(std::move(f).value());
+      }
+      if (kids.empty()) continue;  // Drizzle skips an empty AND/OR
+      FilterNode n;
+      n.kind = key == "AND" ? FilterNode::Kind::and_ : FilterNode::Kind::or_;
+      n.children = std::move(kids);
+      n.path = p;
+      parts.push_back(std::move(n));
+    } else if (key == "NOT") {
+      auto f = table_filter(val, table, p);
+      if (!f) return std::move(f).error();
+      FilterNode n;
+      n.kind = FilterNode::Kind::not_;
+      n.children.push_back(std::move(f).value());
+      n.path = p;
+      parts.push_back(std::move(n));
+    } else if (key == "RAW") {
+      return Error::query("RAW (SQL) filters have no JSON form", p);
+    } else if (auto target = schema_.relation_target(table, key)) {
+      if (auto st = count_node(p); !st) return std::move(st).error();
+      FilterNode n;
+      n.kind = FilterNode::Kind::relation;
+      n.relation = key;
+      n.path = p;
+      if (val.is_boolean()) {
+        n.exists = val.get<bool>();
+      } else if (val.is_object()) {
+        auto f = table_filter(val, *target, p);
+        if (!f) return std::move(f).error();
+        n.children.push_back(std::move(f).value());
+      } else {
+        return Error::query("a relation filter takes true, false or a filter object, got " + type_name(val), p);
+      }
+      parts.push_back(std::move(n));
+    } else {
+      auto f = column_filter(val, key, p);
+      if (!f) return std::move(f).error();
+      parts.push_back(std::move(f).value());
+    }
+  }
+  if (parts.size() == 1) return std::move(parts[0]);
+  return FilterNode::make_and(std::move(parts), path);
+}
+
+Result<FilterNode> Parser::column_filter(const Json& j, const std::string& field, const std::string& path) {
+  if (field.empty()) return Error::query("empty field name", path);
+  if (!j.is_object() || is_special_value(j)) {
+    // Shorthand equality; a JSON null means isNull (null or missing).
+    if (auto st = count_node(path); !st) return std::move(st).error();
+    if (j.is_null()) return make_cmp(CmpOp::is_null, field, Value(), path);
+    auto v = value_from_json(j, path);
+    if (!v) return std::move(v).error();
+    return make_cmp(CmpOp::eq, field, std::move(v).value(), path);
+  }
+  std::vector<FilterNode> parts;
+  for (const auto& [key, arg] : j.items()) {
+    std::string p = pointer_append(path, key);
+    if (key == "AND" || key == "OR") {
+      if (!arg.is_array()) return Error::query(key + " takes an array of operator objects", p);
+      std::vector<FilterNode> kids;
+      for (size_t i = 0; i < arg.size(); ++i) {
+        std::string ip = pointer_append(p, i);
+        if (!arg[i].is_object() || is_special_value(arg[i])) {
+          return Error::query("expected an operator object such as {\"gt\": 1}", ip);
+        }
+        auto f = column_filter(arg[i], field, ip);
+        if (!f) return std::move(f).error();
+        kids.push_back(std::move(f).value());
+      }
+      if (kids.empty()) continue;
+      FilterNode n;
+      n.kind = key == "AND" ? FilterNode::Kind::and_ : FilterNode::Kind::or_;
+      n.children = std::move(kids);
+      n.path = p;
+      parts.push_back(std::move(n));
+    } else if (key == "NOT") {
+      if (!arg.is_object() || is_special_value(arg)) {
+        return Error::query("NOT takes an operator object such as {\"eq\": 1}", p);
+      }
+      auto f = column_filter(arg, field, p);
+      if (!f) return std::move(f).error();
+      FilterNode n;
+      n.kind = FilterNode::Kind::not_;
+      n.children.push_back(std::move(f).value());
+      n.path = p;
+      parts.push_back(std::move(n));
+    } else if (auto op = op_from_name(key)) {
+      auto f = column_op(*op, arg, field, p);
+      if (!f) return std::move(f).error();
+      parts.push_back(std::move(f).value());
+    } else {
+      return Error::query("unknown operator '" + key + "'", p);
+    }
+  }
+  if (parts.empty()) return FilterNode::make_const(true, path);  // {} filters nothing out
+  if (parts.size() == 1) return std::move(parts[0]);
+  return FilterNode::make_and(std::move(parts), path);
+}
+
+Result<FilterNode> Parser::column_op(CmpOp op, const Json& arg, const std::string& field, const std::string& path) {
+  if (auto st = count_node(path); !st) return std::move(st).error();
+  auto value_list = [&](size_t exact) -> Result<Value> {
+    if (!arg.is_array()) return Error::query(std::string(op_name(op)) + " takes an array, got " + type_name(arg), path);
+    if (exact && arg.size() != exact) {
+      return Error::query(std::string(op_name(op)) + " takes exactly " + std::to_string(exact) + " values", path);
+    }
+    if (arg.size() > limits_.max_in_values) {
+      return Error::query(std::string(op_name(op)) + " has " + std::to_string(arg.size()) + " values; the limit is " +
+                              std::to_string(limits_.max_in_values),
+                          path);
+    }
+    return value_from_json(arg, path);
+  };
+  switch (op) {
+    case CmpOp::eq:
+    case CmpOp::ne: {
+      if (arg.is_null()) return make_cmp(op == CmpOp::eq ? CmpOp::is_null : CmpOp::is_not_null, field, Value(), path);
+      auto v = value_from_json(arg, path);
+      if (!v) return std::move(v).error();
+      return make_cmp(op, field, std::move(v).value(), path);
+    }
+    case CmpOp::gt:
+    case CmpOp::gte:
+    case CmpOp::lt:
+    case CmpOp::lte: {
+      if (arg.is_null()) return Error::query(std::string(op_name(op)) + " cannot compare with null; use isNull", path);
+      auto v = value_from_json(arg, path);
+      if (!v) return std::move(v).error();
+      return make_cmp(op, field, std::move(v).value(), path);
+    }
+    case CmpOp::in:
+    case CmpOp::not_in:
+    case CmpOp::array_contains:
+    case CmpOp::array_contained:
+    case CmpOp::array_overlaps: {
+      auto v = value_list(0);
+      if (!v) return std::move(v).error();
+      return make_cmp(op, field, std::move(v).value(), path);
+    }
+    case CmpOp::between:
+    case CmpOp::not_between: {
+      auto v = value_list(2);
+      if (!v) return std::move(v).error();
+      for (size_t i = 0; i < 2; ++i) {
+        if (v->as_array()[i].is_null()) {
+          return Error::query(std::string(op_name(op)) + " bounds cannot be null", pointer_append(path, i));
+        }
+      }
+      return make_cmp(op, field, std::move(v).value(), path);
+    }
+    case CmpOp::is_null:
+    case CmpOp::is_not_null: {
+      if (!arg.is_boolean()) return Error::query(std::string(op_name(op)) + " takes true", path);
+      if (!arg.get<bool>()) return FilterNode::make_const(true, path);  // Drizzle ignores a falsy flag
+      return make_cmp(op, field, Value(), path);
+    }
+    case CmpOp::like:
+    case CmpOp::ilike:
+    case CmpOp::not_like:
+    case CmpOp::not_ilike:
+    case CmpOp::starts_with:
+    case CmpOp::ends_with:
+    case CmpOp::contains: {
+      if (!arg.is_string()) return Error::query(std::string(op_name(op)) + " takes a string, got " + type_name(arg), path);
+      return make_cmp(op, field, Value(arg.get<std::string>()), path);
+    }
+  }
+  return Error::query("unknown operator", path);
+}
+
+Result<ColumnSelection> Parser::columns(const Json& j, const std::string& path) {
+  if (!j.is_object()) return Error::query("columns must be an object of field: true|false", path);
+  ColumnSelection sel;
+  bool any_true = false;
+  for (const auto& [key, val] : j.items()) {
+    if (!val.is_boolean()) return Error::query("columns values must be true or false", pointer_append(path, key));
+    any_true = any_true || val.get<bool>();
+  }
+  // Drizzle: any true → include exactly the true ones; all false → exclude; {} → nothing.
+  sel.mode = (any_true || j.empty()) ? ColumnSelection::Mode::include : ColumnSelection::Mode::exclude;
+  for (const auto& [key, val] : j.items()) {
+    if (val.get<bool>() == any_true) {
+      sel.fields.push_back(key);
+      sel.paths.push_back(pointer_append(path, key));
+    }
+  }
+  return sel;
+}
+
+Result<std::vector<OrderKey>> Parser::order_by(const Json& j, const std::string& path) {
+  std::vector<OrderKey> keys;
+  auto add = [&](const std::string& field, const Json& dir, const std::string& p) -> Status {
+    if (!dir.is_string() || (dir != "asc" && dir != "desc")) {
+      return Error::query("orderBy direction must be \"asc\" or \"desc\"", p);
+    }
+    for (const auto& k : keys) {
+      if (k.field == field) return Error::query("orderBy names '" + field + "' twice", p);
+    }
+    keys.push_back(OrderKey{field, dir == "desc", p});
+    return Ok{};
+  };
+  if (j.is_object()) {
+    for (const auto& [key, dir] : j.items()) {
+      if (auto st = add(key, dir, pointer_append(path, key)); !st) return std::move(st).error();
+    }
+  } else if (j.is_array()) {
+    for (size_t i = 0; i < j.size(); ++i) {
+      std::string ip = pointer_append(path, i);
+      if (!j[i].is_object() || j[i].size() != 1) return Error::query("each orderBy entry must be {field: dir}", ip);
+      const auto& [key, dir] = *j[i].items().begin();
+      if (auto st = add(key, dir, pointer_append(ip, key)); !st) return std::move(st).error();
+    }
+  } else {
+    return Error::query("orderBy must be an object or an array", path);
+  }
+  return keys;
+}
+
+Result<std::optional<int64_t>> Parser::non_negative(const Json& j, const std::string& path, const char* what,
+                                                    bool cap_at_max) {
+  if (!j.is_number()) return Error::query(std::string(what) + " must be a non-negative integer", path);
+  double d = j.get<double>();
+  if (!(d >= 0) || std::floor(d) != d) return Error::query(std::string(what) + " must be a non-negative integer", path);
+  if (cap_at_max && d > static_cast<double>(limits_.max_limit)) {
+    return Error::query(std::string(what) + " " + std::to_string(static_cast<int64_t>(d)) + " is above the maximum " +
+                            std::to_string(limits_.max_limit),
+                        path);
+  }
+  if (d > 9e15) return Error::query(std::string(what) + " is too large", path);
+  return std::optional<int64_t>(static_cast<int64_t>(d));
+}
+
+Result<ReadConfig> Parser::config(const Json& j, std::string_view table, ReadOp op, const std::string& path,
+                                  size_t with_depth) {
+  ReadConfig cfg;
+  cfg.path = path;
+  bool root = with_depth == 0;
+  for (const auto& [key, val] : j.items()) {
+    std::string p = pointer_append(path, key);
+    if (root && (key == "table" || key == "op" || key == "search" || key == "numItems" || key == "cursor")) {
+      continue;  // handled by the caller
+    }
+    bool allowed = true;
+    if (op == ReadOp::count) allowed = key == "where";
+    if (op == ReadOp::paginate && (key == "limit" || key == "offset")) allowed = false;
+    if (op == ReadOp::find_first && key == "limit") allowed = false;
+    if (!allowed) {
+      return Error::query("'" + key + "' is not allowed in " + std::string(read_op_name(op)), p);
+    }
+    if (key == "columns") {
+      auto c = columns(val, p);
+      if (!c) return std::move(c).error();
+      cfg.columns = std::move(c).value();
+    } else if (key == "where") {
+      auto f = table_filter(val, table, p);
+      if (!f) return std::move(f).error();
+      cfg.where = std::move(f).value();
+    } else if (key == "orderBy") {
+      auto o = order_by(val, p);
+      if (!o) return std::move(o).error();
+      cfg.order_by = std::move(o).value();
+    } else if (key == "limit" || key == "offset") {
+      auto n = non_negative(val, p, key.c_str(), key == "limit");
+      if (!n) return std::move(n).error();
+      (key == "limit" ? cfg.limit : cfg.offset) = *n.value();
+    } else if (key == "with") {
+      if (!val.is_object()) return Error::query("with must be an object of relation: true|config", p);
+      if (with_depth + 1 > limits_.max_with_depth) {
+        return Error::query("with is nested deeper than " + std::to_string(limits_.max_with_depth) + " levels", p);
+      }
+      for (const auto& [rel, sub] : val.items()) {
+        std::string rp = pointer_append(p, rel);
+        auto target = schema_.relation_target(table, rel);
+        if (!target) return Error::query("unknown relation '" + rel + "' on table '" + std::string(table) + "'", rp);
+        if (sub.is_boolean()) {
+          if (!sub.get<bool>()) continue;
+          auto c = std::make_shared<ReadConfig>();
+          c->path = rp;
+          cfg.with.push_back(RelationLoad{rel, std::move(c), rp});
+        } else if (sub.is_object()) {
+          auto c = config(sub, *target, ReadOp::find_many, rp, with_depth + 1);
+          if (!c) return std::move(c).error();
+          cfg.with.push_back(RelationLoad{rel, std::make_shared<ReadConfig>(std::move(c).value()), rp});
+        } else {
+          return Error::query("a with entry takes true or a config object", rp);
+        }
+      }
+    } else if (key == "extras") {
+      return Error::query("extras (SQL expressions) have no JSON form", p);
+    } else {
+      return Error::query("unknown key '" + key + "'", p);
+    }
+  }
+  return cfg;
+}
+
+}  // namespace
+
+Result<Json> parse_json_body(std::string_view body, const ParseLimits& limits) {
+  // Bound the nesting before building a tree, so a hostile body cannot make
+  // the parser (or the tree's destructor) recurse deeply.
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < body.size(); ++i) {
+    char c = body[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > limits.max_json_depth) {
+        return Error::query("request JSON is nested deeper than " + std::to_string(limits.max_json_depth) + " levels",
+                            "");
+      }
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  try {
+    return Json::parse(body);
+  } catch (const Json::exception& e) {
+    return Error::query(std::string("malformed JSON: ") + e.what(), "");
+  }
+}
+
+Result<FilterNode> parse_filter(const Json& j, std::string_view table, const RelationResolver& schema,
+                                const ParseLimits& limits, const std::string& path) {
+  Parser parser(schema, limits);
+  return parser.table_filter(j, table, path);
+}
+
+Result<ReadQuery> parse_read_query(const Json& j, const RelationResolver& schema, const ParseLimits& limits) {
+  if (!j.is_object()) return Error::query("a query must be a JSON object", "");
+  ReadQuery q;
+  auto table = j.find("table");
+  if (table == j.end() || !table->is_string()) return Error::query("'table' must name a table", "/table");
+  q.table = table->get<std::string>();
+  if (!schema.has_table(q.table)) return Error::query("unknown table '" + q.table + "'", "/table");
+  auto op = j.find("op");
+  if (op != j.end()) {
+    if (!op->is_string()) return Error::query("'op' must be a string", "/op");
+    const auto& name = op->get_ref<const std::string&>();
+    if (name == "findMany") q.op = ReadOp::find_many;
+    else if (name == "findFirst") q.op = ReadOp::find_first;
+    else if (name == "paginate") q.op = ReadOp::paginate;
+    else if (name == "count") q.op = ReadOp::count;
+    else return Error::query("unknown op '" + name + "'", "/op");
+  }
+  Parser parser(schema, limits);
+  auto cfg = parser.config(j, q.table, q.op, "", 0);
+  if (!cfg) return std::move(cfg).error();
+  q.config = std::move(cfg).value();
+  if (q.op == ReadOp::find_first) q.config.limit = 1;
+
+  if (auto s = j.find("search"); s != j.end()) {
+    if (q.op == ReadOp::count) return Error::query("'search' is not allowed in count", "/search");
+    if (!s->is_object()) return Error::query("search must be {index, query, filters?}", "/search");
+    SearchSpec spec;
+    spec.path = "/search";
+    for (const auto& [key, val] : s->items()) {
+      std::string p = pointer_append("/search", key);
+      if (key == "index" || key == "query") {
+        if (!val.is_string()) return Error::query("search." + key + " must be a string", p);
+        (key == "index" ? spec.index : spec.query) = val.get<std::string>();
+      } else if (key == "filters") {
+        if (!val.is_object()) return Error::query("search.filters must be an object of field: value", p);
+        for (const auto& [f, fv] : val.items()) {
+          auto v = value_from_json(fv, pointer_append(p, f));
+          if (!v) return std::move(v).error();
+          spec.filters.emplace_back(f, std::move(v).value());
+        }
+      } else {
+        return Error::query("unknown key '" + key + "' in search", p);
+      }
+    }
+    if (spec.index.empty()) return Error::query("search.index is required", "/search/index");
+    if (!q.config.order_by.empty()) return Error::query("orderBy is not allowed with search (relevance order)", "/orderBy");
+    q.search = std::move(spec);
+  }
+
+  if (q.op == ReadOp::paginate) {
+    auto n = j.find("numItems");
+    if (n == j.end()) return Error::query("paginate requires numItems", "/numItems");
+    auto v = parser.non_negative(*n, "/numItems", "numItems", true);
+    if (!v) return std::move(v).error();
+    if (**v == 0) return Error::query("numItems must be at least 1", "/numItems");
+    q.num_items = **v;
+    if (auto c = j.find("cursor"); c != j.end() && !c->is_null()) {
+      if (!c->is_string()) return Error::query("cursor must be null or a continueCursor string", "/cursor");
+      q.cursor = c->get<std::string>();
+    }
+  } else {
+    for (const char* key : {"numItems", "cursor"}) {
+      if (j.contains(key)) {
+        return Error::query(std::string("'") + key + "' is only for paginate", pointer_append("", key));
+      }
+    }
+  }
+  return q;
+}
+
+}  // namespace dc

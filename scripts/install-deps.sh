@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing drizzle-convex needs on Debian 12.
+# Idempotent: it asks apt only for packages that are missing, and runs
+# `apt-get update` once, only when something must be installed.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build ccache pkg-config
+  libboost1.81-dev libboost-system1.81-dev
+  nlohmann-json3-dev libspdlog-dev doctest-dev libssl-dev
+)
+# Benchmarks only (B1 compares against nginx under wrk).
+if [[ "${DC_WITH_BENCH:-0}" == "1" ]]; then
+  packages+=(wrk nginx-light)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  sudo_cmd=()
+  if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+  echo "install-deps: installing ${missing[*]}"
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,121 @@
+#include "server/app.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdio>
+#include <thread>
+
+#include "server/backend/embedded/embedded_backend.hpp"
+#include "server/backend/embedded/import.hpp"
+#include "server/demo/demo_data.hpp"
+#include "server/handlers/handlers.hpp"
+#include "server/net/listener.hpp"
+#include "server/schema/load.hpp"
+#include "server/schema/schema_json.hpp"
+
+namespace dc {
+
+namespace net = boost::asio;
+
+namespace {
+
+int fail(const std::string& message) {
+  spdlog::error("{}", message);
+  return 2;
+}
+
+}  // namespace
+
+int run_app(const Config& config) {
+  if (!config.convex_url.empty()) {
+    return fail("the Convex backend (--convex-url / CONVEX_URL) is not implemented yet in this build; "
+                "run without it to use the embedded engine");
+  }
+  if (!config.data_dir.empty()) {
+    return fail("--data-dir (a durable embedded engine) is not implemented yet in this build");
+  }
+  bool demo = config.demo || config.schema_file.empty();
+  if (demo && !config.import_dir.empty() && config.schema_file.empty()) {
+    return fail("--import needs --schema FILE (the schema the exported documents follow)");
+  }
+
+  Result<Schema> schema = config.schema_file.empty() ? load_schema(demo_schema_json()) : load_schema_file(config.schema_file);
+  if (!schema) {
+    return fail(schema.error().message + (schema.error().path ? " at " + *schema.error().path : ""));
+  }
+  auto shared_schema = std::make_shared<const Schema>(std::move(schema).value());
+  auto backend = std::make_shared<EmbeddedBackend>(shared_schema, demo && config.schema_file.empty() ? 42 : 0);
+  if (demo && config.schema_file.empty()) {
+    auto n = load_demo_data(backend->store_for_loading(), backend->ids());
+    if (!n) return fail("demo data: " + n.error().message);
+    spdlog::info("loaded the demo blog: {} documents", *n);
+  }
+  if (!config.import_dir.empty()) {
+    auto n = import_export_dir(backend->store_for_loading(), backend->ids(), config.import_dir);
+    if (!n) return fail("import: " + n.error().message);
+    spdlog::info("imported {} documents from {}", *n, config.import_dir);
+  }
+  spdlog::warn("embedded engine is memory-only: data is lost when the process stops");
+
+  AppState app;
+  app.config = config;
+  app.schema = shared_schema;
+  app.backend = backend;
+  app.schema_json = schema_to_json(*shared_schema).dump();
+
+  unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+  net::io_context ioc(static_cast<int>(threads));
+  SessionRegistry registry;
+  auto listener = std::make_shared<Listener>(ioc, app, registry);
+  boost::system::error_code ec;
+  auto address = net::ip::make_address(config.host, ec);
+  if (ec) return fail("invalid --host " + config.host);
+  if (auto err = listener->open({address, config.port})) {
+    return fail("cannot listen on " + config.host + ":" + std::to_string(config.port) + ": " + *err);
+  }
+  listener->run();
+
+  net::signal_set signals(ioc, SIGINT, SIGTERM);
+  net::steady_timer deadline(ioc);
+  signals.async_wait([&](const boost::system::error_code& sec, int sig) {
+    if (sec) return;
+    spdlog::info("signal {}: stopping (finishing requests in flight, at most 5 s)", sig);
+    listener->stop();
+    registry.close_all();
+    deadline.expires_after(std::chrono::seconds(5));
+    deadline.async_wait([&](const boost::system::error_code& tec) {
+      if (!tec) ioc.stop();
+    });
+    // Stop waiting as soon as every session is gone.
+    auto poll = std::make_shared<net::steady_timer>(ioc);
+    auto check = std::make_shared<std::function<void()>>();
+    *check = [&, poll, check] {
+      if (registry.size() == 0) {
+        deadline.cancel();
+        *check = nullptr;  // break the cycle
+        return;
+      }
+      poll->expires_after(std::chrono::milliseconds(20));
+      poll->async_wait([check](const boost::system::error_code& pec) {
+        if (!pec && *check) (*check)();
+      });
+    };
+    (*check)();
+  });
+
+  std::printf("listening on %s:%u\n", config.host.c_str(), static_cast<unsigned>(listener->port()));
+  std::fflush(stdout);
+
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace dc

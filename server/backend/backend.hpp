@@ -1,0 +1,46 @@
+// The Backend seam: everything that runs a Plan. The embedded engine runs it
+// in process; the Convex backend (issue 4) ships it to the adapter in one
+// call. Completion callbacks keep the seam asynchronous for upstreams.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "protocol/error.hpp"
+#include "server/planner/plan.hpp"
+#include "server/planner/planner.hpp"
+
+namespace dc {
+
+// Who is asking. Every request carries one; auth (later) fills it in and the
+// planner will compile its permissions into plans.
+struct Identity {
+  std::string subject = "anonymous";
+  std::string role = "anonymous";
+};
+
+struct RequestContext {
+  std::string request_id;
+  Identity identity;
+};
+
+struct ReadOutcome {
+  std::string data_json;  // the result, encoded as protocol.md section 2
+  uint64_t docs_read = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string_view name() const = 0;
+  virtual const TableStats& stats() const = 0;
+  virtual bool ready() const = 0;
+  // Runs a read plan. `done` may be called inline or later, on any thread.
+  virtual void read(std::shared_ptr<const ReadPlan> plan, const RequestContext& ctx,
+                    std::function<void(Result<ReadOutcome>)> done) = 0;
+};
+
+}  // namespace dc

@@ -1,0 +1,38 @@
+// The embedded engine as a Backend: the store behind a reader/writer lock,
+// running plans in process. Readers share the lock; writes (issue 3) take it
+// exclusively.
+#pragma once
+
+#include <memory>
+#include <shared_mutex>
+
+#include "server/backend/backend.hpp"
+#include "server/backend/embedded/ids.hpp"
+#include "server/backend/embedded/store.hpp"
+
+namespace dc {
+
+class EmbeddedBackend : public Backend, public TableStats {
+ public:
+  explicit EmbeddedBackend(std::shared_ptr<const Schema> schema, uint64_t id_seed = 0);
+
+  std::string_view name() const override { return "embedded"; }
+  const TableStats& stats() const override { return *this; }
+  bool ready() const override { return true; }
+  void read(std::shared_ptr<const ReadPlan> plan, const RequestContext& ctx,
+            std::function<void(Result<ReadOutcome>)> done) override;
+
+  std::optional<uint64_t> row_count(std::string_view table) const override;
+
+  // Loading (start-up only): --import and --demo.
+  Store& store_for_loading() { return store_; }
+  IdGenerator& ids() { return ids_; }
+
+ private:
+  std::shared_ptr<const Schema> schema_;
+  Store store_;
+  IdGenerator ids_;
+  mutable std::shared_mutex mu_;
+};
+
+}  // namespace dc

@@ -1,0 +1,422 @@
+#include "server/backend/embedded/executor.hpp"
+
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "server/planner/planner.hpp"
+
+namespace dc {
+
+namespace {
+
+const Value& field_or_undefined(const Document& d, const std::string& field) {
+  static const Value undefined;
+  const Value* v = lookup_path(d.value, field);
+  return v ? *v : undefined;
+}
+
+int compare_order(const std::vector<OrderKey>& order, const Document& a, const Document& b) {
+  for (const auto& k : order) {
+    int c = compare(field_or_undefined(a, k.field), field_or_undefined(b, k.field));
+    if (c != 0) return k.descending ? -c : c;
+  }
+  return 0;
+}
+
+std::vector<Value> order_key(const std::vector<OrderKey>& order, const Document& d) {
+  std::vector<Value> k;
+  k.reserve(order.size());
+  for (const auto& o : order) k.push_back(field_or_undefined(d, o.field));
+  return k;
+}
+
+// Position of a row relative to a keyset cursor in the effective order.
+int compare_to_after(const std::vector<OrderKey>& order, const Document& d, const std::vector<Value>& after) {
+  for (size_t i = 0; i < order.size() && i < after.size(); ++i) {
+    int c = compare(field_or_undefined(d, order[i].field), after[i]);
+    if (c != 0) return order[i].descending ? -c : c;
+  }
+  return 0;
+}
+
+Interval with_key(const Interval& iv, const Value& key) {
+  Interval out;
+  std::vector<Value> k{key};
+  auto prefixed = [&](const std::optional<Bound>& b) {
+    if (!b) return Bound{k, true};
+    Bound nb{k, b->inclusive};
+    nb.key.insert(nb.key.end(), b->key.begin(), b->key.end());
+    return nb;
+  };
+  out.lower = prefixed(iv.lower);
+  out.upper = prefixed(iv.upper);
+  return out;
+}
+
+Value project(const Document& d, const ColumnSelection& cols) {
+  if (cols.mode == ColumnSelection::Mode::all) return d.value;
+  Object out;
+  for (const auto& [name, v] : d.value.as_object()) {
+    bool listed = std::find(cols.fields.begin(), cols.fields.end(), name) != cols.fields.end();
+    if (listed == (cols.mode == ColumnSelection::Mode::include)) out.emplace_back(name, v);
+  }
+  return Value(std::move(out));
+}
+
+std::vector<std::string> tokenize(const std::string& text) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char ch : fold_case(text)) {
+    auto c = static_cast<unsigned char>(ch);
+    bool word = c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '_';
+    if (word) {
+      cur.push_back(ch);
+    } else if (!cur.empty()) {
+      out.push_back(std::move(cur));
+      cur.clear();
+    }
+  }
+  if (!cur.empty()) out.push_back(std::move(cur));
+  for (auto& t : out) {
+    if (t.size() > 32) t.resize(32);
+  }
+  return out;
+}
+
+}  // namespace
+
+bool Executor::count_read() {
+  if (failure_) return false;
+  if (++reads_ > budget_) {
+    failure_ = Error::query("the query read more than the budget of " + std::to_string(budget_) + " documents", "");
+    return false;
+  }
+  return true;
+}
+
+bool Executor::passes(const TableAccess& a, const DocPtr& d) {
+  if (!a.post_filter) return true;
+  ExistsFn fn = [this](const RelationStep& step, const Value& parent) { return exists(step, parent); };
+  return eval_filter(*a.post_filter, d->value, fn) == Truth::true_;
+}
+
+void Executor::scan(const TableAccess& a, const Index& idx, const std::vector<Interval>& intervals, size_t need,
+                    const std::vector<Value>* after, std::vector<DocPtr>& out) {
+  size_t user_keys = std::min(a.user_order_keys, a.order.size());
+  std::vector<OrderKey> user_order(a.order.begin(), a.order.begin() + static_cast<long>(user_keys));
+  for (const Interval& iv : intervals) {
+    size_t taken = 0;
+    DocPtr boundary;  // index_ties: the need-th row, whose ties must all be read
+    idx.scan(iv, a.source.descending, [&](const DocPtr& d) {
+      if (!count_read()) return false;
+      if (boundary && compare_order(user_order, *d, *boundary) != 0) return false;
+      if (!passes(a, d)) return !failure_;
+      if (after && compare_to_after(a.order, *d, *after) <= 0) return true;
+      out.push_back(d);
+      ++taken;
+      if (need == 0) return true;
+      switch (a.order_source) {
+        case OrderSource::none: return out.size() < need;
+        case OrderSource::index: return taken < need;
+        case OrderSource::index_ties:
+          if (taken == need) boundary = d;
+          return true;
+        case OrderSource::sort: return true;
+      }
+      return true;
+    });
+    if (failure_) return;
+    if (a.order_source == OrderSource::none && need && out.size() >= need) return;
+  }
+}
+
+void Executor::search(const TableAccess& a, std::vector<DocPtr>& out) {
+  const Table* t = store_.table(a.table);
+  std::vector<std::string> terms = tokenize(a.source.search_query);
+  if (terms.size() > 16) terms.resize(16);
+  std::vector<std::pair<size_t, DocPtr>> scored;
+  t->scan_all([&](const DocPtr& d) {
+    if (!count_read()) return false;
+    for (const auto& [f, v] : a.source.search_filters) {
+      const Value& have = field_or_undefined(*d, f);
+      if (v.is_null() ? !have.is_nullish() : compare(have, v) != 0) return true;
+    }
+    const Value& text = field_or_undefined(*d, a.source.search_field);
+    if (!text.is_string()) return true;
+    std::vector<std::string> words = tokenize(text.as_string());
+    size_t score = 0;
+    for (size_t i = 0; i < terms.size(); ++i) {
+      bool last = i + 1 == terms.size();
+      for (const auto& w : words) {
+        if (w == terms[i] || (last && w.starts_with(terms[i]))) {
+          ++score;
+          break;
+        }
+      }
+    }
+    if (score > 0 && passes(a, d)) scored.emplace_back(score, d);
+    return !failure_;
+  });
+  // Relevance: more matched terms first; ties newest first (as Convex does).
+  std::stable_sort(scored.begin(), scored.end(), [](const auto& x, const auto& y) {
+    if (x.first != y.first) return x.first > y.first;
+    return x.second->creation_time > y.second->creation_time;
+  });
+  if (scored.size() > 1024) scored.resize(1024);
+  for (auto& [s, d] : scored) out.push_back(d);
+}
+
+void Executor::read_root(const ReadPlan& plan, std::vector<DocPtr>& out, bool* seekable) {
+  const TableAccess& a = plan.root.access;
+  const Table* t = store_.table(a.table);
+  size_t need = 0;
+  if (plan.op == ReadOp::paginate) {
+    need = static_cast<size_t>(plan.num_items) + 1;
+  } else if (a.limit) {
+    need = static_cast<size_t>(*a.limit + a.offset);
+  }
+  switch (a.source.kind) {
+    case Source::Kind::empty: return;
+    case Source::Kind::get:
+      for (const Value& id : a.source.ids) {
+        DocPtr d = t->get(id.as_string());
+        if (!d) continue;
+        if (!count_read()) return;
+        if (passes(a, d)) out.push_back(d);
+        if (failure_) return;
+      }
+      return;
+    case Source::Kind::search: search(a, out); return;
+    case Source::Kind::index:
+    case Source::Kind::full_scan: {
+      const Index* idx = t->index(a.source.index);
+      std::vector<Interval> intervals = a.source.intervals;
+      if (intervals.empty()) intervals.emplace_back();
+      *seekable = a.order_source == OrderSource::index && intervals.size() == 1;
+      const std::vector<Value>* after = nullptr;
+      if (plan.after) {
+        if (*seekable) {
+          // The cursor holds the index key of the last row: start right after it.
+          Bound b{*plan.after, false};
+          (a.source.descending ? intervals[0].upper : intervals[0].lower) = b;
+        } else {
+          after = &*plan.after;
+        }
+      }
+      scan(a, *idx, intervals, need, after, out);
+      return;
+    }
+  }
+}
+
+void Executor::sort_rows(const TableAccess& a, std::vector<DocPtr>& rows) const {
+  if (a.order.empty()) return;
+  std::stable_sort(rows.begin(), rows.end(),
+                   [&](const DocPtr& x, const DocPtr& y) { return compare_order(a.order, *x, *y) < 0; });
+}
+
+void Executor::slice(const TableAccess& a, std::vector<DocPtr>& rows) const {
+  auto off = static_cast<size_t>(a.offset);
+  if (off >= rows.size()) {
+    rows.clear();
+    return;
+  }
+  rows.erase(rows.begin(), rows.begin() + static_cast<long>(off));
+  if (a.limit && rows.size() > static_cast<size_t>(*a.limit)) rows.resize(static_cast<size_t>(*a.limit));
+}
+
+void Executor::lookup(const TableAccess& a, const std::vector<Value>& keys, bool do_slice, Groups& out) {
+  const Table* t = store_.table(a.table);
+  size_t need = (do_slice && a.limit) ? static_cast<size_t>(*a.limit + a.offset) : 0;
+  switch (a.source.kind) {
+    case Source::Kind::get:
+      for (const Value& key : keys) {
+        if (!key.is_string()) continue;
+        DocPtr d = t->get(key.as_string());
+        if (!d) continue;
+        if (!count_read()) return;
+        if (passes(a, d)) out[key].push_back(d);
+        if (failure_) return;
+      }
+      break;
+    case Source::Kind::index: {
+      const Index* idx = t->index(a.source.index);
+      for (const Value& key : keys) {
+        std::vector<Interval> intervals;
+        if (a.source.intervals.empty()) {
+          intervals.push_back(with_key(Interval{}, key));
+        } else {
+          for (const auto& iv : a.source.intervals) intervals.push_back(with_key(iv, key));
+        }
+        std::vector<DocPtr> rows;
+        scan(a, *idx, intervals, need, nullptr, rows);
+        if (failure_) return;
+        if (!rows.empty()) out[key] = std::move(rows);
+      }
+      break;
+    }
+    case Source::Kind::full_scan: {
+      std::set<Value, ValueLess> wanted(keys.begin(), keys.end());
+      t->scan_all([&](const DocPtr& d) {
+        if (!count_read()) return false;
+        const Value& k = field_or_undefined(*d, a.key_field);
+        if (wanted.count(k) && passes(a, d)) out[k].push_back(d);
+        return !failure_;
+      });
+      break;
+    }
+    case Source::Kind::search:
+    case Source::Kind::empty: break;
+  }
+  for (auto& [k, rows] : out) {
+    sort_rows(a, rows);
+    if (do_slice) slice(a, rows);
+  }
+}
+
+bool Executor::exists(const RelationStep& step, const Value& parent) {
+  if (failure_) return false;
+  const Value* key = lookup_path(parent, step.parent_field);
+  if (!key || key->is_nullish()) return false;
+  auto cache_key = std::make_pair(&step, *key);
+  if (auto it = exists_cache_.find(cache_key); it != exists_cache_.end()) return it->second;
+  bool found = false;
+  if (step.junction) {
+    Groups links;
+    lookup(*step.junction, {*key}, false, links);
+    std::vector<Value> targets;
+    for (const auto& [k, rows] : links) {
+      for (const auto& r : rows) targets.push_back(field_or_undefined(*r, step.through_to));
+    }
+    Groups hits;
+    if (!targets.empty()) lookup(step.node.access, targets, false, hits);
+    found = !hits.empty();
+  } else {
+    Groups hits;
+    lookup(step.node.access, {*key}, true, hits);
+    found = !hits.empty();
+  }
+  exists_cache_.emplace(std::move(cache_key), found);
+  return found;
+}
+
+std::vector<Value> Executor::shape(const ReadNode& n, const std::vector<DocPtr>& docs) {
+  std::vector<Value> out;
+  out.reserve(docs.size());
+  for (const auto& d : docs) out.push_back(project(*d, n.columns));
+  for (const RelationStep& step : n.with) {
+    if (failure_) return out;
+    // Keys deduplicated across every parent of this level.
+    std::vector<Value> keys;
+    {
+      std::set<Value, ValueLess> seen;
+      for (const auto& d : docs) {
+        const Value& k = field_or_undefined(*d, step.parent_field);
+        if (!k.is_nullish() && seen.insert(k).second) keys.push_back(k);
+      }
+    }
+    std::vector<std::vector<DocPtr>> kids(docs.size());
+    if (step.junction) {
+      Groups links;
+      lookup(*step.junction, keys, false, links);
+      std::vector<Value> targets;
+      std::set<Value, ValueLess> seen;
+      for (const auto& [k, rows] : links) {
+        for (const auto& r : rows) {
+          const Value& t = field_or_undefined(*r, step.through_to);
+          if (!t.is_nullish() && seen.insert(t).second) targets.push_back(t);
+        }
+      }
+      Groups found;
+      lookup(step.node.access, targets, false, found);
+      for (size_t i = 0; i < docs.size(); ++i) {
+        auto it = links.find(field_or_undefined(*docs[i], step.parent_field));
+        if (it == links.end()) continue;
+        for (const auto& link : it->second) {
+          auto f = found.find(field_or_undefined(*link, step.through_to));
+          if (f != found.end()) kids[i].insert(kids[i].end(), f->second.begin(), f->second.end());
+        }
+        sort_rows(step.node.access, kids[i]);
+        slice(step.node.access, kids[i]);
+      }
+    } else {
+      Groups found;
+      lookup(step.node.access, keys, true, found);
+      for (size_t i = 0; i < docs.size(); ++i) {
+        auto it = found.find(field_or_undefined(*docs[i], step.parent_field));
+        if (it != found.end()) kids[i] = it->second;
+      }
+    }
+    if (failure_) return out;
+    // Shape each distinct child once, then attach it to every parent that has it.
+    std::vector<DocPtr> unique_kids;
+    std::unordered_map<const Document*, size_t> pos;
+    for (const auto& list : kids) {
+      for (const auto& k : list) {
+        if (pos.emplace(k.get(), unique_kids.size()).second) unique_kids.push_back(k);
+      }
+    }
+    std::vector<Value> shaped = shape(step.node, unique_kids);
+    for (size_t i = 0; i < docs.size(); ++i) {
+      if (step.many) {
+        Array arr;
+        arr.reserve(kids[i].size());
+        for (const auto& k : kids[i]) arr.push_back(shaped[pos[k.get()]]);
+        out[i].set_field(step.name, Value(std::move(arr)));
+      } else {
+        out[i].set_field(step.name, kids[i].empty() ? Value(nullptr) : shaped[pos[kids[i][0].get()]]);
+      }
+    }
+  }
+  return out;
+}
+
+Result<Value> Executor::run(const ReadPlan& plan) {
+  const TableAccess& a = plan.root.access;
+  std::vector<DocPtr> rows;
+  bool seekable = false;
+  bool at_end = plan.after && plan.after->empty();
+  if (!at_end) read_root(plan, rows, &seekable);
+  if (failure_) return *failure_;
+  if (plan.after && !at_end && (a.source.kind == Source::Kind::get)) {
+    std::erase_if(rows, [&](const DocPtr& d) { return compare_to_after(a.order, *d, *plan.after) <= 0; });
+  }
+  if (a.source.kind != Source::Kind::search) sort_rows(a, rows);
+
+  switch (plan.op) {
+    case ReadOp::count: {
+      Object o;
+      o.emplace_back("count", Value(static_cast<double>(rows.size())));
+      return Value(std::move(o));
+    }
+    case ReadOp::paginate: {
+      bool done = rows.size() <= static_cast<size_t>(plan.num_items);
+      if (!done) rows.resize(static_cast<size_t>(plan.num_items));
+      std::vector<Value> page = shape(plan.root, rows);
+      if (failure_) return *failure_;
+      std::vector<Value> cursor_key;  // empty: past the end
+      if (!done && !rows.empty()) {
+        const Document& last = *rows.back();
+        cursor_key = seekable ? store_.table(a.table)->index(a.source.index)->key_of(last) : order_key(a.order, last);
+      }
+      Object o;
+      o.emplace_back("page", Value(Array(std::move(page))));
+      o.emplace_back("continueCursor", Value(encode_cursor(plan.fingerprint, cursor_key)));
+      o.emplace_back("isDone", Value(done));
+      return Value(std::move(o));
+    }
+    case ReadOp::find_first:
+    case ReadOp::find_many: {
+      slice(a, rows);
+      std::vector<Value> shaped = shape(plan.root, rows);
+      if (failure_) return *failure_;
+      if (plan.op == ReadOp::find_first) return shaped.empty() ? Value(nullptr) : std::move(shaped[0]);
+      return Value(Array(std::move(shaped)));
+    }
+  }
+  return Value(nullptr);
+}
+
+}  // namespace dc

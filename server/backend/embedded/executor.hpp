@@ -1,0 +1,56 @@
+// Runs one ReadPlan over the store, exactly as planned: index intervals,
+// post-filters, early stops, relation lookups by deduplicated keys. Counts
+// every document it reads and fails (never truncates) past the read budget.
+// One executor per request; the caller holds the store's read lock.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "protocol/error.hpp"
+#include "server/backend/embedded/filter_eval.hpp"
+#include "server/backend/embedded/store.hpp"
+#include "server/planner/plan.hpp"
+
+namespace dc {
+
+class Executor {
+ public:
+  Executor(const Store& store, uint64_t budget) : store_(store), budget_(budget) {}
+  Result<Value> run(const ReadPlan& plan);
+  uint64_t docs_read() const { return reads_; }
+
+ private:
+  struct ValueLess {
+    bool operator()(const Value& a, const Value& b) const { return compare(a, b) < 0; }
+  };
+  using Groups = std::map<Value, std::vector<DocPtr>, ValueLess>;
+
+  bool count_read();
+  bool passes(const TableAccess& a, const DocPtr& d);
+  // Reads the intervals of `idx` in order with the access's early-stop rule.
+  void scan(const TableAccess& a, const Index& idx, const std::vector<Interval>& intervals, size_t need,
+            const std::vector<Value>* after, std::vector<DocPtr>& out);
+  void read_root(const ReadPlan& plan, std::vector<DocPtr>& out, bool* seekable);
+  void lookup(const TableAccess& a, const std::vector<Value>& keys, bool slice, Groups& out);
+  bool exists(const RelationStep& step, const Value& parent);
+  std::vector<Value> shape(const ReadNode& n, const std::vector<DocPtr>& docs);
+  void sort_rows(const TableAccess& a, std::vector<DocPtr>& rows) const;
+  void slice(const TableAccess& a, std::vector<DocPtr>& rows) const;
+  void search(const TableAccess& a, std::vector<DocPtr>& out);
+
+  const Store& store_;
+  uint64_t budget_;
+  uint64_t reads_ = 0;
+  std::optional<Error> failure_;
+  struct ExistsKeyLess {
+    bool operator()(const std::pair<const RelationStep*, Value>& a, const std::pair<const RelationStep*, Value>& b) const {
+      if (a.first != b.first) return std::less<const RelationStep*>{}(a.first, b.first);
+      return compare(a.second, b.second) < 0;
+    }
+  };
+  std::map<std::pair<const RelationStep*, Value>, bool, ExistsKeyLess> exists_cache_;
+};
+
+}  // namespace dc

@@ -1,0 +1,105 @@
+#include "server/backend/embedded/store.hpp"
+
+namespace dc {
+
+int compare_prefix(const IndexKey& key, const std::vector<Value>& bound) {
+  size_t n = std::min(key.size(), bound.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (int c = compare(key[i], bound[i])) return c;
+  }
+  return 0;
+}
+
+bool KeyLess::operator()(const IndexKey& a, const IndexKey& b) const {
+  size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (int c = compare(a[i], b[i])) return c < 0;
+  }
+  return a.size() < b.size();
+}
+
+IndexKey Index::key_of(const Document& d) const {
+  IndexKey k;
+  k.reserve(fields_.size() + 2);
+  for (const auto& f : fields_) {
+    const Value* v = lookup_path(d.value, f);
+    k.push_back(v ? *v : Value());
+  }
+  k.emplace_back(d.creation_time);
+  k.emplace_back(d.id);
+  return k;
+}
+
+bool below_lower(const IndexKey& k, const Bound& b) {
+  int c = compare_prefix(k, b.key);
+  return c < 0 || (c == 0 && !b.inclusive);
+}
+
+bool above_upper(const IndexKey& k, const Bound& b) {
+  int c = compare_prefix(k, b.key);
+  return c > 0 || (c == 0 && !b.inclusive);
+}
+
+void Index::scan(const Interval& iv, bool descending, const std::function<bool(const DocPtr&)>& visit) const {
+  // Keys below the lower bound form a prefix of the map, as do keys not above
+  // the upper bound, so both ends are found by binary search.
+  auto first = entries_.begin();
+  auto last = entries_.end();
+  if (iv.lower) first = entries_.lower_bound(LowerProbe{&*iv.lower});
+  if (iv.upper) last = entries_.lower_bound(UpperProbe{&*iv.upper});
+  // An empty interval (lower end past the upper end) visits nothing.
+  if (first == entries_.end()) return;
+  if (last != entries_.end() && !KeyLess{}(first->first, last->first)) return;
+  if (!descending) {
+    for (auto it = first; it != last; ++it) {
+      if (!visit(it->second)) return;
+    }
+  } else {
+    for (auto it = last; it != first;) {
+      --it;
+      if (!visit(it->second)) return;
+    }
+  }
+}
+
+Table::Table(const TableDef& def, uint32_t number) : def_(&def), number_(number) {
+  for (const auto& idx : def.indexes) indexes_.emplace_back(idx.name, idx.fields);
+}
+
+DocPtr Table::get(const std::string& id) const {
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : it->second;
+}
+
+const Index* Table::index(std::string_view name) const {
+  for (const auto& i : indexes_) {
+    if (i.name() == name) return &i;
+  }
+  return nullptr;
+}
+
+void Table::insert(DocPtr d) {
+  for (auto& i : indexes_) i.insert(d);
+  by_id_.emplace(d->id, std::move(d));
+}
+
+void Table::scan_all(const std::function<bool(const DocPtr&)>& visit) const {
+  index(kByCreationTime)->scan(Interval{}, false, visit);
+}
+
+Store::Store(const Schema& schema) : schema_(schema) {
+  uint32_t number = 10001;  // Convex numbers user tables from 10001
+  for (const auto& [name, def] : schema.tables) tables_.emplace(name, Table(def, number++));
+}
+
+Table* Store::table(std::string_view name) {
+  auto it = tables_.find(name);
+  return it == tables_.end() ? nullptr : &it->second;
+}
+
+const Table* Store::table(std::string_view name) const {
+  auto it = tables_.find(name);
+  return it == tables_.end() ? nullptr : &it->second;
+}
+
+}  // namespace dc

@@ -1,0 +1,101 @@
+// The embedded engine's storage: tables of immutable documents with ordered
+// indexes (declared ones plus by_creation_time), each key ending with
+// _creationTime and _id as in Convex. Pure data structure, no locking: the
+// EmbeddedBackend owns it and guards it with a reader/writer lock.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "protocol/error.hpp"
+#include "protocol/value.hpp"
+#include "server/planner/plan.hpp"
+#include "server/schema/model.hpp"
+
+namespace dc {
+
+struct Document {
+  std::string id;
+  double creation_time = 0;
+  Value value;  // the whole document, _id and _creationTime included
+};
+using DocPtr = std::shared_ptr<const Document>;
+using IndexKey = std::vector<Value>;
+
+// Compares the first bound.size() parts of `key` with `bound`.
+int compare_prefix(const IndexKey& key, const std::vector<Value>& bound);
+
+bool below_lower(const IndexKey& k, const Bound& b);
+bool above_upper(const IndexKey& k, const Bound& b);
+
+// Probes for map::lower_bound: the keys "less" than a probe are those before
+// an interval's lower end (LowerProbe) or not past its upper end (UpperProbe).
+struct LowerProbe {
+  const Bound* bound;
+};
+struct UpperProbe {
+  const Bound* bound;
+};
+
+struct KeyLess {
+  using is_transparent = void;
+  bool operator()(const IndexKey& a, const IndexKey& b) const;
+  bool operator()(const IndexKey& k, const LowerProbe& p) const { return below_lower(k, *p.bound); }
+  bool operator()(const LowerProbe& p, const IndexKey& k) const { return !below_lower(k, *p.bound); }
+  bool operator()(const IndexKey& k, const UpperProbe& p) const { return !above_upper(k, *p.bound); }
+  bool operator()(const UpperProbe& p, const IndexKey& k) const { return above_upper(k, *p.bound); }
+};
+
+class Index {
+ public:
+  Index(std::string name, std::vector<std::string> fields) : name_(std::move(name)), fields_(std::move(fields)) {}
+  const std::string& name() const { return name_; }
+  IndexKey key_of(const Document& d) const;
+  void insert(const DocPtr& d) { entries_.emplace(key_of(*d), d); }
+  void erase(const Document& d) { entries_.erase(key_of(d)); }
+  // Visits documents inside `iv` in index order (or reverse); stops when `visit` returns false.
+  void scan(const Interval& iv, bool descending, const std::function<bool(const DocPtr&)>& visit) const;
+
+ private:
+  std::string name_;
+  std::vector<std::string> fields_;  // declared fields; the key adds _creationTime and _id
+  std::map<IndexKey, DocPtr, KeyLess> entries_;
+};
+
+class Table {
+ public:
+  Table(const TableDef& def, uint32_t number);
+  const TableDef& def() const { return *def_; }
+  uint32_t number() const { return number_; }
+  size_t size() const { return by_id_.size(); }
+  DocPtr get(const std::string& id) const;
+  const Index* index(std::string_view name) const;
+  void insert(DocPtr d);
+  // Every document in creation order.
+  void scan_all(const std::function<bool(const DocPtr&)>& visit) const;
+
+ private:
+  const TableDef* def_;
+  uint32_t number_;
+  std::unordered_map<std::string, DocPtr> by_id_;
+  std::vector<Index> indexes_;
+};
+
+class Store {
+ public:
+  explicit Store(const Schema& schema);
+  const Schema& schema() const { return schema_; }
+  Table* table(std::string_view name);
+  const Table* table(std::string_view name) const;
+
+ private:
+  const Schema& schema_;
+  std::map<std::string, Table, std::less<>> tables_;
+};
+
+}  // namespace dc

@@ -1,0 +1,87 @@
+#include "server/config.hpp"
+
+#include <cstdlib>
+#include <string_view>
+
+namespace dc {
+
+std::string usage() {
+  return "usage: drizzle-convex-server [options]\n"
+         "  --port N              listen port (0 = any free port; default 8787)\n"
+         "  --host ADDR           listen address (default 127.0.0.1)\n"
+         "  --schema FILE         schema JSON (protocol.md section 8)\n"
+         "  --import DIR          load a Convex snapshot export into the embedded engine\n"
+         "  --demo                demo blog schema and data (when no --schema is given)\n"
+         "  --data-dir DIR        durable embedded engine (write-ahead log; not implemented yet)\n"
+         "  --threads N           I/O threads (default: one per core)\n"
+         "  --convex-url URL      Convex deployment (env CONVEX_URL; not implemented yet)\n"
+         "  --convex-deploy-key K deploy key (env CONVEX_DEPLOY_KEY)\n"
+         "  --max-body BYTES      request body limit (default 8 MiB)\n"
+         "  --read-budget N       worst-case documents one request may read (default 32000)\n"
+         "  --max-limit N         largest limit/numItems accepted (default 1000)\n";
+}
+
+Result<Config> parse_config(int argc, char** argv, bool* help) {
+  Config c;
+  *help = false;
+  if (const char* u = std::getenv("CONVEX_URL")) c.convex_url = u;
+  if (const char* k = std::getenv("CONVEX_DEPLOY_KEY")) c.convex_deploy_key = k;
+  auto bad = [](std::string msg) { return Error{ErrorCode::invalid_query, std::move(msg), std::nullopt}; };
+  auto number = [&](std::string_view flag, const char* text, uint64_t max) -> Result<uint64_t> {
+    char* end = nullptr;
+    unsigned long long v = std::strtoull(text, &end, 10);
+    if (*text == '\0' || *end != '\0' || v > max) return bad(std::string(flag) + " takes a number up to " + std::to_string(max));
+    return static_cast<uint64_t>(v);
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--help" || a == "-h") {
+      *help = true;
+      return c;
+    }
+    if (a == "--demo") {
+      c.demo = true;
+      continue;
+    }
+    if (i + 1 >= argc) return bad("unknown flag or missing value: " + std::string(a));
+    const char* v = argv[++i];
+    if (a == "--port") {
+      auto n = number(a, v, 65535);
+      if (!n) return std::move(n).error();
+      c.port = static_cast<uint16_t>(*n);
+    } else if (a == "--host") {
+      c.host = v;
+    } else if (a == "--schema") {
+      c.schema_file = v;
+    } else if (a == "--import") {
+      c.import_dir = v;
+    } else if (a == "--data-dir") {
+      c.data_dir = v;
+    } else if (a == "--threads") {
+      auto n = number(a, v, 256);
+      if (!n) return std::move(n).error();
+      c.threads = static_cast<unsigned>(*n);
+    } else if (a == "--convex-url") {
+      c.convex_url = v;
+    } else if (a == "--convex-deploy-key") {
+      c.convex_deploy_key = v;
+    } else if (a == "--max-body") {
+      auto n = number(a, v, uint64_t{1} << 30);
+      if (!n) return std::move(n).error();
+      c.max_body_bytes = *n;
+    } else if (a == "--read-budget") {
+      auto n = number(a, v, uint64_t{1} << 40);
+      if (!n) return std::move(n).error();
+      c.read_budget = *n;
+    } else if (a == "--max-limit") {
+      auto n = number(a, v, 1000000);
+      if (!n) return std::move(n).error();
+      c.limits.max_limit = static_cast<int64_t>(*n);
+    } else {
+      return bad("unknown flag: " + std::string(a));
+    }
+  }
+  return c;
+}
+
+}  // namespace dc

@@ -1,0 +1,35 @@
+// Server configuration: command-line flags (design.md, "Names and commands")
+// with CONVEX_URL / CONVEX_DEPLOY_KEY from the environment as fallbacks.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "protocol/error.hpp"
+#include "protocol/parse.hpp"
+
+namespace dc {
+
+struct Config {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8787;
+  std::string schema_file;
+  std::string import_dir;
+  bool demo = false;
+  std::string data_dir;
+  unsigned threads = 0;  // 0 = one per core
+  std::string convex_url;
+  std::string convex_deploy_key;  // never logged
+  size_t max_body_bytes = 8 * 1024 * 1024;
+  std::chrono::seconds read_timeout{30};
+  uint64_t read_budget = 32000;
+  ParseLimits limits;
+};
+
+// Parses argv; `help` is set when --help was given.
+Result<Config> parse_config(int argc, char** argv, bool* help);
+std::string usage();
+
+}  // namespace dc

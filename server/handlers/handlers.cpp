@@ -1,0 +1,121 @@
+#include "server/handlers/handlers.hpp"
+
+#include "protocol/parse.hpp"
+#include "server/planner/plan_json.hpp"
+#include "server/planner/planner.hpp"
+
+namespace dc {
+
+namespace {
+
+bool is_mutation_op(std::string_view op) {
+  return op == "insert" || op == "update" || op == "delete" || op == "transaction";
+}
+
+// Parses and plans a read body; on failure replies and returns nullptr.
+std::shared_ptr<const ReadPlan> plan_body(AppState& app, const Request& req, const ReplyFn& send, bool* is_mutation) {
+  *is_mutation = false;
+  auto body = parse_json_body(req.body(), app.config.limits);
+  if (!body) {
+    send(Reply{error_reply(body.error())});
+    return nullptr;
+  }
+  if (body->is_object()) {
+    auto op = body->find("op");
+    if (op != body->end() && op->is_string() && is_mutation_op(op->get_ref<const std::string&>())) {
+      *is_mutation = true;
+      return nullptr;
+    }
+  }
+  auto query = parse_read_query(*body, *app.schema, app.config.limits);
+  if (!query) {
+    send(Reply{error_reply(query.error())});
+    return nullptr;
+  }
+  PlannerOptions opts;
+  opts.read_budget = app.config.read_budget;
+  auto plan = plan_read(*query, *app.schema, app.backend->stats(), opts);
+  if (!plan) {
+    send(Reply{error_reply(plan.error())});
+    return nullptr;
+  }
+  return std::make_shared<const ReadPlan>(std::move(plan).value());
+}
+
+Error mutations_missing() {
+  return Error{ErrorCode::not_implemented, "mutations are not implemented yet in this build (see docs/status.md)", "/op"};
+}
+
+}  // namespace
+
+void handle_query(AppState& app, const Request& req, const RequestContext& ctx, ReplyFn send) {
+  bool is_mutation = false;
+  auto plan = plan_body(app, req, send, &is_mutation);
+  if (is_mutation) {
+    send(Reply{error_reply(Error::query("mutations go to /v1/mutate", "/op"))});
+    return;
+  }
+  if (!plan) return;
+  app.backend->read(plan, ctx, [send = std::move(send)](Result<ReadOutcome> out) {
+    if (!out) {
+      send(Reply{error_reply(out.error())});
+      return;
+    }
+    std::string body;
+    body.reserve(out->data_json.size() + 10);
+    body += "{\"data\":";
+    body += out->data_json;
+    body += "}";
+    send(Reply{json_reply(http::status::ok, std::move(body)), out->docs_read});
+  });
+}
+
+void handle_explain(AppState& app, const Request& req, const RequestContext&, ReplyFn send) {
+  bool is_mutation = false;
+  auto plan = plan_body(app, req, send, &is_mutation);
+  if (is_mutation) {
+    send(Reply{error_reply(mutations_missing())});
+    return;
+  }
+  if (!plan) return;
+  Json j{{"data", plan_to_json(*plan)}};
+  send(Reply{json_reply(http::status::ok, j.dump())});
+}
+
+void handle_mutate(AppState& app, const Request& req, const RequestContext&, ReplyFn send) {
+  auto body = parse_json_body(req.body(), app.config.limits);
+  if (!body) {
+    send(Reply{error_reply(body.error())});
+    return;
+  }
+  send(Reply{error_reply(mutations_missing())});
+}
+
+void handle_schema(AppState& app, ReplyFn send) { send(Reply{json_reply(http::status::ok, app.schema_json)}); }
+
+void handle_health(ReplyFn send) { send(Reply{json_reply(http::status::ok, R"({"status":"ok"})")}); }
+
+void handle_ready(AppState& app, ReplyFn send) {
+  bool ready = app.schema && app.backend && app.backend->ready();
+  if (ready) {
+    send(Reply{json_reply(http::status::ok, R"({"status":"ready","backend":")" + std::string(app.backend->name()) + "\"}")});
+  } else {
+    send(Reply{error_reply(Error{ErrorCode::unavailable, "the backend is not ready", std::nullopt})});
+  }
+}
+
+void handle_metrics(AppState& app, ReplyFn send) {
+  std::string body;
+  body += "# HELP dc_http_requests_total HTTP requests handled.\n# TYPE dc_http_requests_total counter\n";
+  body += "dc_http_requests_total " + std::to_string(app.requests.load()) + "\n";
+  body += "# HELP dc_http_errors_total HTTP requests answered with a 4xx or 5xx.\n# TYPE dc_http_errors_total counter\n";
+  body += "dc_http_errors_total " + std::to_string(app.errors.load()) + "\n";
+  body += "# HELP dc_documents_read_total Documents read by the backend.\n# TYPE dc_documents_read_total counter\n";
+  body += "dc_documents_read_total " + std::to_string(app.docs_read.load()) + "\n";
+  Response res{http::status::ok, 11};
+  res.set(http::field::content_type, "text/plain; version=0.0.4");
+  res.body() = std::move(body);
+  send(Reply{std::move(res)});
+}
+
+}  // namespace dc

@@ -1,0 +1,46 @@
+// Endpoint handlers: one function per route of protocol.md section 1. They
+// turn a request into a Response; errors go through net/reply.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/beast/http.hpp>
+
+#include "server/backend/backend.hpp"
+#include "server/config.hpp"
+#include "server/net/reply.hpp"
+#include "server/schema/model.hpp"
+
+namespace dc {
+
+using Request = http::request<http::string_body>;
+
+// What the handlers share; built once by the app, read-only afterwards.
+struct AppState {
+  Config config;
+  std::shared_ptr<const Schema> schema;
+  std::shared_ptr<Backend> backend;
+  std::string schema_json;  // GET /v1/schema body, serialized once
+  std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> errors{0};
+  std::atomic<uint64_t> docs_read{0};
+};
+
+struct Reply {
+  Response response;
+  uint64_t docs_read = 0;
+};
+using ReplyFn = std::function<void(Reply)>;
+
+void handle_query(AppState& app, const Request& req, const RequestContext& ctx, ReplyFn send);
+void handle_explain(AppState& app, const Request& req, const RequestContext& ctx, ReplyFn send);
+void handle_mutate(AppState& app, const Request& req, const RequestContext& ctx, ReplyFn send);
+void handle_schema(AppState& app, ReplyFn send);
+void handle_health(ReplyFn send);
+void handle_ready(AppState& app, ReplyFn send);
+void handle_metrics(AppState& app, ReplyFn send);
+
+}  // namespace dc

@@ -1,0 +1,134 @@
+#include "server/net/http_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+#include "server/net/router.hpp"
+
+namespace dc {
+
+namespace beast = boost::beast;
+namespace net = boost::asio;
+
+void SessionRegistry::add(const std::shared_ptr<HttpSession>& s) {
+  std::lock_guard lock(mu_);
+  sessions_.emplace(s.get(), s);
+}
+
+void SessionRegistry::remove(const HttpSession* s) {
+  std::lock_guard lock(mu_);
+  sessions_.erase(s);
+}
+
+size_t SessionRegistry::size() {
+  std::lock_guard lock(mu_);
+  return sessions_.size();
+}
+
+void SessionRegistry::close_all() {
+  std::vector<std::shared_ptr<HttpSession>> live;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [k, w] : sessions_) {
+      if (auto s = w.lock()) live.push_back(std::move(s));
+    }
+  }
+  for (auto& s : live) s->close_soon();
+}
+
+HttpSession::HttpSession(net::ip::tcp::socket&& socket, AppState& app, SessionRegistry& registry)
+    : stream_(std::move(socket)), app_(app), registry_(registry) {}
+
+HttpSession::~HttpSession() { registry_.remove(this); }
+
+void HttpSession::run() {
+  registry_.add(shared_from_this());
+  net::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::do_read, shared_from_this()));
+}
+
+void HttpSession::close_soon() {
+  net::post(stream_.get_executor(), [self = shared_from_this()] {
+    self->closing_ = true;
+    if (!self->writing_) self->do_close();
+  });
+}
+
+void HttpSession::do_read() {
+  if (closing_) return do_close();
+  parser_.emplace();
+  parser_->body_limit(app_.config.max_body_bytes);
+  stream_.expires_after(app_.config.read_timeout);
+  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+}
+
+void HttpSession::on_read(beast::error_code ec, std::size_t) {
+  if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout) {
+    return do_close();
+  }
+  started_ = std::chrono::steady_clock::now();
+  if (ec) {
+    // The request could not be read whole: answer once, then close.
+    method_ = "-";
+    target_ = "-";
+    Error e = ec == http::error::body_limit
+                  ? Error{ErrorCode::too_large, "request body is over the limit of " + std::to_string(app_.config.max_body_bytes) + " bytes", std::nullopt}
+                  : Error::query("malformed HTTP request: " + ec.message(), "");
+    closing_ = true;
+    return write(Reply{error_reply(e)}, 11, false, false);
+  }
+  Request req = parser_->release();
+  method_ = std::string(req.method_string());
+  target_ = std::string(req.target());
+  unsigned version = req.version();
+  bool keep_alive = req.keep_alive();
+  bool head = req.method() == http::verb::head;
+  RequestContext ctx;
+  ctx.request_id = std::to_string(++next_request_);
+  stream_.expires_never();  // the backend has its own deadlines
+  auto self = shared_from_this();
+  route(app_, req, ctx, [self, version, keep_alive, head](Reply reply) {
+    // Handlers may answer from another thread (upstream backends): hop back to our strand.
+    net::post(self->stream_.get_executor(), [self, reply = std::move(reply), version, keep_alive, head]() mutable {
+      self->write(std::move(reply), version, keep_alive, head);
+    });
+  });
+}
+
+void HttpSession::write(Reply reply, unsigned version, bool keep_alive, bool head) {
+  auto res = std::make_shared<Response>(std::move(reply.response));
+  res->version(version);
+  res->keep_alive(keep_alive && !closing_);
+  res->set(http::field::server, "drizzle-convex");
+  res->set("X-Docs-Read", std::to_string(reply.docs_read));
+  res->prepare_payload();
+  if (head) res->body().clear();
+  auto status = res->result_int();
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_).count();
+  app_.requests.fetch_add(1, std::memory_order_relaxed);
+  app_.docs_read.fetch_add(reply.docs_read, std::memory_order_relaxed);
+  if (status >= 400) app_.errors.fetch_add(1, std::memory_order_relaxed);
+  spdlog::info(R"({{"event":"access","method":"{}","path":"{}","status":{},"us":{},"docsRead":{}}})", method_, target_,
+               status, us, reply.docs_read);
+  writing_ = true;
+  bool keep = res->keep_alive();
+  stream_.expires_after(app_.config.read_timeout);
+  http::async_write(stream_, *res, [self = shared_from_this(), res, keep](beast::error_code ec, std::size_t n) {
+    self->on_write(keep, ec, n);
+  });
+}
+
+void HttpSession::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+  writing_ = false;
+  if (ec || !keep_alive || closing_) return do_close();
+  do_read();
+}
+
+void HttpSession::do_close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
+  stream_.socket().close(ec);
+}
+
+}  // namespace dc

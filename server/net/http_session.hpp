@@ -1,0 +1,62 @@
+// One HTTP connection. Lives exactly as long as it has I/O pending (each
+// handler holds shared_from_this); runs on its own strand. Keep-alive, a body
+// limit, a read deadline, one response in flight.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
+#include "server/handlers/handlers.hpp"
+
+namespace dc {
+
+class HttpSession;
+
+// Weak references to open sessions, so shutdown can close idle ones.
+class SessionRegistry {
+ public:
+  void add(const std::shared_ptr<HttpSession>& s);
+  void remove(const HttpSession* s);
+  void close_all();
+  size_t size();
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<const HttpSession*, std::weak_ptr<HttpSession>> sessions_;
+};
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(boost::asio::ip::tcp::socket&& socket, AppState& app, SessionRegistry& registry);
+  ~HttpSession();
+  void run();
+  // Closes the connection once the response in flight (if any) is written. Any thread.
+  void close_soon();
+
+ private:
+  void do_read();
+  void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void write(Reply reply, unsigned version, bool keep_alive, bool head);
+  void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
+  void do_close();
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  AppState& app_;
+  SessionRegistry& registry_;
+  bool writing_ = false;
+  bool closing_ = false;
+  // Access-log fields of the request being answered.
+  std::string method_;
+  std::string target_;
+  std::chrono::steady_clock::time_point started_;
+  uint64_t next_request_ = 0;
+};
+
+}  // namespace dc

@@ -1,0 +1,410 @@
+#include "server/planner/index_choice.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace dc {
+
+std::string prefix_successor(const std::string& prefix) {
+  std::string s = prefix;
+  while (!s.empty()) {
+    auto c = static_cast<unsigned char>(s.back());
+    if (c < 0xff) {
+      s.back() = static_cast<char>(c + 1);
+      return s;
+    }
+    s.pop_back();
+  }
+  return s;
+}
+
+std::string like_prefix(const std::string& pattern) {
+  std::string out;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    char c = pattern[i];
+    if (c == '%' || c == '_') break;
+    if (c == '\\' && i + 1 < pattern.size()) c = pattern[++i];
+    out.push_back(c);
+  }
+  return out;
+}
+
+namespace {
+
+bool is_cmp_on(const PlanFilter* c, const std::string& field) {
+  return c->kind == PlanFilter::Kind::cmp && c->field == field;
+}
+
+// Tightens lower/upper bounds on one index field from one conjunct. Returns
+// whether the conjunct is answered exactly by the bounds (else it stays a post-filter).
+struct RangeOnField {
+  std::optional<std::pair<Value, bool>> lower;  // value, inclusive
+  std::optional<std::pair<Value, bool>> upper;
+  bool null_only = false;  // isNull: (.., null]
+  std::vector<const PlanFilter*> served;
+  std::vector<const PlanFilter*> narrowing;  // used for bounds but re-checked after reading
+
+  void tighten_lower(const Value& v, bool inclusive) {
+    if (!lower || compare(v, lower->first) > 0 || (compare(v, lower->first) == 0 && !inclusive)) lower = {v, inclusive};
+  }
+  void tighten_upper(const Value& v, bool inclusive) {
+    if (!upper || compare(v, upper->first) < 0 || (compare(v, upper->first) == 0 && !inclusive)) upper = {v, inclusive};
+  }
+  bool any() const { return lower || upper || null_only; }
+};
+
+RangeOnField range_for(const std::string& field, const std::vector<const PlanFilter*>& conj,
+                       const std::set<const PlanFilter*>& used) {
+  RangeOnField r;
+  for (const PlanFilter* c : conj) {
+    if (used.count(c) || !is_cmp_on(c, field)) continue;
+    switch (c->op) {
+      case CmpOp::gt: r.tighten_lower(c->arg, false); r.served.push_back(c); break;
+      case CmpOp::gte: r.tighten_lower(c->arg, true); r.served.push_back(c); break;
+      case CmpOp::lt: r.tighten_upper(c->arg, false); r.served.push_back(c); break;
+      case CmpOp::lte: r.tighten_upper(c->arg, true); r.served.push_back(c); break;
+      case CmpOp::between:
+        r.tighten_lower(c->arg.as_array()[0], true);
+        r.tighten_upper(c->arg.as_array()[1], true);
+        r.served.push_back(c);
+        break;
+      case CmpOp::is_not_null: r.tighten_lower(Value(nullptr), false); r.served.push_back(c); break;
+      case CmpOp::starts_with:
+      case CmpOp::like: {
+        std::string p = c->op == CmpOp::like ? like_prefix(c->arg.as_string()) : c->arg.as_string();
+        if (p.empty()) break;
+        r.tighten_lower(Value(p), true);
+        std::string succ = prefix_successor(p);
+        if (!succ.empty()) r.tighten_upper(Value(succ), false);
+        r.narrowing.push_back(c);
+        break;
+      }
+      default: break;
+    }
+  }
+  if (!r.any()) {
+    for (const PlanFilter* c : conj) {
+      if (!used.count(c) && is_cmp_on(c, field) && c->op == CmpOp::is_null) {
+        r.null_only = true;
+        r.served.push_back(c);
+        break;
+      }
+    }
+  }
+  return r;
+}
+
+// The complement intervals of ne/notIn, above null: (null, v1), (v1, v2), ..., (vn, ∞).
+std::vector<Interval> complement_intervals(const std::vector<Value>& prefix, const Array& sorted_values) {
+  std::vector<Interval> out;
+  Value prev(nullptr);
+  for (const Value& v : sorted_values) {
+    if (v.is_null()) continue;
+    Interval iv;
+    auto lo = prefix;
+    lo.push_back(prev);
+    iv.lower = Bound{lo, false};
+    auto hi = prefix;
+    hi.push_back(v);
+    iv.upper = Bound{hi, false};
+    out.push_back(std::move(iv));
+    prev = v;
+  }
+  Interval last;
+  auto lo = prefix;
+  lo.push_back(prev);
+  last.lower = Bound{lo, false};
+  if (!prefix.empty()) last.upper = Bound{prefix, true};
+  out.push_back(std::move(last));
+  return out;
+}
+
+struct Candidate {
+  const IndexDef* index = nullptr;
+  std::vector<std::string> keys;  // index fields + _creationTime
+  std::vector<Interval> intervals;
+  std::vector<const PlanFilter*> served;
+  std::vector<const PlanFilter*> narrowing;
+  size_t pinned = 0;  // leading key positions fixed within each interval (key pin, eq, in)
+  std::vector<std::string> eq_fields;
+  int eq_count = 0;
+  bool has_in = false;
+  bool has_range = false;
+  bool has_complement = false;
+  int score = 0;
+};
+
+Candidate evaluate(const IndexDef& idx, const std::vector<const PlanFilter*>& conj, const std::string& key_field) {
+  Candidate cand;
+  cand.index = &idx;
+  cand.keys = idx.fields;
+  cand.keys.push_back("_creationTime");
+  std::set<const PlanFilter*> used;
+  size_t pos = 0;
+  if (!key_field.empty()) {
+    pos = 1;  // the parent key pins the first field
+    cand.eq_fields.push_back(key_field);
+  }
+  std::vector<std::vector<Value>> prefixes{{}};
+  auto take_eqs = [&] {
+    while (pos < cand.keys.size()) {
+      const PlanFilter* eq = nullptr;
+      for (const PlanFilter* c : conj) {
+        if (!used.count(c) && is_cmp_on(c, cand.keys[pos]) && c->op == CmpOp::eq) {
+          eq = c;
+          break;
+        }
+      }
+      if (!eq) break;
+      for (auto& p : prefixes) p.push_back(eq->arg);
+      used.insert(eq);
+      cand.served.push_back(eq);
+      cand.eq_fields.push_back(cand.keys[pos]);
+      ++cand.eq_count;
+      ++pos;
+    }
+  };
+  take_eqs();
+  if (pos < cand.keys.size()) {
+    const std::string& field = cand.keys[pos];
+    const PlanFilter* in = nullptr;
+    for (const PlanFilter* c : conj) {
+      if (!used.count(c) && is_cmp_on(c, field) && c->op == CmpOp::in) {
+        in = c;
+        break;
+      }
+    }
+    if (in && prefixes.size() == 1) {
+      std::vector<std::vector<Value>> expanded;
+      for (const Value& v : in->arg.as_array()) {
+        if (v.is_null()) continue;  // null never matches `in`
+        auto p = prefixes[0];
+        p.push_back(v);
+        expanded.push_back(std::move(p));
+      }
+      prefixes = std::move(expanded);
+      used.insert(in);
+      cand.served.push_back(in);
+      cand.has_in = true;
+      ++pos;
+      take_eqs();
+    }
+  }
+  cand.pinned = pos;
+  if (pos < cand.keys.size() && !prefixes.empty()) {
+    const std::string& field = cand.keys[pos];
+    RangeOnField r = range_for(field, conj, used);
+    if (r.any()) {
+      cand.has_range = true;
+      for (const auto& prefix : prefixes) {
+        Interval iv;
+        if (r.null_only) {
+          auto hi = prefix;
+          hi.push_back(Value(nullptr));
+          iv.upper = Bound{hi, true};
+          if (!prefix.empty()) iv.lower = Bound{prefix, true};
+        } else {
+          auto lo = prefix;
+          // Comparison ranges never include null or missing (SQL's unknown).
+          lo.push_back(r.lower ? r.lower->first : Value(nullptr));
+          iv.lower = Bound{lo, r.lower ? r.lower->second : false};
+          if (r.upper) {
+            auto hi = prefix;
+            hi.push_back(r.upper->first);
+            iv.upper = Bound{hi, r.upper->second};
+          } else if (!prefix.empty()) {
+            iv.upper = Bound{prefix, true};
+          }
+        }
+        cand.intervals.push_back(std::move(iv));
+      }
+      for (auto* c : r.served) cand.served.push_back(c);
+      cand.narrowing = r.narrowing;
+    } else if (prefixes.size() == 1) {
+      // ne / notIn: the complement ranges above null.
+      for (const PlanFilter* c : conj) {
+        if (used.count(c) || !is_cmp_on(c, field)) continue;
+        if (c->op == CmpOp::ne || c->op == CmpOp::not_in) {
+          Array values = c->op == CmpOp::ne ? Array{c->arg} : c->arg.as_array();
+          cand.intervals = complement_intervals(prefixes[0], values);
+          cand.served.push_back(c);
+          cand.has_complement = true;
+          break;
+        }
+      }
+    }
+  }
+  if (cand.intervals.empty()) {
+    for (const auto& prefix : prefixes) {
+      if (prefix.empty()) continue;
+      cand.intervals.push_back(Interval{Bound{prefix, true}, Bound{prefix, true}});
+    }
+  }
+  cand.score = 100 * cand.eq_count + (cand.has_in ? 60 : 0) + (cand.has_range ? 30 : 0) +
+               (cand.has_complement ? 10 : 0) + (cand.narrowing.empty() ? 0 : 5);
+  return cand;
+}
+
+// Order check: is the effective order a prefix of the index key after the
+// pinned positions, in one direction?
+void decide_order(AccessChoice& out, const Candidate& cand, const std::vector<OrderKey>& user_order) {
+  out.user_order_keys = user_order.size();
+  if (user_order.empty()) {
+    out.order_source = OrderSource::none;
+    return;
+  }
+  std::vector<OrderKey> eff = user_order;
+  bool has_id = false;
+  bool has_ct = false;
+  for (const auto& k : eff) {
+    has_id = has_id || k.field == "_id";
+    has_ct = has_ct || k.field == "_creationTime";
+  }
+  if (!has_id) {
+    if (!has_ct) eff.push_back(OrderKey{"_creationTime", false, ""});
+    eff.push_back(OrderKey{"_id", false, ""});
+  }
+  out.order = eff;
+  // Drop keys on fields pinned to one value within an interval.
+  std::set<std::string> pinned(cand.keys.begin(), cand.keys.begin() + static_cast<long>(cand.pinned));
+  std::vector<OrderKey> rest;
+  size_t user_rest = 0;
+  for (size_t i = 0; i < eff.size(); ++i) {
+    if (pinned.count(eff[i].field)) continue;
+    rest.push_back(eff[i]);
+    if (i < user_order.size()) ++user_rest;
+  }
+  std::vector<std::string> kp(cand.keys.begin() + static_cast<long>(cand.pinned), cand.keys.end());
+  kp.push_back("_id");
+  bool desc = rest.empty() ? false : rest[0].descending;
+  size_t matched = 0;
+  bool unique_reached = false;
+  while (matched < rest.size() && matched < kp.size() && rest[matched].field == kp[matched] &&
+         rest[matched].descending == desc) {
+    if (kp[matched] == "_id") unique_reached = true;
+    ++matched;
+  }
+  out.source.descending = desc;
+  if (matched == rest.size() || unique_reached) {
+    out.order_source = OrderSource::index;
+  } else if (matched >= user_rest && user_rest > 0) {
+    out.order_source = OrderSource::index_ties;
+  } else {
+    out.order_source = OrderSource::sort;
+    out.source.descending = false;
+  }
+}
+
+std::string describe_fields(const std::vector<std::string>& fields) {
+  std::string s;
+  for (const auto& f : fields) {
+    if (!s.empty()) s += ", ";
+    s += f;
+  }
+  return s;
+}
+
+}  // namespace
+
+AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFilter*>& conj,
+                           const std::vector<OrderKey>& user_order, const std::string& key_field) {
+  AccessChoice out;
+  // get by _id: for a relation keyed on _id, or an _id equality / in list.
+  const PlanFilter* id_conj = nullptr;
+  if (key_field.empty()) {
+    for (const PlanFilter* c : conj) {
+      if (is_cmp_on(c, "_id") && (c->op == CmpOp::eq || c->op == CmpOp::in)) {
+        id_conj = c;
+        break;
+      }
+    }
+  }
+  if (key_field == "_id" || id_conj) {
+    out.source.kind = Source::Kind::get;
+    if (id_conj) {
+      out.served.push_back(id_conj);
+      if (id_conj->op == CmpOp::eq) {
+        out.source.ids.push_back(id_conj->arg);
+      } else {
+        for (const auto& v : id_conj->arg.as_array()) {
+          if (v.is_string()) out.source.ids.push_back(v);
+        }
+      }
+    }
+    out.at_most_one_per_interval = true;
+    Candidate none;
+    decide_order(out, none, user_order);
+    if (out.order_source != OrderSource::none) out.order_source = OrderSource::sort;
+    return out;
+  }
+
+  Candidate best;
+  int best_total = -1;
+  for (const IndexDef& idx : table.indexes) {
+    if (!key_field.empty() && (idx.fields.empty() || idx.fields[0] != key_field)) continue;
+    Candidate cand = evaluate(idx, conj, key_field);
+    AccessChoice probe;
+    decide_order(probe, cand, user_order);
+    int order_bonus = probe.order_source == OrderSource::index ? 25 : probe.order_source == OrderSource::index_ties ? 20 : 0;
+    int total = cand.score + order_bonus;
+    if (total == 0 && idx.name != kByCreationTime) continue;  // serves nothing
+    bool better = total > best_total ||
+                  (total == best_total && best.index && cand.index->fields.size() < best.index->fields.size());
+    if (better) {
+      best = std::move(cand);
+      best_total = total;
+    }
+  }
+
+  if (!best.index) {
+    // Relation lookup with no index led by the key: scan once and group by key.
+    out.source.kind = Source::Kind::full_scan;
+    out.source.index = std::string(kByCreationTime);
+    out.source.index_fields = {"_creationTime"};
+    out.warnings.push_back("no index on " + table.name + "(" + key_field + "): the whole table is scanned once; an index on " +
+                           table.name + "(" + key_field + ") would serve it");
+    Candidate scan;
+    scan.keys = {"_creationTime"};
+    decide_order(out, scan, user_order);
+    if (out.order_source != OrderSource::none) out.order_source = OrderSource::sort;
+    return out;
+  }
+
+  out.source.kind = best.index->name == kByCreationTime && best.intervals.empty() ? Source::Kind::full_scan
+                                                                                   : Source::Kind::index;
+  out.source.index = best.index->name;
+  out.source.index_fields = best.keys;
+  out.source.intervals = best.intervals;
+  out.served = best.served;
+  decide_order(out, best, user_order);
+  for (const auto& u : table.unique) {
+    bool covered = std::all_of(u.begin(), u.end(), [&](const std::string& f) {
+      return std::find(best.eq_fields.begin(), best.eq_fields.end(), f) != best.eq_fields.end();
+    });
+    if (covered) out.at_most_one_per_interval = true;
+  }
+  if (out.source.kind == Source::Kind::full_scan && !conj.empty()) {
+    std::vector<std::string> fields;
+    for (const PlanFilter* c : conj) {
+      if (c->kind == PlanFilter::Kind::cmp && c->field != "_id" &&
+          std::find(fields.begin(), fields.end(), c->field) == fields.end()) {
+        fields.push_back(c->field);
+      }
+    }
+    if (!fields.empty()) {
+      out.warnings.push_back("full scan of " + table.name + "; an index on " + table.name + "(" + describe_fields(fields) +
+                             ") would serve this filter");
+    } else {
+      out.warnings.push_back("full scan of " + table.name + "; the filter cannot use an index");
+    }
+  }
+  if (out.order_source == OrderSource::sort && !user_order.empty()) {
+    std::vector<std::string> fields = best.eq_fields;
+    for (const auto& k : user_order) fields.push_back(k.field);
+    out.warnings.push_back("in-memory sort of every matching row; an index on " + table.name + "(" + describe_fields(fields) +
+                           ") would serve the order");
+  }
+  return out;
+}
+
+}  // namespace dc

@@ -1,0 +1,37 @@
+// Index choice for one table access: which index (or get by _id, or a scan)
+// serves which conjuncts of a normalized filter, as a union of disjoint
+// index intervals, and whether the index order serves the requested order.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "server/planner/plan.hpp"
+#include "server/schema/model.hpp"
+
+namespace dc {
+
+struct AccessChoice {
+  Source source;
+  std::vector<const PlanFilter*> served;      // conjuncts the intervals answer exactly
+  std::vector<OrderKey> order;                // effective order; empty = access path order
+  size_t user_order_keys = 0;
+  OrderSource order_source = OrderSource::none;
+  bool at_most_one_per_interval = false;      // the pinned fields cover a unique constraint (or _id)
+  std::vector<std::string> warnings;
+};
+
+// `key_field`: non-empty for relation lookups, where rows are found by a
+// per-parent key on that field; interval bounds then exclude the key, which
+// the executor puts in front at run time.
+AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFilter*>& conjuncts,
+                           const std::vector<OrderKey>& user_order, const std::string& key_field);
+
+// The smallest string above every string that starts with `prefix`, by UTF-8
+// bytes; empty when there is none (all 0xFF).
+std::string prefix_successor(const std::string& prefix);
+
+// The literal prefix of a LIKE pattern ("ab%" → "ab"); empty when it starts with a wildcard.
+std::string like_prefix(const std::string& pattern);
+
+}  // namespace dc

@@ -1,0 +1,119 @@
+// The Plan: what a backend runs for one request. Bound to the schema, with
+// every access path chosen. It serializes to versioned JSON (plan_json) so
+// the Convex adapter can run the same plans as the embedded engine.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/ast.hpp"
+#include "protocol/value.hpp"
+#include "server/schema/model.hpp"
+
+namespace dc {
+
+inline constexpr int kPlanVersion = 1;
+inline constexpr uint64_t kUnbounded = std::numeric_limits<uint64_t>::max();
+
+struct RelationStep;
+
+// A bound filter: fields and relations resolved, arguments typed.
+struct PlanFilter {
+  enum class Kind { and_, or_, not_, cmp, exists, constant };
+  Kind kind = Kind::constant;
+  std::vector<PlanFilter> children;
+  std::string field;
+  CmpOp op = CmpOp::eq;
+  Value arg;
+  bool constant = true;
+  const RelationDef* relation_def = nullptr;      // exists: which relation (children[0], if any, filters its rows)
+  std::shared_ptr<const RelationStep> relation;  // exists: the semi-join to run per row (set by the planner)
+  bool negate = false;                           // exists: NOT EXISTS
+  std::string path;                              // JSON Pointer in the request
+};
+
+// One side of an index interval: a prefix of the index key.
+struct Bound {
+  std::vector<Value> key;
+  bool inclusive = true;
+};
+
+// A contiguous range of an index. Missing bounds are open.
+struct Interval {
+  std::optional<Bound> lower;
+  std::optional<Bound> upper;
+};
+
+struct Source {
+  enum class Kind { get, index, full_scan, search, empty };
+  Kind kind = Kind::full_scan;
+  std::vector<Value> ids;                  // get (root); relation lookups take ids from parent keys
+  std::string index;                       // index, full_scan (by_creation_time), search
+  std::vector<std::string> index_fields;   // the index key: declared fields, then _creationTime (then _id)
+  std::vector<Interval> intervals;         // index: a union of disjoint ranges in index order; empty = whole index
+  bool descending = false;
+  // search
+  std::string search_field;
+  std::string search_query;
+  std::vector<std::pair<std::string, Value>> search_filters;
+};
+
+// How the result order is produced.
+enum class OrderSource {
+  none,        // no orderBy: the access path's order
+  index,       // the index order is exactly the requested order
+  index_ties,  // the index orders the requested keys; ties are re-sorted (reads the last tie group)
+  sort,        // everything matching is read, then sorted
+};
+
+struct TableAccess {
+  std::string table;
+  Source source;
+  // For relation lookups: rows are found per parent key on this field of the table.
+  std::string key_field;
+  std::vector<std::string> served;          // the filter parts the index range serves (for explain)
+  std::optional<PlanFilter> post_filter;    // applied to every row read
+  std::vector<OrderKey> order;              // effective order, tie-breakers included; empty = none
+  size_t user_order_keys = 0;               // how many of `order` the client asked for
+  OrderSource order_source = OrderSource::none;
+  std::optional<int64_t> limit;             // per parent for relation lookups
+  int64_t offset = 0;
+  uint64_t max_reads = kUnbounded;          // worst case for this access (all parents together)
+  std::vector<std::string> warnings;
+  std::string path;                         // request part this access serves
+};
+
+struct ReadNode {
+  TableAccess access;
+  ColumnSelection columns;
+  std::vector<RelationStep> with;
+};
+
+// Loading (or testing) related rows for a set of parent rows.
+struct RelationStep {
+  std::string name;
+  bool many = false;
+  std::string parent_field;  // the relation's `from`, read from each parent row
+  // many-to-many: the junction lookup by parent key; its rows give `through_to` keys for `node`.
+  std::optional<TableAccess> junction;
+  std::string through_to;
+  ReadNode node;  // the target rows, looked up by key on node.access.key_field
+};
+
+struct ReadPlan {
+  int version = kPlanVersion;
+  ReadOp op = ReadOp::find_many;
+  ReadNode root;
+  int64_t num_items = 0;                 // paginate
+  std::optional<std::vector<Value>> after;  // paginate: keyset position from the cursor
+  std::string fingerprint;               // identifies the query shape for cursors
+  uint64_t budget = 32000;
+  uint64_t max_reads = 0;                // worst case over the whole plan
+  std::vector<std::string> warnings;
+};
+
+}  // namespace dc

@@ -1,0 +1,157 @@
+#include "server/planner/plan_json.hpp"
+
+namespace dc {
+
+std::string_view order_source_name(OrderSource s) {
+  switch (s) {
+    case OrderSource::none: return "accessPath";
+    case OrderSource::index: return "index";
+    case OrderSource::index_ties: return "indexThenTies";
+    case OrderSource::sort: return "sort";
+  }
+  return "?";
+}
+
+std::string_view source_kind_name(Source::Kind k) {
+  switch (k) {
+    case Source::Kind::get: return "get";
+    case Source::Kind::index: return "index";
+    case Source::Kind::full_scan: return "fullScan";
+    case Source::Kind::search: return "search";
+    case Source::Kind::empty: return "empty";
+  }
+  return "?";
+}
+
+namespace {
+
+Json values_json(const std::vector<Value>& vs) {
+  Json a = Json::array();
+  for (const auto& v : vs) a.push_back(to_json(v));
+  return a;
+}
+
+Json bound_json(const Bound& b) { return Json{{"key", values_json(b.key)}, {"inclusive", b.inclusive}}; }
+
+Json access_json(const TableAccess& a);
+
+Json relation_json(const RelationStep& s) {
+  Json j = Json::object();
+  j["relation"] = s.name;
+  j["cardinality"] = s.many ? "many" : "one";
+  j["parentField"] = s.parent_field;
+  if (s.junction) {
+    j["junction"] = access_json(*s.junction);
+    j["junctionTargetField"] = s.through_to;
+  }
+  j["target"] = plan_node_to_json(s.node);
+  return j;
+}
+
+Json access_json(const TableAccess& a) {
+  Json j = Json::object();
+  j["table"] = a.table;
+  if (!a.key_field.empty()) j["lookupBy"] = a.key_field;
+  Json src = Json::object();
+  src["type"] = source_kind_name(a.source.kind);
+  switch (a.source.kind) {
+    case Source::Kind::get:
+      if (a.key_field.empty()) src["ids"] = values_json(a.source.ids);
+      break;
+    case Source::Kind::index:
+    case Source::Kind::full_scan: {
+      src["index"] = a.source.index;
+      src["indexFields"] = a.source.index_fields;
+      Json ivs = Json::array();
+      for (const auto& iv : a.source.intervals) {
+        Json r = Json::object();
+        if (iv.lower) r["lower"] = bound_json(*iv.lower);
+        if (iv.upper) r["upper"] = bound_json(*iv.upper);
+        ivs.push_back(std::move(r));
+      }
+      if (a.source.kind == Source::Kind::index) src["ranges"] = std::move(ivs);
+      src["order"] = a.source.descending ? "desc" : "asc";
+      break;
+    }
+    case Source::Kind::search: {
+      src["index"] = a.source.index;
+      src["searchField"] = a.source.search_field;
+      src["query"] = a.source.search_query;
+      Json f = Json::object();
+      for (const auto& [k, v] : a.source.search_filters) f[k] = to_json(v);
+      src["filters"] = std::move(f);
+      break;
+    }
+    case Source::Kind::empty: break;
+  }
+  j["source"] = std::move(src);
+  Json served = Json::array();
+  for (const auto& s : a.served) served.push_back(Json::parse(s));
+  j["indexFilter"] = std::move(served);
+  j["postFilter"] = a.post_filter ? filter_to_json(*a.post_filter) : Json(nullptr);
+  Json order = Json::array();
+  for (const auto& k : a.order) order.push_back(Json{{k.field, k.descending ? "desc" : "asc"}});
+  j["order"] = Json{{"source", order_source_name(a.order_source)}, {"keys", std::move(order)},
+                    {"requestedKeys", a.user_order_keys}};
+  if (a.limit) j["limit"] = *a.limit;
+  if (a.offset) j["offset"] = a.offset;
+  j["maxReads"] = a.max_reads == kUnbounded ? Json(nullptr) : Json(a.max_reads);
+  return j;
+}
+
+}  // namespace
+
+Json filter_to_json(const PlanFilter& f) {
+  switch (f.kind) {
+    case PlanFilter::Kind::constant: return Json{{"const", f.constant}};
+    case PlanFilter::Kind::and_:
+    case PlanFilter::Kind::or_: {
+      Json a = Json::array();
+      for (const auto& c : f.children) a.push_back(filter_to_json(c));
+      return Json{{f.kind == PlanFilter::Kind::and_ ? "and" : "or", std::move(a)}};
+    }
+    case PlanFilter::Kind::not_: return Json{{"not", filter_to_json(f.children[0])}};
+    case PlanFilter::Kind::cmp: {
+      Json j{{"field", f.field}, {"op", op_name(f.op)}};
+      if (f.op != CmpOp::is_null && f.op != CmpOp::is_not_null) j["value"] = to_json(f.arg);
+      return j;
+    }
+    case PlanFilter::Kind::exists: {
+      Json j{{f.negate ? "notExists" : "exists", f.relation ? relation_json(*f.relation) : Json(f.relation_def->name)}};
+      return j;
+    }
+  }
+  return nullptr;
+}
+
+Json plan_node_to_json(const ReadNode& n) {
+  Json j = Json::object();
+  j["access"] = access_json(n.access);
+  if (n.columns.mode != ColumnSelection::Mode::all) {
+    j["columns"] = Json{{n.columns.mode == ColumnSelection::Mode::include ? "include" : "exclude", n.columns.fields}};
+  }
+  if (!n.with.empty()) {
+    Json w = Json::array();
+    for (const auto& s : n.with) w.push_back(relation_json(s));
+    j["with"] = std::move(w);
+  }
+  return j;
+}
+
+Json plan_to_json(const ReadPlan& p) {
+  Json j = Json::object();
+  j["planVersion"] = p.version;
+  j["kind"] = "read";
+  j["op"] = read_op_name(p.op);
+  j["root"] = plan_node_to_json(p.root);
+  if (p.op == ReadOp::paginate) {
+    j["numItems"] = p.num_items;
+    j["after"] = p.after ? values_json(*p.after) : Json(nullptr);
+  }
+  j["readBudget"] = p.budget;
+  j["maxReads"] = p.max_reads == kUnbounded ? Json(nullptr) : Json(p.max_reads);
+  j["warnings"] = p.warnings;
+  return j;
+}
+
+}  // namespace dc

@@ -1,0 +1,398 @@
+#include "server/planner/planner.hpp"
+
+#include <algorithm>
+
+#include "protocol/value_json.hpp"
+#include "server/planner/binder.hpp"
+#include "server/planner/filter_normalize.hpp"
+#include "server/planner/index_choice.hpp"
+#include "server/planner/plan_json.hpp"
+
+namespace dc {
+
+namespace {
+
+uint64_t sat_add(uint64_t a, uint64_t b) { return a > kUnbounded - b ? kUnbounded : a + b; }
+uint64_t sat_mul(uint64_t a, uint64_t b) {
+  if (a == 0 || b == 0) return 0;
+  return a > kUnbounded / b ? kUnbounded : a * b;
+}
+
+std::optional<PlanFilter> and_of(std::vector<PlanFilter> parts) {
+  if (parts.empty()) return std::nullopt;
+  if (parts.size() == 1) return std::move(parts[0]);
+  PlanFilter f;
+  f.kind = PlanFilter::Kind::and_;
+  f.children = std::move(parts);
+  return f;
+}
+
+class Planner {
+ public:
+  Planner(const Schema& schema, const TableStats& stats, const PlannerOptions& options)
+      : schema_(schema), stats_(stats), options_(options) {}
+
+  Result<ReadNode> node(const TableDef& table, const ReadConfig& cfg, const std::string& key_field, bool paginate,
+                        const std::optional<SearchSpec>& search);
+  Result<RelationStep> relation(const RelationDef& rel, const ReadConfig& cfg);
+  Status plan_exists(PlanFilter& f);
+  uint64_t estimate(ReadNode& node, uint64_t parents, bool is_lookup, int64_t extra_rows);
+
+  struct Contributor {
+    uint64_t reads = 0;
+    std::string path;
+    std::string hint;
+  };
+  Contributor worst;
+
+ private:
+  uint64_t rows(const std::string& table) const {
+    auto n = stats_.row_count(table);
+    return n ? *n : kUnbounded;
+  }
+  uint64_t estimate_access(TableAccess& a, uint64_t parents, bool is_lookup, int64_t extra_rows);
+  uint64_t estimate_filter(PlanFilter& f, uint64_t parents);
+
+  const Schema& schema_;
+  const TableStats& stats_;
+  const PlannerOptions& options_;
+  std::vector<std::shared_ptr<RelationStep>> exists_steps_;
+};
+
+Status check_columns(const TableDef& table, const ColumnSelection& cols) {
+  for (size_t i = 0; i < cols.fields.size(); ++i) {
+    const auto& f = cols.fields[i];
+    if (f.find('.') != std::string::npos || !table.field_type(f)) {
+      return Error::query("unknown column '" + f + "' on table '" + table.name + "'", cols.paths[i]);
+    }
+  }
+  return Ok{};
+}
+
+Status plan_search(TableAccess& a, const TableDef& table, const SearchSpec& s) {
+  const SearchIndexDef* idx = table.search_index(s.index);
+  if (!idx) return Error::query("unknown search index '" + s.index + "' on table '" + table.name + "'", s.path + "/index");
+  a.source.kind = Source::Kind::search;
+  a.source.index = s.index;
+  a.source.search_field = idx->search_field;
+  a.source.search_query = s.query;
+  for (const auto& [f, v] : s.filters) {
+    if (std::find(idx->filter_fields.begin(), idx->filter_fields.end(), f) == idx->filter_fields.end()) {
+      return Error::query("'" + f + "' is not a filter field of search index '" + s.index + "'",
+                          pointer_append(s.path + "/filters", f));
+    }
+    Value arg = v;
+    if (!coerce_to(*table.field_type(f), arg) && !arg.is_null()) {
+      return Error::query("wrong argument type for field '" + f + "', which holds " + table.field_type(f)->describe(),
+                          pointer_append(s.path + "/filters", f));
+    }
+    a.source.search_filters.emplace_back(f, std::move(arg));
+  }
+  return Ok{};
+}
+
+Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, const std::string& key_field, bool paginate,
+                               const std::optional<SearchSpec>& search) {
+  ReadNode n;
+  TableAccess& a = n.access;
+  a.table = table.name;
+  a.key_field = key_field;
+  a.path = cfg.path;
+  if (auto st = check_columns(table, cfg.columns); !st) return std::move(st).error();
+  n.columns = cfg.columns;
+  for (const auto& k : cfg.order_by) {
+    if (auto st = check_field(table, k.field, k.path); !st) return std::move(st).error();
+  }
+  std::optional<PlanFilter> where;
+  if (cfg.where) {
+    auto b = bind_filter(*cfg.where, schema_, table);
+    if (!b) return std::move(b).error();
+    where = normalize_filter(std::move(b).value());
+    if (auto st = plan_exists(*where); !st) return std::move(st).error();
+  }
+  a.limit = cfg.limit;
+  a.offset = cfg.offset.value_or(0);
+
+  if (where && where->kind == PlanFilter::Kind::constant && !where->constant) {
+    a.source.kind = Source::Kind::empty;  // the filter is false for every row: read nothing
+    a.warnings.push_back("the filter can never be true; nothing is read");
+  } else if (search) {
+    if (auto st = plan_search(a, table, *search); !st) return std::move(st).error();
+    a.post_filter = where;
+  } else {
+    std::vector<const PlanFilter*> conj;
+    if (where) conj = conjuncts(*where);
+    AccessChoice choice = choose_access(table, conj, cfg.order_by, key_field);
+    a.source = std::move(choice.source);
+    a.order = std::move(choice.order);
+    a.user_order_keys = choice.user_order_keys;
+    a.order_source = choice.order_source;
+    a.warnings = std::move(choice.warnings);
+    std::vector<PlanFilter> rest;
+    for (const PlanFilter* c : conj) {
+      if (std::find(choice.served.begin(), choice.served.end(), c) != choice.served.end()) {
+        a.served.push_back(filter_to_json(*c).dump());
+      } else {
+        rest.push_back(*c);
+      }
+    }
+    a.post_filter = and_of(std::move(rest));
+    if (choice.at_most_one_per_interval) a.warnings.clear();
+  }
+  (void)paginate;
+  for (const auto& load : cfg.with) {
+    const RelationDef* rel = schema_.relation(table.name, load.name);
+    auto step = relation(*rel, *load.config);
+    if (!step) return std::move(step).error();
+    n.with.push_back(std::move(step).value());
+  }
+  return n;
+}
+
+Result<RelationStep> Planner::relation(const RelationDef& rel, const ReadConfig& cfg) {
+  RelationStep step;
+  step.name = rel.name;
+  step.many = rel.many;
+  step.parent_field = rel.from;
+  const TableDef& target = *schema_.table(rel.target);
+  if (!rel.many && (cfg.limit || cfg.offset)) {
+    return Error::query("limit and offset apply to many relations only", cfg.path);
+  }
+  if (rel.through) {
+    const TableDef& jt = *schema_.table(rel.through->table);
+    AccessChoice choice = choose_access(jt, {}, {}, rel.through->from);
+    TableAccess j;
+    j.table = jt.name;
+    j.key_field = rel.through->from;
+    j.source = std::move(choice.source);
+    j.warnings = std::move(choice.warnings);
+    j.path = cfg.path;
+    step.junction = std::move(j);
+    step.through_to = rel.through->to;
+  }
+  auto n = node(target, cfg, rel.to, false, std::nullopt);
+  if (!n) return std::move(n).error();
+  step.node = std::move(n).value();
+  if (!rel.many) step.node.access.limit = 1;
+  return step;
+}
+
+Status Planner::plan_exists(PlanFilter& f) {
+  if (f.kind == PlanFilter::Kind::exists) {
+    ReadConfig cfg;
+    cfg.limit = 1;  // one matching row answers EXISTS
+    cfg.path = f.path;
+    const TableDef& target = *schema_.table(f.relation_def->target);
+    auto step = std::make_shared<RelationStep>();
+    step->name = f.relation_def->name;
+    step->many = f.relation_def->many;
+    step->parent_field = f.relation_def->from;
+    if (f.relation_def->through) {
+      const auto& th = *f.relation_def->through;
+      AccessChoice choice = choose_access(*schema_.table(th.table), {}, {}, th.from);
+      TableAccess j;
+      j.table = th.table;
+      j.key_field = th.from;
+      j.source = std::move(choice.source);
+      j.warnings = std::move(choice.warnings);
+      j.path = f.path;
+      step->junction = std::move(j);
+      step->through_to = th.to;
+      cfg.limit.reset();  // links are followed per parent; the target test stops at the first match
+    }
+    auto n = node(target, cfg, f.relation_def->to, false, std::nullopt);
+    if (!n) return std::move(n).error();
+    step->node = std::move(n).value();
+    if (!f.children.empty()) {
+      // The nested filter is re-planned into the lookup's post-filter by node();
+      // bind it here since it is already bound on the target table.
+      std::vector<const PlanFilter*> conj = conjuncts(f.children[0]);
+      AccessChoice choice = choose_access(target, conj, {}, f.relation_def->to);
+      TableAccess& a = step->node.access;
+      a.source = std::move(choice.source);
+      a.warnings = std::move(choice.warnings);
+      a.served.clear();
+      std::vector<PlanFilter> rest;
+      for (const PlanFilter* c : conj) {
+        if (std::find(choice.served.begin(), choice.served.end(), c) != choice.served.end()) {
+          a.served.push_back(filter_to_json(*c).dump());
+        } else {
+          rest.push_back(*c);
+        }
+      }
+      a.post_filter = and_of(std::move(rest));
+      if (a.post_filter) {
+        if (auto st = plan_exists(*a.post_filter); !st) return st;
+      }
+    }
+    f.relation = step;
+    f.children.clear();
+    exists_steps_.push_back(step);
+    return Ok{};
+  }
+  for (auto& c : f.children) {
+    if (auto st = plan_exists(c); !st) return st;
+  }
+  return Ok{};
+}
+
+uint64_t Planner::estimate_access(TableAccess& a, uint64_t parents, bool is_lookup, int64_t extra_rows) {
+  uint64_t table_rows = rows(a.table);
+  uint64_t reads = table_rows;
+  uint64_t intervals = std::max<uint64_t>(1, a.source.intervals.size());
+  bool early_stop = a.limit && !a.post_filter &&
+                    (a.order_source == OrderSource::none || a.order_source == OrderSource::index);
+  uint64_t per_interval = early_stop ? static_cast<uint64_t>(*a.limit + a.offset + extra_rows) : kUnbounded;
+  switch (a.source.kind) {
+    case Source::Kind::empty: reads = 0; break;
+    case Source::Kind::get:
+      reads = std::min(table_rows, is_lookup ? parents : static_cast<uint64_t>(a.source.ids.size()));
+      break;
+    case Source::Kind::search: reads = std::min<uint64_t>(table_rows, 1024); break;
+    case Source::Kind::index:
+    case Source::Kind::full_scan: {
+      uint64_t lookups = is_lookup ? parents : 1;
+      if (is_lookup && a.source.kind == Source::Kind::full_scan) {
+        reads = table_rows;  // one scan, grouped by key
+        break;
+      }
+      uint64_t per = per_interval;
+      reads = std::min(table_rows, sat_mul(sat_mul(lookups, intervals), per));
+      break;
+    }
+  }
+  a.max_reads = reads;
+  if (a.post_filter) reads = sat_add(reads, estimate_filter(*a.post_filter, reads));
+  return reads;
+}
+
+uint64_t Planner::estimate_filter(PlanFilter& f, uint64_t parents) {
+  if (f.kind == PlanFilter::Kind::exists && f.relation) {
+    auto& step = const_cast<RelationStep&>(*f.relation);
+    uint64_t total = 0;
+    uint64_t keys = parents;
+    if (step.junction) {
+      total = estimate_access(*step.junction, parents, true, 0);
+      keys = step.junction->max_reads;
+    }
+    return sat_add(total, estimate(step.node, keys, true, 0));
+  }
+  uint64_t total = 0;
+  for (auto& c : f.children) total = sat_add(total, estimate_filter(c, parents));
+  return total;
+}
+
+uint64_t Planner::estimate(ReadNode& n, uint64_t parents, bool is_lookup, int64_t extra_rows) {
+  uint64_t reads = estimate_access(n.access, parents, is_lookup, extra_rows);
+  if (reads > worst.reads || worst.path.empty()) {
+    worst.reads = reads;
+    worst.path = n.access.path.empty() ? "/where" : n.access.path;
+    worst.hint = n.access.warnings.empty() ? "" : n.access.warnings.front();
+  }
+  uint64_t returned = n.access.max_reads;
+  if (n.access.limit) {
+    uint64_t per = static_cast<uint64_t>(*n.access.limit + extra_rows);
+    returned = std::min(returned, sat_mul(is_lookup ? parents : 1, per));
+  }
+  for (auto& step : n.with) {
+    uint64_t keys = returned;
+    if (step.junction) {
+      reads = sat_add(reads, estimate_access(*step.junction, returned, true, 0));
+      keys = step.junction->max_reads;
+    }
+    reads = sat_add(reads, estimate(step.node, keys, true, 0));
+  }
+  return reads;
+}
+
+uint64_t fnv1a(const std::string& s) {
+  uint64_t h = 1469598103934665603ull;
+  for (char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+Result<std::vector<Value>> decode_cursor(const std::string& cursor, const std::string& fingerprint) {
+  std::string raw;
+  auto bad = Error::query("invalid cursor: pass null or the continueCursor of the previous page of this query", "/cursor");
+  if (!base64_decode(cursor, raw)) return bad;
+  try {
+    Json j = Json::parse(raw);
+    if (!j.is_object() || j.value("q", std::string()) != fingerprint || !j.contains("k") || !j["k"].is_array()) return bad;
+    auto v = value_from_json(j["k"], "/cursor");
+    if (!v) return bad;
+    return std::move(v).value().as_array();
+  } catch (const Json::exception&) {
+    return bad;
+  }
+}
+
+}  // namespace
+
+std::string encode_cursor(const std::string& fingerprint, const std::vector<Value>& key) {
+  std::string text = "{\"q\":";
+  write_json_string(fingerprint, text);
+  text += ",\"k\":";
+  write_json(Value(Array(key)), text);
+  text += "}";
+  return base64_encode(text);
+}
+
+Result<ReadPlan> plan_read(const ReadQuery& q, const Schema& schema, const TableStats& stats,
+                           const PlannerOptions& options) {
+  const TableDef* table = schema.table(q.table);
+  if (!table) return Error::query("unknown table '" + q.table + "'", "/table");
+  Planner planner(schema, stats, options);
+  ReadPlan plan;
+  plan.op = q.op;
+  plan.budget = options.read_budget;
+  plan.num_items = q.num_items;
+  auto root = planner.node(*table, q.config, "", q.op == ReadOp::paginate, q.search);
+  if (!root) return std::move(root).error();
+  plan.root = std::move(root).value();
+  if (q.op == ReadOp::paginate) {
+    // Paginate needs a total order so that pages neither skip nor repeat rows.
+    TableAccess& a = plan.root.access;
+    if (a.order.empty() && a.source.kind != Source::Kind::search) {
+      a.order = {OrderKey{"_creationTime", false, ""}, OrderKey{"_id", false, ""}};
+      bool served = a.source.kind == Source::Kind::full_scan ||
+                    (a.source.kind == Source::Kind::index && a.source.intervals.size() <= 1 &&
+                     a.source.index == kByCreationTime);
+      a.order_source = served ? OrderSource::index : OrderSource::sort;
+    }
+  }
+  plan.fingerprint = std::to_string(fnv1a(std::string(read_op_name(q.op)) + plan_node_to_json(plan.root).dump()));
+  if (q.cursor) {
+    auto after = decode_cursor(*q.cursor, plan.fingerprint);
+    if (!after) return std::move(after).error();
+    plan.after = std::move(after).value();
+  }
+  int64_t extra = 0;
+  if (q.op == ReadOp::paginate) {
+    plan.root.access.limit = q.num_items;
+    extra = 1;  // one more row tells whether the page is the last
+  }
+  plan.max_reads = planner.estimate(plan.root, 1, false, extra);
+  if (q.op == ReadOp::paginate) plan.root.access.limit.reset();
+  auto collect = [&](auto& self, const ReadNode& n) -> void {
+    for (const auto& w : n.access.warnings) plan.warnings.push_back(n.access.table + ": " + w);
+    for (const auto& s : n.with) {
+      if (s.junction) {
+        for (const auto& w : s.junction->warnings) plan.warnings.push_back(s.junction->table + ": " + w);
+      }
+      self(self, s.node);
+    }
+  };
+  collect(collect, plan.root);
+  if (plan.max_reads > plan.budget) {
+    std::string reads = plan.max_reads == kUnbounded ? "an unbounded number of" : "up to " + std::to_string(plan.max_reads);
+    std::string msg = "query may read " + reads + " documents, over the read budget of " + std::to_string(plan.budget);
+    if (!planner.worst.hint.empty()) msg += "; " + planner.worst.hint;
+    return Error::query(msg, planner.worst.path);
+  }
+  return plan;
+}
+
+}  // namespace dc

@@ -1,0 +1,33 @@
+// The planner: a parsed read query → a ReadPlan, in named stages (bind,
+// normalize, choose access, plan relations, bound the reads). Pure: no I/O.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "protocol/ast.hpp"
+#include "protocol/error.hpp"
+#include "server/planner/plan.hpp"
+#include "server/schema/model.hpp"
+
+namespace dc {
+
+// Row counts per table, from the backend, to bound a plan's worst-case reads.
+class TableStats {
+ public:
+  virtual ~TableStats() = default;
+  virtual std::optional<uint64_t> row_count(std::string_view table) const = 0;
+};
+
+struct PlannerOptions {
+  uint64_t read_budget = 32000;  // Convex's per-transaction document limit
+};
+
+Result<ReadPlan> plan_read(const ReadQuery& query, const Schema& schema, const TableStats& stats,
+                           const PlannerOptions& options);
+
+// Paginate cursors: opaque to clients, bound to the query they came from.
+std::string encode_cursor(const std::string& fingerprint, const std::vector<Value>& key);
+
+}  // namespace dc

@@ -1,0 +1,297 @@
+#include "server/schema/load.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "server/schema/relation_inference.hpp"
+
+namespace dc {
+
+namespace {
+
+Error schema_error(std::string message, std::string path) {
+  return Error{ErrorCode::invalid_query, "schema: " + std::move(message), std::move(path)};
+}
+
+bool is_identifier(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Result<std::vector<std::string>> string_list(const Json& j, const std::string& path) {
+  if (!j.is_array()) return schema_error("expected an array of strings", path);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < j.size(); ++i) {
+    if (!j[i].is_string()) return schema_error("expected a string", pointer_append(path, i));
+    out.push_back(j[i].get<std::string>());
+  }
+  return out;
+}
+
+Result<TableDef> table_from_json(const std::string& name, const Json& j, const std::string& path) {
+  if (!is_identifier(name) || name[0] == '_') return schema_error("invalid table name '" + name + "'", path);
+  if (!j.is_object()) return schema_error("a table must be an object", path);
+  TableDef t;
+  t.name = name;
+  t.id_validator.kind = Validator::Kind::id;
+  t.id_validator.table = name;
+  t.creation_time_validator.kind = Validator::Kind::float64;
+  if (auto doc = j.find("documentType"); doc != j.end() && !doc->is_null()) {
+    auto v = validator_from_json(*doc, pointer_append(path, "documentType"));
+    if (!v) return std::move(v).error();
+    t.document = std::move(v).value();
+  } else {
+    t.document.kind = Validator::Kind::any;  // Convex: a table without a validator holds anything
+  }
+  if (auto idx = j.find("indexes"); idx != j.end()) {
+    std::string ip = pointer_append(path, "indexes");
+    if (!idx->is_array()) return schema_error("indexes must be an array", ip);
+    for (size_t i = 0; i < idx->size(); ++i) {
+      const Json& e = (*idx)[i];
+      std::string ep = pointer_append(ip, i);
+      if (!e.is_object() || !e.contains("indexDescriptor") || !e["indexDescriptor"].is_string()) {
+        return schema_error("an index needs indexDescriptor and fields", ep);
+      }
+      IndexDef d;
+      d.name = e["indexDescriptor"].get<std::string>();
+      if (d.name == kByCreationTime || d.name == "by_id" || t.index(d.name)) {
+        return schema_error("index name '" + d.name + "' is reserved or repeated", pointer_append(ep, "indexDescriptor"));
+      }
+      auto fields = string_list(e.value("fields", Json::array()), pointer_append(ep, "fields"));
+      if (!fields) return std::move(fields).error();
+      d.fields = std::move(fields).value();
+      if (d.fields.empty() || d.fields.size() > 15) {
+        return schema_error("an index has 1 to 15 fields", pointer_append(ep, "fields"));
+      }
+      for (size_t k = 0; k < d.fields.size(); ++k) {
+        if (d.fields[k].starts_with("_") || !t.field_type(d.fields[k])) {
+          return schema_error("index field '" + d.fields[k] + "' is not a field of " + name,
+                              pointer_append(pointer_append(ep, "fields"), k));
+        }
+      }
+      t.indexes.push_back(std::move(d));
+    }
+  }
+  t.indexes.push_back(IndexDef{std::string(kByCreationTime), {}});
+  if (auto sidx = j.find("searchIndexes"); sidx != j.end()) {
+    std::string sp = pointer_append(path, "searchIndexes");
+    if (!sidx->is_array()) return schema_error("searchIndexes must be an array", sp);
+    for (size_t i = 0; i < sidx->size(); ++i) {
+      const Json& e = (*sidx)[i];
+      std::string ep = pointer_append(sp, i);
+      if (!e.is_object() || !e.value("indexDescriptor", Json()).is_string() || !e.value("searchField", Json()).is_string()) {
+        return schema_error("a search index needs indexDescriptor and searchField", ep);
+      }
+      SearchIndexDef d;
+      d.name = e["indexDescriptor"].get<std::string>();
+      d.search_field = e["searchField"].get<std::string>();
+      auto ff = string_list(e.value("filterFields", Json::array()), pointer_append(ep, "filterFields"));
+      if (!ff) return std::move(ff).error();
+      d.filter_fields = std::move(ff).value();
+      if (!t.field_type(d.search_field)) {
+        return schema_error("search field '" + d.search_field + "' is not a field of " + name,
+                            pointer_append(ep, "searchField"));
+      }
+      t.search_indexes.push_back(std::move(d));
+    }
+  }
+  if (auto uq = j.find("unique"); uq != j.end()) {
+    std::string up = pointer_append(path, "unique");
+    if (!uq->is_array()) return schema_error("unique must be an array of field lists", up);
+    for (size_t i = 0; i < uq->size(); ++i) {
+      auto fields = string_list((*uq)[i], pointer_append(up, i));
+      if (!fields) return std::move(fields).error();
+      if (fields->empty()) return schema_error("a unique constraint names at least one field", pointer_append(up, i));
+      for (const auto& f : *fields) {
+        if (!t.field_type(f)) return schema_error("unique field '" + f + "' is not a field of " + name, pointer_append(up, i));
+      }
+      t.unique.push_back(std::move(fields).value());
+    }
+  }
+  return t;
+}
+
+Result<RelationDef> relation_from_json(const Schema& s, const std::string& table, const std::string& name,
+                                       const Json& j, const std::string& path) {
+  if (!j.is_object()) return schema_error("a relation must be an object", path);
+  RelationDef r;
+  r.name = name;
+  if (j.contains("one") == j.contains("many")) return schema_error("a relation has exactly one of 'one' or 'many'", path);
+  r.many = j.contains("many");
+  const Json& target = r.many ? j["many"] : j["one"];
+  if (!target.is_string() || !s.table(target.get<std::string>())) {
+    return schema_error("relation target is not a table", pointer_append(path, r.many ? "many" : "one"));
+  }
+  r.target = target.get<std::string>();
+  r.from = j.value("from", std::string("_id"));
+  r.to = j.value("to", std::string("_id"));
+  if (!s.table(table)->field_type(r.from)) return schema_error("'" + r.from + "' is not a field of " + table, pointer_append(path, "from"));
+  if (!s.table(r.target)->field_type(r.to)) return schema_error("'" + r.to + "' is not a field of " + r.target, pointer_append(path, "to"));
+  if (auto th = j.find("through"); th != j.end()) {
+    std::string tp = pointer_append(path, "through");
+    if (!th->is_object() || !th->value("table", Json()).is_string() || !th->value("from", Json()).is_string() ||
+        !th->value("to", Json()).is_string()) {
+      return schema_error("through needs table, from and to", tp);
+    }
+    Through t{(*th)["table"].get<std::string>(), (*th)["from"].get<std::string>(), (*th)["to"].get<std::string>()};
+    const TableDef* jt = s.table(t.table);
+    if (!jt) return schema_error("through table '" + t.table + "' does not exist", pointer_append(tp, "table"));
+    if (!jt->field_type(t.from)) return schema_error("'" + t.from + "' is not a field of " + t.table, pointer_append(tp, "from"));
+    if (!jt->field_type(t.to)) return schema_error("'" + t.to + "' is not a field of " + t.table, pointer_append(tp, "to"));
+    r.through = std::move(t);
+  }
+  if (auto od = j.find("onDelete"); od != j.end()) {
+    std::string v = od->is_string() ? od->get<std::string>() : "";
+    if (v == "cascade") r.on_delete = OnDelete::cascade;
+    else if (v == "restrict") r.on_delete = OnDelete::restrict_;
+    else if (v == "setNull") r.on_delete = OnDelete::set_null;
+    else return schema_error("onDelete is cascade, restrict or setNull", pointer_append(path, "onDelete"));
+  }
+  for (const auto& [key, val] : j.items()) {
+    if (key != "one" && key != "many" && key != "from" && key != "to" && key != "through" && key != "onDelete") {
+      return schema_error("unknown relation key '" + key + "'", pointer_append(path, key));
+    }
+  }
+  return r;
+}
+
+}  // namespace
+
+Result<Validator> validator_from_json(const Json& j, const std::string& path) {
+  if (!j.is_object() || !j.contains("type") || !j["type"].is_string()) {
+    return schema_error("a validator is an object with a 'type'", path);
+  }
+  const std::string type = j["type"].get<std::string>();
+  Validator v;
+  std::string vp = pointer_append(path, "value");
+  if (type == "null") v.kind = Validator::Kind::null_;
+  else if (type == "number" || type == "float64") v.kind = Validator::Kind::float64;
+  else if (type == "bigint" || type == "int64") v.kind = Validator::Kind::int64;
+  else if (type == "boolean") v.kind = Validator::Kind::boolean;
+  else if (type == "string") v.kind = Validator::Kind::string;
+  else if (type == "bytes") v.kind = Validator::Kind::bytes;
+  else if (type == "any") v.kind = Validator::Kind::any;
+  else if (type == "literal") {
+    v.kind = Validator::Kind::literal;
+    if (!j.contains("value")) return schema_error("literal needs a value", path);
+    auto lit = value_from_json(j["value"], vp);
+    if (!lit) return std::move(lit).error();
+    v.literal = std::move(lit).value();
+  } else if (type == "id") {
+    v.kind = Validator::Kind::id;
+    if (!j.value("tableName", Json()).is_string()) return schema_error("id needs tableName", path);
+    v.table = j["tableName"].get<std::string>();
+  } else if (type == "array") {
+    v.kind = Validator::Kind::array;
+    auto e = validator_from_json(j.value("value", Json()), vp);
+    if (!e) return std::move(e).error();
+    v.items.push_back(std::move(e).value());
+  } else if (type == "object") {
+    v.kind = Validator::Kind::object;
+    const Json& fields = j.value("value", Json::object());
+    if (!fields.is_object()) return schema_error("object value must map field names to {fieldType, optional}", vp);
+    for (const auto& [name, f] : fields.items()) {
+      std::string fp = pointer_append(vp, name);
+      if (name.empty() || name[0] == '$' || name[0] == '_') return schema_error("invalid field name '" + name + "'", fp);
+      if (!f.is_object()) return schema_error("expected {fieldType, optional}", fp);
+      auto ft = validator_from_json(f.value("fieldType", Json()), pointer_append(fp, "fieldType"));
+      if (!ft) return std::move(ft).error();
+      v.fields.push_back(FieldDef{name, std::move(ft).value(), f.value("optional", false)});
+    }
+  } else if (type == "record") {
+    v.kind = Validator::Kind::record;
+    auto k = validator_from_json(j.value("keys", Json()), pointer_append(path, "keys"));
+    if (!k) return std::move(k).error();
+    const Json& values = j.value("values", Json());
+    auto val = validator_from_json(values.is_object() && values.contains("fieldType") ? values["fieldType"] : values,
+                                   pointer_append(path, "values"));
+    if (!val) return std::move(val).error();
+    v.items.push_back(std::move(k).value());
+    v.items.push_back(std::move(val).value());
+  } else if (type == "union") {
+    v.kind = Validator::Kind::union_;
+    const Json& members = j.value("value", Json());
+    if (!members.is_array() || members.empty()) return schema_error("union needs a non-empty value array", vp);
+    for (size_t i = 0; i < members.size(); ++i) {
+      auto m = validator_from_json(members[i], pointer_append(vp, i));
+      if (!m) return std::move(m).error();
+      v.items.push_back(std::move(m).value());
+    }
+  } else {
+    return schema_error("unknown validator type '" + type + "'", pointer_append(path, "type"));
+  }
+  return v;
+}
+
+Result<Schema> load_schema(const Json& j) {
+  if (!j.is_object() || !j.contains("tables")) return schema_error("expected an object with 'tables'", "");
+  Schema s;
+  const Json& tables = j["tables"];
+  if (tables.is_object()) {
+    for (const auto& [name, t] : tables.items()) {
+      auto td = table_from_json(name, t, pointer_append("/tables", name));
+      if (!td) return std::move(td).error();
+      s.tables.emplace(name, std::move(td).value());
+    }
+  } else if (tables.is_array()) {  // Convex's own export(): [{tableName, ...}]
+    for (size_t i = 0; i < tables.size(); ++i) {
+      const Json& t = tables[i];
+      std::string p = pointer_append("/tables", i);
+      if (!t.is_object() || !t.value("tableName", Json()).is_string()) return schema_error("a table needs tableName", p);
+      auto td = table_from_json(t["tableName"].get<std::string>(), t, p);
+      if (!td) return std::move(td).error();
+      s.tables.emplace(td->name, std::move(td).value());
+    }
+  } else {
+    return schema_error("tables must be an object or an array", "/tables");
+  }
+  for (const auto& [name, t] : s.tables) {
+    // id fields must point at known tables.
+    std::vector<const Validator*> stack{&t.document};
+    while (!stack.empty()) {
+      const Validator* v = stack.back();
+      stack.pop_back();
+      if (v->kind == Validator::Kind::id && !s.table(v->table)) {
+        return schema_error("v.id(\"" + v->table + "\") in " + name + " names no table", pointer_append("/tables", name));
+      }
+      for (const auto& c : v->items) stack.push_back(&c);
+      for (const auto& f : v->fields) stack.push_back(&f.type);
+    }
+  }
+  if (auto rel = j.find("relations"); rel != j.end() && !rel->is_null()) {
+    if (!rel->is_object()) return schema_error("relations must be an object", "/relations");
+    for (const auto& [table, defs] : rel->items()) {
+      std::string tp = pointer_append("/relations", table);
+      if (!s.table(table)) return schema_error("relations for unknown table '" + table + "'", tp);
+      if (!defs.is_object()) return schema_error("expected an object of relations", tp);
+      for (const auto& [name, d] : defs.items()) {
+        std::string rp = pointer_append(tp, name);
+        if (s.table(table)->field_type(name)) return schema_error("relation '" + name + "' has the name of a field", rp);
+        auto r = relation_from_json(s, table, name, d, rp);
+        if (!r) return std::move(r).error();
+        s.relations[table].push_back(std::move(r).value());
+      }
+    }
+  }
+  infer_relations(s);
+  return s;
+}
+
+Result<Schema> load_schema_file(const std::string& file) {
+  std::ifstream in(file);
+  if (!in) return Error{ErrorCode::invalid_query, "cannot read schema file " + file, std::nullopt};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  try {
+    return load_schema(Json::parse(ss.str()));
+  } catch (const Json::exception& e) {
+    return Error{ErrorCode::invalid_query, "schema file " + file + " is not JSON: " + e.what(), std::nullopt};
+  }
+}
+
+}  // namespace dc

@@ -1,0 +1,105 @@
+// The schema model: tables in Convex's shape (validators, indexes, search
+// indexes) plus what Convex does not know (unique constraints, relations).
+// Immutable once loaded; shared read-only by every request.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/parse.hpp"
+#include "protocol/value.hpp"
+
+namespace dc {
+
+struct FieldDef;
+
+struct Validator {
+  enum class Kind { null_, float64, int64, boolean, string, bytes, any, literal, id, array, object, record, union_ };
+  Kind kind = Kind::any;
+  Value literal;                 // literal
+  std::string table;             // id
+  std::vector<Validator> items;  // array: {element}; union: members; record: {keys, values}
+  std::vector<FieldDef> fields;  // object
+
+  // Does `v` conform? On failure `why` says what was expected.
+  bool accepts(const Value& v) const;
+  // Human-readable type, e.g. "string | null".
+  std::string describe() const;
+  // Could a value of this validator be of kind k (used for operator checks)?
+  bool admits_kind(Value::Kind k) const;
+  // The element validator when this is (or unions) an array type.
+  const Validator* element() const;
+};
+
+struct FieldDef {
+  std::string name;
+  Validator type;
+  bool optional = false;
+};
+
+struct IndexDef {
+  std::string name;
+  std::vector<std::string> fields;  // declared fields; _creationTime and _id follow implicitly
+};
+
+struct SearchIndexDef {
+  std::string name;
+  std::string search_field;
+  std::vector<std::string> filter_fields;
+};
+
+enum class OnDelete { restrict_, cascade, set_null };
+
+struct Through {
+  std::string table;
+  std::string from;  // junction field matching the source's `from`
+  std::string to;    // junction field matching the target's `to`
+};
+
+struct RelationDef {
+  std::string name;
+  bool many = false;
+  std::string target;
+  std::string from;  // field on the source table
+  std::string to;    // field on the target table
+  std::optional<Through> through;
+  std::optional<OnDelete> on_delete;  // as declared; the default depends on optionality
+  bool inferred = false;
+};
+
+struct TableDef {
+  std::string name;
+  Validator document;  // object (or union of objects)
+  std::vector<IndexDef> indexes;  // declared ones, then by_creation_time
+  std::vector<SearchIndexDef> search_indexes;
+  std::vector<std::vector<std::string>> unique;
+
+  // The validator of a (dotted) field path, including system fields; nullptr when unknown.
+  // `optional` is set when the field (or any step to it) may be missing.
+  const Validator* field_type(std::string_view path, bool* optional = nullptr) const;
+  const IndexDef* index(std::string_view name) const;
+  const SearchIndexDef* search_index(std::string_view name) const;
+
+  Validator id_validator;            // v.id(this table), for _id
+  Validator creation_time_validator; // float64
+};
+
+class Schema : public RelationResolver {
+ public:
+  std::map<std::string, TableDef, std::less<>> tables;
+  std::map<std::string, std::vector<RelationDef>, std::less<>> relations;  // by source table
+
+  const TableDef* table(std::string_view name) const;
+  const RelationDef* relation(std::string_view table, std::string_view name) const;
+
+  std::optional<std::string> relation_target(std::string_view table, std::string_view name) const override;
+  bool has_table(std::string_view table) const override { return this->table(table) != nullptr; }
+};
+
+// Name of the implicit creation-time index every table has.
+inline constexpr std::string_view kByCreationTime = "by_creation_time";
+
+}  // namespace dc
