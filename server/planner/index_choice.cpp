@@ -281,7 +281,9 @@ void decide_order(AccessChoice& out, const Candidate& cand, const std::vector<Or
   bool unique_reached = false;
   while (matched < rest.size() && matched < kp.size() && rest[matched].field == kp[matched] &&
          rest[matched].descending == desc) {
-    if (kp[matched] == "_id") unique_reached = true;
+    // _id is unique, and Convex keeps _creationTime strictly increasing per
+    // deployment, so either one makes the order total.
+    if (kp[matched] == "_id" || kp[matched] == "_creationTime") unique_reached = true;
     ++matched;
   }
   out.source.descending = desc;

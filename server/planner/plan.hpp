@@ -82,6 +82,7 @@ struct TableAccess {
   OrderSource order_source = OrderSource::none;
   std::optional<int64_t> limit;             // per parent for relation lookups
   int64_t offset = 0;
+  bool at_most_one_per_range = false;       // the pinned fields cover a unique constraint (or _id)
   uint64_t max_reads = kUnbounded;          // worst case for this access (all parents together)
   std::vector<std::string> warnings;
   std::string path;                         // request part this access serves

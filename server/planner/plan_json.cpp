@@ -95,6 +95,7 @@ Json access_json(const TableAccess& a) {
                     {"requestedKeys", a.user_order_keys}};
   if (a.limit) j["limit"] = *a.limit;
   if (a.offset) j["offset"] = a.offset;
+  if (a.at_most_one_per_range) j["unique"] = true;
   j["maxReads"] = a.max_reads == kUnbounded ? Json(nullptr) : Json(a.max_reads);
   return j;
 }

@@ -137,6 +137,7 @@ Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, con
       }
     }
     a.post_filter = and_of(std::move(rest));
+    a.at_most_one_per_range = choice.at_most_one_per_interval;
     if (choice.at_most_one_per_interval) a.warnings.clear();
   }
   (void)paginate;
@@ -211,6 +212,7 @@ Status Planner::plan_exists(PlanFilter& f) {
       TableAccess& a = step->node.access;
       a.source = std::move(choice.source);
       a.warnings = std::move(choice.warnings);
+      a.at_most_one_per_range = choice.at_most_one_per_interval;
       a.served.clear();
       std::vector<PlanFilter> rest;
       for (const PlanFilter* c : conj) {
@@ -243,6 +245,7 @@ uint64_t Planner::estimate_access(TableAccess& a, uint64_t parents, bool is_look
   bool early_stop = a.limit && !a.post_filter &&
                     (a.order_source == OrderSource::none || a.order_source == OrderSource::index);
   uint64_t per_interval = early_stop ? static_cast<uint64_t>(*a.limit + a.offset + extra_rows) : kUnbounded;
+  if (a.at_most_one_per_range) per_interval = 1;
   switch (a.source.kind) {
     case Source::Kind::empty: reads = 0; break;
     case Source::Kind::get:

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// Conformance runner: every case is {fixture (schema + documents), query,
+// expected result}. Cases are backend-independent; this runner starts the
+// server once per fixture (and server flags) on a free loopback port with
+// `--schema` and `--import`, and checks each case over HTTP.
+//
+//   node tests/conformance/run.mjs --server build/debug/drizzle-convex-server [--filter TEXT]
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+import { startServer, post } from '../lib/server.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const argv = process.argv.slice(2);
+const flag = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
+const bin = flag('--server');
+const filter = flag('--filter');
+if (!bin) { console.error('usage: run.mjs --server PATH [--filter TEXT]'); process.exit(2); }
+
+// Canonical JSON (sorted keys) so unordered comparisons do not depend on key order.
+const canon = (v) => JSON.stringify(v, (k, x) => (x && typeof x === 'object' && !Array.isArray(x)
+  ? Object.fromEntries(Object.keys(x).sort().map((key) => [key, x[key]])) : x));
+const sameRows = (got, want, unordered) => {
+  if (!unordered) return isDeepStrictEqual(got, want);
+  if (!Array.isArray(got) || !Array.isArray(want) || got.length !== want.length) return false;
+  return isDeepStrictEqual(got.map(canon).sort(), want.map(canon).sort());
+};
+
+function checkResponse(res, expect) {
+  const status = expect.status ?? 200;
+  if (res.status !== status) return `status ${res.status}, expected ${status}: ${res.text.slice(0, 500)}`;
+  if (expect.error) {
+    const e = res.json?.error;
+    if (!e) return `no error body: ${res.text.slice(0, 300)}`;
+    if (e.code !== expect.error.code) return `error code ${e.code}, expected ${expect.error.code}`;
+    if ('path' in expect.error && e.path !== expect.error.path) return `error path ${JSON.stringify(e.path)}, expected ${JSON.stringify(expect.error.path)} (${e.message})`;
+    if (expect.error.messageIncludes && !e.message.includes(expect.error.messageIncludes)) return `message "${e.message}" lacks "${expect.error.messageIncludes}"`;
+    return null;
+  }
+  if ('data' in expect && !sameRows(res.json?.data, expect.data, expect.unordered)) {
+    return `data differs\n    got:      ${JSON.stringify(res.json?.data)}\n    expected: ${JSON.stringify(expect.data)}`;
+  }
+  return null;
+}
+
+async function runCase(url, c) {
+  if (c.pages) {
+    // Paginate until done; every page must match, the last one with isDone.
+    let cursor = null;
+    for (let i = 0; i < c.pages.length; i++) {
+      const res = await post(url, '/v1/query', { ...c.query, cursor });
+      if (res.status !== 200) return `page ${i + 1}: status ${res.status}: ${res.text.slice(0, 300)}`;
+      const d = res.json.data;
+      if (!isDeepStrictEqual(d.page, c.pages[i])) return `page ${i + 1} differs\n    got:      ${JSON.stringify(d.page)}\n    expected: ${JSON.stringify(c.pages[i])}`;
+      const last = i === c.pages.length - 1;
+      if (d.isDone !== last) return `page ${i + 1}: isDone ${d.isDone}, expected ${last}`;
+      if (typeof d.continueCursor !== 'string') return `page ${i + 1}: continueCursor is not a string`;
+      cursor = d.continueCursor;
+    }
+    return null;
+  }
+  const res = c.rawBody !== undefined
+    ? await post(url, c.endpoint ?? '/v1/query', c.rawBody)
+    : await post(url, c.endpoint ?? '/v1/query', c.query);
+  return checkResponse(res, c.expect ?? {});
+}
+
+const groups = new Map();
+for (const file of readdirSync(join(here, 'cases')).filter((f) => f.endsWith('.json')).sort()) {
+  const spec = JSON.parse(readFileSync(join(here, 'cases', file), 'utf8'));
+  const key = JSON.stringify([spec.fixture, spec.serverArgs ?? []]);
+  if (!groups.has(key)) groups.set(key, { fixture: spec.fixture, serverArgs: spec.serverArgs ?? [], cases: [] });
+  for (const c of spec.cases) {
+    if (!filter || `${file}: ${c.name}`.includes(filter)) groups.get(key).cases.push({ ...c, file });
+  }
+}
+
+let passed = 0;
+let failed = 0;
+for (const g of groups.values()) {
+  if (!g.cases.length) continue;
+  const fx = join(here, 'fixtures', g.fixture);
+  const server = await startServer(bin, ['--schema', join(fx, 'schema.json'), '--import', join(fx, 'data'), ...g.serverArgs]);
+  try {
+    for (const c of g.cases) {
+      let problem;
+      try { problem = await runCase(server.url, c); } catch (e) { problem = `threw: ${e.stack}`; }
+      if (problem) { failed++; console.log(`not ok - ${c.file}: ${c.name}\n    ${problem}`); }
+      else { passed++; console.log(`ok - ${c.file}: ${c.name}`); }
+    }
+  } finally {
+    const code = await server.stop();
+    if (code !== 0) { failed++; console.log(`not ok - server for fixture ${g.fixture} exited with ${code}\n${server.stderr().slice(-2000)}`); }
+  }
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed || !passed ? 1 : 0);

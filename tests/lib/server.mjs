@@ -1,0 +1,48 @@
+// Starts drizzle-convex-server on a free loopback port for a test and stops it.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+
+export async function startServer(bin, args = [], { timeoutMs = 30000 } = {}) {
+  const proc = spawn(bin, ['--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; if (stderr.length > 1 << 20) stderr = stderr.slice(-(1 << 19)); });
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not print its ready line in ${timeoutMs} ms\n${stderr}`)), timeoutMs);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on 127\.0\.0\.1:(\d+)/);
+      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    });
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code} before it was ready\n${stderr}`)); });
+  });
+  proc.removeAllListeners('exit');
+  return {
+    proc,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    stderr: () => stderr,
+    // Stops with SIGTERM and returns the exit code (SIGKILL after the deadline).
+    async stop(deadlineMs = 10000) {
+      if (proc.exitCode !== null) return proc.exitCode;
+      const exited = once(proc, 'exit');
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), deadlineMs);
+      const [code, signal] = await exited;
+      clearTimeout(timer);
+      return code ?? signal;
+    },
+  };
+}
+
+export async function post(url, path, body, headers = {}) {
+  const res = await fetch(url + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: res.status, json, text, headers: res.headers };
+}
