@@ -185,6 +185,7 @@ Candidate evaluate(const IndexDef& idx, const std::vector<const PlanFilter*>& co
       prefixes = std::move(expanded);
       used.insert(in);
       cand.served.push_back(in);
+      cand.eq_fields.push_back(field);  // pinned within each range
       cand.has_in = true;
       ++pos;
       take_eqs();
@@ -240,14 +241,17 @@ Candidate evaluate(const IndexDef& idx, const std::vector<const PlanFilter*>& co
       cand.intervals.push_back(Interval{Bound{prefix, true}, Bound{prefix, true}});
     }
   }
-  cand.score = 100 * cand.eq_count + (cand.has_in ? 60 : 0) + (cand.has_range ? 30 : 0) +
+  // A relation lookup's key pins the first field like an equality does.
+  int key_pin = key_field.empty() ? 0 : 1;
+  cand.score = 100 * (cand.eq_count + key_pin) + (cand.has_in ? 60 : 0) + (cand.has_range ? 30 : 0) +
                (cand.has_complement ? 10 : 0) + (cand.narrowing.empty() ? 0 : 5);
   return cand;
 }
 
 // Order check: is the effective order a prefix of the index key after the
 // pinned positions, in one direction?
-void decide_order(AccessChoice& out, const Candidate& cand, const std::vector<OrderKey>& user_order) {
+void decide_order(AccessChoice& out, const Candidate& cand, const std::vector<OrderKey>& user_order,
+                  const std::vector<std::vector<std::string>>& unique = {}) {
   out.user_order_keys = user_order.size();
   if (user_order.empty()) {
     out.order_source = OrderSource::none;
@@ -279,11 +283,19 @@ void decide_order(AccessChoice& out, const Candidate& cand, const std::vector<Or
   bool desc = rest.empty() ? false : rest[0].descending;
   size_t matched = 0;
   bool unique_reached = false;
-  while (matched < rest.size() && matched < kp.size() && rest[matched].field == kp[matched] &&
+  std::set<std::string> fixed = pinned;  // fields whose values the order so far determines
+  auto covers_unique = [&] {
+    for (const auto& u : unique) {
+      if (std::all_of(u.begin(), u.end(), [&](const std::string& f) { return fixed.count(f) > 0; })) return true;
+    }
+    return false;
+  };
+  while (!unique_reached && matched < rest.size() && matched < kp.size() && rest[matched].field == kp[matched] &&
          rest[matched].descending == desc) {
-    // _id is unique, and Convex keeps _creationTime strictly increasing per
-    // deployment, so either one makes the order total.
-    if (kp[matched] == "_id" || kp[matched] == "_creationTime") unique_reached = true;
+    // _id is unique, Convex keeps _creationTime strictly increasing per
+    // deployment, and a unique constraint fixes one row: each makes the order total.
+    fixed.insert(kp[matched]);
+    if (kp[matched] == "_id" || kp[matched] == "_creationTime" || covers_unique()) unique_reached = true;
     ++matched;
   }
   out.source.descending = desc;
@@ -346,7 +358,7 @@ AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFi
     if (!key_field.empty() && (idx.fields.empty() || idx.fields[0] != key_field)) continue;
     Candidate cand = evaluate(idx, conj, key_field);
     AccessChoice probe;
-    decide_order(probe, cand, user_order);
+    decide_order(probe, cand, user_order, table.unique);
     int order_bonus = probe.order_source == OrderSource::index ? 25 : probe.order_source == OrderSource::index_ties ? 20 : 0;
     int total = cand.score + order_bonus;
     if (total == 0 && idx.name != kByCreationTime) continue;  // serves nothing
@@ -378,7 +390,7 @@ AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFi
   out.source.index_fields = best.keys;
   out.source.intervals = best.intervals;
   out.served = best.served;
-  decide_order(out, best, user_order);
+  decide_order(out, best, user_order, table.unique);
   for (const auto& u : table.unique) {
     bool covered = std::all_of(u.begin(), u.end(), [&](const std::string& f) {
       return std::find(best.eq_fields.begin(), best.eq_fields.end(), f) != best.eq_fields.end();

@@ -1,1 +1,186 @@
 #include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "server/planner/index_choice.hpp"
+#include "server/planner/plan_json.hpp"
+#include "tests/planner/fixture.hpp"
+
+using namespace dc;
+using dc::testing::plan;
+
+namespace {
+
+ReadPlan must_plan(const std::string& q) {
+  auto p = plan(q);
+  REQUIRE_MESSAGE(p.ok(), (p.ok() ? "" : p.error().message));
+  return std::move(p).value();
+}
+
+const TableAccess& root(const ReadPlan& p) { return p.root.access; }
+
+}  // namespace
+
+TEST_CASE("index_choice: equality on every field of an index beats a shorter prefix") {
+  auto p = must_plan(R"({"table":"users","where":{"role":"admin","credits":120}})");
+  CHECK(root(p).source.index == "by_role_credits");
+  REQUIRE(root(p).source.intervals.size() == 1);
+  CHECK(root(p).source.intervals[0].lower->key.size() == 2);
+  CHECK_FALSE(root(p).post_filter.has_value());
+}
+
+TEST_CASE("index_choice: equality prefix plus one range on the next field") {
+  auto p = must_plan(R"({"table":"users","where":{"role":"admin","credits":{"gt":100,"lte":300}}})");
+  const auto& a = root(p);
+  CHECK(a.source.index == "by_role_credits");
+  const Interval& iv = a.source.intervals.at(0);
+  CHECK(iv.lower->key.size() == 2);
+  CHECK_FALSE(iv.lower->inclusive);
+  CHECK(iv.upper->inclusive);
+  CHECK(a.served.size() == 3);
+  CHECK_FALSE(a.post_filter.has_value());
+}
+
+TEST_CASE("index_choice: a range alone starts above null so null and missing never match") {
+  auto p = must_plan(R"({"table":"posts","where":{"category":{"lt":"m"}}})");
+  const Interval& iv = root(p).source.intervals.at(0);
+  REQUIRE(iv.lower.has_value());
+  CHECK(iv.lower->key.at(0).is_null());
+  CHECK_FALSE(iv.lower->inclusive);
+}
+
+TEST_CASE("index_choice: isNull is the range up to null, covering missing too") {
+  auto p = must_plan(R"({"table":"posts","where":{"category":null}})");
+  const Interval& iv = root(p).source.intervals.at(0);
+  CHECK_FALSE(iv.lower.has_value());
+  CHECK(iv.upper->key.at(0).is_null());
+  CHECK(iv.upper->inclusive);
+}
+
+TEST_CASE("index_choice: in becomes an index union, one range per distinct value") {
+  auto p = must_plan(R"({"table":"posts","where":{"authorId":{"in":["u4","u1","u4"]}}})");
+  CHECK(root(p).source.index == "by_author");
+  REQUIRE(root(p).source.intervals.size() == 2);
+  CHECK(root(p).source.intervals[0].lower->key[0].as_string() == "u1");
+  CHECK(root(p).source.intervals[1].lower->key[0].as_string() == "u4");
+}
+
+TEST_CASE("index_choice: ne and notIn become the complement ranges above null") {
+  auto p = must_plan(R"({"table":"posts","where":{"category":{"notIn":["math","history"]}}})");
+  CHECK(root(p).source.index == "by_category");
+  CHECK(root(p).source.intervals.size() == 3);
+  CHECK_FALSE(root(p).post_filter.has_value());
+}
+
+TEST_CASE("index_choice: _id equality and in lists are gets") {
+  auto p = must_plan(R"({"table":"users","where":{"_id":{"in":["u2","u1"]},"role":"admin"}})");
+  CHECK(root(p).source.kind == Source::Kind::get);
+  CHECK(root(p).source.ids.size() == 2);
+  CHECK(root(p).post_filter.has_value());  // role is checked after the get
+  CHECK(p.max_reads == 2);
+}
+
+TEST_CASE("index_choice: the order is pushed down when the index serves it, multi-field too") {
+  auto p = must_plan(R"({"table":"users","orderBy":{"role":"desc","credits":"desc"},"limit":3})");
+  CHECK(root(p).source.index == "by_role_credits");
+  CHECK(root(p).source.descending);
+  // desc on the user keys, but ties must come back by _creationTime ascending.
+  CHECK(root(p).order_source == OrderSource::index_ties);
+  CHECK(p.max_reads == 8);  // the last tie group may be long: bounded by the table
+}
+
+TEST_CASE("index_choice: an equality-pinned field drops out of the order check") {
+  auto p = must_plan(R"({"table":"users","where":{"role":"admin"},"orderBy":{"credits":"asc"},"limit":1})");
+  CHECK(root(p).source.index == "by_role_credits");
+  CHECK(root(p).order_source == OrderSource::index);
+  CHECK(p.max_reads == 1);
+  auto c = must_plan(R"({"table":"posts","where":{"authorId":"u1"},"orderBy":{"_creationTime":"desc"},"limit":2})");
+  CHECK(root(c).order_source == OrderSource::index);
+  CHECK(root(c).source.descending);
+  CHECK(c.max_reads == 2);
+}
+
+TEST_CASE("index_choice: an order no index serves is sorted in memory, with a warning naming an index") {
+  auto p = must_plan(R"({"table":"users","where":{"role":"admin"},"orderBy":{"name":"asc"}})");
+  CHECK(root(p).order_source == OrderSource::sort);
+  REQUIRE_FALSE(p.warnings.empty());
+  CHECK(p.warnings[0].find("users(role, name)") != std::string::npos);
+}
+
+TEST_CASE("index_choice: a filter no index serves is a full scan with a warning") {
+  auto p = must_plan(R"({"table":"users","where":{"name":{"like":"%a%"}}})");
+  CHECK(root(p).source.kind == Source::Kind::full_scan);
+  REQUIRE_FALSE(p.warnings.empty());
+  CHECK(p.warnings[0].find("users(name)") != std::string::npos);
+}
+
+TEST_CASE("index_choice: relation loads look up by the foreign-key index, keys per parent") {
+  auto p = must_plan(R"({"table":"users","with":{"posts":{"limit":2,"orderBy":{"_creationTime":"desc"}},"profile":true}})");
+  REQUIRE(p.root.with.size() == 2);
+  const TableAccess& posts = p.root.with[0].node.access;
+  CHECK(posts.key_field == "authorId");
+  CHECK(posts.source.index == "by_author");
+  CHECK(posts.order_source == OrderSource::index);
+  CHECK(posts.max_reads == 12);  // 8 parents x 2, capped by the table
+  const TableAccess& profile = p.root.with[1].node.access;
+  CHECK(profile.source.index == "by_user");
+  CHECK(profile.at_most_one_per_range);
+}
+
+TEST_CASE("index_choice: many-to-many goes through the junction's index, then gets") {
+  auto p = must_plan(R"({"table":"posts","with":{"tags":true}})");
+  const RelationStep& s = p.root.with.at(0);
+  REQUIRE(s.junction.has_value());
+  CHECK(s.junction->source.index == "by_post");
+  CHECK(s.node.access.source.kind == Source::Kind::get);
+}
+
+TEST_CASE("index_choice: a plan over the read budget is refused with the reason and an index") {
+  auto p = plan(R"({"table":"users","where":{"name":{"like":"%a%"}}})", 5);
+  REQUIRE_FALSE(p.ok());
+  CHECK(p.error().code == ErrorCode::invalid_query);
+  CHECK(p.error().message.find("budget of 5") != std::string::npos);
+  CHECK(p.error().message.find("users(name)") != std::string::npos);
+}
+
+TEST_CASE("index_choice: LIKE prefixes narrow an index range but are re-checked") {
+  CHECK(like_prefix("ab%") == "ab");
+  CHECK(like_prefix("a\\%b%") == "a%b");
+  CHECK(like_prefix("%x") == "");
+  CHECK(prefix_successor("ab") == "ac");
+  CHECK(prefix_successor(std::string("a\xff", 2)) == "b");
+}
+
+// Plan-shape tests: EXPLAIN output compared with golden files
+// (DC_UPDATE_GOLDEN=1 rewrites them; review the diff before committing).
+TEST_CASE("index_choice: golden plans") {
+  const std::pair<const char*, const char*> cases[] = {
+      {"eq_prefix_and_range", R"({"table":"users","where":{"role":"member","credits":{"gte":80}},"orderBy":{"credits":"asc"},"limit":2})"},
+      {"in_union_ordered", R"({"table":"posts","where":{"authorId":{"in":["u1","u4"]}},"orderBy":{"views":"desc"},"limit":3})"},
+      {"get_by_id_with_relations", R"({"table":"users","where":{"_id":"u1"},"columns":{"name":true},"with":{"posts":{"limit":2,"orderBy":{"_creationTime":"desc"},"with":{"comments":true}},"profile":true}})"},
+      {"relation_filter_semi_join", R"({"table":"users","where":{"posts":{"published":false},"role":{"ne":"member"}}})"},
+      {"many_to_many", R"({"table":"tags","orderBy":{"name":"asc"},"with":{"posts":{"limit":1,"orderBy":{"views":"desc"}}}})"},
+      {"full_scan_with_warning", R"({"table":"users","where":{"name":{"ilike":"%ada%"}},"limit":10})"},
+      {"index_order_only", R"({"table":"tags","orderBy":{"name":"desc"},"limit":2})"},
+      {"paginate_index", R"({"table":"posts","op":"paginate","numItems":5,"where":{"published":true},"orderBy":{"views":"desc"}})"},
+      {"count_is_null", R"({"table":"posts","op":"count","where":{"category":{"isNull":true}}})"},
+      {"contradiction_reads_nothing", R"({"table":"users","where":{"role":{"in":[]}}})"},
+  };
+  bool update = std::getenv("DC_UPDATE_GOLDEN") != nullptr;
+  for (const auto& [name, query] : cases) {
+    CAPTURE(name);
+    std::string got = plan_to_json(must_plan(query)).dump(2) + "\n";
+    std::string file = std::string(DC_SOURCE_DIR) + "/tests/planner/golden/" + name + ".json";
+    if (update) {
+      std::ofstream(file) << got;
+      continue;
+    }
+    std::ifstream in(file);
+    REQUIRE_MESSAGE(in.good(), "missing golden file " << file << " (run with DC_UPDATE_GOLDEN=1)");
+    std::stringstream want;
+    want << in.rdbuf();
+    CHECK(got == want.str());
+  }
+}

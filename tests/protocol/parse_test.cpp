@@ -1,1 +1,216 @@
 #include <doctest/doctest.h>
+
+#include "protocol/parse.hpp"
+
+using namespace dc;
+
+namespace {
+
+// A fake schema: users has relation posts → posts; posts has author → users.
+class FakeResolver : public RelationResolver {
+ public:
+  std::optional<std::string> relation_target(std::string_view table, std::string_view name) const override {
+    if (table == "users" && name == "posts") return "posts";
+    if (table == "posts" && name == "author") return "users";
+    return std::nullopt;
+  }
+  bool has_table(std::string_view t) const override { return t == "users" || t == "posts"; }
+};
+
+const FakeResolver kSchema;
+const ParseLimits kLimits;
+
+Result<ReadQuery> parse(const std::string& text, const ParseLimits& limits = kLimits) {
+  return parse_read_query(Json::parse(text), kSchema, limits);
+}
+
+FilterNode where(const std::string& filter) {
+  auto q = parse(R"({"table":"users","where":)" + filter + "}");
+  REQUIRE_MESSAGE(q.ok(), (q.ok() ? "" : q.error().message));
+  REQUIRE(q->config.where.has_value());
+  return *q->config.where;
+}
+
+void expect_error(const std::string& text, const std::string& path, const std::string& fragment = "") {
+  auto q = parse(text);
+  CAPTURE(text);
+  REQUIRE_FALSE(q.ok());
+  CHECK(q.error().code == ErrorCode::invalid_query);
+  CHECK(q.error().path == path);
+  if (!fragment.empty()) CHECK(q.error().message.find(fragment) != std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("parse: every column operator") {
+  struct Row {
+    const char* json;
+    CmpOp op;
+  };
+  const Row rows[] = {
+      {R"({"eq":1})", CmpOp::eq},           {R"({"ne":1})", CmpOp::ne},
+      {R"({"gt":1})", CmpOp::gt},           {R"({"gte":1})", CmpOp::gte},
+      {R"({"lt":1})", CmpOp::lt},           {R"({"lte":1})", CmpOp::lte},
+      {R"({"in":[1]})", CmpOp::in},         {R"({"notIn":[1]})", CmpOp::not_in},
+      {R"({"isNull":true})", CmpOp::is_null}, {R"({"isNotNull":true})", CmpOp::is_not_null},
+      {R"({"like":"a%"})", CmpOp::like},    {R"({"ilike":"a%"})", CmpOp::ilike},
+      {R"({"notLike":"a"})", CmpOp::not_like}, {R"({"notIlike":"a"})", CmpOp::not_ilike},
+      {R"({"between":[1,2]})", CmpOp::between}, {R"({"notBetween":[1,2]})", CmpOp::not_between},
+      {R"({"startsWith":"a"})", CmpOp::starts_with}, {R"({"endsWith":"a"})", CmpOp::ends_with},
+      {R"({"contains":"a"})", CmpOp::contains}, {R"({"arrayContains":[1]})", CmpOp::array_contains},
+      {R"({"arrayContained":[1]})", CmpOp::array_contained}, {R"({"arrayOverlaps":[1]})", CmpOp::array_overlaps},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.json);
+    FilterNode n = where(std::string(R"({"x":)") + r.json + "}");
+    CHECK(n.kind == FilterNode::Kind::cmp);
+    CHECK(n.op == r.op);
+    CHECK(n.field == "x");
+    CHECK(n.path == std::string("/where/x/") + std::string(op_name(r.op)));
+  }
+}
+
+TEST_CASE("parse: JSON null means isNull, ne null means isNotNull") {
+  CHECK(where(R"({"x":null})").op == CmpOp::is_null);
+  CHECK(where(R"({"x":{"eq":null}})").op == CmpOp::is_null);
+  CHECK(where(R"({"x":{"ne":null}})").op == CmpOp::is_not_null);
+  FilterNode eq = where(R"({"x":"v"})");
+  CHECK(eq.op == CmpOp::eq);
+  CHECK(eq.arg.as_string() == "v");
+}
+
+TEST_CASE("parse: column-level OR/AND/NOT are lifted to filter nodes on that column") {
+  FilterNode n = where(R"({"age":{"OR":[{"lt":18},{"gt":65}]}})");
+  REQUIRE(n.kind == FilterNode::Kind::or_);
+  REQUIRE(n.children.size() == 2);
+  CHECK(n.children[0].field == "age");
+  CHECK(n.children[1].op == CmpOp::gt);
+  FilterNode x = where(R"({"age":{"NOT":{"gt":65}}})");
+  REQUIRE(x.kind == FilterNode::Kind::not_);
+  CHECK(x.children[0].op == CmpOp::gt);
+}
+
+TEST_CASE("parse: several keys are an AND in document order") {
+  FilterNode n = where(R"({"b":1,"a":2,"OR":[{"c":3}]})");
+  REQUIRE(n.kind == FilterNode::Kind::and_);
+  REQUIRE(n.children.size() == 3);
+  CHECK(n.children[0].field == "b");
+  CHECK(n.children[1].field == "a");
+  CHECK(n.children[2].kind == FilterNode::Kind::or_);
+}
+
+TEST_CASE("parse: relation filters use the target table") {
+  FilterNode t = where(R"({"posts":true})");
+  CHECK(t.kind == FilterNode::Kind::relation);
+  CHECK(t.exists);
+  CHECK_FALSE(where(R"({"posts":false})").exists);
+  FilterNode nested = where(R"({"posts":{"author":{"name":"Ada"}}})");
+  REQUIRE(nested.children.size() == 1);
+  REQUIRE(nested.children[0].kind == FilterNode::Kind::relation);
+  CHECK(nested.children[0].relation == "author");
+  CHECK(nested.children[0].children[0].path == "/where/posts/author/name");
+}
+
+TEST_CASE("parse: orderBy keeps key order, in object and array form") {
+  auto q = parse(R"({"table":"users","orderBy":{"z":"desc","a":"asc"}})");
+  REQUIRE(q.ok());
+  REQUIRE(q->config.order_by.size() == 2);
+  CHECK(q->config.order_by[0].field == "z");
+  CHECK(q->config.order_by[0].descending);
+  CHECK(q->config.order_by[1].field == "a");
+  auto a = parse(R"({"table":"users","orderBy":[{"y":"asc"},{"b":"desc"}]})");
+  REQUIRE(a.ok());
+  CHECK(a->config.order_by[0].field == "y");
+  CHECK(a->config.order_by[1].descending);
+}
+
+TEST_CASE("parse: columns modes follow Drizzle") {
+  auto inc = parse(R"({"table":"users","columns":{"a":true,"b":false}})");
+  REQUIRE(inc.ok());
+  CHECK(inc->config.columns.mode == ColumnSelection::Mode::include);
+  CHECK(inc->config.columns.fields == std::vector<std::string>{"a"});
+  auto exc = parse(R"({"table":"users","columns":{"a":false}})");
+  CHECK(exc->config.columns.mode == ColumnSelection::Mode::exclude);
+  auto none = parse(R"({"table":"users","columns":{}})");
+  CHECK(none->config.columns.mode == ColumnSelection::Mode::include);
+  CHECK(none->config.columns.fields.empty());
+}
+
+TEST_CASE("parse: with nests configs and counts depth") {
+  auto q = parse(R"({"table":"users","with":{"posts":{"limit":2,"with":{"author":true}}}})");
+  REQUIRE(q.ok());
+  REQUIRE(q->config.with.size() == 1);
+  CHECK(q->config.with[0].config->limit == 2);
+  CHECK(q->config.with[0].config->with[0].name == "author");
+  ParseLimits shallow;
+  shallow.max_with_depth = 1;
+  auto deep = parse(R"({"table":"users","with":{"posts":{"with":{"author":true}}}})", shallow);
+  REQUIRE_FALSE(deep.ok());
+  CHECK(deep.error().path == "/with/posts/with");
+}
+
+TEST_CASE("parse: findFirst is limit 1; paginate takes numItems and cursor") {
+  auto f = parse(R"({"table":"users","op":"findFirst"})");
+  CHECK(f->config.limit == 1);
+  auto p = parse(R"({"table":"users","op":"paginate","numItems":10,"cursor":"abc"})");
+  REQUIRE(p.ok());
+  CHECK(p->num_items == 10);
+  CHECK(p->cursor == "abc");
+}
+
+TEST_CASE("parse: errors carry the JSON Pointer of the bad part") {
+  expect_error(R"({"op":"findMany"})", "/table");
+  expect_error(R"({"table":"nope"})", "/table", "unknown table");
+  expect_error(R"({"table":"users","op":"select"})", "/op");
+  expect_error(R"({"table":"users","where":{"x":{"gt":null}}})", "/where/x/gt");
+  expect_error(R"({"table":"users","where":{"x":{"in":3}}})", "/where/x/in");
+  expect_error(R"({"table":"users","where":{"x":{"between":[1]}}})", "/where/x/between");
+  expect_error(R"({"table":"users","where":{"x":{"between":[null,1]}}})", "/where/x/between/0");
+  expect_error(R"({"table":"users","where":{"x":{"like":5}}})", "/where/x/like");
+  expect_error(R"({"table":"users","where":{"x":{"isNull":"yes"}}})", "/where/x/isNull");
+  expect_error(R"({"table":"users","where":{"x":{"bogus":1}}})", "/where/x/bogus", "unknown operator");
+  expect_error(R"({"table":"users","where":{"OR":{"x":1}}})", "/where/OR");
+  expect_error(R"({"table":"users","where":{"RAW":"1"}})", "/where/RAW");
+  expect_error(R"({"table":"users","where":[]})", "/where");
+  expect_error(R"({"table":"users","where":{"posts":1}})", "/where/posts");
+  expect_error(R"({"table":"users","limit":-1})", "/limit");
+  expect_error(R"({"table":"users","limit":1001})", "/limit");
+  expect_error(R"({"table":"users","offset":"2"})", "/offset");
+  expect_error(R"({"table":"users","orderBy":{"a":"sideways"}})", "/orderBy/a");
+  expect_error(R"({"table":"users","orderBy":[{"a":"asc","b":"asc"}]})", "/orderBy/0");
+  expect_error(R"({"table":"users","columns":{"a":"yes"}})", "/columns/a");
+  expect_error(R"({"table":"users","with":{"nope":true}})", "/with/nope");
+  expect_error(R"({"table":"users","with":{"posts":3}})", "/with/posts");
+  expect_error(R"({"table":"users","op":"count","orderBy":{"a":"asc"}})", "/orderBy");
+  expect_error(R"({"table":"users","op":"paginate"})", "/numItems");
+  expect_error(R"({"table":"users","op":"paginate","numItems":0})", "/numItems");
+  expect_error(R"({"table":"users","op":"paginate","numItems":5,"cursor":7})", "/cursor");
+  expect_error(R"({"table":"users","cursor":"x"})", "/cursor");
+  expect_error(R"({"table":"users","search":{"query":"x"}})", "/search/index");
+  expect_error(R"({"table":"users","search":{"index":"s","query":"x"},"orderBy":{"a":"asc"}})", "/orderBy");
+  expect_error(R"({"table":"users","surprise":1})", "/surprise");
+}
+
+TEST_CASE("parse: in lists and filters are bounded") {
+  ParseLimits small;
+  small.max_in_values = 3;
+  auto q = parse(R"({"table":"users","where":{"x":{"in":[1,2,3,4]}}})", small);
+  REQUIRE_FALSE(q.ok());
+  CHECK(q.error().path == "/where/x/in");
+  small.max_filter_nodes = 4;
+  auto many = parse(R"({"table":"users","where":{"a":1,"b":2,"c":3,"d":4,"e":5}})", small);
+  REQUIRE_FALSE(many.ok());
+}
+
+TEST_CASE("parse_json_body: malformed JSON and deep nesting are errors, never throws") {
+  auto bad = parse_json_body("{\"a\":", kLimits);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().path == "");
+  std::string deep(1000, '[');
+  deep += std::string(1000, ']');
+  auto d = parse_json_body(deep, kLimits);
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.error().message.find("nested") != std::string::npos);
+  std::string brackets_in_string = "{\"a\":\"" + std::string(500, '[') + "\"}";
+  CHECK(parse_json_body(brackets_in_string, kLimits).ok());
+}

@@ -1,1 +1,122 @@
 #include <doctest/doctest.h>
+
+#include "server/schema/load.hpp"
+#include "server/schema/schema_json.hpp"
+
+using namespace dc;
+
+namespace {
+
+Json table(const std::string& fields) {
+  return Json::parse(R"({"documentType":{"type":"object","value":)" + fields + R"(},"indexes":[],"searchIndexes":[]})");
+}
+
+}  // namespace
+
+TEST_CASE("schema: relations are inferred from v.id fields when none are declared") {
+  Json j;
+  j["tables"]["users"] = table(R"({"name":{"fieldType":{"type":"string"},"optional":false}})");
+  j["tables"]["posts"] = table(R"({"authorId":{"fieldType":{"type":"id","tableName":"users"},"optional":false}})");
+  auto s = load_schema(j);
+  REQUIRE(s.ok());
+  const RelationDef* author = s->relation("posts", "author");
+  REQUIRE(author != nullptr);
+  CHECK_FALSE(author->many);
+  CHECK(author->target == "users");
+  CHECK(author->from == "authorId");
+  CHECK(author->to == "_id");
+  CHECK(author->inferred);
+  const RelationDef* posts = s->relation("users", "posts");
+  REQUIRE(posts != nullptr);
+  CHECK(posts->many);
+  CHECK(posts->to == "authorId");
+}
+
+TEST_CASE("schema: an ambiguous inverse is not inferred") {
+  Json j;
+  j["tables"]["users"] = table(R"({})");
+  j["tables"]["messages"] = table(
+      R"({"fromId":{"fieldType":{"type":"id","tableName":"users"},"optional":false},
+          "toId":{"fieldType":{"type":"id","tableName":"users"},"optional":true}})");
+  auto s = load_schema(j);
+  REQUIRE(s.ok());
+  CHECK(s->relation("messages", "from") != nullptr);
+  CHECK(s->relation("messages", "to") != nullptr);
+  CHECK(s->relation("users", "messages") == nullptr);
+}
+
+TEST_CASE("schema: a declared relation stops inference for its field") {
+  Json j;
+  j["tables"]["users"] = table(R"({})");
+  j["tables"]["posts"] = table(R"({"authorId":{"fieldType":{"type":"id","tableName":"users"},"optional":false}})");
+  j["relations"]["posts"]["writer"] = Json{{"one", "users"}, {"from", "authorId"}, {"to", "_id"}};
+  auto s = load_schema(j);
+  REQUIRE(s.ok());
+  CHECK(s->relation("posts", "writer") != nullptr);
+  CHECK(s->relation("posts", "author") == nullptr);
+}
+
+TEST_CASE("schema: errors point into the schema document") {
+  Json j;
+  j["tables"]["users"] = Json::parse(
+      R"({"documentType":{"type":"object","value":{"a":{"fieldType":{"type":"string"},"optional":false}}},
+          "indexes":[{"indexDescriptor":"by_b","fields":["b"]}]})");
+  auto s = load_schema(j);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().path == "/tables/users/indexes/0/fields/0");
+
+  Json k;
+  k["tables"]["users"] = table(R"({"a":{"fieldType":{"type":"strin"},"optional":false}})");
+  auto t = load_schema(k);
+  REQUIRE_FALSE(t.ok());
+  CHECK(t.error().path == "/tables/users/documentType/value/a/fieldType/type");
+
+  Json r;
+  r["tables"]["users"] = table(R"({})");
+  r["relations"]["users"]["friends"] = Json{{"many", "people"}};
+  auto u = load_schema(r);
+  REQUIRE_FALSE(u.ok());
+  CHECK(u.error().path == "/relations/users/friends/many");
+}
+
+TEST_CASE("schema: field types through nested objects and unions; system fields") {
+  Json j;
+  j["tables"]["users"] = table(
+      R"({"address":{"fieldType":{"type":"object","value":{"city":{"fieldType":{"type":"string"},"optional":false}}},"optional":true},
+          "n":{"fieldType":{"type":"union","value":[{"type":"number"},{"type":"null"}]},"optional":false}})");
+  auto s = load_schema(j);
+  REQUIRE(s.ok());
+  const TableDef* t = s->table("users");
+  bool optional = false;
+  const Validator* city = t->field_type("address.city", &optional);
+  REQUIRE(city != nullptr);
+  CHECK(city->kind == Validator::Kind::string);
+  CHECK(optional);  // its parent object is optional
+  CHECK(t->field_type("address.zip") == nullptr);
+  CHECK(t->field_type("n")->admits_kind(Value::Kind::null));
+  CHECK(t->field_type("_id")->kind == Validator::Kind::id);
+  CHECK(t->field_type("_creationTime")->kind == Validator::Kind::float64);
+  CHECK(t->index("by_creation_time") != nullptr);
+}
+
+TEST_CASE("schema: the exported JSON loads back to the same schema") {
+  auto s = load_schema_file(std::string(DC_SOURCE_DIR) + "/tests/conformance/fixtures/blog/schema.json");
+  REQUIRE(s.ok());
+  Json once = schema_to_json(*s);
+  auto again = load_schema(once);
+  REQUIRE(again.ok());
+  CHECK(schema_to_json(*again) == once);
+  CHECK(once["relations"]["posts"]["tags"]["through"]["table"] == "postTags");
+}
+
+TEST_CASE("validators: accepts checks types, optional fields and literals") {
+  auto v = validator_from_json(Json::parse(
+      R"({"type":"object","value":{"role":{"fieldType":{"type":"literal","value":"admin"},"optional":false},
+                                   "n":{"fieldType":{"type":"bigint"},"optional":true}}})"), "");
+  REQUIRE(v.ok());
+  CHECK(v->accepts(Value(Object{{"role", Value("admin")}})));
+  CHECK_FALSE(v->accepts(Value(Object{{"role", Value("user")}})));
+  CHECK_FALSE(v->accepts(Value(Object{{"role", Value("admin")}, {"n", Value(1.0)}})));
+  CHECK(v->accepts(Value(Object{{"role", Value("admin")}, {"n", Value(int64_t{1})}})));
+  CHECK_FALSE(v->accepts(Value(Object{{"role", Value("admin")}, {"extra", Value(1.0)}})));
+}

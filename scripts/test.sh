@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds and runs every test: doctest unit tests, the conformance suite and
+# the end-to-end HTTP tests, on the ASan+UBSan build by default
+# (DC_TEST_PRESET=debug|release|sanitize). Idempotent; exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+preset="${DC_TEST_PRESET:-sanitize}"
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+ctest --preset "$preset" --output-on-failure

@@ -1,0 +1,43 @@
+// Shared by planner and engine tests: the conformance blog schema and fake
+// table statistics.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <map>
+
+#include "protocol/parse.hpp"
+#include "server/planner/planner.hpp"
+#include "server/schema/load.hpp"
+
+namespace dc::testing {
+
+inline const Schema& blog_schema() {
+  static const Schema schema = [] {
+    auto s = load_schema_file(std::string(DC_SOURCE_DIR) + "/tests/conformance/fixtures/blog/schema.json");
+    REQUIRE(s.ok());
+    return std::move(s).value();
+  }();
+  return schema;
+}
+
+class FakeStats : public TableStats {
+ public:
+  std::map<std::string, uint64_t, std::less<>> rows{{"users", 8}, {"profiles", 3}, {"posts", 12},
+                                                    {"comments", 10}, {"tags", 4}, {"postTags", 7}};
+  std::optional<uint64_t> row_count(std::string_view t) const override {
+    auto it = rows.find(t);
+    if (it == rows.end()) return std::nullopt;
+    return it->second;
+  }
+};
+
+inline Result<ReadPlan> plan(const std::string& query, uint64_t budget = 32000, const FakeStats& stats = FakeStats{}) {
+  auto q = parse_read_query(Json::parse(query), blog_schema(), ParseLimits{});
+  if (!q) return std::move(q).error();
+  PlannerOptions opts;
+  opts.read_budget = budget;
+  return plan_read(*q, blog_schema(), stats, opts);
+}
+
+}  // namespace dc::testing
