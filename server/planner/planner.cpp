@@ -32,8 +32,9 @@ class Planner {
   Planner(const Schema& schema, const TableStats& stats, const PlannerOptions& options)
       : schema_(schema), stats_(stats), options_(options) {}
 
-  Result<ReadNode> node(const TableDef& table, const ReadConfig& cfg, const std::string& key_field, bool paginate,
-                        const std::optional<SearchSpec>& search);
+  // `bound`: a filter already bound on `table` (relation filters), used instead of cfg.where.
+  Result<ReadNode> node(const TableDef& table, const ReadConfig& cfg, const std::string& key_field,
+                        const std::optional<SearchSpec>& search, std::optional<PlanFilter> bound = std::nullopt);
   Result<RelationStep> relation(const RelationDef& rel, const ReadConfig& cfg);
   Status plan_exists(PlanFilter& f);
   uint64_t estimate(ReadNode& node, uint64_t parents, bool is_lookup, int64_t extra_rows);
@@ -53,10 +54,21 @@ class Planner {
   uint64_t estimate_access(TableAccess& a, uint64_t parents, bool is_lookup, int64_t extra_rows);
   uint64_t estimate_filter(PlanFilter& f, uint64_t parents);
 
+  // The junction rows of a many-to-many relation, looked up by parent key.
+  TableAccess junction_access(const Through& th, const std::string& path) const {
+    AccessChoice choice = choose_access(*schema_.table(th.table), {}, {}, th.from);
+    TableAccess j;
+    j.table = th.table;
+    j.key_field = th.from;
+    j.source = std::move(choice.source);
+    j.warnings = std::move(choice.warnings);
+    j.path = path;
+    return j;
+  }
+
   const Schema& schema_;
   const TableStats& stats_;
   const PlannerOptions& options_;
-  std::vector<std::shared_ptr<RelationStep>> exists_steps_;
 };
 
 Status check_columns(const TableDef& table, const ColumnSelection& cols) {
@@ -91,8 +103,8 @@ Status plan_search(TableAccess& a, const TableDef& table, const SearchSpec& s) {
   return Ok{};
 }
 
-Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, const std::string& key_field, bool paginate,
-                               const std::optional<SearchSpec>& search) {
+Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, const std::string& key_field,
+                               const std::optional<SearchSpec>& search, std::optional<PlanFilter> bound) {
   ReadNode n;
   TableAccess& a = n.access;
   a.table = table.name;
@@ -103,11 +115,13 @@ Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, con
   for (const auto& k : cfg.order_by) {
     if (auto st = check_field(table, k.field, k.path); !st) return std::move(st).error();
   }
-  std::optional<PlanFilter> where;
-  if (cfg.where) {
+  std::optional<PlanFilter> where = std::move(bound);
+  if (!where && cfg.where) {
     auto b = bind_filter(*cfg.where, schema_, table);
     if (!b) return std::move(b).error();
     where = normalize_filter(std::move(b).value());
+  }
+  if (where) {
     if (auto st = plan_exists(*where); !st) return std::move(st).error();
   }
   a.limit = cfg.limit;
@@ -140,7 +154,6 @@ Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, con
     a.at_most_one_per_range = choice.at_most_one_per_interval;
     if (choice.at_most_one_per_interval) a.warnings.clear();
   }
-  (void)paginate;
   for (const auto& load : cfg.with) {
     const RelationDef* rel = schema_.relation(table.name, load.name);
     auto step = relation(*rel, *load.config);
@@ -160,18 +173,10 @@ Result<RelationStep> Planner::relation(const RelationDef& rel, const ReadConfig&
     return Error::query("limit and offset apply to many relations only", cfg.path);
   }
   if (rel.through) {
-    const TableDef& jt = *schema_.table(rel.through->table);
-    AccessChoice choice = choose_access(jt, {}, {}, rel.through->from);
-    TableAccess j;
-    j.table = jt.name;
-    j.key_field = rel.through->from;
-    j.source = std::move(choice.source);
-    j.warnings = std::move(choice.warnings);
-    j.path = cfg.path;
-    step.junction = std::move(j);
+    step.junction = junction_access(*rel.through, cfg.path);
     step.through_to = rel.through->to;
   }
-  auto n = node(target, cfg, rel.to, false, std::nullopt);
+  auto n = node(target, cfg, rel.to, std::nullopt);
   if (!n) return std::move(n).error();
   step.node = std::move(n).value();
   if (!rel.many) step.node.access.limit = 1;
@@ -189,47 +194,17 @@ Status Planner::plan_exists(PlanFilter& f) {
     step->many = f.relation_def->many;
     step->parent_field = f.relation_def->from;
     if (f.relation_def->through) {
-      const auto& th = *f.relation_def->through;
-      AccessChoice choice = choose_access(*schema_.table(th.table), {}, {}, th.from);
-      TableAccess j;
-      j.table = th.table;
-      j.key_field = th.from;
-      j.source = std::move(choice.source);
-      j.warnings = std::move(choice.warnings);
-      j.path = f.path;
-      step->junction = std::move(j);
-      step->through_to = th.to;
+      step->junction = junction_access(*f.relation_def->through, f.path);
+      step->through_to = f.relation_def->through->to;
       cfg.limit.reset();  // links are followed per parent; the target test stops at the first match
     }
-    auto n = node(target, cfg, f.relation_def->to, false, std::nullopt);
+    std::optional<PlanFilter> nested;
+    if (!f.children.empty()) nested = std::move(f.children[0]);
+    auto n = node(target, cfg, f.relation_def->to, std::nullopt, std::move(nested));
     if (!n) return std::move(n).error();
     step->node = std::move(n).value();
-    if (!f.children.empty()) {
-      // The nested filter is re-planned into the lookup's post-filter by node();
-      // bind it here since it is already bound on the target table.
-      std::vector<const PlanFilter*> conj = conjuncts(f.children[0]);
-      AccessChoice choice = choose_access(target, conj, {}, f.relation_def->to);
-      TableAccess& a = step->node.access;
-      a.source = std::move(choice.source);
-      a.warnings = std::move(choice.warnings);
-      a.at_most_one_per_range = choice.at_most_one_per_interval;
-      a.served.clear();
-      std::vector<PlanFilter> rest;
-      for (const PlanFilter* c : conj) {
-        if (std::find(choice.served.begin(), choice.served.end(), c) != choice.served.end()) {
-          a.served.push_back(filter_to_json(*c).dump());
-        } else {
-          rest.push_back(*c);
-        }
-      }
-      a.post_filter = and_of(std::move(rest));
-      if (a.post_filter) {
-        if (auto st = plan_exists(*a.post_filter); !st) return st;
-      }
-    }
     f.relation = step;
     f.children.clear();
-    exists_steps_.push_back(step);
     return Ok{};
   }
   for (auto& c : f.children) {
@@ -352,7 +327,10 @@ Result<ReadPlan> plan_read(const ReadQuery& q, const Schema& schema, const Table
   plan.op = q.op;
   plan.budget = options.read_budget;
   plan.num_items = q.num_items;
-  auto root = planner.node(*table, q.config, "", q.op == ReadOp::paginate, q.search);
+  if (q.op == ReadOp::paginate && q.search) {
+    return Error::query("paginate with search is not supported yet; use findMany with limit", "/search");
+  }
+  auto root = planner.node(*table, q.config, "", q.search);
   if (!root) return std::move(root).error();
   plan.root = std::move(root).value();
   if (q.op == ReadOp::paginate) {

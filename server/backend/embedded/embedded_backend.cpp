@@ -12,22 +12,19 @@ EmbeddedBackend::EmbeddedBackend(std::shared_ptr<const Schema> schema, uint64_t 
 
 void EmbeddedBackend::read(std::shared_ptr<const ReadPlan> plan, const RequestContext&,
                            std::function<void(Result<ReadOutcome>)> done) {
-  Result<Value> result = Value();
-  uint64_t reads = 0;
-  {
+  // Serialize under the lock too: the result shares nothing with the store,
+  // but doing it here keeps one code path and no half-built Result around.
+  Result<ReadOutcome> outcome = [&]() -> Result<ReadOutcome> {
     std::shared_lock lock(mu_);
     Executor ex(store_, plan->budget);
-    result = ex.run(*plan);
-    reads = ex.docs_read();
-  }
-  if (!result) {
-    done(std::move(result).error());
-    return;
-  }
-  ReadOutcome out;
-  out.docs_read = reads;
-  write_json(result.value(), out.data_json);
-  done(std::move(out));
+    Result<Value> result = ex.run(*plan);
+    if (!result) return std::move(result).error();
+    ReadOutcome out;
+    out.docs_read = ex.docs_read();
+    write_json(result.value(), out.data_json);
+    return out;
+  }();
+  done(std::move(outcome));
 }
 
 std::optional<uint64_t> EmbeddedBackend::row_count(std::string_view table) const {

@@ -1,0 +1,15 @@
+# Build stage: the same set-up script the README uses (scripts/build.sh).
+FROM debian:bookworm AS build
+WORKDIR /src
+COPY . .
+RUN ./scripts/build.sh
+
+# Runtime stage: the server and its shared libraries only.
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libspdlog1.10 libfmt9 libssl3 ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=build /src/build/release/drizzle-convex-server /usr/local/bin/drizzle-convex-server
+EXPOSE 8787
+# Listens on all interfaces inside the container; with no flags it serves the demo blog.
+ENTRYPOINT ["drizzle-convex-server", "--host", "0.0.0.0", "--port", "8787"]
