@@ -81,7 +81,7 @@ std::string type_name(const Json& j) {
 
 bool is_special_value(const Json& j) {
   if (!j.is_object() || j.size() != 1) return false;
-  const auto& key = j.items().begin().key();
+  const std::string& key = j.begin().key();
   return key == "$integer" || key == "$float" || key == "$bytes";
 }
 
@@ -344,8 +344,8 @@ Result<std::vector<OrderKey>> Parser::order_by(const Json& j, const std::string&
     for (size_t i = 0; i < j.size(); ++i) {
       std::string ip = pointer_append(path, i);
       if (!j[i].is_object() || j[i].size() != 1) return Error::query("each orderBy entry must be {field: dir}", ip);
-      const auto& [key, dir] = *j[i].items().begin();
-      if (auto st = add(key, dir, pointer_append(ip, key)); !st) return std::move(st).error();
+      auto only = j[i].begin();
+      if (auto st = add(only.key(), only.value(), pointer_append(ip, only.key())); !st) return std::move(st).error();
     }
   } else {
     return Error::query("orderBy must be an object or an array", path);

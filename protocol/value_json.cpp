@@ -106,7 +106,9 @@ Result<Value> value_from_json(const Json& j, const std::string& path, ErrorCode 
     }
     case Json::value_t::object: {
       if (j.size() == 1) {
-        const auto& [key, inner] = *j.items().begin();
+        auto only = j.begin();
+        const std::string& key = only.key();
+        const Json& inner = only.value();
         if (key == "$integer" || key == "$float" || key == "$bytes") {
           std::string inner_path = pointer_append(path, key);
           if (!inner.is_string()) return bad(code, key + " must hold a base64 string", inner_path);

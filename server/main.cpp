@@ -1,4 +1,5 @@
 // drizzle-convex-server: parse flags, set up logging, run the app.
+#include <spdlog/async.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -8,8 +9,13 @@
 #include "server/config.hpp"
 
 int main(int argc, char** argv) {
-  // Logs go to stderr; stdout carries only the ready line.
-  auto logger = spdlog::stderr_color_mt("server");
+  // Logs go to stderr; stdout carries only the ready line. A bounded async
+  // queue keeps log writes off the I/O threads; when it is full the request
+  // thread waits rather than dropping lines.
+  spdlog::init_thread_pool(8192, 1);
+  auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  auto logger = std::make_shared<spdlog::async_logger>("server", sink, spdlog::thread_pool(),
+                                                       spdlog::async_overflow_policy::block);
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   bool help = false;
@@ -22,10 +28,12 @@ int main(int argc, char** argv) {
     std::cerr << config.error().message << "\n" << dc::usage();
     return 2;
   }
+  int code = 1;
   try {
-    return dc::run_app(*config);
+    code = dc::run_app(*config);
   } catch (const std::exception& e) {
     spdlog::critical("fatal: {}", e.what());
-    return 1;
   }
+  spdlog::shutdown();  // flush the queue
+  return code;
 }

@@ -76,6 +76,7 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
                   ? Error{ErrorCode::too_large, "request body is over the limit of " + std::to_string(app_.config.max_body_bytes) + " bytes", std::nullopt}
                   : Error::query("malformed HTTP request: " + ec.message(), "");
     closing_ = true;
+    linger_ = true;
     return write(Reply{error_reply(e)}, 11, false, false);
   }
   Request req = parser_->release();
@@ -121,8 +122,24 @@ void HttpSession::write(Reply reply, unsigned version, bool keep_alive, bool hea
 
 void HttpSession::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
   writing_ = false;
+  if (!ec && linger_) return do_linger_close();
   if (ec || !keep_alive || closing_) return do_close();
   do_read();
+}
+
+void HttpSession::do_linger_close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+  drain_buffer_ = std::make_shared<std::array<char, 16384>>();
+  stream_.expires_after(std::chrono::seconds(2));
+  drain();
+}
+
+void HttpSession::drain() {
+  stream_.async_read_some(net::buffer(*drain_buffer_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    if (ec) return self->do_close();  // the client closed, or the 2 s ran out
+    self->drain();
+  });
 }
 
 void HttpSession::do_close() {

@@ -6,6 +6,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <array>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -44,6 +45,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void write(Reply reply, unsigned version, bool keep_alive, bool head);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
   void do_close();
+  // After rejecting a request whose body was not read: send FIN, then read and
+  // discard for a bounded time so the client sees our reply, not a reset.
+  void do_linger_close();
+  void drain();
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
@@ -52,6 +57,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   SessionRegistry& registry_;
   bool writing_ = false;
   bool closing_ = false;
+  bool linger_ = false;
+  std::shared_ptr<std::array<char, 16384>> drain_buffer_;
   // Access-log fields of the request being answered.
   std::string method_;
   std::string target_;
