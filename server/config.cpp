@@ -16,6 +16,7 @@ std::string usage() {
          "  --threads N           I/O threads (default: one per core)\n"
          "  --convex-url URL      Convex deployment (env CONVEX_URL; not implemented yet)\n"
          "  --convex-deploy-key K deploy key (env CONVEX_DEPLOY_KEY)\n"
+         "  --no-access-log       do not log one line per request\n"
          "  --max-body BYTES      request body limit (default 8 MiB)\n"
          "  --read-budget N       worst-case documents one request may read (default 32000)\n"
          "  --max-limit N         largest limit/numItems accepted (default 1000)\n";
@@ -41,6 +42,10 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
     }
     if (a == "--demo") {
       c.demo = true;
+      continue;
+    }
+    if (a == "--no-access-log") {
+      c.access_log = false;
       continue;
     }
     if (i + 1 >= argc) return bad("unknown flag or missing value: " + std::string(a));

@@ -22,6 +22,7 @@ struct Config {
   unsigned threads = 0;  // 0 = one per core
   std::string convex_url;
   std::string convex_deploy_key;  // never logged
+  bool access_log = true;
   size_t max_body_bytes = 8 * 1024 * 1024;
   std::chrono::seconds read_timeout{30};
   uint64_t read_budget = 32000;

@@ -38,7 +38,7 @@ void SessionRegistry::close_all() {
   for (auto& s : live) s->close_soon();
 }
 
-HttpSession::HttpSession(net::ip::tcp::socket&& socket, AppState& app, SessionRegistry& registry)
+HttpSession::HttpSession(StrandSocket&& socket, AppState& app, SessionRegistry& registry)
     : stream_(std::move(socket)), app_(app), registry_(registry) {}
 
 HttpSession::~HttpSession() { registry_.remove(this); }
@@ -90,8 +90,9 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   stream_.expires_never();  // the backend has its own deadlines
   auto self = shared_from_this();
   route(app_, req, ctx, [self, version, keep_alive, head](Reply reply) {
-    // Handlers may answer from another thread (upstream backends): hop back to our strand.
-    net::post(self->stream_.get_executor(), [self, reply = std::move(reply), version, keep_alive, head]() mutable {
+    // Handlers may answer from another thread (upstream backends): hop back to
+    // our strand. dispatch runs inline when we are already on it (embedded engine).
+    net::dispatch(self->stream_.get_executor(), [self, reply = std::move(reply), version, keep_alive, head]() mutable {
       self->write(std::move(reply), version, keep_alive, head);
     });
   });
@@ -110,8 +111,10 @@ void HttpSession::write(Reply reply, unsigned version, bool keep_alive, bool hea
   app_.requests.fetch_add(1, std::memory_order_relaxed);
   app_.docs_read.fetch_add(reply.docs_read, std::memory_order_relaxed);
   if (status >= 400) app_.errors.fetch_add(1, std::memory_order_relaxed);
-  spdlog::info(R"({{"event":"access","method":"{}","path":"{}","status":{},"us":{},"docsRead":{}}})", method_, target_,
-               status, us, reply.docs_read);
+  if (app_.config.access_log) {
+    spdlog::info(R"({{"event":"access","method":"{}","path":"{}","status":{},"us":{},"docsRead":{}}})", method_, target_,
+                 status, us, reply.docs_read);
+  }
   writing_ = true;
   bool keep = res->keep_alive();
   stream_.expires_after(app_.config.read_timeout);

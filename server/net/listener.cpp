@@ -33,8 +33,8 @@ void Listener::stop() {
 }
 
 void Listener::do_accept() {
-  acceptor_.async_accept(net::make_strand(ioc_), [self = shared_from_this()](boost::system::error_code ec,
-                                                                             net::ip::tcp::socket socket) {
+  acceptor_.async_accept(net::make_strand(ioc_.get_executor()), [self = shared_from_this()](boost::system::error_code ec,
+                                                                                          StrandSocket socket) {
     if (ec == net::error::operation_aborted) return;
     if (ec) {
       spdlog::warn("accept failed: {}", ec.message());

@@ -344,7 +344,10 @@ Result<ReadPlan> plan_read(const ReadQuery& q, const Schema& schema, const Table
       a.order_source = served ? OrderSource::index : OrderSource::sort;
     }
   }
-  plan.fingerprint = std::to_string(fnv1a(std::string(read_op_name(q.op)) + plan_node_to_json(plan.root).dump()));
+  if (q.op == ReadOp::paginate) {
+    // Cursors are only valid for the query shape they came from.
+    plan.fingerprint = std::to_string(fnv1a(plan_node_to_json(plan.root).dump()));
+  }
   if (q.cursor) {
     auto after = decode_cursor(*q.cursor, plan.fingerprint);
     if (!after) return std::move(after).error();
