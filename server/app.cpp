@@ -38,6 +38,9 @@ int run_app(const Config& config) {
   if (!config.data_dir.empty()) {
     return fail("--data-dir (a durable embedded engine) is not implemented yet in this build");
   }
+  if (config.demo && !config.schema_file.empty()) {
+    return fail("--demo brings its own schema; use either --demo or --schema FILE");
+  }
   bool demo = config.demo || config.schema_file.empty();
   if (demo && !config.import_dir.empty() && config.schema_file.empty()) {
     return fail("--import needs --schema FILE (the schema the exported documents follow)");

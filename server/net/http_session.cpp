@@ -5,6 +5,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
+#include "protocol/value_json.hpp"
 #include "server/net/router.hpp"
 
 namespace dc {
@@ -112,7 +113,10 @@ void HttpSession::write(Reply reply, unsigned version, bool keep_alive, bool hea
   app_.docs_read.fetch_add(reply.docs_read, std::memory_order_relaxed);
   if (status >= 400) app_.errors.fetch_add(1, std::memory_order_relaxed);
   if (app_.config.access_log) {
-    spdlog::info(R"({{"event":"access","method":"{}","path":"{}","status":{},"us":{},"docsRead":{}}})", method_, target_,
+    // The target is client-controlled: escape it so a log line stays one valid JSON object.
+    std::string target;
+    write_json_string(target_, target);
+    spdlog::info(R"({{"event":"access","method":"{}","path":{},"status":{},"us":{},"docsRead":{}}})", method_, target,
                  status, us, reply.docs_read);
   }
   writing_ = true;

@@ -10,8 +10,6 @@ namespace dc {
 
 namespace {
 
-double last_creation_time = 0;
-
 Error import_error(const std::string& where, const std::string& msg) {
   return Error{ErrorCode::invalid_value, where + ": " + msg, std::nullopt};
 }
@@ -46,14 +44,13 @@ Status load_document(Store& store, IdGenerator& ids, const std::string& table_na
   }
   if (d->id.empty()) d->id = ids.next(table->number());
   if (table->get(d->id)) return import_error(where, "duplicate _id " + d->id);
-  if (d->creation_time == 0) d->creation_time = last_creation_time + 1;
-  last_creation_time = std::max(last_creation_time, d->creation_time);
+  if (d->creation_time == 0) d->creation_time = store.next_creation_time();
   Object full;
   full.emplace_back("_id", Value(d->id));
   full.emplace_back("_creationTime", Value(d->creation_time));
   for (auto& kv : user.as_object()) full.push_back(std::move(kv));
   d->value = Value(std::move(full));
-  table->insert(std::move(d));
+  store.insert(*table, std::move(d));
   return Ok{};
 }
 

@@ -92,6 +92,13 @@ Store::Store(const Schema& schema) : schema_(schema) {
   for (const auto& [name, def] : schema.tables) tables_.emplace(name, Table(def, number++));
 }
 
+double Store::next_creation_time() { return max_creation_time_ + 1; }
+
+void Store::insert(Table& table, DocPtr d) {
+  max_creation_time_ = std::max(max_creation_time_, d->creation_time);
+  table.insert(std::move(d));
+}
+
 Table* Store::table(std::string_view name) {
   auto it = tables_.find(name);
   return it == tables_.end() ? nullptr : &it->second;

@@ -92,9 +92,14 @@ class Store {
   const Schema& schema() const { return schema_; }
   Table* table(std::string_view name);
   const Table* table(std::string_view name) const;
+  // A creation time above every one stored so far (for documents that come without one).
+  double next_creation_time();
+  // Adds a document to a table that exists; the only way documents enter the store.
+  void insert(Table& table, DocPtr d);
 
  private:
   const Schema& schema_;
+  double max_creation_time_ = 0;
   std::map<std::string, Table, std::less<>> tables_;
 };
 

@@ -1,0 +1,58 @@
+// Start-up refusals: each is a clear message on stderr and exit code 2,
+// never a crash or a server that half-starts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const bin = process.env.DC_SERVER;
+const run = (args, env = {}) => spawnSync(bin, ['--port', '0', ...args], {
+  encoding: 'utf8', timeout: 20000, env: { ...process.env, ...env },
+});
+
+test('an unknown flag prints usage and exits 2', () => {
+  const r = run(['--frobnicate', '1']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /unknown flag: --frobnicate/);
+  assert.match(r.stderr, /usage: drizzle-convex-server/);
+});
+
+test('--demo with --schema is refused', () => {
+  const r = run(['--demo', '--schema', 'x.json']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /either --demo or --schema/);
+});
+
+test('--import without --schema is refused', () => {
+  const r = run(['--import', tmpdir()]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--import needs --schema/);
+});
+
+test('a schema error names the file position', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dc-'));
+  const file = join(dir, 'schema.json');
+  writeFileSync(file, JSON.stringify({ tables: { users: { documentType: { type: 'object', value: { a: { fieldType: { type: 'strng' }, optional: false } } } } } }));
+  const r = run(['--schema', file]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /unknown validator type 'strng' at \/tables\/users\/documentType\/value\/a\/fieldType\/type/);
+});
+
+test('an import that does not match the schema names the file and line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dc-'));
+  writeFileSync(join(dir, 'schema.json'), JSON.stringify({ tables: { tags: { documentType: { type: 'object', value: { name: { fieldType: { type: 'string' }, optional: false } } } } } }));
+  mkdirSync(join(dir, 'export', 'tags'), { recursive: true });
+  writeFileSync(join(dir, 'export', 'tags', 'documents.jsonl'), '{"name":"ok"}\n{"name":42}\n');
+  const r = run(['--schema', join(dir, 'schema.json'), '--import', join(dir, 'export')]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /documents\.jsonl:2: document does not match the schema of tags/);
+});
+
+test('the Convex backend is refused until it exists, and the key is never printed', () => {
+  const r = run([], { CONVEX_URL: 'http://127.0.0.1:9', CONVEX_DEPLOY_KEY: 'prod:secret-key-123' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /Convex backend .* is not implemented yet/);
+  assert.doesNotMatch(r.stderr + r.stdout, /secret-key-123/);
+});
