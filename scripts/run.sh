@@ -4,5 +4,5 @@
 # (e.g. --schema FILE --import DIR). Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/build.sh
+./scripts/build.sh >&2  # stdout carries only the server's ready line
 exec build/release/drizzle-convex-server --port "${PORT:-8787}" "$@"

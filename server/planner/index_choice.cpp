@@ -248,15 +248,8 @@ Candidate evaluate(const IndexDef& idx, const std::vector<const PlanFilter*>& co
   return cand;
 }
 
-// Order check: is the effective order a prefix of the index key after the
-// pinned positions, in one direction?
-void decide_order(AccessChoice& out, const Candidate& cand, const std::vector<OrderKey>& user_order,
-                  const std::vector<std::vector<std::string>>& unique = {}) {
-  out.user_order_keys = user_order.size();
-  if (user_order.empty()) {
-    out.order_source = OrderSource::none;
-    return;
-  }
+// The requested order with its tie-breakers: _creationTime, then _id, ascending.
+std::vector<OrderKey> effective_order(const std::vector<OrderKey>& user_order) {
   std::vector<OrderKey> eff = user_order;
   bool has_id = false;
   bool has_ct = false;
@@ -268,34 +261,68 @@ void decide_order(AccessChoice& out, const Candidate& cand, const std::vector<Or
     if (!has_ct) eff.push_back(OrderKey{"_creationTime", false, ""});
     eff.push_back(OrderKey{"_id", false, ""});
   }
-  out.order = eff;
-  // Drop keys on fields pinned to one value within an interval.
-  std::set<std::string> pinned(cand.keys.begin(), cand.keys.begin() + static_cast<long>(cand.pinned));
-  std::vector<OrderKey> rest;
+  return eff;
+}
+
+// Order check: is the effective order a prefix of the index key after the
+// pinned positions, in one direction? Runs for every candidate index of every
+// query, so it works on views and allocates only small vectors.
+void decide_order(AccessChoice& out, const Candidate& cand, const std::vector<OrderKey>& user_order,
+                  const std::vector<std::vector<std::string>>& unique = {}) {
+  out.user_order_keys = user_order.size();
+  if (user_order.empty()) {
+    out.order_source = OrderSource::none;
+    return;
+  }
+  struct Key {
+    std::string_view field;
+    bool descending;
+  };
+  std::vector<Key> eff;
+  eff.reserve(user_order.size() + 2);
+  bool has_id = false;
+  bool has_ct = false;
+  for (const auto& k : user_order) {
+    eff.push_back({k.field, k.descending});
+    has_id = has_id || k.field == "_id";
+    has_ct = has_ct || k.field == "_creationTime";
+  }
+  if (!has_id) {
+    if (!has_ct) eff.push_back({"_creationTime", false});
+    eff.push_back({"_id", false});
+  }
+  // Keys on fields pinned to one value within an interval do not order anything.
+  std::vector<std::string_view> fixed(cand.keys.begin(), cand.keys.begin() + static_cast<long>(cand.pinned));
+  auto has = [&](std::string_view f) { return std::find(fixed.begin(), fixed.end(), f) != fixed.end(); };
+  std::vector<Key> rest;
+  rest.reserve(eff.size());
   size_t user_rest = 0;
   for (size_t i = 0; i < eff.size(); ++i) {
-    if (pinned.count(eff[i].field)) continue;
+    if (has(eff[i].field)) continue;
     rest.push_back(eff[i]);
     if (i < user_order.size()) ++user_rest;
   }
-  std::vector<std::string> kp(cand.keys.begin() + static_cast<long>(cand.pinned), cand.keys.end());
-  kp.push_back("_id");
+  auto index_key = [&](size_t i) -> std::string_view {  // the index key after the pinned fields, then _id
+    size_t k = cand.pinned + i;
+    return k < cand.keys.size() ? std::string_view(cand.keys[k]) : std::string_view("_id");
+  };
+  size_t index_len = cand.keys.size() - cand.pinned + 1;
   bool desc = rest.empty() ? false : rest[0].descending;
   size_t matched = 0;
   bool unique_reached = false;
-  std::set<std::string> fixed = pinned;  // fields whose values the order so far determines
   auto covers_unique = [&] {
     for (const auto& u : unique) {
-      if (std::all_of(u.begin(), u.end(), [&](const std::string& f) { return fixed.count(f) > 0; })) return true;
+      if (std::all_of(u.begin(), u.end(), [&](const std::string& f) { return has(f); })) return true;
     }
     return false;
   };
-  while (!unique_reached && matched < rest.size() && matched < kp.size() && rest[matched].field == kp[matched] &&
+  while (!unique_reached && matched < rest.size() && matched < index_len && rest[matched].field == index_key(matched) &&
          rest[matched].descending == desc) {
     // _id is unique, Convex keeps _creationTime strictly increasing per
     // deployment, and a unique constraint fixes one row: each makes the order total.
-    fixed.insert(kp[matched]);
-    if (kp[matched] == "_id" || kp[matched] == "_creationTime" || covers_unique()) unique_reached = true;
+    std::string_view k = index_key(matched);
+    fixed.push_back(k);
+    if (k == "_id" || k == "_creationTime" || covers_unique()) unique_reached = true;
     ++matched;
   }
   out.source.descending = desc;
@@ -348,6 +375,7 @@ AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFi
     out.at_most_one_per_interval = true;
     Candidate none;
     decide_order(out, none, user_order);
+    if (!user_order.empty()) out.order = effective_order(user_order);
     if (out.order_source != OrderSource::none) out.order_source = OrderSource::sort;
     return out;
   }
@@ -380,6 +408,7 @@ AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFi
     Candidate scan;
     scan.keys = {"_creationTime"};
     decide_order(out, scan, user_order);
+    if (!user_order.empty()) out.order = effective_order(user_order);
     if (out.order_source != OrderSource::none) out.order_source = OrderSource::sort;
     return out;
   }
@@ -391,6 +420,7 @@ AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFi
   out.source.intervals = best.intervals;
   out.served = best.served;
   decide_order(out, best, user_order, table.unique);
+  if (!user_order.empty()) out.order = effective_order(user_order);
   for (const auto& u : table.unique) {
     bool covered = std::all_of(u.begin(), u.end(), [&](const std::string& f) {
       return std::find(best.eq_fields.begin(), best.eq_fields.end(), f) != best.eq_fields.end();

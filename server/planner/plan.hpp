@@ -75,7 +75,7 @@ struct TableAccess {
   Source source;
   // For relation lookups: rows are found per parent key on this field of the table.
   std::string key_field;
-  std::vector<std::string> served;          // the filter parts the index range serves (for explain)
+  std::vector<PlanFilter> served;           // the filter parts the index range answers (for explain)
   std::optional<PlanFilter> post_filter;    // applied to every row read
   std::vector<OrderKey> order;              // effective order, tie-breakers included; empty = none
   size_t user_order_keys = 0;               // how many of `order` the client asked for

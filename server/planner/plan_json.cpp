@@ -86,7 +86,7 @@ Json access_json(const TableAccess& a) {
   }
   j["source"] = std::move(src);
   Json served = Json::array();
-  for (const auto& s : a.served) served.push_back(Json::parse(s));
+  for (const auto& f : a.served) served.push_back(filter_to_json(f));
   j["indexFilter"] = std::move(served);
   j["postFilter"] = a.post_filter ? filter_to_json(*a.post_filter) : Json(nullptr);
   Json order = Json::array();

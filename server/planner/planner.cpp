@@ -145,7 +145,7 @@ Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, con
     std::vector<PlanFilter> rest;
     for (const PlanFilter* c : conj) {
       if (std::find(choice.served.begin(), choice.served.end(), c) != choice.served.end()) {
-        a.served.push_back(filter_to_json(*c).dump());
+        a.served.push_back(*c);
       } else {
         rest.push_back(*c);
       }
