@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "protocol/error.hpp"
+#include "server/planner/mutation_plan.hpp"
 #include "server/planner/plan.hpp"
 #include "server/planner/planner.hpp"
 
@@ -31,6 +32,7 @@ struct ReadOutcome {
   std::string data_json;  // the result, encoded as protocol.md section 2
   uint64_t docs_read = 0;
 };
+using WriteOutcome = ReadOutcome;
 
 class Backend {
  public:
@@ -41,6 +43,10 @@ class Backend {
   // Runs a read plan. `done` may be called inline or later, on any thread.
   virtual void read(std::shared_ptr<const ReadPlan> plan, const RequestContext& ctx,
                     std::function<void(Result<ReadOutcome>)> done) = 0;
+  // Runs a mutation plan atomically. `done` is called only once the result is
+  // durable (for a durable backend) or has failed and left nothing behind.
+  virtual void write(std::shared_ptr<const MutationPlan> plan, const RequestContext& ctx,
+                     std::function<void(Result<WriteOutcome>)> done) = 0;
 };
 
 }  // namespace dc

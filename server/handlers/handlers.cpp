@@ -1,16 +1,14 @@
 #include "server/handlers/handlers.hpp"
 
 #include "protocol/parse.hpp"
+#include "protocol/parse_mutation.hpp"
+#include "server/planner/mutation_plan.hpp"
 #include "server/planner/plan_json.hpp"
 #include "server/planner/planner.hpp"
 
 namespace dc {
 
 namespace {
-
-bool is_mutation_op(std::string_view op) {
-  return op == "insert" || op == "update" || op == "delete" || op == "transaction";
-}
 
 // Parses and plans a read body; on failure replies and returns nullptr.
 std::shared_ptr<const ReadPlan> plan_body(AppState& app, const Request& req, const ReplyFn& send, bool* is_mutation) {
@@ -42,8 +40,30 @@ std::shared_ptr<const ReadPlan> plan_body(AppState& app, const Request& req, con
   return std::make_shared<const ReadPlan>(std::move(plan).value());
 }
 
-Error mutations_missing() {
-  return Error{ErrorCode::not_implemented, "mutations are not implemented yet in this build (see docs/status.md)", "/op"};
+// Parses and plans a mutation body; on failure replies and returns nullptr.
+std::shared_ptr<const MutationPlan> plan_mutation_body(AppState& app, const Json& body, const ReplyFn& send) {
+  auto m = parse_mutation(body, *app.schema, app.config.limits);
+  if (!m) {
+    send(Reply{error_reply(m.error())});
+    return nullptr;
+  }
+  PlannerOptions opts;
+  opts.read_budget = app.config.read_budget;
+  auto plan = plan_mutation(*m, *app.schema, app.backend->stats(), opts);
+  if (!plan) {
+    send(Reply{error_reply(plan.error())});
+    return nullptr;
+  }
+  return std::make_shared<const MutationPlan>(std::move(plan).value());
+}
+
+std::string data_body(const std::string& data_json) {
+  std::string body;
+  body.reserve(data_json.size() + 10);
+  body += "{\"data\":";
+  body += data_json;
+  body += "}";
+  return body;
 }
 
 }  // namespace
@@ -61,12 +81,7 @@ void handle_query(AppState& app, const Request& req, const RequestContext& ctx, 
       send(Reply{error_reply(out.error())});
       return;
     }
-    std::string body;
-    body.reserve(out->data_json.size() + 10);
-    body += "{\"data\":";
-    body += out->data_json;
-    body += "}";
-    send(Reply{json_reply(http::status::ok, std::move(body)), out->docs_read});
+    send(Reply{json_reply(http::status::ok, data_body(out->data_json)), out->docs_read});
   });
 }
 
@@ -74,7 +89,10 @@ void handle_explain(AppState& app, const Request& req, const RequestContext&, Re
   bool is_mutation = false;
   auto plan = plan_body(app, req, send, &is_mutation);
   if (is_mutation) {
-    send(Reply{error_reply(mutations_missing())});
+    auto body = parse_json_body(req.body(), app.config.limits);
+    auto mplan = plan_mutation_body(app, *body, send);
+    if (!mplan) return;
+    send(Reply{json_reply(http::status::ok, Json{{"data", mutation_plan_to_json(*mplan)}}.dump())});
     return;
   }
   if (!plan) return;
@@ -82,13 +100,28 @@ void handle_explain(AppState& app, const Request& req, const RequestContext&, Re
   send(Reply{json_reply(http::status::ok, j.dump())});
 }
 
-void handle_mutate(AppState& app, const Request& req, const RequestContext&, ReplyFn send) {
+void handle_mutate(AppState& app, const Request& req, const RequestContext& ctx, ReplyFn send) {
   auto body = parse_json_body(req.body(), app.config.limits);
   if (!body) {
     send(Reply{error_reply(body.error())});
     return;
   }
-  send(Reply{error_reply(mutations_missing())});
+  if (body->is_object()) {
+    auto op = body->find("op");
+    if (op != body->end() && op->is_string() && is_read_op(op->get_ref<const std::string&>())) {
+      send(Reply{error_reply(Error::query("reads go to /v1/query", "/op"))});
+      return;
+    }
+  }
+  auto plan = plan_mutation_body(app, *body, send);
+  if (!plan) return;
+  app.backend->write(plan, ctx, [send = std::move(send)](Result<WriteOutcome> out) {
+    if (!out) {
+      send(Reply{error_reply(out.error())});
+      return;
+    }
+    send(Reply{json_reply(http::status::ok, data_body(out->data_json)), out->docs_read});
+  });
 }
 
 void handle_schema(AppState& app, ReplyFn send) { send(Reply{json_reply(http::status::ok, app.schema_json)}); }

@@ -27,6 +27,15 @@ const sameRows = (got, want, unordered) => {
   return isDeepStrictEqual(got.map(canon).sort(), want.map(canon).sort());
 };
 
+// Partial match: every key of `want` must match; "$any" matches any value;
+// arrays must have the same length and match element by element.
+function partialMatch(got, want) {
+  if (want === '$any') return got !== undefined;
+  if (Array.isArray(want)) return Array.isArray(got) && got.length === want.length && want.every((w, i) => partialMatch(got[i], w));
+  if (want && typeof want === 'object') return got && typeof got === 'object' && Object.keys(want).every((k) => partialMatch(got[k], want[k]));
+  return isDeepStrictEqual(got, want);
+}
+
 function checkResponse(res, expect) {
   const status = expect.status ?? 200;
   if (res.status !== status) return `status ${res.status}, expected ${status}: ${res.text.slice(0, 500)}`;
@@ -38,6 +47,9 @@ function checkResponse(res, expect) {
     if (expect.error.messageIncludes && !e.message.includes(expect.error.messageIncludes)) return `message "${e.message}" lacks "${expect.error.messageIncludes}"`;
     return null;
   }
+  if ('match' in expect && !partialMatch(res.json?.data, expect.match)) {
+    return `data does not match\n    got:      ${JSON.stringify(res.json?.data)}\n    expected: ${JSON.stringify(expect.match)}`;
+  }
   if ('data' in expect && !sameRows(res.json?.data, expect.data, expect.unordered)) {
     return `data differs\n    got:      ${JSON.stringify(res.json?.data)}\n    expected: ${JSON.stringify(expect.data)}`;
   }
@@ -45,6 +57,17 @@ function checkResponse(res, expect) {
 }
 
 async function runCase(url, c) {
+  if (c.steps) {
+    // A sequence: typically a mutation, then reads that check the state it left.
+    for (let i = 0; i < c.steps.length; i++) {
+      const st = c.steps[i];
+      const endpoint = st.endpoint ?? (st.mutate ? '/v1/mutate' : '/v1/query');
+      const res = await post(url, endpoint, st.mutate ?? st.query);
+      const problem = checkResponse(res, st.expect ?? {});
+      if (problem) return `step ${i + 1}: ${problem}`;
+    }
+    return null;
+  }
   if (c.pages) {
     // Paginate until done; every page must match, the last one with isDone.
     let cursor = null;
@@ -69,8 +92,9 @@ async function runCase(url, c) {
 const groups = new Map();
 for (const file of readdirSync(join(here, 'cases')).filter((f) => f.endsWith('.json')).sort()) {
   const spec = JSON.parse(readFileSync(join(here, 'cases', file), 'utf8'));
-  const key = JSON.stringify([spec.fixture, spec.serverArgs ?? []]);
-  if (!groups.has(key)) groups.set(key, { fixture: spec.fixture, serverArgs: spec.serverArgs ?? [], cases: [] });
+  // Isolated files (mutations) get a fresh server for every case.
+  const key = JSON.stringify([spec.fixture, spec.serverArgs ?? [], spec.isolated ? file : '']);
+  if (!groups.has(key)) groups.set(key, { fixture: spec.fixture, serverArgs: spec.serverArgs ?? [], isolated: !!spec.isolated, cases: [] });
   for (const c of spec.cases) {
     if (!filter || `${file}: ${c.name}`.includes(filter)) groups.get(key).cases.push({ ...c, file });
   }
@@ -81,17 +105,21 @@ let failed = 0;
 for (const g of groups.values()) {
   if (!g.cases.length) continue;
   const fx = join(here, 'fixtures', g.fixture);
-  const server = await startServer(bin, ['--schema', join(fx, 'schema.json'), '--import', join(fx, 'data'), ...g.serverArgs]);
-  try {
-    for (const c of g.cases) {
-      let problem;
-      try { problem = await runCase(server.url, c); } catch (e) { problem = `threw: ${e.stack}`; }
-      if (problem) { failed++; console.log(`not ok - ${c.file}: ${c.name}\n    ${problem}`); }
-      else { passed++; console.log(`ok - ${c.file}: ${c.name}`); }
+  const start = () => startServer(bin, ['--schema', join(fx, 'schema.json'), '--import', join(fx, 'data'), ...g.serverArgs]);
+  const batches = g.isolated ? g.cases.map((c) => [c]) : [g.cases];
+  for (const batch of batches) {
+    const server = await start();
+    try {
+      for (const c of batch) {
+        let problem;
+        try { problem = await runCase(server.url, c); } catch (e) { problem = `threw: ${e.stack}`; }
+        if (problem) { failed++; console.log(`not ok - ${c.file}: ${c.name}\n    ${problem}`); }
+        else { passed++; console.log(`ok - ${c.file}: ${c.name}`); }
+      }
+    } finally {
+      const code = await server.stop();
+      if (code !== 0) { failed++; console.log(`not ok - server for fixture ${g.fixture} exited with ${code}\n${server.stderr().slice(-2000)}`); }
     }
-  } finally {
-    const code = await server.stop();
-    if (code !== 0) { failed++; console.log(`not ok - server for fixture ${g.fixture} exited with ${code}\n${server.stderr().slice(-2000)}`); }
   }
 }
 console.log(`${passed} passed, ${failed} failed`);

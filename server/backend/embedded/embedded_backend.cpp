@@ -1,9 +1,11 @@
 #include "server/backend/embedded/embedded_backend.hpp"
 
+#include <mutex>
 #include <random>
 
 #include "protocol/value_json.hpp"
 #include "server/backend/embedded/executor.hpp"
+#include "server/backend/embedded/writer.hpp"
 
 namespace dc {
 
@@ -21,6 +23,21 @@ void EmbeddedBackend::read(std::shared_ptr<const ReadPlan> plan, const RequestCo
     if (!result) return std::move(result).error();
     ReadOutcome out;
     out.docs_read = ex.docs_read();
+    write_json(result.value(), out.data_json);
+    return out;
+  }();
+  done(std::move(outcome));
+}
+
+void EmbeddedBackend::write(std::shared_ptr<const MutationPlan> plan, const RequestContext&,
+                            std::function<void(Result<WriteOutcome>)> done) {
+  Result<WriteOutcome> outcome = [&]() -> Result<WriteOutcome> {
+    std::unique_lock lock(mu_);
+    Writer writer(store_, ids_);
+    Result<Value> result = writer.run(*plan);  // rolled back on failure
+    if (!result) return std::move(result).error();
+    WriteOutcome out;
+    out.docs_read = writer.docs_read();
     write_json(result.value(), out.data_json);
     return out;
   }();

@@ -22,6 +22,9 @@ class EmbeddedBackend : public Backend, public TableStats {
   void read(std::shared_ptr<const ReadPlan> plan, const RequestContext& ctx,
             std::function<void(Result<ReadOutcome>)> done) override;
 
+  void write(std::shared_ptr<const MutationPlan> plan, const RequestContext& ctx,
+             std::function<void(Result<WriteOutcome>)> done) override;
+
   std::optional<uint64_t> row_count(std::string_view table) const override;
 
   // Loading (start-up only): --import and --demo.

@@ -55,16 +55,6 @@ Interval with_key(const Interval& iv, const Value& key) {
   return out;
 }
 
-Value project(const Document& d, const ColumnSelection& cols) {
-  if (cols.mode == ColumnSelection::Mode::all) return d.value;
-  Object out;
-  for (const auto& [name, v] : d.value.as_object()) {
-    bool listed = std::find(cols.fields.begin(), cols.fields.end(), name) != cols.fields.end();
-    if (listed == (cols.mode == ColumnSelection::Mode::include)) out.emplace_back(name, v);
-  }
-  return Value(std::move(out));
-}
-
 std::vector<std::string> tokenize(const std::string& text) {
   std::vector<std::string> out;
   std::string cur;
@@ -371,6 +361,16 @@ std::vector<Value> Executor::shape(const ReadNode& n, const std::vector<DocPtr>&
     }
   }
   return out;
+}
+
+Result<std::vector<DocPtr>> Executor::rows(const ReadPlan& plan) {
+  std::vector<DocPtr> rows;
+  bool seekable = false;
+  read_root(plan, rows, &seekable);
+  if (failure_) return *failure_;
+  sort_rows(plan.root.access, rows);
+  slice(plan.root.access, rows);
+  return rows;
 }
 
 Result<Value> Executor::run(const ReadPlan& plan) {

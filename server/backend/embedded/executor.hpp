@@ -19,6 +19,8 @@ class Executor {
  public:
   Executor(const Store& store, uint64_t budget) : store_(store), budget_(budget) {}
   Result<Value> run(const ReadPlan& plan);
+  // The root rows a plan selects, as documents (update and delete use this).
+  Result<std::vector<DocPtr>> rows(const ReadPlan& plan);
   uint64_t docs_read() const { return reads_; }
 
  private:

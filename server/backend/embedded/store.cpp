@@ -1,5 +1,7 @@
 #include "server/backend/embedded/store.hpp"
 
+#include <algorithm>
+
 namespace dc {
 
 int compare_prefix(const IndexKey& key, const std::vector<Value>& bound) {
@@ -83,6 +85,11 @@ void Table::insert(DocPtr d) {
   by_id_.emplace(d->id, std::move(d));
 }
 
+void Table::erase(const DocPtr& d) {
+  for (auto& i : indexes_) i.erase(*d);
+  by_id_.erase(d->id);
+}
+
 void Table::scan_all(const std::function<bool(const DocPtr&)>& visit) const {
   index(kByCreationTime)->scan(Interval{}, false, visit);
 }
@@ -92,11 +99,26 @@ Store::Store(const Schema& schema) : schema_(schema) {
   for (const auto& [name, def] : schema.tables) tables_.emplace(name, Table(def, number++));
 }
 
-double Store::next_creation_time() { return max_creation_time_ + 1; }
+double Store::next_creation_time(double now) { return std::max(now, max_creation_time_ + 0.001); }
+
+Value project(const Document& d, const ColumnSelection& cols) {
+  if (cols.mode == ColumnSelection::Mode::all) return d.value;
+  Object out;
+  for (const auto& [name, v] : d.value.as_object()) {
+    bool listed = std::find(cols.fields.begin(), cols.fields.end(), name) != cols.fields.end();
+    if (listed == (cols.mode == ColumnSelection::Mode::include)) out.emplace_back(name, v);
+  }
+  return Value(std::move(out));
+}
 
 void Store::insert(Table& table, DocPtr d) {
   max_creation_time_ = std::max(max_creation_time_, d->creation_time);
   table.insert(std::move(d));
+}
+
+void Store::put(Table& table, const DocPtr& before, const DocPtr& after) {
+  if (before) table.erase(before);
+  if (after) insert(table, after);
 }
 
 Table* Store::table(std::string_view name) {

@@ -27,6 +27,9 @@ struct Document {
 using DocPtr = std::shared_ptr<const Document>;
 using IndexKey = std::vector<Value>;
 
+// A document's fields as `columns` selects them (all, include or exclude).
+Value project(const Document& d, const ColumnSelection& columns);
+
 // Compares the first bound.size() parts of `key` with `bound`.
 int compare_prefix(const IndexKey& key, const std::vector<Value>& bound);
 
@@ -76,6 +79,7 @@ class Table {
   DocPtr get(const std::string& id) const;
   const Index* index(std::string_view name) const;
   void insert(DocPtr d);
+  void erase(const DocPtr& d);
   // Every document in creation order.
   void scan_all(const std::function<bool(const DocPtr&)>& visit) const;
 
@@ -92,10 +96,13 @@ class Store {
   const Schema& schema() const { return schema_; }
   Table* table(std::string_view name);
   const Table* table(std::string_view name) const;
-  // A creation time above every one stored so far (for documents that come without one).
-  double next_creation_time();
+  // A creation time at or after `now` and above every one stored so far, so
+  // creation times stay strictly increasing as in Convex.
+  double next_creation_time(double now = 0);
   // Adds a document to a table that exists; the only way documents enter the store.
   void insert(Table& table, DocPtr d);
+  // Replaces `before` by `after` (same _id), or inserts (no before) or removes (no after).
+  void put(Table& table, const DocPtr& before, const DocPtr& after);
 
  private:
   const Schema& schema_;

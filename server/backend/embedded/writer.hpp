@@ -1,0 +1,58 @@
+// Applies one MutationPlan to the store, all or nothing: every change is
+// recorded in an undo log, and any failure (validation, unique conflict,
+// restrict, budget) rolls the store back before the error is returned.
+// Enforces unique constraints, references (v.id fields point at rows that
+// exist) and onDelete rules (cascade, setNull, restrict) transitively.
+// The caller holds the store's exclusive lock.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "protocol/error.hpp"
+#include "server/backend/embedded/ids.hpp"
+#include "server/backend/embedded/store.hpp"
+#include "server/planner/mutation_plan.hpp"
+
+namespace dc {
+
+// A net change to one document, for the write-ahead log.
+struct Change {
+  std::string table;
+  std::string id;
+  DocPtr after;  // null: deleted
+};
+
+class Writer {
+ public:
+  Writer(Store& store, IdGenerator& ids) : store_(store), ids_(ids) {}
+  Result<Value> run(const MutationPlan& plan);
+  // The documents this run changed, each once with its final state.
+  std::vector<Change> changes() const;
+  uint64_t docs_read() const { return reads_; }
+
+ private:
+  struct Undo {
+    Table* table;
+    DocPtr before;
+    DocPtr after;
+  };
+  Result<Value> apply(const MutationStep& step, uint64_t budget);
+  Result<DocPtr> insert_row(Table& table, const Value& fields, const std::string& path);
+  Result<DocPtr> update_row(Table& table, const DocPtr& row, const std::vector<FieldAssignment>& set, const std::string& path);
+  Status delete_row(Table& table, const DocPtr& row, const std::string& path, int depth);
+  Status check_unique(Table& table, const Document& doc, const std::string& path);
+  Status check_references(const Table& table, const Document& doc, const std::string& path);
+  std::vector<DocPtr> find_equal(const Table& table, const std::vector<std::string>& fields,
+                                 const std::vector<Value>& values);
+  void put(Table& table, DocPtr before, DocPtr after);
+  void rollback();
+  double next_creation_time();
+
+  Store& store_;
+  IdGenerator& ids_;
+  std::vector<Undo> undo_;
+  uint64_t reads_ = 0;
+};
+
+}  // namespace dc

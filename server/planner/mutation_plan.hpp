@@ -1,0 +1,44 @@
+// Planning mutations: values validated against the schema, conflict targets
+// resolved to unique constraints, and the rows an update or delete touches
+// found through the read planner (so they use indexes and the read budget).
+// Serializes to versioned JSON like read plans.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/mutation.hpp"
+#include "server/planner/plan.hpp"
+#include "server/planner/planner.hpp"
+
+namespace dc {
+
+struct MutationStep {
+  MutationOp::Kind kind = MutationOp::Kind::insert;
+  std::string table;
+  std::string path;
+  std::vector<Value> rows;                   // insert: validated user fields
+  std::vector<std::string> row_paths;
+  std::vector<FieldAssignment> set;          // update: validated values
+  std::shared_ptr<const ReadPlan> target;    // update, delete: the rows to change
+  std::optional<std::vector<std::string>> conflict_target;  // insert: a unique constraint
+  bool conflict_update = false;
+  std::vector<FieldAssignment> conflict_set;
+  Returning returning;
+};
+
+struct MutationPlan {
+  int version = kPlanVersion;
+  bool transaction = false;
+  std::vector<MutationStep> steps;
+  uint64_t budget = 32000;
+};
+
+Result<MutationPlan> plan_mutation(const Mutation& m, const Schema& schema, const TableStats& stats,
+                                   const PlannerOptions& options);
+
+Json mutation_plan_to_json(const MutationPlan& p);
+
+}  // namespace dc
