@@ -7,6 +7,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
+#include <random>
 #include <thread>
 
 #include "server/backend/embedded/embedded_backend.hpp"
@@ -35,9 +36,6 @@ int run_app(const Config& config) {
     return fail("the Convex backend (--convex-url / CONVEX_URL) is not implemented yet in this build; "
                 "run without it to use the embedded engine");
   }
-  if (!config.data_dir.empty()) {
-    return fail("--data-dir (a durable embedded engine) is not implemented yet in this build");
-  }
   if (config.demo && !config.schema_file.empty()) {
     return fail("--demo brings its own schema; use either --demo or --schema FILE");
   }
@@ -52,17 +50,39 @@ int run_app(const Config& config) {
   }
   auto shared_schema = std::make_shared<const Schema>(std::move(schema).value());
   auto backend = std::make_shared<EmbeddedBackend>(shared_schema, demo && config.schema_file.empty() ? 42 : 0);
-  if (demo && config.schema_file.empty()) {
+  bool recovered = false;
+  backend->snapshot_every_records = config.snapshot_every;
+  if (!config.data_dir.empty()) {
+    RecoveryReport report;
+    if (auto st = backend->enable_durability(config.data_dir, &report); !st) {
+      return fail("--data-dir " + config.data_dir + ": " + st.error().message);
+    }
+    recovered = report.had_data;
+    spdlog::info("durable embedded engine in {}: recovered {} snapshot documents and {} log records", config.data_dir,
+                 report.snapshot_documents, report.log_records);
+    if (report.torn_bytes) spdlog::warn("dropped a torn last log record ({} bytes): it was never acknowledged", report.torn_bytes);
+    if (recovered && (demo || !config.import_dir.empty())) {
+      spdlog::info("the data directory already holds data: --demo/--import data is not loaded again");
+    }
+  }
+  if (!recovered && demo && config.schema_file.empty()) {
     auto n = load_demo_data(backend->store_for_loading(), backend->ids());
     if (!n) return fail("demo data: " + n.error().message);
     spdlog::info("loaded the demo blog: {} documents", *n);
   }
-  if (!config.import_dir.empty()) {
+  if (!recovered && !config.import_dir.empty()) {
     auto n = import_export_dir(backend->store_for_loading(), backend->ids(), config.import_dir);
     if (!n) return fail("import: " + n.error().message);
     spdlog::info("imported {} documents from {}", *n, config.import_dir);
   }
-  spdlog::warn("embedded engine is memory-only: data is lost when the process stops");
+  backend->ids().reseed(std::random_device{}());  // the demo's fixed seed is for its own rows only
+  if (backend->durable()) {
+    if (!recovered) {
+      if (auto st = backend->checkpoint(); !st) return fail("initial snapshot: " + st.error().message);
+    }
+  } else {
+    spdlog::warn("embedded engine is memory-only: data is lost when the process stops (use --data-dir DIR)");
+  }
 
   AppState app;
   app.config = config;

@@ -12,7 +12,8 @@ std::string usage() {
          "  --schema FILE         schema JSON (protocol.md section 8)\n"
          "  --import DIR          load a Convex snapshot export into the embedded engine\n"
          "  --demo                demo blog schema and data (when no --schema is given)\n"
-         "  --data-dir DIR        durable embedded engine (write-ahead log; not implemented yet)\n"
+         "  --data-dir DIR        durable embedded engine: write-ahead log + snapshots in DIR\n"
+         "  --snapshot-every N    with --data-dir: log records between snapshots (default 10000)\n"
          "  --threads N           I/O threads (default: one per core)\n"
          "  --convex-url URL      Convex deployment (env CONVEX_URL; not implemented yet)\n"
          "  --convex-deploy-key K deploy key (env CONVEX_DEPLOY_KEY)\n"
@@ -62,6 +63,11 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
       c.import_dir = v;
     } else if (a == "--data-dir") {
       c.data_dir = v;
+    } else if (a == "--snapshot-every") {
+      auto n = number(a, v, uint64_t{1} << 32);
+      if (!n) return std::move(n).error();
+      if (*n == 0) return bad("--snapshot-every takes a number from 1");
+      c.snapshot_every = *n;
     } else if (a == "--threads") {
       auto n = number(a, v, 256);
       if (!n) return std::move(n).error();

@@ -9,6 +9,7 @@
 #include "server/backend/backend.hpp"
 #include "server/backend/embedded/ids.hpp"
 #include "server/backend/embedded/store.hpp"
+#include "server/backend/embedded/wal.hpp"
 
 namespace dc {
 
@@ -31,10 +32,21 @@ class EmbeddedBackend : public Backend, public TableStats {
   Store& store_for_loading() { return store_; }
   IdGenerator& ids() { return ids_; }
 
+  // --data-dir: recover what the directory holds and log every write from now on.
+  Status enable_durability(const std::string& dir, RecoveryReport* report);
+  bool durable() const { return wal_ != nullptr; }
+  // Writes a snapshot now (after start-up loading) so loaded data is durable too.
+  Status checkpoint();
+
+  // When the log has grown this much, the next write also takes a snapshot.
+  uint64_t snapshot_every_records = 10000;
+  uint64_t snapshot_every_bytes = 64ull << 20;
+
  private:
   std::shared_ptr<const Schema> schema_;
   Store store_;
   IdGenerator ids_;
+  std::unique_ptr<WriteAheadLog> wal_;
   mutable std::shared_mutex mu_;
 };
 

@@ -12,6 +12,8 @@ class IdGenerator {
  public:
   explicit IdGenerator(uint64_t seed);
   std::string next(uint32_t table_number);
+  // New ids from a fresh random seed (after a deterministic start-up load).
+  void reseed(uint64_t seed) { rng_.seed(seed); }
 
  private:
   std::mt19937_64 rng_;

@@ -160,7 +160,9 @@ Status Writer::check_references(const Table& table, const Document& doc, const s
 }
 
 Result<DocPtr> Writer::insert_row(Table& table, const Value& fields, const std::string& path) {
-  DocPtr d = make_doc(ids_.next(table.number()), next_creation_time(), fields.as_object());
+  std::string id = ids_.next(table.number());
+  while (table.get(id)) id = ids_.next(table.number());  // 128 random bits: a repeat means a reused seed
+  DocPtr d = make_doc(id, next_creation_time(), fields.as_object());
   if (auto st = check_references(table, *d, path); !st) return std::move(st).error();
   if (auto st = check_unique(table, *d, path); !st) return std::move(st).error();
   put(table, nullptr, d);

@@ -30,6 +30,8 @@ class Writer {
   // The documents this run changed, each once with its final state.
   std::vector<Change> changes() const;
   uint64_t docs_read() const { return reads_; }
+  // Takes back everything run() applied (when the write could not be made durable).
+  void undo() { rollback(); }
 
  private:
   struct Undo {
