@@ -10,4 +10,5 @@ cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-ctest --preset "$preset" --output-on-failure
+# Verbose: the suites print what they checked (case counts, the crash test's write counts).
+ctest --preset "$preset" --output-on-failure --verbose

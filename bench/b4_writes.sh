@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# B4: inserts per second on the embedded engine: single rows and 100-row
+# batches, memory-only and durable (--data-dir: fdatasync before each answer),
+# with this disk's fdatasync latency measured in the same run for reference.
+#
+#   bench/b4_writes.sh        (CONNECTIONS=8 DURATION=5s)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DC_WITH_BENCH=1 ./scripts/install-deps.sh
+cmake --preset release >/dev/null
+cmake --build --preset release --target drizzle-convex-server >/dev/null
+CONNECTIONS="${CONNECTIONS:-8}"
+DURATION="${DURATION:-5s}"
+work=$(mktemp -d)
+trap 'pkill -f "$work" 2>/dev/null || true; rm -rf "$work"' EXIT
+fixture=tests/conformance/fixtures/org
+
+# Each request inserts rows with names unique across threads and requests.
+cat >"$work/insert.lua" <<'LUA'
+local threads = 0
+function setup(thread) thread:set("tid", threads); threads = threads + 1 end
+function init(args) batch = tonumber(args[1]); n = 0 end
+function request()
+  local rows = {}
+  for i = 1, batch do
+    n = n + 1
+    rows[i] = string.format('{"name":"t%s-%d"}', tid, n)
+  end
+  local values = batch == 1 and rows[1] or ("[" .. table.concat(rows, ",") .. "]")
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json"},
+                    '{"op":"insert","table":"companies","values":' .. values .. '}')
+end
+function done(summary, latency, requests)
+  io.write(string.format("NON2XX %d\n", summary.errors.status))
+end
+LUA
+
+run() {  # mode batch
+  local args=(--schema "$fixture/schema.json" --import "$fixture/data" --no-access-log --port 0)
+  [[ "$1" == durable ]] && args+=(--data-dir "$work/data-$2")
+  build/release/drizzle-convex-server "${args[@]}" >"$work/out" 2>"$work/err" &
+  for _ in $(seq 100); do grep -q listening "$work/out" && break; sleep 0.1; done
+  local port; port=$(grep -o '[0-9]*$' "$work/out")
+  local out; out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$work/insert.lua" "http://127.0.0.1:$port/v1/mutate" -- "$2")
+  kill %1; wait %1 2>/dev/null || true
+  local rps; rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  local p99; p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  local bad; bad=$(awk '/NON2XX/ {print $2}' <<<"$out")
+  printf '  %-7s %3s-row inserts: %9.0f rows/s  %7.0f requests/s  p99 %-8s (non-2xx: %s)\n' "$1" "$2" \
+    "$(awk -v r="$rps" -v b="$2" 'BEGIN {print r * b}')" "$rps" "$p99" "${bad:-0}"
+}
+
+fsync_latency() {
+  node -e '
+    const fs = require("fs"); const fd = fs.openSync(process.argv[1], "w"); const b = Buffer.alloc(512, 1); const s = [];
+    for (let i = 0; i < 300; i++) { const t = process.hrtime.bigint(); fs.writeSync(fd, b); fs.fdatasyncSync(fd); s.push(Number(process.hrtime.bigint() - t) / 1e3); }
+    s.sort((a, b) => a - b); console.log(`p50 ${s[150].toFixed(0)} us, p99 ${s[297].toFixed(0)} us`);' "$work/probe"
+}
+
+echo "B4 inserts, wrk -t2 -c$CONNECTIONS -d$DURATION on $(nproc) cores (client and server share them)"
+run memory 1
+run memory 100
+run durable 1
+run durable 100
+echo "  fdatasync of 512 bytes on this disk (same run): $(fsync_latency)"
