@@ -19,7 +19,10 @@ class Checker {
 
   // Checks `v` against `type`, coercing numbers to int64 where that is the only fit.
   Status check(const Validator& type, Value& v, const std::string& path, size_t depth) {
-    if (depth > limits_.max_depth) return invalid("nested deeper than " + std::to_string(limits_.max_depth) + " levels", path);
+    // Levels are containers (objects and arrays); the document itself is level 1.
+    if ((v.is_array() || v.is_object()) && depth > limits_.max_depth) {
+      return invalid("nested deeper than " + std::to_string(limits_.max_depth) + " levels", path);
+    }
     if (v.is_array() && v.as_array().size() > limits_.max_array_items) {
       return invalid("arrays hold at most " + std::to_string(limits_.max_array_items) + " items", path);
     }
