@@ -42,14 +42,24 @@ std::vector<std::string> tag_names(const Store& s) {
   return out;
 }
 
+// A store with the log of `dir` opened into it.
+struct Opened {
+  Store store{blog_schema()};
+  IdGenerator ids{1};
+  RecoveryReport report;
+  std::unique_ptr<WriteAheadLog> wal;
+  explicit Opened(const fs::path& dir) {
+    auto w = WriteAheadLog::open(dir.string(), store, ids, &report);
+    REQUIRE(w.ok());
+    wal = std::move(w).value();
+  }
+};
+
 // Opens the directory into a fresh store and returns the store's tag names.
 std::vector<std::string> reopen(const fs::path& dir, RecoveryReport* report = nullptr) {
-  Store store(blog_schema());
-  IdGenerator ids(1);
-  RecoveryReport r;
-  auto wal = WriteAheadLog::open(dir.string(), store, ids, report ? report : &r);
-  REQUIRE(wal.ok());
-  return tag_names(store);
+  Opened o(dir);
+  if (report) *report = o.report;
+  return tag_names(o.store);
 }
 
 }  // namespace
@@ -57,14 +67,10 @@ std::vector<std::string> reopen(const fs::path& dir, RecoveryReport* report = nu
 TEST_CASE("wal: appended writes come back after a reopen, deletions included") {
   TempDir dir;
   {
-    Store store(blog_schema());
-    IdGenerator ids(1);
-    RecoveryReport r;
-    auto wal = WriteAheadLog::open(dir.path.string(), store, ids, &r);
-    REQUIRE(wal.ok());
-    CHECK_FALSE(r.had_data);
-    REQUIRE((*wal)->append({Change{"tags", "a", tag("a", 1, "alpha")}, Change{"tags", "b", tag("b", 2, "beta")}}).ok());
-    REQUIRE((*wal)->append({Change{"tags", "a", nullptr}, Change{"tags", "b", tag("b", 2, "beta2")}}).ok());
+    Opened o(dir.path);
+    CHECK_FALSE(o.report.had_data);
+    REQUIRE(o.wal->append({Change{"tags", "a", tag("a", 1, "alpha")}, Change{"tags", "b", tag("b", 2, "beta")}}).ok());
+    REQUIRE(o.wal->append({Change{"tags", "a", nullptr}, Change{"tags", "b", tag("b", 2, "beta2")}}).ok());
   }
   RecoveryReport r;
   CHECK(reopen(dir.path, &r) == std::vector<std::string>{"beta2"});
@@ -74,13 +80,7 @@ TEST_CASE("wal: appended writes come back after a reopen, deletions included") {
 
 TEST_CASE("wal: a torn last record is detected and dropped, and the log truncated") {
   TempDir dir;
-  {
-    Store store(blog_schema());
-    IdGenerator ids(1);
-    RecoveryReport r;
-    auto wal = WriteAheadLog::open(dir.path.string(), store, ids, &r);
-    REQUIRE((*wal)->append({Change{"tags", "a", tag("a", 1, "alpha")}}).ok());
-  }
+  REQUIRE(Opened(dir.path).wal->append({Change{"tags", "a", tag("a", 1, "alpha")}}).ok());
   auto good_size = fs::file_size(dir.path / "wal.log");
   std::string next = frame_record(R"({"seq":2,"changes":[{"t":"tags","id":"b","d":{"_id":"b","_creationTime":2,"name":"beta"}}]})");
   {
@@ -96,12 +96,9 @@ TEST_CASE("wal: a torn last record is detected and dropped, and the log truncate
 TEST_CASE("wal: a record whose checksum does not match is dropped") {
   TempDir dir;
   {
-    Store store(blog_schema());
-    IdGenerator ids(1);
-    RecoveryReport r;
-    auto wal = WriteAheadLog::open(dir.path.string(), store, ids, &r);
-    REQUIRE((*wal)->append({Change{"tags", "a", tag("a", 1, "alpha")}}).ok());
-    REQUIRE((*wal)->append({Change{"tags", "b", tag("b", 2, "beta")}}).ok());
+    Opened o(dir.path);
+    REQUIRE(o.wal->append({Change{"tags", "a", tag("a", 1, "alpha")}}).ok());
+    REQUIRE(o.wal->append({Change{"tags", "b", tag("b", 2, "beta")}}).ok());
   }
   {
     std::fstream f(dir.path / "wal.log", std::ios::binary | std::ios::in | std::ios::out);
@@ -116,15 +113,12 @@ TEST_CASE("wal: a record whose checksum does not match is dropped") {
 TEST_CASE("wal: a snapshot truncates the log; later writes replay on top of it") {
   TempDir dir;
   {
-    Store store(blog_schema());
-    IdGenerator ids(1);
-    RecoveryReport r;
-    auto wal = WriteAheadLog::open(dir.path.string(), store, ids, &r);
-    REQUIRE((*wal)->append({Change{"tags", "a", tag("a", 1, "alpha")}}).ok());
-    store.insert(*store.table("tags"), tag("a", 1, "alpha"));
-    REQUIRE((*wal)->snapshot(store).ok());
+    Opened o(dir.path);
+    REQUIRE(o.wal->append({Change{"tags", "a", tag("a", 1, "alpha")}}).ok());
+    o.store.insert(*o.store.table("tags"), tag("a", 1, "alpha"));
+    REQUIRE(o.wal->snapshot(o.store).ok());
     CHECK(fs::file_size(dir.path / "wal.log") == 0);
-    REQUIRE((*wal)->append({Change{"tags", "b", tag("b", 2, "beta")}}).ok());
+    REQUIRE(o.wal->append({Change{"tags", "b", tag("b", 2, "beta")}}).ok());
   }
   RecoveryReport r;
   CHECK(reopen(dir.path, &r) == std::vector<std::string>{"alpha", "beta"});
