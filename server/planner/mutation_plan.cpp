@@ -27,6 +27,75 @@ Result<std::vector<FieldAssignment>> plan_set(const TableDef& table, std::vector
   return set;
 }
 
+std::string id_target(const Validator& v) {
+  if (v.kind == Validator::Kind::id) return v.table;
+  if (v.kind == Validator::Kind::union_) {
+    for (const auto& m : v.items) {
+      if (m.kind == Validator::Kind::id) return m.table;
+    }
+  }
+  return "";
+}
+
+// Every `one` relation pointing at `table`, with its onDelete rule. Without a
+// declared rule: cascade for a many-to-many junction, setNull for an optional
+// or nullable reference, restrict otherwise.
+std::vector<ReferenceRule> referencing(const Schema& schema, const std::string& table) {
+  std::vector<ReferenceRule> out;
+  for (const auto& [child, rels] : schema.relations) {
+    for (const auto& r : rels) {
+      if (r.many || r.through || r.target != table) continue;
+      bool seen = std::any_of(out.begin(), out.end(), [&](const ReferenceRule& x) {
+        return x.table == child && x.field == r.from && x.to == r.to;
+      });
+      if (seen) continue;
+      bool optional = false;
+      const Validator* type = schema.table(child)->field_type(r.from, &optional);
+      bool nullable = type->admits_kind(Value::Kind::null);
+      bool junction = false;
+      for (const auto& [t, rs] : schema.relations) {
+        for (const auto& x : rs) junction = junction || (x.through && x.through->table == child);
+      }
+      OnDelete rule = r.on_delete ? *r.on_delete
+                      : junction ? OnDelete::cascade
+                      : (optional || nullable) ? OnDelete::set_null
+                                               : OnDelete::restrict_;
+      out.push_back(ReferenceRule{child, r.from, r.to, rule, nullable});
+    }
+  }
+  return out;
+}
+
+// Rules for every table a mutation of `tables` may write, following cascades
+// and setNull updates transitively.
+std::map<std::string, TableRules, std::less<>> rules_for(const Schema& schema, std::vector<std::string> tables) {
+  std::map<std::string, TableRules, std::less<>> out;
+  while (!tables.empty()) {
+    std::string name = tables.back();
+    tables.pop_back();
+    if (out.count(name)) continue;
+    const TableDef& def = *schema.table(name);
+    TableRules rules;
+    rules.unique = def.unique;
+    if (def.document.kind == Validator::Kind::object) {
+      for (const auto& f : def.document.fields) {
+        std::string target = id_target(f.type);
+        if (!target.empty()) rules.references.push_back(IdReference{f.name, target});
+      }
+    }
+    rules.on_delete = referencing(schema, name);
+    for (const auto& r : rules.on_delete) {
+      if (r.rule != OnDelete::restrict_) tables.push_back(r.table);
+    }
+    out.emplace(name, std::move(rules));
+  }
+  return out;
+}
+
+std::string_view rule_name(OnDelete r) {
+  return r == OnDelete::cascade ? "cascade" : r == OnDelete::set_null ? "setNull" : "restrict";
+}
+
 }  // namespace
 
 Result<MutationPlan> plan_mutation(const Mutation& m, const Schema& schema, const TableStats& stats,
@@ -91,6 +160,9 @@ Result<MutationPlan> plan_mutation(const Mutation& m, const Schema& schema, cons
     }
     plan.steps.push_back(std::move(step));
   }
+  std::vector<std::string> written;
+  for (const auto& st : plan.steps) written.push_back(st.table);
+  plan.rules = rules_for(schema, std::move(written));
   return plan;
 }
 
@@ -126,8 +198,18 @@ Json mutation_plan_to_json(const MutationPlan& p) {
     }
     steps.push_back(std::move(j));
   }
+  Json rules = Json::object();
+  for (const auto& [table, r] : p.rules) {
+    Json refs = Json::array();
+    for (const auto& x : r.references) refs.push_back(Json{{"field", x.field}, {"table", x.target}});
+    Json od = Json::array();
+    for (const auto& x : r.on_delete) {
+      od.push_back(Json{{"table", x.table}, {"field", x.field}, {"to", x.to}, {"rule", rule_name(x.rule)}, {"nullable", x.nullable}});
+    }
+    rules[table] = Json{{"unique", r.unique}, {"references", std::move(refs)}, {"onDelete", std::move(od)}};
+  }
   return Json{{"planVersion", p.version}, {"kind", "mutation"}, {"transaction", p.transaction},
-              {"steps", std::move(steps)}, {"readBudget", p.budget}};
+              {"steps", std::move(steps)}, {"rules", std::move(rules)}, {"readBudget", p.budget}};
 }
 
 }  // namespace dc

@@ -4,6 +4,7 @@
 // Serializes to versioned JSON like read plans.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,10 +30,36 @@ struct MutationStep {
   Returning returning;
 };
 
+// What deleting a row of a table does to the rows that reference it: rows of
+// `table` whose `field` equals the deleted row's `to` get `rule`.
+struct ReferenceRule {
+  std::string table;
+  std::string field;
+  std::string to;
+  OnDelete rule = OnDelete::restrict_;
+  bool nullable = false;  // setNull writes null (else the optional field is removed)
+};
+
+// A v.id field that must name an existing row of `target`.
+struct IdReference {
+  std::string field;
+  std::string target;
+};
+
+// The integrity rules of every table the mutation may write, taken from the
+// schema at planning time so the plan alone is enough to run the mutation
+// (the Convex adapter gets no other copy of them).
+struct TableRules {
+  std::vector<std::vector<std::string>> unique;
+  std::vector<IdReference> references;
+  std::vector<ReferenceRule> on_delete;  // rows elsewhere that reference this table
+};
+
 struct MutationPlan {
   int version = kPlanVersion;
   bool transaction = false;
   std::vector<MutationStep> steps;
+  std::map<std::string, TableRules, std::less<>> rules;  // by table
   uint64_t budget = 32000;
 };
 

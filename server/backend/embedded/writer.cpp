@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <map>
-#include <set>
 
 #include "server/backend/embedded/executor.hpp"
 #include "server/schema/validate.hpp"
@@ -19,17 +18,6 @@ std::string list(const std::vector<std::string>& fields) {
   std::string s;
   for (const auto& f : fields) s += (s.empty() ? "" : ", ") + f;
   return s;
-}
-
-// The v.id target of a field type (optional, or in a union with null), or "".
-std::string id_target(const Validator& v) {
-  if (v.kind == Validator::Kind::id) return v.table;
-  if (v.kind == Validator::Kind::union_) {
-    for (const auto& m : v.items) {
-      if (m.kind == Validator::Kind::id) return m.table;
-    }
-  }
-  return "";
 }
 
 Object user_fields(const Document& d) {
@@ -121,8 +109,14 @@ std::vector<DocPtr> Writer::find_equal(const Table& table, const std::vector<std
   return out;
 }
 
+const TableRules& Writer::rules(const Table& table) const {
+  static const TableRules none;
+  auto it = plan_->rules.find(table.def().name);
+  return it == plan_->rules.end() ? none : it->second;
+}
+
 Status Writer::check_unique(Table& table, const Document& doc, const std::string& path) {
-  for (const auto& u : table.def().unique) {
+  for (const auto& u : rules(table).unique) {
     std::vector<Value> values;
     bool has_null = false;
     for (const auto& f : u) {
@@ -143,17 +137,14 @@ Status Writer::check_unique(Table& table, const Document& doc, const std::string
 }
 
 Status Writer::check_references(const Table& table, const Document& doc, const std::string& path) {
-  if (table.def().document.kind != Validator::Kind::object) return Ok{};
-  for (const auto& f : table.def().document.fields) {
-    std::string target = id_target(f.type);
-    if (target.empty()) continue;
-    const Value* v = doc.value.field(f.name);
+  for (const auto& ref : rules(table).references) {
+    const Value* v = doc.value.field(ref.field);
     if (!v || !v->is_string()) continue;
-    const Table* t = store_.table(target);
+    const Table* t = store_.table(ref.target);
     ++reads_;
     if (!t || !t->get(v->as_string())) {
-      return Error{ErrorCode::invalid_value, "no row of '" + target + "' has _id '" + v->as_string() + "'",
-                   pointer_append(path, f.name)};
+      return Error{ErrorCode::invalid_value, "no row of '" + ref.target + "' has _id '" + v->as_string() + "'",
+                   pointer_append(path, ref.field)};
     }
   }
   return Ok{};
@@ -192,47 +183,35 @@ Status Writer::delete_row(Table& table, const DocPtr& row, const std::string& pa
   if (!table.get(row->id)) return Ok{};  // already removed by an earlier cascade
   if (depth > 64) return conflict("onDelete rules nest deeper than 64 levels", path);
   put(table, row, nullptr);
-  const Schema& schema = store_.schema();
-  std::set<std::tuple<std::string, std::string, std::string>> seen;
-  for (const auto& [child_name, rels] : schema.relations) {
-    for (const auto& r : rels) {
-      if (r.many || r.through || r.target != table.def().name) continue;
-      if (!seen.emplace(child_name, r.from, r.to).second) continue;
-      const Value* key = lookup_path(row->value, r.to);
-      if (!key || key->is_nullish()) continue;
-      Table& child = *store_.table(child_name);
-      bool optional = false;
-      const Validator* ftype = child.def().field_type(r.from, &optional);
-      bool junction = false;
-      for (const auto& [t, rs] : schema.relations) {
-        for (const auto& x : rs) junction = junction || (x.through && x.through->table == child_name);
-      }
-      OnDelete rule = r.on_delete ? *r.on_delete
-                      : junction ? OnDelete::cascade
-                      : (optional || ftype->admits_kind(Value::Kind::null)) ? OnDelete::set_null
-                                                                            : OnDelete::restrict_;
-      for (const auto& ref : find_equal(child, {r.from}, {*key})) {
-        if (!child.get(ref->id)) continue;
-        switch (rule) {
-          case OnDelete::restrict_:
-            return conflict("cannot delete " + table.def().name + " " + row->id + ": " + child_name + " " + ref->id +
-                                " references it through '" + r.from + "' (onDelete: restrict)",
-                            path);
-          case OnDelete::cascade:
-            if (auto st = delete_row(child, ref, path, depth + 1); !st) return st;
-            break;
-          case OnDelete::set_null: {
-            Value fields(user_fields(*ref));
-            if (ftype->admits_kind(Value::Kind::null)) {
-              fields.set_field(r.from, Value(nullptr));
-            } else if (optional) {
-              std::erase_if(fields.as_object(), [&](const auto& kv) { return kv.first == r.from; });
-            } else {
-              return conflict("cannot set " + child_name + "." + r.from + " to null: the field is required", path);
-            }
-            put(child, ref, make_doc(ref->id, ref->creation_time, std::move(fields).as_object()));
-            break;
+  for (const ReferenceRule& r : rules(table).on_delete) {
+    const Value* key = lookup_path(row->value, r.to);
+    if (!key || key->is_nullish()) continue;
+    Table& child = *store_.table(r.table);
+    for (const auto& ref : find_equal(child, {r.field}, {*key})) {
+      if (!child.get(ref->id)) continue;
+      switch (r.rule) {
+        case OnDelete::restrict_:
+          return conflict("cannot delete " + table.def().name + " " + row->id + ": " + r.table + " " + ref->id +
+                              " references it through '" + r.field + "' (onDelete: restrict)",
+                          path);
+        case OnDelete::cascade:
+          if (auto st = delete_row(child, ref, path, depth + 1); !st) return st;
+          break;
+        case OnDelete::set_null: {
+          Value fields(user_fields(*ref));
+          if (r.nullable) {
+            fields.set_field(r.field, Value(nullptr));
+          } else {
+            std::erase_if(fields.as_object(), [&](const auto& kv) { return kv.first == r.field; });
           }
+          DocPtr updated = make_doc(ref->id, ref->creation_time, std::move(fields).as_object());
+          // The field may be required (setNull declared on a required reference): validate like any write.
+          Value user(user_fields(*updated));
+          if (auto st = validate_document(child.def(), user, path); !st) {
+            return conflict("cannot set " + r.table + "." + r.field + " to null: " + st.error().message, path);
+          }
+          put(child, ref, updated);
+          break;
         }
       }
     }
@@ -312,6 +291,7 @@ Result<Value> Writer::apply(const MutationStep& step, uint64_t budget) {
 }
 
 Result<Value> Writer::run(const MutationPlan& plan) {
+  plan_ = &plan;
   Array results;
   for (const auto& step : plan.steps) {
     auto r = apply(step, plan.budget);

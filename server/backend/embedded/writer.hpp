@@ -26,6 +26,7 @@ struct Change {
 class Writer {
  public:
   Writer(Store& store, IdGenerator& ids) : store_(store), ids_(ids) {}
+  // Applies `plan`; the integrity rules come from the plan only.
   Result<Value> run(const MutationPlan& plan);
   // The documents this run changed, each once with its final state.
   std::vector<Change> changes() const;
@@ -53,6 +54,9 @@ class Writer {
 
   Store& store_;
   IdGenerator& ids_;
+  const TableRules& rules(const Table& table) const;
+
+  const MutationPlan* plan_ = nullptr;
   std::vector<Undo> undo_;
   uint64_t reads_ = 0;
 };
