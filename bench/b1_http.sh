@@ -20,7 +20,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-build/release/drizzle-convex-server --demo --port 0 >"$work/server.out" 2>/dev/null &
+# PLAN_CACHE=0 measures every request planned from scratch (cache misses).
+build/release/drizzle-convex-server --demo --port 0 --plan-cache "${PLAN_CACHE:-1024}" >"$work/server.out" 2>/dev/null &
 server_pid=$!
 for _ in $(seq 100); do grep -q listening "$work/server.out" && break; sleep 0.1; done
 port=$(grep -o '[0-9]*$' "$work/server.out")
@@ -60,7 +61,7 @@ ref=$(run "http://127.0.0.1:$nginx_port/post.json")
 rps() { awk '/Requests\/sec/ {print $2}' <<<"$1"; }
 pct() { awk -v p="$2" '$1 == p {print $2}' <<<"$1"; }
 ours_rps=$(rps "$ours"); ref_rps=$(rps "$ref")
-echo "B1 findFirst by _id, $bytes-byte response, wrk -t$THREADS -c$CONNECTIONS -d$DURATION on $(nproc) cores (client and server share them)"
+echo "B1 findFirst by _id, $bytes-byte response, plan cache ${PLAN_CACHE:-1024} entries, wrk -t$THREADS -c$CONNECTIONS -d$DURATION on $(nproc) cores (client and server share them)"
 printf '  drizzle-convex: %10s req/s  p50 %-8s p99 %s\n' "$ours_rps" "$(pct "$ours" 50%)" "$(pct "$ours" 99%)"
 printf '  nginx (static): %10s req/s  p50 %-8s p99 %s\n' "$ref_rps" "$(pct "$ref" 50%)" "$(pct "$ref" 99%)"
 awk -v a="$ours_rps" -v b="$ref_rps" 'BEGIN { printf "  ratio drizzle-convex / nginx: %.2f\n", a / b }'

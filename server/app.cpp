@@ -84,8 +84,7 @@ int run_app(const Config& config) {
     spdlog::warn("embedded engine is memory-only: data is lost when the process stops (use --data-dir DIR)");
   }
 
-  AppState app;
-  app.config = config;
+  AppState app(config);
   app.schema = shared_schema;
   app.backend = backend;
   app.schema_json = schema_to_json(*shared_schema).dump();

@@ -18,6 +18,7 @@ std::string usage() {
          "  --convex-url URL      Convex deployment (env CONVEX_URL; not implemented yet)\n"
          "  --convex-deploy-key K deploy key (env CONVEX_DEPLOY_KEY)\n"
          "  --no-access-log       do not log one line per request\n"
+         "  --plan-cache N        read plans cached by request body (default 1024; 0 = off)\n"
          "  --max-body BYTES      request body limit (default 8 MiB)\n"
          "  --read-budget N       worst-case documents one request may read (default 32000)\n"
          "  --max-limit N         largest limit/numItems accepted (default 1000)\n";
@@ -68,6 +69,10 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
       if (!n) return std::move(n).error();
       if (*n == 0) return bad("--snapshot-every takes a number from 1");
       c.snapshot_every = *n;
+    } else if (a == "--plan-cache") {
+      auto n = number(a, v, 1u << 20);
+      if (!n) return std::move(n).error();
+      c.plan_cache_entries = *n;
     } else if (a == "--threads") {
       auto n = number(a, v, 256);
       if (!n) return std::move(n).error();

@@ -23,6 +23,7 @@ struct Config {
   std::string convex_url;
   std::string convex_deploy_key;  // never logged
   bool access_log = true;
+  size_t plan_cache_entries = 1024;  // 0 turns the read-plan cache off
   uint64_t snapshot_every = 10000;  // --data-dir: log records between snapshots
   size_t max_body_bytes = 8 * 1024 * 1024;
   std::chrono::seconds read_timeout{30};

@@ -13,6 +13,8 @@ namespace {
 // Parses and plans a read body; on failure replies and returns nullptr.
 std::shared_ptr<const ReadPlan> plan_body(AppState& app, const Request& req, const ReplyFn& send, bool* is_mutation) {
   *is_mutation = false;
+  uint64_t version = app.backend->stats().version();
+  if (auto cached = app.plan_cache.find(req.body(), version)) return cached;
   auto body = parse_json_body(req.body(), app.config.limits);
   if (!body) {
     send(Reply{error_reply(body.error())});
@@ -37,7 +39,9 @@ std::shared_ptr<const ReadPlan> plan_body(AppState& app, const Request& req, con
     send(Reply{error_reply(plan.error())});
     return nullptr;
   }
-  return std::make_shared<const ReadPlan>(std::move(plan).value());
+  auto shared = std::make_shared<const ReadPlan>(std::move(plan).value());
+  app.plan_cache.insert(req.body(), version, shared);
+  return shared;
 }
 
 // Parses and plans a mutation body; on failure replies and returns nullptr.
@@ -145,6 +149,10 @@ void handle_metrics(AppState& app, ReplyFn send) {
   body += "dc_http_errors_total " + std::to_string(app.errors.load()) + "\n";
   body += "# HELP dc_documents_read_total Documents read by the backend.\n# TYPE dc_documents_read_total counter\n";
   body += "dc_documents_read_total " + std::to_string(app.docs_read.load()) + "\n";
+  body += "# HELP dc_plan_cache_hits_total Reads whose plan came from the plan cache.\n# TYPE dc_plan_cache_hits_total counter\n";
+  body += "dc_plan_cache_hits_total " + std::to_string(app.plan_cache.hits()) + "\n";
+  body += "# HELP dc_plan_cache_misses_total Reads planned from scratch.\n# TYPE dc_plan_cache_misses_total counter\n";
+  body += "dc_plan_cache_misses_total " + std::to_string(app.plan_cache.misses()) + "\n";
   Response res{http::status::ok, 11};
   res.set(http::field::content_type, "text/plain; version=0.0.4");
   res.body() = std::move(body);

@@ -11,6 +11,7 @@
 
 #include "server/backend/backend.hpp"
 #include "server/config.hpp"
+#include "server/planner/plan_cache.hpp"
 #include "server/net/reply.hpp"
 #include "server/schema/model.hpp"
 
@@ -24,6 +25,9 @@ struct AppState {
   std::shared_ptr<const Schema> schema;
   std::shared_ptr<Backend> backend;
   std::string schema_json;  // GET /v1/schema body, serialized once
+  PlanCache plan_cache;
+
+  explicit AppState(const Config& c) : config(c), plan_cache(c.plan_cache_entries) {}
   std::atomic<uint64_t> requests{0};
   std::atomic<uint64_t> errors{0};
   std::atomic<uint64_t> docs_read{0};

@@ -18,6 +18,8 @@ class TableStats {
  public:
   virtual ~TableStats() = default;
   virtual std::optional<uint64_t> row_count(std::string_view table) const = 0;
+  // Changes whenever any row count may have changed (plans made before are stale).
+  virtual uint64_t version() const { return 0; }
 };
 
 struct PlannerOptions {

@@ -50,6 +50,7 @@ void EmbeddedBackend::write(std::shared_ptr<const MutationPlan> plan, const Requ
         if (auto st = wal_->snapshot(store_); !st) spdlog::warn("snapshot failed (the log still holds every write): {}", st.error().message);
       }
     }
+    version_.fetch_add(1, std::memory_order_acq_rel);
     WriteOutcome out;
     out.docs_read = writer.docs_read();
     write_json(result.value(), out.data_json);

@@ -3,6 +3,7 @@
 // exclusively.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <shared_mutex>
 
@@ -27,6 +28,7 @@ class EmbeddedBackend : public Backend, public TableStats {
              std::function<void(Result<WriteOutcome>)> done) override;
 
   std::optional<uint64_t> row_count(std::string_view table) const override;
+  uint64_t version() const override { return version_.load(std::memory_order_acquire); }
 
   // Loading (start-up only): --import and --demo.
   Store& store_for_loading() { return store_; }
@@ -47,6 +49,7 @@ class EmbeddedBackend : public Backend, public TableStats {
   Store store_;
   IdGenerator ids_;
   std::unique_ptr<WriteAheadLog> wal_;
+  std::atomic<uint64_t> version_{0};  // bumped by every committed write
   mutable std::shared_mutex mu_;
 };
 
