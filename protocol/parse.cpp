@@ -104,8 +104,23 @@ class Parser {
     return Ok{};
   }
   Result<FilterNode> column_filter(const Json& j, const std::string& field, const std::string& path);
+  // "AND"/"OR": an array whose items `child` parses; nothing when it is empty (Drizzle skips it).
+  template <class ParseChild>
+  Result<std::optional<FilterNode>> connective(const std::string& key, const Json& items, const std::string& path,
+                                               const char* what, ParseChild&& child) {
+    if (!items.is_array()) return Error::query(key + " takes an array of " + what, path);
+    FilterNode n;
+    n.kind = key == "AND" ? FilterNode::Kind::and_ : FilterNode::Kind::or_;
+    n.path = path;
+    for (size_t i = 0; i < items.size(); ++i) {
+      Result<FilterNode> f = child(items[i], pointer_append(path, i));
+      if (!f) return std::move(f).error();
+      n.children.push_back(std::move(f).value());
+    }
+    if (n.children.empty()) return std::optional<FilterNode>();
+    return std::optional<FilterNode>(std::move(n));
+  }
   Result<FilterNode> column_op(CmpOp op, const Json& arg, const std::string& field, const std::string& path);
-  Result<ColumnSelection> columns(const Json& j, const std::string& path);
   Result<std::vector<OrderKey>> order_by(const Json& j, const std::string& path);
 
   const RelationResolver& schema_;
@@ -130,19 +145,10 @@ Result<FilterNode> Parser::table_filter(const Json& j, std::string_view table, c
   for (const auto& [key, val] : j.items()) {
     std::string p = pointer_append(path, key);
     if (key == "AND" || key == "OR") {
-      if (!val.is_array()) return Error::query(key + " takes an array of filters", p);
-      std::vector<FilterNode> kids;
-      for (size_t i = 0; i < val.size(); ++i) {
-        auto f = table_filter(val[i], table, pointer_append(p, i));
-        if (!f) return std::move(f).error();
-        kids.push_back(std::move(f).value());
-      }
-      if (kids.empty()) continue;  // Drizzle skips an empty AND/OR
-      FilterNode n;
-      n.kind = key == "AND" ? FilterNode::Kind::and_ : FilterNode::Kind::or_;
-      n.children = std::move(kids);
-      n.path = p;
-      parts.push_back(std::move(n));
+      auto n = connective(key, val, p, "filters",
+                          [&](const Json& child, const std::string& cp) { return table_filter(child, table, cp); });
+      if (!n) return std::move(n).error();
+      if (n->has_value()) parts.push_back(std::move(**n));
     } else if (key == "NOT") {
       auto f = table_filter(val, table, p);
       if (!f) return std::move(f).error();
@@ -193,23 +199,14 @@ Result<FilterNode> Parser::column_filter(const Json& j, const std::string& field
   for (const auto& [key, arg] : j.items()) {
     std::string p = pointer_append(path, key);
     if (key == "AND" || key == "OR") {
-      if (!arg.is_array()) return Error::query(key + " takes an array of operator objects", p);
-      std::vector<FilterNode> kids;
-      for (size_t i = 0; i < arg.size(); ++i) {
-        std::string ip = pointer_append(p, i);
-        if (!arg[i].is_object() || is_special_value(arg[i])) {
-          return Error::query("expected an operator object such as {\"gt\": 1}", ip);
+      auto n = connective(key, arg, p, "operator objects", [&](const Json& child, const std::string& cp) -> Result<FilterNode> {
+        if (!child.is_object() || is_special_value(child)) {
+          return Error::query("expected an operator object such as {\"gt\": 1}", cp);
         }
-        auto f = column_filter(arg[i], field, ip);
-        if (!f) return std::move(f).error();
-        kids.push_back(std::move(f).value());
-      }
-      if (kids.empty()) continue;
-      FilterNode n;
-      n.kind = key == "AND" ? FilterNode::Kind::and_ : FilterNode::Kind::or_;
-      n.children = std::move(kids);
-      n.path = p;
-      parts.push_back(std::move(n));
+        return column_filter(child, field, cp);
+      });
+      if (!n) return std::move(n).error();
+      if (n->has_value()) parts.push_back(std::move(**n));
     } else if (key == "NOT") {
       if (!arg.is_object() || is_special_value(arg)) {
         return Error::query("NOT takes an operator object such as {\"eq\": 1}", p);
@@ -305,25 +302,6 @@ Result<FilterNode> Parser::column_op(CmpOp op, const Json& arg, const std::strin
   return Error::query("unknown operator", path);
 }
 
-Result<ColumnSelection> Parser::columns(const Json& j, const std::string& path) {
-  if (!j.is_object()) return Error::query("columns must be an object of field: true|false", path);
-  ColumnSelection sel;
-  bool any_true = false;
-  for (const auto& [key, val] : j.items()) {
-    if (!val.is_boolean()) return Error::query("columns values must be true or false", pointer_append(path, key));
-    any_true = any_true || val.get<bool>();
-  }
-  // Drizzle: any true → include exactly the true ones; all false → exclude; {} → nothing.
-  sel.mode = (any_true || j.empty()) ? ColumnSelection::Mode::include : ColumnSelection::Mode::exclude;
-  for (const auto& [key, val] : j.items()) {
-    if (val.get<bool>() == any_true) {
-      sel.fields.push_back(key);
-      sel.paths.push_back(pointer_append(path, key));
-    }
-  }
-  return sel;
-}
-
 Result<std::vector<OrderKey>> Parser::order_by(const Json& j, const std::string& path) {
   std::vector<OrderKey> keys;
   auto add = [&](const std::string& field, const Json& dir, const std::string& p) -> Status {
@@ -385,7 +363,7 @@ Result<ReadConfig> Parser::config(const Json& j, std::string_view table, ReadOp 
       return Error::query("'" + key + "' is not allowed in " + std::string(read_op_name(op)), p);
     }
     if (key == "columns") {
-      auto c = columns(val, p);
+      auto c = parse_columns(val, p, "columns");
       if (!c) return std::move(c).error();
       cfg.columns = std::move(c).value();
     } else if (key == "where") {
@@ -432,6 +410,25 @@ Result<ReadConfig> Parser::config(const Json& j, std::string_view table, ReadOp 
 }
 
 }  // namespace
+
+Result<ColumnSelection> parse_columns(const Json& j, const std::string& path, const char* what) {
+  if (!j.is_object()) return Error::query(std::string(what) + " must be an object of field: true|false", path);
+  ColumnSelection sel;
+  bool any_true = false;
+  for (const auto& [key, val] : j.items()) {
+    if (!val.is_boolean()) return Error::query(std::string(what) + " values must be true or false", pointer_append(path, key));
+    any_true = any_true || val.get<bool>();
+  }
+  // Drizzle: any true → include exactly the true ones; all false → exclude; {} → nothing.
+  sel.mode = (any_true || j.empty()) ? ColumnSelection::Mode::include : ColumnSelection::Mode::exclude;
+  for (const auto& [key, val] : j.items()) {
+    if (val.get<bool>() == any_true) {
+      sel.fields.push_back(key);
+      sel.paths.push_back(pointer_append(path, key));
+    }
+  }
+  return sel;
+}
 
 Result<Json> parse_json_body(std::string_view body, const ParseLimits& limits) {
   // Bound the nesting before building a tree, so a hostile body cannot make

@@ -35,6 +35,10 @@ class RelationResolver {
 // Parses a request body into JSON, enforcing the nesting limit before parsing.
 Result<Json> parse_json_body(std::string_view body, const ParseLimits& limits);
 
+// A Drizzle column selection (`columns`, and `returning` in mutations); `what`
+// names the key in error messages.
+Result<ColumnSelection> parse_columns(const Json& j, const std::string& path, const char* what);
+
 // Is this body a read (findMany, findFirst, paginate, count)?
 bool is_read_op(std::string_view op);
 

@@ -24,19 +24,10 @@ Result<Returning> parse_returning(const Json& j, const std::string& path) {
     return r;
   }
   if (!j.is_object()) return Error::query("returning is true or a columns object", path);
+  auto cols = parse_columns(j, path, "returning");
+  if (!cols) return std::move(cols).error();
   r.enabled = true;
-  bool any_true = false;
-  for (const auto& [k, v] : j.items()) {
-    if (!v.is_boolean()) return Error::query("returning columns take true or false", pointer_append(path, k));
-    any_true = any_true || v.get<bool>();
-  }
-  r.columns.mode = (any_true || j.empty()) ? ColumnSelection::Mode::include : ColumnSelection::Mode::exclude;
-  for (const auto& [k, v] : j.items()) {
-    if (v.get<bool>() == any_true) {
-      r.columns.fields.push_back(k);
-      r.columns.paths.push_back(pointer_append(path, k));
-    }
-  }
+  r.columns = std::move(cols).value();
   return r;
 }
 
