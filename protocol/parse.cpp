@@ -138,6 +138,14 @@ FilterNode make_cmp(CmpOp op, std::string field, Value arg, std::string path) {
   return n;
 }
 
+FilterNode make_not(FilterNode child, std::string path) {
+  FilterNode n;
+  n.kind = FilterNode::Kind::not_;
+  n.children.push_back(std::move(child));
+  n.path = std::move(path);
+  return n;
+}
+
 Result<FilterNode> Parser::table_filter(const Json& j, std::string_view table, const std::string& path) {
   if (!j.is_object()) return Error::query("a filter must be an object, got " + type_name(j), path);
   if (auto st = count_node(path); !st) return std::move(st).error();
@@ -152,11 +160,7 @@ Result<FilterNode> Parser::table_filter(const Json& j, std::string_view table, c
     } else if (key == "NOT") {
       auto f = table_filter(val, table, p);
       if (!f) return std::move(f).error();
-      FilterNode n;
-      n.kind = FilterNode::Kind::not_;
-      n.children.push_back(std::move(f).value());
-      n.path = p;
-      parts.push_back(std::move(n));
+      parts.push_back(make_not(std::move(f).value(), p));
     } else if (key == "RAW") {
       return Error::query("RAW (SQL) filters have no JSON form", p);
     } else if (auto target = schema_.relation_target(table, key)) {
@@ -213,11 +217,7 @@ Result<FilterNode> Parser::column_filter(const Json& j, const std::string& field
       }
       auto f = column_filter(arg, field, p);
       if (!f) return std::move(f).error();
-      FilterNode n;
-      n.kind = FilterNode::Kind::not_;
-      n.children.push_back(std::move(f).value());
-      n.path = p;
-      parts.push_back(std::move(n));
+      parts.push_back(make_not(std::move(f).value(), p));
     } else if (auto op = op_from_name(key)) {
       auto f = column_op(*op, arg, field, p);
       if (!f) return std::move(f).error();
