@@ -15,6 +15,7 @@ std::string usage() {
          "  --data-dir DIR        durable embedded engine: write-ahead log + snapshots in DIR\n"
          "  --snapshot-every N    with --data-dir: log records between snapshots (default 10000)\n"
          "  --threads N           I/O threads (default: one per core)\n"
+         "  --read-timeout S      seconds a client may take to send a request or read a reply (default 30)\n"
          "  --convex-url URL      Convex deployment (env CONVEX_URL; not implemented yet)\n"
          "  --convex-deploy-key K deploy key (env CONVEX_DEPLOY_KEY)\n"
          "  --no-access-log       do not log one line per request\n"
@@ -73,6 +74,11 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
       auto n = number(a, v, 1u << 20);
       if (!n) return std::move(n).error();
       c.plan_cache_entries = *n;
+    } else if (a == "--read-timeout") {
+      auto n = number(a, v, 3600);
+      if (!n) return std::move(n).error();
+      if (*n == 0) return bad("--read-timeout takes a number of seconds from 1");
+      c.read_timeout = std::chrono::seconds(*n);
     } else if (a == "--threads") {
       auto n = number(a, v, 256);
       if (!n) return std::move(n).error();
