@@ -5,6 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
+if ! command -v node >/dev/null; then
+  echo "test.sh: node (20 or later) is required for the conformance and end-to-end suites" >&2
+  exit 1
+fi
 preset="${DC_TEST_PRESET:-sanitize}"
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset"
