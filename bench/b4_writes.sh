@@ -6,9 +6,7 @@
 #   bench/b4_writes.sh        (CONNECTIONS=8 DURATION=5s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DC_WITH_BENCH=1 ./scripts/install-deps.sh
-cmake --preset release >/dev/null
-cmake --build --preset release --target drizzle-convex-server >/dev/null
+DC_WITH_BENCH=1 ./scripts/build.sh >/dev/null  # the README's build, plus wrk and nginx
 CONNECTIONS="${CONNECTIONS:-8}"
 DURATION="${DURATION:-5s}"
 work=$(mktemp -d)

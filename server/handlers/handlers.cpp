@@ -10,9 +10,10 @@ namespace dc {
 
 namespace {
 
-// Parses and plans a read body; on failure replies and returns nullptr.
-std::shared_ptr<const ReadPlan> plan_body(AppState& app, const Request& req, const ReplyFn& send, bool* is_mutation) {
-  *is_mutation = false;
+// Parses and plans a read body; on failure replies and returns nullptr. A
+// mutation body is handed back parsed in `mutation` (and nothing is sent).
+std::shared_ptr<const ReadPlan> plan_body(AppState& app, const Request& req, const ReplyFn& send,
+                                          std::optional<Json>* mutation) {
   uint64_t version = app.backend->stats().version();
   if (auto cached = app.plan_cache.find(req.body(), version)) return cached;
   auto body = parse_json_body(req.body(), app.config.limits);
@@ -23,7 +24,7 @@ std::shared_ptr<const ReadPlan> plan_body(AppState& app, const Request& req, con
   if (body->is_object()) {
     auto op = body->find("op");
     if (op != body->end() && op->is_string() && is_mutation_op(op->get_ref<const std::string&>())) {
-      *is_mutation = true;
+      *mutation = std::move(body).value();
       return nullptr;
     }
   }
@@ -73,9 +74,9 @@ std::string data_body(const std::string& data_json) {
 }  // namespace
 
 void handle_query(AppState& app, const Request& req, const RequestContext& ctx, ReplyFn send) {
-  bool is_mutation = false;
-  auto plan = plan_body(app, req, send, &is_mutation);
-  if (is_mutation) {
+  std::optional<Json> mutation;
+  auto plan = plan_body(app, req, send, &mutation);
+  if (mutation) {
     send(Reply{error_reply(Error::query("mutations go to /v1/mutate", "/op"))});
     return;
   }
@@ -90,11 +91,10 @@ void handle_query(AppState& app, const Request& req, const RequestContext& ctx, 
 }
 
 void handle_explain(AppState& app, const Request& req, const RequestContext&, ReplyFn send) {
-  bool is_mutation = false;
-  auto plan = plan_body(app, req, send, &is_mutation);
-  if (is_mutation) {
-    auto body = parse_json_body(req.body(), app.config.limits);
-    auto mplan = plan_mutation_body(app, *body, send);
+  std::optional<Json> mutation;
+  auto plan = plan_body(app, req, send, &mutation);
+  if (mutation) {
+    auto mplan = plan_mutation_body(app, *mutation, send);
     if (!mplan) return;
     send(Reply{json_reply(http::status::ok, Json{{"data", mutation_plan_to_json(*mplan)}}.dump())});
     return;
