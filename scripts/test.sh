@@ -9,6 +9,9 @@ if ! command -v node >/dev/null; then
   echo "test.sh: node (20 or later) is required for the conformance and end-to-end suites" >&2
   exit 1
 fi
+# The npm side (adapter, Convex emulator): exact versions from the committed lockfile.
+npm ci --no-audit --no-fund --loglevel=error
+npm run --silent build -w adapter
 preset="${DC_TEST_PRESET:-sanitize}"
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset"

@@ -10,13 +10,13 @@
 #include <random>
 #include <thread>
 
+#include "server/backend/convex/convex_backend.hpp"
 #include "server/backend/embedded/embedded_backend.hpp"
 #include "server/backend/embedded/import.hpp"
 #include "server/demo/demo_data.hpp"
 #include "server/handlers/handlers.hpp"
 #include "server/net/listener.hpp"
 #include "server/schema/load.hpp"
-#include "server/schema/schema_json.hpp"
 
 namespace dc {
 
@@ -29,13 +29,9 @@ int fail(const std::string& message) {
   return 2;
 }
 
-}  // namespace
-
-int run_app(const Config& config) {
-  if (!config.convex_url.empty()) {
-    return fail("the Convex backend (--convex-url / CONVEX_URL) is not implemented yet in this build; "
-                "run without it to use the embedded engine");
-  }
+// The embedded engine: schema from --schema (or the demo), data from
+// --data-dir recovery, --import or the demo.
+int setup_embedded(const Config& config, AppState& app) {
   if (config.demo && !config.schema_file.empty()) {
     return fail("--demo brings its own schema; use either --demo or --schema FILE");
   }
@@ -83,14 +79,79 @@ int run_app(const Config& config) {
   } else {
     spdlog::warn("embedded engine is memory-only: data is lost when the process stops (use --data-dir DIR)");
   }
-
-  AppState app(config);
-  app.schema = shared_schema;
+  app.set_schema(shared_schema);
   app.backend = backend;
-  app.schema_json = schema_to_json(*shared_schema).dump();
+  return 0;
+}
 
+// Asks the deployment for its schema (and so checks the URL and the key)
+// until it answers; /readyz says 503 meanwhile. Never gives up: an operator
+// may start the proxy before Convex.
+void describe_until_ready(AppState& app, std::shared_ptr<ConvexBackend> convex, net::io_context& ioc, bool schema_from_file,
+                          std::chrono::milliseconds wait) {
+  convex->describe([&app, convex, &ioc, schema_from_file, wait](Result<Json> r) {
+    const auto& up = convex->client().upstream();
+    std::string where = std::string(up.tls ? "https://" : "http://") + up.host + ":" + up.port;
+    if (r && !schema_from_file) {
+      auto schema = load_schema(*r);
+      if (!schema) {
+        r = Error{ErrorCode::upstream_error, "the deployment's schema cannot be used: " + schema.error().message +
+                                                 (schema.error().path ? " at " + *schema.error().path : ""),
+                  std::nullopt};
+      } else {
+        spdlog::info("Convex deployment at {}: schema of {} tables from {}:describe", where, schema->tables.size(),
+                     app.config.convex_module);
+        app.set_schema(std::make_shared<const Schema>(std::move(schema).value()));
+      }
+    }
+    if (r) {
+      if (schema_from_file) spdlog::info("Convex deployment at {} answers; schema from --schema", where);
+      convex->set_ready(true);
+      return;
+    }
+    auto next = std::min(wait * 2, std::chrono::milliseconds(10000));
+    spdlog::error("Convex deployment at {} is not usable yet ({}); /readyz answers 503; retrying in {} ms", where,
+                  r.error().message, wait.count());
+    auto timer = std::make_shared<net::steady_timer>(ioc, wait);
+    timer->async_wait([&app, convex, &ioc, schema_from_file, next, timer](const boost::system::error_code& ec) {
+      if (!ec) describe_until_ready(app, convex, ioc, schema_from_file, next);
+    });
+  });
+}
+
+int setup_convex(const Config& config, AppState& app, net::io_context& ioc) {
+  if (config.convex_deploy_key.empty()) {
+    return fail("--convex-url needs a deploy key: --convex-deploy-key KEY or CONVEX_DEPLOY_KEY");
+  }
+  if (config.demo || !config.import_dir.empty() || !config.data_dir.empty()) {
+    return fail("--demo, --import and --data-dir are for the embedded engine; with --convex-url the data lives in Convex");
+  }
+  auto upstream = parse_upstream_url(config.convex_url);
+  if (!upstream) return fail(upstream.error().message);
+  bool schema_from_file = !config.schema_file.empty();
+  if (schema_from_file) {
+    auto schema = load_schema_file(config.schema_file);
+    if (!schema) return fail(schema.error().message + (schema.error().path ? " at " + *schema.error().path : ""));
+    app.set_schema(std::make_shared<const Schema>(std::move(schema).value()));
+  }
+  auto client = std::make_shared<ConvexClient>(ioc.get_executor(), std::move(upstream).value(), config.convex_deploy_key,
+                                               config.convex_connections);
+  auto convex = std::make_shared<ConvexBackend>(client, ConvexBackendOptions{config.convex_module, config.convex_timeout});
+  app.backend = convex;
+  describe_until_ready(app, convex, ioc, schema_from_file, std::chrono::milliseconds(500));
+  return 0;
+}
+
+}  // namespace
+
+int run_app(const Config& config) {
   unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+  // Declared first so that it outlives everything holding its sockets.
   net::io_context ioc(static_cast<int>(threads));
+  AppState app(config);
+  int rc = config.convex_url.empty() ? setup_embedded(config, app) : setup_convex(config, app, ioc);
+  if (rc) return rc;
+
   SessionRegistry registry;
   auto listener = std::make_shared<Listener>(ioc, app, registry);
   boost::system::error_code ec;
@@ -136,6 +197,7 @@ int run_app(const Config& config) {
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });
   ioc.run();
   for (auto& t : pool) t.join();
+  app.backend.reset();  // its connections close while the io_context still exists
   spdlog::info("stopped");
   return 0;
 }

@@ -16,8 +16,12 @@ std::string usage() {
          "  --snapshot-every N    with --data-dir: log records between snapshots (default 10000)\n"
          "  --threads N           I/O threads (default: one per core)\n"
          "  --read-timeout S      seconds a client may take to send a request or read a reply (default 30)\n"
-         "  --convex-url URL      Convex deployment (env CONVEX_URL; not implemented yet)\n"
-         "  --convex-deploy-key K deploy key (env CONVEX_DEPLOY_KEY)\n"
+         "  --convex-url URL      Convex deployment, http:// or https:// (env CONVEX_URL); without it the\n"
+         "                        embedded engine serves\n"
+         "  --convex-deploy-key K deploy or admin key (env CONVEX_DEPLOY_KEY; never logged)\n"
+         "  --convex-module M     the adapter's module in the Convex project (default drizzle)\n"
+         "  --convex-timeout MS   deadline of one Convex call, retries included (default 10000)\n"
+         "  --convex-connections N keep-alive connections to Convex, at most (default 32)\n"
          "  --no-access-log       do not log one line per request\n"
          "  --plan-cache N        read plans cached by request body (default 1024; 0 = off)\n"
          "  --max-body BYTES      request body limit (default 8 MiB)\n"
@@ -87,6 +91,18 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
       c.convex_url = v;
     } else if (a == "--convex-deploy-key") {
       c.convex_deploy_key = v;
+    } else if (a == "--convex-module") {
+      c.convex_module = v;
+    } else if (a == "--convex-timeout") {
+      auto n = number(a, v, 600000);
+      if (!n) return std::move(n).error();
+      if (*n == 0) return bad("--convex-timeout takes a number of milliseconds from 1");
+      c.convex_timeout = std::chrono::milliseconds(*n);
+    } else if (a == "--convex-connections") {
+      auto n = number(a, v, 4096);
+      if (!n) return std::move(n).error();
+      if (*n == 0) return bad("--convex-connections takes a number from 1");
+      c.convex_connections = *n;
     } else if (a == "--max-body") {
       auto n = number(a, v, uint64_t{1} << 30);
       if (!n) return std::move(n).error();

@@ -22,6 +22,9 @@ struct Config {
   unsigned threads = 0;  // 0 = one per core
   std::string convex_url;
   std::string convex_deploy_key;  // never logged
+  std::string convex_module = "drizzle";     // the adapter's module: <module>:execute, :mutate, :describe
+  std::chrono::milliseconds convex_timeout{10000};  // whole deadline of one Convex call, retries included
+  size_t convex_connections = 32;            // keep-alive connections to Convex, at most
   bool access_log = true;
   size_t plan_cache_entries = 1024;  // 0 turns the read-plan cache off
   uint64_t snapshot_every = 10000;  // --data-dir: log records between snapshots

@@ -5,10 +5,23 @@
 #include "server/planner/mutation_plan.hpp"
 #include "server/planner/plan_json.hpp"
 #include "server/planner/planner.hpp"
+#include "server/schema/schema_json.hpp"
 
 namespace dc {
 
+void AppState::set_schema(std::shared_ptr<const Schema> s) {
+  auto loaded = std::make_shared<LoadedSchema>();
+  loaded->json = schema_to_json(*s).dump();
+  loaded->schema = std::move(s);
+  schema_.store(std::move(loaded));
+}
+
 namespace {
+
+Error not_ready() {
+  return Error{ErrorCode::unavailable, "the backend is not ready: the schema has not been loaded from the Convex deployment yet",
+               std::nullopt};
+}
 
 // Parses and plans a read body; on failure replies and returns nullptr. A
 // mutation body is handed back parsed in `mutation` (and nothing is sent).
@@ -16,6 +29,12 @@ std::shared_ptr<const ReadPlan> plan_body(AppState& app, const Request& req, con
                                           std::optional<Json>* mutation) {
   uint64_t version = app.backend->stats().version();
   if (auto cached = app.plan_cache.find(req.body(), version)) return cached;
+  auto loaded = app.schema();
+  if (!loaded) {
+    send(Reply{error_reply(not_ready())});
+    return nullptr;
+  }
+  const Schema& schema = *loaded->schema;
   auto body = parse_json_body(req.body(), app.config.limits);
   if (!body) {
     send(Reply{error_reply(body.error())});
@@ -28,14 +47,14 @@ std::shared_ptr<const ReadPlan> plan_body(AppState& app, const Request& req, con
       return nullptr;
     }
   }
-  auto query = parse_read_query(*body, *app.schema, app.config.limits);
+  auto query = parse_read_query(*body, schema, app.config.limits);
   if (!query) {
     send(Reply{error_reply(query.error())});
     return nullptr;
   }
   PlannerOptions opts;
   opts.read_budget = app.config.read_budget;
-  auto plan = plan_read(*query, *app.schema, app.backend->stats(), opts);
+  auto plan = plan_read(*query, schema, app.backend->stats(), opts);
   if (!plan) {
     send(Reply{error_reply(plan.error())});
     return nullptr;
@@ -47,14 +66,19 @@ std::shared_ptr<const ReadPlan> plan_body(AppState& app, const Request& req, con
 
 // Parses and plans a mutation body; on failure replies and returns nullptr.
 std::shared_ptr<const MutationPlan> plan_mutation_body(AppState& app, const Json& body, const ReplyFn& send) {
-  auto m = parse_mutation(body, *app.schema, app.config.limits);
+  auto loaded = app.schema();
+  if (!loaded) {
+    send(Reply{error_reply(not_ready())});
+    return nullptr;
+  }
+  auto m = parse_mutation(body, *loaded->schema, app.config.limits);
   if (!m) {
     send(Reply{error_reply(m.error())});
     return nullptr;
   }
   PlannerOptions opts;
   opts.read_budget = app.config.read_budget;
-  auto plan = plan_mutation(*m, *app.schema, app.backend->stats(), opts);
+  auto plan = plan_mutation(*m, *loaded->schema, app.backend->stats(), opts);
   if (!plan) {
     send(Reply{error_reply(plan.error())});
     return nullptr;
@@ -128,12 +152,16 @@ void handle_mutate(AppState& app, const Request& req, const RequestContext& ctx,
   });
 }
 
-void handle_schema(AppState& app, ReplyFn send) { send(Reply{json_reply(http::status::ok, app.schema_json)}); }
+void handle_schema(AppState& app, ReplyFn send) {
+  auto loaded = app.schema();
+  if (!loaded) return send(Reply{error_reply(not_ready())});
+  send(Reply{json_reply(http::status::ok, loaded->json)});
+}
 
 void handle_health(ReplyFn send) { send(Reply{json_reply(http::status::ok, R"({"status":"ok"})")}); }
 
 void handle_ready(AppState& app, ReplyFn send) {
-  bool ready = app.schema && app.backend && app.backend->ready();
+  bool ready = app.schema() && app.backend && app.backend->ready();
   if (ready) {
     send(Reply{json_reply(http::status::ok, R"({"status":"ready","backend":")" + std::string(app.backend->name()) + "\"}")});
   } else {

@@ -19,18 +19,29 @@ namespace dc {
 
 using Request = http::request<http::string_body>;
 
-// What the handlers share; built once by the app, read-only afterwards.
+// The schema requests are planned against, with its /v1/schema body.
+struct LoadedSchema {
+  std::shared_ptr<const Schema> schema;
+  std::string json;  // serialized once
+};
+
+// What the handlers share. Built once by the app; only the schema may arrive
+// later (a Convex deployment's describe answering after start-up).
 struct AppState {
   Config config;
-  std::shared_ptr<const Schema> schema;
   std::shared_ptr<Backend> backend;
-  std::string schema_json;  // GET /v1/schema body, serialized once
   PlanCache plan_cache;
+
+  std::shared_ptr<const LoadedSchema> schema() const { return schema_.load(); }
+  void set_schema(std::shared_ptr<const Schema> s);
 
   explicit AppState(const Config& c) : config(c), plan_cache(c.plan_cache_entries) {}
   std::atomic<uint64_t> requests{0};
   std::atomic<uint64_t> errors{0};
   std::atomic<uint64_t> docs_read{0};
+
+ private:
+  std::atomic<std::shared_ptr<const LoadedSchema>> schema_;
 };
 
 struct Reply {

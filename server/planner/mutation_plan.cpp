@@ -172,7 +172,9 @@ Json mutation_plan_to_json(const MutationPlan& p) {
     Json j = Json::object();
     j["op"] = mutation_kind_name(s.kind);
     j["table"] = s.table;
+    j["path"] = s.path;  // error paths: a backend reports failures against the request
     if (s.kind == MutationOp::Kind::insert) {
+      j["rowPaths"] = s.row_paths;
       Json rows = Json::array();
       for (const auto& r : s.rows) rows.push_back(to_json(r));
       j["rows"] = std::move(rows);

@@ -25,9 +25,10 @@ std::string_view source_kind_name(Source::Kind k) {
 
 namespace {
 
+// Missing (undefined) keys appear in cursors; they are not null.
 Json values_json(const std::vector<Value>& vs) {
   Json a = Json::array();
-  for (const auto& v : vs) a.push_back(to_json(v));
+  for (const auto& v : vs) a.push_back(v.is_undefined() ? Json{{"$undefined", nullptr}} : to_json(v));
   return a;
 }
 
@@ -97,6 +98,8 @@ Json access_json(const TableAccess& a) {
   if (a.offset) j["offset"] = a.offset;
   if (a.at_most_one_per_range) j["unique"] = true;
   j["maxReads"] = a.max_reads == kUnbounded ? Json(nullptr) : Json(a.max_reads);
+  // A backend that enforces the budget while running names this request part when it fails.
+  j["requestPath"] = a.path.empty() ? "/where" : a.path;
   return j;
 }
 
@@ -148,6 +151,7 @@ Json plan_to_json(const ReadPlan& p) {
   if (p.op == ReadOp::paginate) {
     j["numItems"] = p.num_items;
     j["after"] = p.after ? values_json(*p.after) : Json(nullptr);
+    j["fingerprint"] = p.fingerprint;  // a backend encodes the next cursor with it
   }
   j["readBudget"] = p.budget;
   j["maxReads"] = p.max_reads == kUnbounded ? Json(nullptr) : Json(p.max_reads);

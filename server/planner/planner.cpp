@@ -49,8 +49,14 @@ class Planner {
  private:
   uint64_t rows(const std::string& table) const {
     auto n = stats_.row_count(table);
+    if (!n) unknown_sizes = true;
     return n ? *n : kUnbounded;
   }
+
+ public:
+  mutable bool unknown_sizes = false;  // some table's size was unknown (Convex keeps no counts we can read)
+
+ private:
   uint64_t estimate_access(TableAccess& a, uint64_t parents, bool is_lookup, int64_t extra_rows);
   uint64_t estimate_filter(PlanFilter& f, uint64_t parents);
 
@@ -299,9 +305,17 @@ Result<std::vector<Value>> decode_cursor(const std::string& cursor, const std::s
   try {
     Json j = Json::parse(raw);
     if (!j.is_object() || j.value("q", std::string()) != fingerprint || !j.contains("k") || !j["k"].is_array()) return bad;
-    auto v = value_from_json(j["k"], "/cursor");
-    if (!v) return bad;
-    return std::move(v).value().as_array();
+    std::vector<Value> key;
+    for (const Json& e : j["k"]) {
+      if (e.is_object() && e.size() == 1 && e.contains("$undefined")) {
+        key.emplace_back();  // a missing field: sorts below null
+        continue;
+      }
+      auto v = value_from_json(e, "/cursor");
+      if (!v) return bad;
+      key.push_back(std::move(v).value());
+    }
+    return key;
   } catch (const Json::exception&) {
     return bad;
   }
@@ -312,9 +326,14 @@ Result<std::vector<Value>> decode_cursor(const std::string& cursor, const std::s
 std::string encode_cursor(const std::string& fingerprint, const std::vector<Value>& key) {
   std::string text = "{\"q\":";
   write_json_string(fingerprint, text);
-  text += ",\"k\":";
-  write_json(Value(Array(key)), text);
-  text += "}";
+  text += ",\"k\":[";
+  for (size_t i = 0; i < key.size(); ++i) {
+    if (i) text += ",";
+    // A missing field is not null: it sorts below null, so the next page must know.
+    if (key[i].is_undefined()) text += R"({"$undefined":null})";
+    else write_json(key[i], text);
+  }
+  text += "]}";
   return base64_encode(text);
 }
 
@@ -370,7 +389,12 @@ Result<ReadPlan> plan_read(const ReadQuery& q, const Schema& schema, const Table
     }
   };
   collect(collect, plan.root);
-  if (plan.max_reads > plan.budget) {
+  if (plan.max_reads == kUnbounded && planner.unknown_sizes) {
+    // No bound can be proven without table sizes; the backend counts reads
+    // while the plan runs and fails it past the budget instead.
+    plan.warnings.push_back("table sizes are unknown to this backend: the read budget of " + std::to_string(plan.budget) +
+                            " is enforced while the plan runs");
+  } else if (plan.max_reads > plan.budget) {
     std::string reads = plan.max_reads == kUnbounded ? "an unbounded number of" : "up to " + std::to_string(plan.max_reads);
     std::string msg = "query may read " + reads + " documents, over the read budget of " + std::to_string(plan.budget);
     if (!planner.worst.hint.empty()) msg += "; " + planner.worst.hint;

@@ -50,9 +50,12 @@ test('an import that does not match the schema names the file and line', () => {
   assert.match(r.stderr, /documents\.jsonl:2: document does not match the schema of tags/);
 });
 
-test('the Convex backend is refused until it exists, and the key is never printed', () => {
-  const r = run([], { CONVEX_URL: 'http://127.0.0.1:9', CONVEX_DEPLOY_KEY: 'prod:secret-key-123' });
+test('the Convex backend needs a deploy key, and a key is never printed', () => {
+  const r = run([], { CONVEX_URL: 'http://127.0.0.1:9' });
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /Convex backend .* is not implemented yet/);
-  assert.doesNotMatch(r.stderr + r.stdout, /secret-key-123/);
+  assert.match(r.stderr, /--convex-url needs a deploy key/);
+  const bad = run(['--convex-url', 'ftp://x'], { CONVEX_DEPLOY_KEY: 'prod:secret-key-123' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /invalid Convex URL 'ftp:\/\/x': expected http:\/\/ or https:\/\//);
+  assert.doesNotMatch(bad.stderr + bad.stdout, /secret-key-123/);
 });

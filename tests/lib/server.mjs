@@ -2,8 +2,19 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 
-export async function startServer(bin, args = [], { timeoutMs = 30000 } = {}) {
-  const proc = spawn(bin, ['--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startServer(bin, args = [], { timeoutMs = 30000, env } = {}) {
+  return startProgram(bin, ['--port', '0', ...args], { timeoutMs, env });
+}
+
+// The Convex emulator (tests/emulator/main.mjs); it prints the same ready line.
+export async function startEmulator(args = [], { timeoutMs = 30000 } = {}) {
+  const main = new URL('../emulator/main.mjs', import.meta.url).pathname;
+  return startProgram(process.execPath, [main, '--port', '0', ...args], { timeoutMs });
+}
+
+// Starts a program that prints `listening on 127.0.0.1:PORT` once it accepts connections.
+export async function startProgram(file, args, { timeoutMs = 30000, env } = {}) {
+  const proc = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr += d; if (stderr.length > 1 << 20) stderr = stderr.slice(-(1 << 19)); });
   const port = await new Promise((resolve, reject) => {
@@ -45,4 +56,20 @@ export async function post(url, path, body, headers = {}) {
   let json;
   try { json = JSON.parse(text); } catch { json = undefined; }
   return { status: res.status, json, text, headers: res.headers };
+}
+
+// Polls /readyz until it answers 200 (a Convex-backed server loads its schema
+// from the deployment after it starts listening).
+export async function waitReady(url, timeoutMs = 30000) {
+  const until = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < until) {
+    try {
+      const res = await fetch(url + '/readyz');
+      if (res.status === 200) return;
+      last = `${res.status} ${await res.text()}`;
+    } catch (e) { last = String(e); }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${url} was not ready in ${timeoutMs} ms: ${last}`);
 }

@@ -1,0 +1,89 @@
+// drizzle-convex's adapter: three internal functions the proxy calls with the
+// deployment's deploy key. Add to your Convex project (convex/drizzle.ts):
+//
+//   import schema from "./schema";
+//   import { defineAdapter } from "drizzle-convex-adapter";
+//   export const { execute, mutate, describe } = defineAdapter(schema);
+//
+// The proxy then calls "drizzle:execute", "drizzle:mutate" and
+// "drizzle:describe" (its --convex-module flag names another module).
+import { internalMutationGeneric, internalQueryGeneric, type SchemaDefinition } from "convex/server";
+import { v } from "convex/values";
+import { reported } from "./errors.js";
+import { Reader } from "./read.js";
+import { Writer, type IndexDefs, type OptionalFields } from "./write.js";
+
+export { compare } from "./values.js";
+export { likeMatch } from "./filter.js";
+
+// What Convex's schema cannot say and the proxy needs: unique constraints and
+// relations, in the proxy's schema format (protocol.md section 8).
+export type AdapterExtras = {
+  unique?: Record<string, string[][]>;
+  relations?: Record<string, Record<string, unknown>>;
+};
+
+// Plans arrive as JSON text: plan values use Convex's encoding, and plan keys
+// such as "$unset" are not valid Convex object fields.
+const planArgs = { plan: v.string() };
+
+function tableExports(schema: SchemaDefinition<any, boolean>) {
+  return Object.entries(schema.tables).map(([name, t]) => {
+    // TableDefinition.export() is internal to convex but present at runtime;
+    // it is exactly what `npx convex deploy` sends.
+    const e = (t as any).export();
+    return { name, indexes: e.indexes ?? [], searchIndexes: e.searchIndexes ?? [], documentType: e.documentType ?? null };
+  });
+}
+
+export function defineAdapter(schema: SchemaDefinition<any, boolean>, extras: AdapterExtras = {}) {
+  const tables = tableExports(schema);
+  const indexes: IndexDefs = new Map(
+    tables.map((t) => [t.name, t.indexes.map((i: any) => ({ name: i.indexDescriptor, fields: i.fields }))]),
+  );
+  const optional: OptionalFields = new Map(
+    tables.map((t) => {
+      const fields = t.documentType?.type === "object" ? Object.entries(t.documentType.value) : [];
+      return [t.name, new Set(fields.filter(([, f]: [string, any]) => f.optional).map(([k]) => k))];
+    }),
+  );
+
+  const execute = internalQueryGeneric({
+    args: planArgs,
+    handler: (ctx, args) =>
+      reported(async () => {
+        const plan = JSON.parse(args.plan);
+        const reader = new Reader(ctx.db, plan.readBudget ?? 32000);
+        const data = await reader.run(plan);
+        return { data, docsRead: reader.docsRead() };
+      }),
+  });
+
+  const mutate = internalMutationGeneric({
+    args: planArgs,
+    handler: (ctx, args) =>
+      reported(async () => {
+        const writer = new Writer(ctx.db, JSON.parse(args.plan), indexes, optional);
+        const data = await writer.run();
+        return { data, docsRead: writer.docsRead() };
+      }),
+  });
+
+  const describe = internalQueryGeneric({
+    args: {},
+    handler: async () => {
+      const out: Record<string, unknown> = {};
+      for (const t of tables) {
+        out[t.name] = {
+          documentType: t.documentType,
+          indexes: t.indexes,
+          searchIndexes: t.searchIndexes,
+          unique: extras.unique?.[t.name] ?? [],
+        };
+      }
+      return JSON.stringify({ tables: out, relations: extras.relations ?? {} });
+    },
+  });
+
+  return { execute, mutate, describe };
+}

@@ -1,0 +1,448 @@
+// Runs a read plan (server/planner/plan.hpp, as JSON) on Convex's database
+// API inside one query transaction: index ranges with withIndex, ids with
+// db.get, text search with withSearchIndex, post-filters in JS, relations
+// loaded level by level with deduplicated keys. It mirrors the embedded
+// engine (server/backend/embedded/executor.cpp) step for step, so the two
+// backends give the same rows and count the same documents read.
+import type { GenericDatabaseReader } from "convex/server";
+import { convexToJson, type Value } from "convex/values";
+import { queryError } from "./errors.js";
+import { compileFilter, type Filter } from "./filter.js";
+import { compare, decode, isNullish, lookupPath, valueKey, type Doc, type Maybe } from "./values.js";
+
+type Db = GenericDatabaseReader<any>;
+type Bound = { key: Value[]; inclusive: boolean };
+type Interval = { lower?: Bound; upper?: Bound };
+type OrderKey = { field: string; descending: boolean };
+type Groups = Map<string, { key: Maybe; rows: Doc[] }>;
+
+// A table access with its values decoded and its post-filter compiled.
+type Access = {
+  table: string;
+  source: any;
+  lookupBy?: string;
+  ids: Value[];
+  ranges: Interval[];
+  filter?: Filter;
+  order: OrderKey[];
+  userKeys: number;
+  orderSource: string;
+  limit?: number;
+  offset: number;
+  requestPath: string;
+};
+
+function comparePrefix(key: Maybe[], bound: Value[]): number {
+  for (let i = 0; i < bound.length && i < key.length; i++) {
+    const c = compare(key[i], bound[i]);
+    if (c) return c;
+  }
+  return 0;
+}
+const belowLower = (k: Maybe[], b: Bound) => (b.inclusive ? comparePrefix(k, b.key) < 0 : comparePrefix(k, b.key) <= 0);
+const aboveUpper = (k: Maybe[], b: Bound) => (b.inclusive ? comparePrefix(k, b.key) > 0 : comparePrefix(k, b.key) >= 0);
+
+function compareOrder(order: OrderKey[], a: Doc, b: Doc): number {
+  for (const k of order) {
+    const c = compare(lookupPath(a, k.field), lookupPath(b, k.field));
+    if (c) return k.descending ? -c : c;
+  }
+  return 0;
+}
+
+function compareToAfter(order: OrderKey[], d: Doc, after: Value[]): number {
+  for (let i = 0; i < order.length && i < after.length; i++) {
+    const c = compare(lookupPath(d, order[i].field), after[i]);
+    if (c) return order[i].descending ? -c : c;
+  }
+  return 0;
+}
+
+const decodeBound = (b: any): Bound | undefined => (b ? { key: b.key.map(decode), inclusive: b.inclusive } : undefined);
+
+function withKey(iv: Interval, key: Value): Interval {
+  const prefixed = (b?: Bound): Bound => (b ? { key: [key, ...b.key], inclusive: b.inclusive } : { key: [key], inclusive: true });
+  return { lower: prefixed(iv.lower), upper: prefixed(iv.upper) };
+}
+
+export function project(doc: Doc, columns: any): Doc {
+  if (!columns) return doc;
+  const include = "include" in columns;
+  const listed = new Set<string>(include ? columns.include : columns.exclude);
+  const out: Doc = {};
+  for (const [k, v] of Object.entries(doc)) if (listed.has(k) === include) out[k] = v;
+  return out;
+}
+
+const UTF8 = new TextEncoder();
+const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+function base64(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+    out += B64[(n >> 18) & 63] + B64[(n >> 12) & 63];
+    out += i + 1 < bytes.length ? B64[(n >> 6) & 63] : "=";
+    out += i + 2 < bytes.length ? B64[n & 63] : "=";
+  }
+  return out;
+}
+
+// The proxy's cursor: the query's fingerprint and the keyset position
+// (server/planner/planner.cpp encode_cursor). Missing fields travel as
+// {"$undefined": null}, which sorts below null.
+export function encodeCursor(fingerprint: string, key: Maybe[]): string {
+  const k = key.map((v) => (v === undefined ? { $undefined: null } : convexToJson(v as Value)));
+  return base64(UTF8.encode(`{"q":${JSON.stringify(fingerprint)},"k":${JSON.stringify(k)}}`));
+}
+
+export class Reader {
+  private reads = 0;
+  private accesses = new WeakMap<object, Access>();
+  private existsCache = new WeakMap<object, Map<string, boolean>>();
+
+  constructor(private readonly db: Db, private readonly budget: number) {}
+
+  docsRead() {
+    return this.reads;
+  }
+
+  // Convex keeps no table sizes the planner could bound reads with, so the
+  // budget is enforced here, naming the request part whose reads crossed it.
+  countRead(a: Access) {
+    if (++this.reads > this.budget) {
+      throw queryError(`the query read more than the budget of ${this.budget} documents`, a.requestPath);
+    }
+  }
+
+  access(j: any): Access {
+    let a = this.accesses.get(j);
+    if (a) return a;
+    a = {
+      table: j.table,
+      source: j.source,
+      lookupBy: j.lookupBy,
+      ids: (j.source.ids ?? []).map(decode),
+      ranges: (j.source.ranges ?? []).map((r: any) => ({ lower: decodeBound(r.lower), upper: decodeBound(r.upper) })),
+      filter: j.postFilter ? compileFilter(j.postFilter, (rel, doc) => this.exists(rel, doc)) : undefined,
+      order: (j.order?.keys ?? []).map((k: any) => {
+        const [field, dir] = Object.entries(k)[0] as [string, string];
+        return { field, descending: dir === "desc" };
+      }),
+      userKeys: j.order?.requestedKeys ?? 0,
+      orderSource: j.order?.source ?? "accessPath",
+      limit: j.limit,
+      offset: j.offset ?? 0,
+      requestPath: j.requestPath ?? "",
+    };
+    this.accesses.set(j, a);
+    return a;
+  }
+
+  private async passes(a: Access, d: Doc): Promise<boolean> {
+    return !a.filter || (await a.filter(d)) === 1;
+  }
+
+  private async getById(table: string, id: Maybe): Promise<Doc | null> {
+    if (typeof id !== "string") return null;
+    const normalized = this.db.normalizeId(table, id);
+    if (normalized === null) return null;
+    return (await this.db.get(normalized)) as Doc | null;
+  }
+
+  // The documents of one index interval, in index order. Convex's withIndex
+  // takes equalities on a prefix of the index and one range on the next
+  // field, so the range sent may be wider than the interval (a cursor's
+  // position, say); every row is checked against the exact interval here.
+  private async *range(a: Access, iv: Interval): AsyncGenerator<Doc> {
+    const src = a.source;
+    const fields: string[] = src.indexFields;
+    const lo = iv.lower?.key ?? [];
+    const hi = iv.upper?.key ?? [];
+    let p = 0;
+    while (p < lo.length && p < hi.length && p < fields.length && compare(lo[p], hi[p]) === 0) p++;
+    const query = this.db.query(a.table).withIndex(src.index, (q: any) => {
+      let r = q;
+      for (let i = 0; i < p; i++) r = r.eq(fields[i], lo[i]);
+      if (p < fields.length) {
+        if (p < lo.length) r = !iv.lower!.inclusive && lo.length === p + 1 ? r.gt(fields[p], lo[p]) : r.gte(fields[p], lo[p]);
+        if (p < hi.length) r = !iv.upper!.inclusive && hi.length === p + 1 ? r.lt(fields[p], hi[p]) : r.lte(fields[p], hi[p]);
+      }
+      return r;
+    });
+    const descending = src.order === "desc";
+    for await (const doc of query.order(descending ? "desc" : "asc")) {
+      const d = doc as Doc;
+      const key = [...fields.map((f) => lookupPath(d, f)), d._id];
+      if (iv.lower && belowLower(key, iv.lower)) {
+        this.countRead(a);
+        if (descending) return;
+        continue;
+      }
+      if (iv.upper && aboveUpper(key, iv.upper)) {
+        this.countRead(a);
+        if (!descending) return;
+        continue;
+      }
+      yield d;
+    }
+  }
+
+  private async scan(a: Access, intervals: Interval[], need: number, after: Value[] | null, out: Doc[]) {
+    const userOrder = a.order.slice(0, Math.min(a.userKeys, a.order.length));
+    for (const iv of intervals) {
+      let taken = 0;
+      let boundary: Doc | null = null; // indexThenTies: the need-th row, whose ties must all be read
+      for await (const d of this.range(a, iv)) {
+        this.countRead(a);
+        if (boundary && compareOrder(userOrder, d, boundary) !== 0) break;
+        if (!(await this.passes(a, d))) continue;
+        if (after && compareToAfter(a.order, d, after) <= 0) continue;
+        out.push(d);
+        taken++;
+        if (need === 0) continue;
+        if (a.orderSource === "accessPath" && out.length >= need) break;
+        if (a.orderSource === "index" && taken >= need) break;
+        if (a.orderSource === "indexThenTies" && taken === need) boundary = d;
+      }
+      if (a.orderSource === "accessPath" && need && out.length >= need) return;
+    }
+  }
+
+  private async search(a: Access, out: Doc[]) {
+    const src = a.source;
+    const query = this.db.query(a.table).withSearchIndex(src.index, (q: any) => {
+      let s = q.search(src.searchField, src.query);
+      for (const [f, v] of Object.entries(src.filters ?? {})) s = s.eq(f, decode(v));
+      return s;
+    });
+    let n = 0;
+    for await (const doc of query) {
+      this.countRead(a);
+      if (await this.passes(a, doc as Doc)) out.push(doc as Doc);
+      if (++n >= 1024) break; // Convex's own cap on search results
+    }
+  }
+
+  private async readRoot(plan: any, out: Doc[]): Promise<boolean> {
+    const a = this.access(plan.root.access);
+    let need = 0;
+    if (plan.op === "paginate") need = plan.numItems + 1;
+    else if (a.limit !== undefined) need = a.limit + a.offset;
+    switch (a.source.type) {
+      case "empty": return false;
+      case "get":
+        for (const id of a.ids) {
+          const d = await this.getById(a.table, id);
+          if (!d) continue;
+          this.countRead(a);
+          if (await this.passes(a, d)) out.push(d);
+        }
+        return false;
+      case "search":
+        await this.search(a, out);
+        return false;
+      default: {
+        const intervals: Interval[] = a.ranges.length ? a.ranges.map((r) => ({ ...r })) : [{}];
+        const seekable = a.orderSource === "index" && intervals.length === 1;
+        let after: Value[] | null = null;
+        if (plan.afterKey) {
+          if (seekable) {
+            // The cursor holds the index key of the last row: start right after it.
+            const b = { key: plan.afterKey, inclusive: false };
+            if (a.source.order === "desc") intervals[0].upper = b;
+            else intervals[0].lower = b;
+          } else {
+            after = plan.afterKey;
+          }
+        }
+        await this.scan(a, intervals, need, after, out);
+        return seekable;
+      }
+    }
+  }
+
+  private sortRows(a: Access, rows: Doc[]) {
+    if (a.order.length) rows.sort((x, y) => compareOrder(a.order, x, y)); // Array.prototype.sort is stable
+  }
+
+  private slice(a: Access, rows: Doc[]): Doc[] {
+    const end = a.limit === undefined ? undefined : a.offset + a.limit;
+    return rows.slice(a.offset, end);
+  }
+
+  private async lookup(a: Access, keys: Maybe[], doSlice: boolean): Promise<Groups> {
+    const out: Groups = new Map();
+    const add = (key: Maybe, d: Doc) => {
+      const k = valueKey(key);
+      const g = out.get(k);
+      if (g) g.rows.push(d);
+      else out.set(k, { key, rows: [d] });
+    };
+    const need = doSlice && a.limit !== undefined ? a.limit + a.offset : 0;
+    switch (a.source.type) {
+      case "get":
+        for (const key of keys) {
+          const d = await this.getById(a.table, key);
+          if (!d) continue;
+          this.countRead(a);
+          if (await this.passes(a, d)) add(key, d);
+        }
+        break;
+      case "index":
+        for (const key of keys) {
+          const intervals = a.ranges.length ? a.ranges.map((iv) => withKey(iv, key as Value)) : [withKey({}, key as Value)];
+          const rows: Doc[] = [];
+          await this.scan(a, intervals, need, null, rows);
+          if (rows.length) out.set(valueKey(key), { key, rows });
+        }
+        break;
+      case "fullScan": {
+        const wanted = new Set(keys.map(valueKey));
+        for await (const doc of this.db.query(a.table)) {
+          this.countRead(a);
+          const k = lookupPath(doc as Doc, a.lookupBy!);
+          if (wanted.has(valueKey(k)) && (await this.passes(a, doc as Doc))) add(k, doc as Doc);
+        }
+        break;
+      }
+    }
+    for (const g of out.values()) {
+      this.sortRows(a, g.rows);
+      if (doSlice) g.rows = this.slice(a, g.rows);
+    }
+    return out;
+  }
+
+  // Whether `parent` has a related row (EXISTS), once per relation and key.
+  async exists(step: any, parent: Doc): Promise<boolean> {
+    const key = lookupPath(parent, step.parentField);
+    if (isNullish(key)) return false;
+    let cache = this.existsCache.get(step);
+    if (!cache) this.existsCache.set(step, (cache = new Map()));
+    const ck = valueKey(key);
+    const known = cache.get(ck);
+    if (known !== undefined) return known;
+    let found: boolean;
+    if (step.junction) {
+      const links = await this.lookup(this.access(step.junction), [key], false);
+      const targets: Maybe[] = [];
+      for (const g of links.values()) for (const r of g.rows) targets.push(lookupPath(r, step.junctionTargetField));
+      found = targets.length > 0 && (await this.lookup(this.access(step.target.access), targets, false)).size > 0;
+    } else {
+      found = (await this.lookup(this.access(step.target.access), [key], true)).size > 0;
+    }
+    cache.set(ck, found);
+    return found;
+  }
+
+  async shape(node: any, docs: Doc[]): Promise<Doc[]> {
+    const out = docs.map((d) => project(d, node.columns));
+    for (const step of node.with ?? []) {
+      // Keys deduplicated across every parent of this level.
+      const keys: Maybe[] = [];
+      const seen = new Set<string>();
+      for (const d of docs) {
+        const k = lookupPath(d, step.parentField);
+        if (!isNullish(k) && !seen.has(valueKey(k))) {
+          seen.add(valueKey(k));
+          keys.push(k);
+        }
+      }
+      const target = this.access(step.target.access);
+      const kids: Doc[][] = docs.map(() => []);
+      if (step.junction) {
+        const links = await this.lookup(this.access(step.junction), keys, false);
+        const targets: Maybe[] = [];
+        const seenT = new Set<string>();
+        for (const g of [...links.values()].sort((x, y) => compare(x.key, y.key))) {
+          for (const r of g.rows) {
+            const t = lookupPath(r, step.junctionTargetField);
+            if (!isNullish(t) && !seenT.has(valueKey(t))) {
+              seenT.add(valueKey(t));
+              targets.push(t);
+            }
+          }
+        }
+        const found = await this.lookup(target, targets, false);
+        docs.forEach((d, i) => {
+          const g = links.get(valueKey(lookupPath(d, step.parentField)));
+          if (!g) return;
+          for (const link of g.rows) {
+            const f = found.get(valueKey(lookupPath(link, step.junctionTargetField)));
+            if (f) kids[i].push(...f.rows);
+          }
+          this.sortRows(target, kids[i]);
+          kids[i] = this.slice(target, kids[i]);
+        });
+      } else {
+        const found = await this.lookup(target, keys, true);
+        docs.forEach((d, i) => {
+          const g = found.get(valueKey(lookupPath(d, step.parentField)));
+          if (g) kids[i] = g.rows;
+        });
+      }
+      // Shape each distinct child once, then attach it to every parent that has it.
+      const unique: Doc[] = [];
+      const pos = new Map<string, number>();
+      for (const list of kids) {
+        for (const k of list) {
+          const id = k._id as string;
+          if (!pos.has(id)) {
+            pos.set(id, unique.length);
+            unique.push(k);
+          }
+        }
+      }
+      const shaped = await this.shape(step.target, unique);
+      out.forEach((o, i) => {
+        if (step.cardinality === "many") o[step.relation] = kids[i].map((k) => shaped[pos.get(k._id as string)!]);
+        else o[step.relation] = kids[i].length ? shaped[pos.get(kids[i][0]._id as string)!] : null;
+      });
+    }
+    return out;
+  }
+
+  // The rows a plan selects, sorted and sliced (what update and delete change).
+  async rows(plan: any): Promise<Doc[]> {
+    const rows: Doc[] = [];
+    await this.readRoot(plan, rows);
+    const a = this.access(plan.root.access);
+    this.sortRows(a, rows);
+    return this.slice(a, rows);
+  }
+
+  async run(plan: any): Promise<Value> {
+    const a = this.access(plan.root.access);
+    if (plan.after) plan.afterKey = plan.after.map((v: any) => (v && typeof v === "object" && "$undefined" in v ? undefined : decode(v)));
+    let rows: Doc[] = [];
+    let seekable = false;
+    const atEnd = plan.afterKey && plan.afterKey.length === 0;
+    if (!atEnd) seekable = await this.readRoot(plan, rows);
+    if (plan.afterKey && !atEnd && a.source.type === "get") {
+      rows = rows.filter((d) => compareToAfter(a.order, d, plan.afterKey) > 0);
+    }
+    if (a.source.type !== "search") this.sortRows(a, rows);
+    switch (plan.op) {
+      case "count":
+        return { count: rows.length };
+      case "paginate": {
+        const done = rows.length <= plan.numItems;
+        if (!done) rows = rows.slice(0, plan.numItems);
+        const page = await this.shape(plan.root, rows);
+        let cursorKey: Maybe[] = [];
+        if (!done && rows.length) {
+          const last = rows[rows.length - 1];
+          cursorKey = seekable
+            ? [...a.source.indexFields.map((f: string) => lookupPath(last, f)), last._id]
+            : a.order.map((k) => lookupPath(last, k.field));
+        }
+        return { page, continueCursor: encodeCursor(plan.fingerprint, cursorKey), isDone: done } as any;
+      }
+      default: {
+        const shaped = await this.shape(plan.root, this.slice(a, rows));
+        if (plan.op === "findFirst") return shaped.length ? shaped[0] : null;
+        return shaped;
+      }
+    }
+  }
+}

@@ -1,0 +1,56 @@
+#include "server/backend/convex/convex_backend.hpp"
+
+#include "server/planner/plan_json.hpp"
+
+namespace dc {
+
+ConvexBackend::ConvexBackend(std::shared_ptr<ConvexClient> client, ConvexBackendOptions options)
+    : client_(std::move(client)), options_(std::move(options)) {}
+
+void ConvexBackend::run(FunctionKind kind, const char* function, std::string plan_json,
+                        std::function<void(Result<ReadOutcome>)> done) {
+  // The plan travels as JSON text: its keys ("$unset") are not valid Convex field names.
+  Json args{{"plan", std::move(plan_json)}};
+  CallOptions call{Clock::now() + options_.timeout};
+  client_->call(kind, options_.module + ":" + function, std::move(args), call, [done = std::move(done)](Result<Json> r) {
+    if (!r) return done(std::move(r).error());
+    const Json& v = *r;
+    if (!v.is_object() || !v.contains("data") || !v.value("docsRead", Json()).is_number_unsigned()) {
+      return done(Error{ErrorCode::upstream_error, "the adapter answered in an unexpected shape (is it the same version as the proxy?)",
+                        std::nullopt});
+    }
+    ReadOutcome out;
+    try {
+      out.data_json = v["data"].dump();
+    } catch (const Json::exception& e) {
+      return done(Error{ErrorCode::upstream_error, std::string("the adapter's answer cannot be encoded: ") + e.what(), std::nullopt});
+    }
+    out.docs_read = v["docsRead"].get<uint64_t>();
+    done(std::move(out));
+  });
+}
+
+void ConvexBackend::read(std::shared_ptr<const ReadPlan> plan, const RequestContext&,
+                         std::function<void(Result<ReadOutcome>)> done) {
+  run(FunctionKind::query, "execute", plan_to_json(*plan).dump(), std::move(done));
+}
+
+void ConvexBackend::write(std::shared_ptr<const MutationPlan> plan, const RequestContext&,
+                          std::function<void(Result<WriteOutcome>)> done) {
+  run(FunctionKind::mutation, "mutate", mutation_plan_to_json(*plan).dump(), std::move(done));
+}
+
+void ConvexBackend::describe(std::function<void(Result<Json>)> done) {
+  CallOptions call{Clock::now() + options_.timeout};
+  client_->call(FunctionKind::query, options_.module + ":describe", Json::object(), call, [done = std::move(done)](Result<Json> r) {
+    if (!r) return done(std::move(r).error());
+    if (!r->is_string()) return done(Error{ErrorCode::upstream_error, "describe did not return the schema as JSON text", std::nullopt});
+    try {
+      done(Json::parse(r->get<std::string>()));
+    } catch (const Json::exception& e) {
+      done(Error{ErrorCode::upstream_error, std::string("describe returned text that is not JSON: ") + e.what(), std::nullopt});
+    }
+  });
+}
+
+}  // namespace dc

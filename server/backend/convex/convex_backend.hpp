@@ -1,0 +1,56 @@
+// The Convex backend: each read plan is one call of the adapter's `execute`
+// (an internal query), each mutation plan one call of `mutate` (an internal
+// mutation), so a request costs one round trip at any relation depth. The
+// schema can come from the adapter's `describe`.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "server/backend/backend.hpp"
+#include "server/backend/convex/convex_client.hpp"
+
+namespace dc {
+
+// Convex keeps no row counts the proxy can read cheaply: plans are bounded
+// by the adapter, which counts reads against the budget while it runs.
+class UnknownTableStats final : public TableStats {
+ public:
+  std::optional<uint64_t> row_count(std::string_view) const override { return std::nullopt; }
+};
+
+struct ConvexBackendOptions {
+  std::string module = "drizzle";
+  std::chrono::milliseconds timeout{10000};
+};
+
+class ConvexBackend final : public Backend {
+ public:
+  ConvexBackend(std::shared_ptr<ConvexClient> client, ConvexBackendOptions options);
+
+  std::string_view name() const override { return "convex"; }
+  const TableStats& stats() const override { return stats_; }
+  bool ready() const override { return ready_.load(); }
+  void set_ready(bool r) { ready_ = r; }
+
+  void read(std::shared_ptr<const ReadPlan> plan, const RequestContext& ctx,
+            std::function<void(Result<ReadOutcome>)> done) override;
+  void write(std::shared_ptr<const MutationPlan> plan, const RequestContext& ctx,
+             std::function<void(Result<WriteOutcome>)> done) override;
+
+  // The deployed schema as the proxy's schema JSON (protocol.md section 8).
+  void describe(std::function<void(Result<Json>)> done);
+
+  const ConvexClient& client() const { return *client_; }
+
+ private:
+  void run(FunctionKind kind, const char* function, std::string plan_json, std::function<void(Result<ReadOutcome>)> done);
+
+  std::shared_ptr<ConvexClient> client_;
+  ConvexBackendOptions options_;
+  UnknownTableStats stats_;
+  std::atomic<bool> ready_{false};
+};
+
+}  // namespace dc

@@ -1,0 +1,136 @@
+#include "server/backend/convex/convex_client.hpp"
+
+#include <algorithm>
+#include <random>
+
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+namespace dc {
+
+namespace {
+
+constexpr const char* kClientHeader = "drizzle-convex-0.1.0";
+
+std::optional<ErrorCode> code_from_name(std::string_view name) {
+  for (auto c : {ErrorCode::invalid_query, ErrorCode::invalid_value, ErrorCode::unauthenticated, ErrorCode::forbidden,
+                 ErrorCode::not_found, ErrorCode::conflict, ErrorCode::too_large, ErrorCode::rate_limited}) {
+    if (code_name(c) == name) return c;
+  }
+  return std::nullopt;  // upstream faults are ours to classify, not the adapter's
+}
+
+std::string short_text(const std::string& s) { return s.size() > 300 ? s.substr(0, 300) + "…" : s; }
+
+// The function ran: its value, or its failure. A ConvexError thrown by the
+// adapter carries {code, message, path}; anything else is an upstream fault.
+Result<Json> function_outcome(const Json& body, const std::string& path) {
+  const std::string status = body.value("status", "");
+  if (status == "success") return body.contains("value") ? body["value"] : Json(nullptr);
+  if (status != "error") return Error{ErrorCode::upstream_error, "Convex answered " + path + " without a status", std::nullopt};
+  const Json& data = body.contains("errorData") ? body["errorData"] : Json();
+  if (data.is_object() && data.value("code", Json()).is_string()) {
+    if (auto code = code_from_name(data["code"].get<std::string>())) {
+      std::optional<std::string> p;
+      if (data.value("path", Json()).is_string()) p = data["path"].get<std::string>();
+      return Error{*code, data.value("message", std::string("the adapter refused the plan")), p};
+    }
+  }
+  return Error{ErrorCode::upstream_error, "Convex function " + path + " failed: " + short_text(body.value("errorMessage", std::string("(no message)"))),
+               std::nullopt};
+}
+
+bool retryable_status(unsigned s) { return s == 429 || s >= 500; }
+
+Error status_error(unsigned status, const std::string& body, const std::string& path) {
+  std::string detail;
+  try {
+    Json j = Json::parse(body);
+    detail = j.value("code", std::string()) + ": " + j.value("message", std::string());
+  } catch (const Json::exception&) {
+    detail = short_text(body);
+  }
+  std::string msg = "Convex answered " + std::to_string(status) + " to " + path + " (" + detail + ")";
+  if (status == 429) return Error{ErrorCode::rate_limited, msg, std::nullopt};
+  if (status == 503) return Error{ErrorCode::unavailable, msg, std::nullopt};
+  if (status == 504) return Error{ErrorCode::upstream_timeout, msg, std::nullopt};
+  return Error{ErrorCode::upstream_error, msg, std::nullopt};
+}
+
+}  // namespace
+
+Result<Json> interpret_convex_response(unsigned status, const std::string& body, const std::string& path) {
+  if (status == 200 || status == 560) {  // 560: "function failed" from older Convex edges; same body
+    try {
+      return function_outcome(Json::parse(body), path);
+    } catch (const Json::exception&) {
+      return Error{ErrorCode::upstream_error, "Convex answered " + path + " with a body that is not JSON", std::nullopt};
+    }
+  }
+  return status_error(status, body, path);
+}
+
+struct ConvexClient::Attempt {
+  FunctionKind kind;
+  std::string path;
+  std::string body;
+  CallOptions options;
+  std::function<void(Result<Json>)> done;
+  int number = 0;
+  std::unique_ptr<boost::asio::steady_timer> timer;
+};
+
+ConvexClient::ConvexClient(boost::asio::any_io_executor ex, Upstream upstream, std::string deploy_key, size_t connections)
+    : ex_(ex), pool_(std::make_shared<HttpPool>(ex, std::move(upstream), connections)) {
+  headers_ = {{"Authorization", "Convex " + deploy_key}, {"Convex-Client", kClientHeader}};
+}
+
+void ConvexClient::call(FunctionKind kind, std::string path, Json args, CallOptions options,
+                        std::function<void(Result<Json>)> done) {
+  auto a = std::make_shared<Attempt>();
+  a->kind = kind;
+  a->path = std::move(path);
+  a->body = Json{{"path", a->path}, {"args", std::move(args)}, {"format", "convex_encoded_json"}}.dump();
+  a->options = options;
+  a->done = std::move(done);
+  attempt(std::move(a));
+}
+
+void ConvexClient::attempt(std::shared_ptr<Attempt> a) {
+  ++a->number;
+  ++sent_;
+  const char* target = a->kind == FunctionKind::query ? "/api/query" : "/api/mutation";
+  pool_->post(target, a->body, headers_, a->options.deadline, [this, a](HttpOutcome out) {
+    std::optional<Error> failure;
+    bool may_retry = false;
+    if (auto* r = std::get_if<HttpResponse>(&out)) {
+      auto result = interpret_convex_response(r->status, r->body, a->path);
+      if (result || !retryable_status(r->status)) return a->done(std::move(result));
+      failure = std::move(result).error();
+      // A 5xx may come after the mutation committed: never repeat one blindly.
+      may_retry = a->kind == FunctionKind::query;
+    } else {
+      const auto& t = std::get<TransportError>(out);
+      ErrorCode code = t.kind == TransportError::Kind::timeout ? ErrorCode::upstream_timeout
+                       : t.kind == TransportError::Kind::connect ? ErrorCode::unavailable
+                                                                  : ErrorCode::upstream_error;
+      std::string what = t.kind == TransportError::Kind::timeout ? "Convex did not answer " + a->path + " in time: "
+                                                                 : "Convex call " + a->path + " failed: ";
+      failure = Error{code, what + t.message, std::nullopt};
+      may_retry = a->kind == FunctionKind::query || !t.maybe_sent;
+      if (t.kind == TransportError::Kind::timeout) may_retry = false;  // the deadline is spent
+    }
+    auto now = Clock::now();
+    if (!may_retry || a->number >= a->options.max_attempts || now >= a->options.deadline) return a->done(*failure);
+    // Jittered exponential steps: half to all of 50 ms, 100 ms, 200 ms ... capped at 1 s.
+    thread_local std::mt19937 rng{std::random_device{}()};
+    auto cap = std::min<int64_t>(1000, 50LL << std::min(a->number - 1, 5));
+    auto wait = std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(cap / 2, cap)(rng));
+    if (now + wait >= a->options.deadline) return a->done(*failure);
+    spdlog::warn("Convex call {} attempt {} failed ({}); retrying in {} ms", a->path, a->number, failure->message, wait.count());
+    a->timer = std::make_unique<boost::asio::steady_timer>(ex_, wait);
+    a->timer->async_wait([this, a](const boost::system::error_code&) { attempt(a); });
+  });
+}
+
+}  // namespace dc

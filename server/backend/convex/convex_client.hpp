@@ -1,0 +1,50 @@
+// Convex's public HTTP API (convex-wire.md section 1) for the proxy: one
+// function call per request, with the deploy key, an explicit format, a
+// deadline covering retries, and retries with jittered backoff only where
+// repeating is safe (queries; a mutation only when it never left).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "protocol/error.hpp"
+#include "protocol/value_json.hpp"
+#include "server/backend/convex/http_pool.hpp"
+
+namespace dc {
+
+enum class FunctionKind { query, mutation };
+
+struct CallOptions {
+  Clock::time_point deadline;
+  int max_attempts = 4;
+};
+
+class ConvexClient {
+ public:
+  ConvexClient(boost::asio::any_io_executor ex, Upstream upstream, std::string deploy_key, size_t connections);
+
+  // Runs `path` ("module:function") with `args`; the function's return value
+  // (Convex's encoded JSON) or an Error with a protocol code. `done` runs once.
+  void call(FunctionKind kind, std::string path, Json args, CallOptions options, std::function<void(Result<Json>)> done);
+
+  uint64_t calls_sent() const { return sent_.load(); }
+  size_t open_connections() const { return pool_->open_connections(); }
+  const Upstream& upstream() const { return pool_->upstream(); }
+
+ private:
+  struct Attempt;
+  void attempt(std::shared_ptr<Attempt> a);
+
+  boost::asio::any_io_executor ex_;
+  std::shared_ptr<HttpPool> pool_;
+  HttpPool::Headers headers_;
+  std::atomic<uint64_t> sent_{0};
+};
+
+// Interprets one HTTP answer of /api/query or /api/mutation. Exposed for tests.
+Result<Json> interpret_convex_response(unsigned status, const std::string& body, const std::string& path);
+
+}  // namespace dc

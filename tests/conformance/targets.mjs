@@ -1,0 +1,106 @@
+// Where conformance cases run: the server on its embedded engine, the Convex
+// adapter under convex-test, or the server in front of the Convex emulator.
+// Each target answers post(endpoint, body) → {status, json, text} like HTTP.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { convexToJson } from 'convex/values';
+import { startServer, startEmulator, post, waitReady } from '../lib/server.mjs';
+import { createDeployment } from '../emulator/deployment.mjs';
+
+const ADMIN_KEY = 'conformance-admin-key';
+
+// Fixture ids (u1, p2) name rows; a Convex deployment gives those rows ids of
+// its own. Requests are rewritten to the deployment's ids and responses back,
+// so the cases' expected results hold unchanged. Only whole JSON strings equal
+// to a fixture id are rewritten (and ids inside error messages).
+export function idMapper(fixtureToDeployment) {
+  const back = new Map([...fixtureToDeployment].map(([f, d]) => [d, f]));
+  const toDeploymentText = (text) => text.replace(/"((?:[^"\\]|\\.)*)"/g, (m, s) => (fixtureToDeployment.has(s) ? JSON.stringify(fixtureToDeployment.get(s)) : m));
+  const idPattern = back.size ? new RegExp([...back.keys()].sort((a, b) => b.length - a.length).join('|'), 'g') : null;
+  const fromDeployment = (v) => {
+    if (typeof v === 'string') return back.get(v) ?? (idPattern ? v.replace(idPattern, (m) => back.get(m)) : v);
+    if (Array.isArray(v)) return v.map(fromDeployment);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fromDeployment(x)]));
+    return v;
+  };
+  return {
+    request: (body) => toDeploymentText(typeof body === 'string' ? body : JSON.stringify(body)),
+    response: (res) => {
+      const json = res.json === undefined ? undefined : fromDeployment(res.json);
+      return { ...res, json, text: json === undefined ? res.text : JSON.stringify(json) };
+    },
+  };
+}
+
+const serverFlags = (fixtureDir) => ['--schema', join(fixtureDir, 'schema.json'), '--import', join(fixtureDir, 'data')];
+
+async function stopServer(server, what) {
+  const code = await server.stop();
+  return code === 0 ? null : `${what} exited with ${code}\n${server.stderr().slice(-2000)}`;
+}
+
+async function embedded({ bin, fixtureDir, serverArgs }) {
+  const server = await startServer(bin, [...serverFlags(fixtureDir), ...serverArgs]);
+  return { post: (endpoint, body) => post(server.url, endpoint, body), stop: () => stopServer(server, 'server') };
+}
+
+// Statuses of the protocol's error codes (server/net/reply.cpp).
+const STATUS = { INVALID_QUERY: 400, INVALID_VALUE: 400, CONFLICT: 409, NOT_FOUND: 404, FORBIDDEN: 403 };
+
+// The adapter alone: the embedded server only plans (/v1/explain); the plan
+// runs in the adapter under convex-test, as the proxy would ship it.
+async function adapter({ bin, fixtureDir, serverArgs }) {
+  const planner = await startServer(bin, [...serverFlags(fixtureDir), ...serverArgs]);
+  const schemaJson = JSON.parse(readFileSync(join(fixtureDir, 'schema.json'), 'utf8'));
+  const deployment = await createDeployment({ schemaJson, importDir: join(fixtureDir, 'data') });
+  const ids = idMapper(deployment.idMap);
+  const run = async (endpoint, body) => {
+    if (endpoint !== '/v1/query' && endpoint !== '/v1/mutate') return post(planner.url, endpoint, body);
+    const planned = await post(planner.url, '/v1/explain', ids.request(body));
+    if (planned.status !== 200) return planned;
+    const plan = planned.json.data;
+    // A read sent to /v1/mutate (or the reverse) is refused by the server without running anything.
+    if ((plan.kind === 'mutation') !== (endpoint === '/v1/mutate')) return post(planner.url, endpoint, body);
+    try {
+      const fn = plan.kind === 'mutation' ? deployment.mutation('drizzle:mutate', { plan: JSON.stringify(plan) })
+        : deployment.query('drizzle:execute', { plan: JSON.stringify(plan) });
+      const out = await fn;
+      const json = { data: convexToJson(out.data) };
+      return { status: 200, json, text: JSON.stringify(json) };
+    } catch (e) {
+      const d = e?.data;
+      if (!d?.code) throw e;
+      const json = { error: d };
+      return { status: STATUS[d.code] ?? 500, json, text: JSON.stringify(json) };
+    }
+  };
+  return {
+    post: async (endpoint, body) => ids.response(await run(endpoint, body)),
+    stop: () => stopServer(planner, 'planning server'),
+  };
+}
+
+// The whole Convex path: the server (schema from the adapter's describe)
+// calling the emulator over HTTP.
+async function convex({ bin, fixtureDir, serverArgs }) {
+  const emulator = await startEmulator(['--schema', join(fixtureDir, 'schema.json'), '--import', join(fixtureDir, 'data'), '--admin-key', ADMIN_KEY]);
+  let server;
+  try {
+    const idMap = new Map(Object.entries(await (await fetch(`${emulator.url}/_emulator/ids`)).json()));
+    const ids = idMapper(idMap);
+    server = await startServer(bin, ['--convex-url', emulator.url, '--convex-deploy-key', ADMIN_KEY, ...serverArgs]);
+    await waitReady(server.url);
+    return {
+      post: async (endpoint, body) => ids.response(await post(server.url, endpoint, ids.request(body))),
+      stop: async () => (await stopServer(server, 'server')) ?? (await stopServer(emulator, 'emulator')),
+    };
+  } catch (e) {
+    if (server) await server.stop();
+    await emulator.stop();
+    throw e;
+  }
+}
+
+export function startTarget(backend, options) {
+  return { embedded, adapter, convex }[backend](options);
+}

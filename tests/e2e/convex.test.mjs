@@ -1,0 +1,137 @@
+// The server on the Convex backend, against the emulator: one Convex call per
+// request, and what happens when Convex is down, failing or stalled.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startServer, startEmulator, post, waitReady } from '../lib/server.mjs';
+
+const bin = process.env.DC_SERVER;
+const fixture = new URL('../conformance/fixtures/blog/', import.meta.url).pathname;
+const KEY = 'e2e-admin-key';
+const emulatorArgs = (extra = []) => ['--schema', join(fixture, 'schema.json'), '--import', join(fixture, 'data'), '--admin-key', KEY, ...extra];
+const proxyArgs = (url, extra = []) => ['--convex-url', url, '--convex-deploy-key', KEY, ...extra];
+
+const emu = (e, route, body) => body === undefined
+  ? fetch(`${e.url}/_emulator/${route}`).then((r) => r.json())
+  : fetch(`${e.url}/_emulator/${route}`, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.json());
+
+async function pair(extra = []) {
+  const emulator = await startEmulator(emulatorArgs());
+  const server = await startServer(bin, proxyArgs(emulator.url, extra));
+  await waitReady(server.url);
+  return {
+    emulator, server,
+    async stop() {
+      assert.equal(await server.stop(), 0, server.stderr().slice(-2000));
+      await emulator.stop();
+    },
+  };
+}
+
+const NESTED = { table: 'users', op: 'findMany', limit: 3, with: { posts: { limit: 2, with: { comments: { limit: 2, with: { author: true } }, tags: true } } } };
+
+test('one Convex call per request: a 3-level with, and a transaction', async () => {
+  const p = await pair();
+  try {
+    await emu(p.emulator, 'stats/reset', {});
+    const r = await post(p.server.url, '/v1/query', NESTED);
+    assert.equal(r.status, 200, r.text);
+    assert.ok(r.json.data[0].posts[0].comments.length > 0, 'the nested levels came back');
+    let s = await emu(p.emulator, 'stats');
+    assert.deepEqual(s.byKind, { query: 1 });
+    const tx = await post(p.server.url, '/v1/mutate', { op: 'transaction', ops: [
+      { op: 'insert', table: 'tags', values: { name: 'tx-one' } },
+      { op: 'update', table: 'tags', where: { name: 'tx-one' }, set: { name: 'tx-two' } },
+    ] });
+    assert.equal(tx.status, 200, tx.text);
+    s = await emu(p.emulator, 'stats');
+    assert.deepEqual(s.byKind, { query: 1, mutation: 1 });
+  } finally { await p.stop(); }
+});
+
+test('Convex down at start: listening, /readyz 503 with a clear log line, ready once Convex answers', async () => {
+  // Find a free port for the emulator, then start the server before it.
+  const probe = await startEmulator(emulatorArgs());
+  const port = probe.port;
+  await probe.stop();
+  const server = await startServer(bin, proxyArgs(`http://127.0.0.1:${port}`));
+  try {
+    const ready = await fetch(`${server.url}/readyz`);
+    assert.equal(ready.status, 503);
+    const q = await post(server.url, '/v1/query', { table: 'users', op: 'findFirst' });
+    assert.equal(q.status, 503);
+    assert.equal(q.json.error.code, 'UNAVAILABLE');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.match(server.stderr(), /Convex deployment at http:\/\/127\.0\.0\.1:\d+ is not usable yet .*retrying/);
+    assert.doesNotMatch(server.stderr(), new RegExp(KEY));
+    const emulator = await startEmulator(emulatorArgs(['--port', String(port)]));
+    try {
+      await waitReady(server.url, 20000);
+      const ok = await post(server.url, '/v1/query', { table: 'users', op: 'findFirst', where: { _id: 'x' } });
+      assert.equal(ok.status, 200, ok.text);
+    } finally { await emulator.stop(); }
+  } finally {
+    assert.equal(await server.stop(), 0);
+  }
+});
+
+test('5xx bursts: reads are retried, then 503; a mutation is never repeated', async () => {
+  const p = await pair();
+  try {
+    await emu(p.emulator, 'stats/reset', {});
+    await emu(p.emulator, 'faults', { failNext: 2 });
+    const r = await post(p.server.url, '/v1/query', { table: 'users', op: 'count' });
+    assert.equal(r.status, 200, r.text);
+    assert.ok(r.json.data.count > 0);
+    assert.equal((await emu(p.emulator, 'stats')).failed, 2, 'two failures, then the retry that succeeded');
+
+    await emu(p.emulator, 'faults', { failNext: 50 });
+    const down = await post(p.server.url, '/v1/query', { table: 'users', op: 'count' });
+    assert.equal(down.status, 503, down.text);
+    assert.equal(down.json.error.code, 'UNAVAILABLE');
+    await emu(p.emulator, 'faults', { failNext: 0 });
+
+    // The mutation commits, then the answer is lost to a 503: the proxy must
+    // report the failure and not run it again.
+    await emu(p.emulator, 'stats/reset', {});
+    await emu(p.emulator, 'faults', { failAfterNext: 1 });
+    const w = await post(p.server.url, '/v1/mutate', { op: 'insert', table: 'tags', values: { name: 'once-only' } });
+    assert.equal(w.status, 503, w.text);
+    assert.deepEqual((await emu(p.emulator, 'stats')).byKind, { mutation: 1 });
+    const n = await post(p.server.url, '/v1/query', { table: 'tags', op: 'count', where: { name: 'once-only' } });
+    assert.equal(n.json.data.count, 1);
+  } finally { await p.stop(); }
+});
+
+test('a stalled upstream: 504 after the deadline, and the connection is closed', async () => {
+  const p = await pair(['--convex-timeout', '700']);
+  try {
+    await emu(p.emulator, 'faults', { stall: true });
+    const started = Date.now();
+    const r = await post(p.server.url, '/v1/query', { table: 'users', op: 'findFirst' });
+    assert.equal(r.status, 504, r.text);
+    assert.equal(r.json.error.code, 'UPSTREAM_TIMEOUT');
+    assert.ok(Date.now() - started >= 600, 'answered only after the deadline');
+    // The proxy closed its side: the emulator holds no stalled request.
+    let s;
+    for (let i = 0; i < 40; i++) {
+      s = await emu(p.emulator, 'stats');
+      if (s.stalled === 0) break;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.equal(s.stalled, 0);
+    await emu(p.emulator, 'faults', { stall: false });
+    const ok = await post(p.server.url, '/v1/query', { table: 'users', op: 'findFirst' });
+    assert.equal(ok.status, 200, ok.text);
+  } finally { await p.stop(); }
+});
+
+test('the adapter\'s errors keep their code and path through Convex', async () => {
+  const p = await pair();
+  try {
+    const dup = await post(p.server.url, '/v1/mutate', { op: 'insert', table: 'users', values: { name: 'X', email: 'ada@x.io', role: 'member', credits: 1, langs: [] } });
+    assert.equal(dup.status, 409, dup.text);
+    assert.equal(dup.json.error.code, 'CONFLICT');
+    assert.equal(dup.json.error.path, '/values/email');
+  } finally { await p.stop(); }
+});

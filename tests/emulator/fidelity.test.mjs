@@ -1,0 +1,72 @@
+// The emulator's fidelity: the official `convex` npm clients, unchanged,
+// work against it — ConvexHttpClient for queries and mutations, ConvexClient
+// for a subscription over the sync WebSocket that sees a mutation's effect.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { ConvexHttpClient, ConvexClient } from 'convex/browser';
+import { makeFunctionReference } from 'convex/server';
+import { startEmulator } from '../lib/server.mjs';
+
+const fixture = new URL('../conformance/fixtures/blog/', import.meta.url).pathname;
+const KEY = 'fidelity-admin-key';
+const execute = makeFunctionReference('drizzle:execute');
+const mutate = makeFunctionReference('drizzle:mutate');
+const describe = makeFunctionReference('drizzle:describe');
+
+// Plans as the proxy makes them (the shapes of server/planner/plan_json.cpp).
+const access = (table) => ({ table, source: { type: 'fullScan', index: 'by_creation_time', indexFields: ['_creationTime'], order: 'asc' },
+  indexFilter: [], postFilter: null, order: { source: 'accessPath', keys: [], requestedKeys: 0 }, maxReads: null, requestPath: '/where' });
+const countTags = JSON.stringify({ planVersion: 1, kind: 'read', op: 'count', root: { access: access('tags') }, readBudget: 1000, maxReads: null, warnings: [] });
+const insertTag = (name) => JSON.stringify({ planVersion: 1, kind: 'mutation', transaction: false, readBudget: 1000,
+  steps: [{ op: 'insert', table: 'tags', path: '', rowPaths: ['/values'], rows: [{ name }] }], rules: { tags: { unique: [['name']], references: [], onDelete: [] } } });
+
+async function withEmulator(fn) {
+  const emulator = await startEmulator(['--schema', join(fixture, 'schema.json'), '--import', join(fixture, 'data'), '--admin-key', KEY]);
+  try { await fn(emulator.url); } finally { await emulator.stop(); }
+}
+
+test('ConvexHttpClient: queries and mutations with an admin key; refused without one', async () => {
+  await withEmulator(async (url) => {
+    const client = new ConvexHttpClient(url, { skipConvexDeploymentUrlCheck: true });
+    await assert.rejects(client.query(execute, { plan: countTags }), /Could not find public function/);
+    client.setAdminAuth(KEY);
+    const before = await client.query(execute, { plan: countTags });
+    assert.equal(typeof before.data.count, 'number');
+    const inserted = await client.mutation(mutate, { plan: insertTag('from-http-client') });
+    assert.equal(inserted.data.rowsAffected, 1);
+    const after = await client.query(execute, { plan: countTags });
+    assert.equal(after.data.count, before.data.count + 1);
+    const schema = JSON.parse(await client.query(describe, {}));
+    assert.deepEqual(schema.tables.tags.unique, [['name']]);
+    // A ConvexError from the adapter arrives as the client's ConvexError data.
+    await assert.rejects(client.mutation(mutate, { plan: insertTag('from-http-client') }), (e) => e.data?.code === 'CONFLICT');
+  });
+});
+
+test('ConvexClient: a subscription over the sync WebSocket sees a mutation', async () => {
+  await withEmulator(async (url) => {
+    const client = new ConvexClient(url, { skipConvexDeploymentUrlCheck: true, webSocketConstructor: WebSocket });
+    client.setAdminAuth(KEY);
+    const seen = [];
+    let wake;
+    const unsubscribe = client.onUpdate(execute, { plan: countTags }, (v) => { seen.push(v.data.count); wake?.(); });
+    const next = () => new Promise((resolve, reject) => {
+      wake = resolve;
+      setTimeout(() => reject(new Error(`no update; seen ${JSON.stringify(seen)}`)), 10000).unref();
+    });
+    try {
+      if (!seen.length) await next();
+      const first = seen[0];
+      const update = next();
+      const r = await client.mutation(mutate, { plan: insertTag('from-ws-client') });
+      assert.equal(r.data.rowsAffected, 1);
+      await update;
+      assert.equal(seen.at(-1), first + 1);
+    } finally {
+      unsubscribe();
+      await client.close();
+    }
+  });
+});
