@@ -1,0 +1,57 @@
+// Convex's HTTP answers → values or protocol errors, and Convex URLs.
+#include <doctest/doctest.h>
+
+#include "server/backend/convex/convex_client.hpp"
+
+using namespace dc;
+
+TEST_CASE("a successful function call gives its value") {
+  auto r = interpret_convex_response(200, R"({"status":"success","value":{"data":[1],"docsRead":3}})", "drizzle:execute");
+  REQUIRE(r.ok());
+  CHECK((*r)["docsRead"] == 3);
+}
+
+TEST_CASE("the adapter's ConvexError keeps its code, message and path") {
+  auto r = interpret_convex_response(
+      200, R"({"status":"error","errorMessage":"x","errorData":{"code":"CONFLICT","message":"taken","path":"/values/email"}})", "p");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == ErrorCode::conflict);
+  CHECK(r.error().message == "taken");
+  CHECK(r.error().path == std::optional<std::string>("/values/email"));
+}
+
+TEST_CASE("a function that crashed, or claims an upstream code, is an upstream error") {
+  auto crash = interpret_convex_response(560, R"({"status":"error","errorMessage":"Uncaught TypeError: boom"})", "drizzle:execute");
+  REQUIRE_FALSE(crash.ok());
+  CHECK(crash.error().code == ErrorCode::upstream_error);
+  CHECK(crash.error().message.find("boom") != std::string::npos);
+  auto spoof = interpret_convex_response(200, R"({"status":"error","errorMessage":"x","errorData":{"code":"UNAVAILABLE","message":"m"}})", "p");
+  CHECK(spoof.error().code == ErrorCode::upstream_error);
+}
+
+TEST_CASE("HTTP failures map to 503, 429, 504 or 502") {
+  CHECK(interpret_convex_response(503, R"({"code":"Overloaded","message":"busy"})", "p").error().code == ErrorCode::unavailable);
+  CHECK(interpret_convex_response(429, R"({"code":"RateLimited","message":"slow down"})", "p").error().code == ErrorCode::rate_limited);
+  CHECK(interpret_convex_response(504, "gateway", "p").error().code == ErrorCode::upstream_timeout);
+  auto key = interpret_convex_response(401, R"({"code":"BadAdminKey","message":"The provided admin key was invalid"})", "p");
+  CHECK(key.error().code == ErrorCode::upstream_error);
+  CHECK(key.error().message.find("BadAdminKey") != std::string::npos);
+  CHECK(interpret_convex_response(200, "not json", "p").error().code == ErrorCode::upstream_error);
+}
+
+TEST_CASE("Convex URLs: scheme, host, port, base path") {
+  auto a = parse_upstream_url("https://happy-otter-123.convex.cloud");
+  REQUIRE(a.ok());
+  CHECK(a->tls);
+  CHECK(a->host == "happy-otter-123.convex.cloud");
+  CHECK(a->port == "443");
+  CHECK(a->base_path.empty());
+  auto b = parse_upstream_url("http://127.0.0.1:3210/prefix/");
+  REQUIRE(b.ok());
+  CHECK_FALSE(b->tls);
+  CHECK(b->port == "3210");
+  CHECK(b->base_path == "/prefix");
+  CHECK_FALSE(parse_upstream_url("ftp://x").ok());
+  CHECK_FALSE(parse_upstream_url("http://:80").ok());
+  CHECK_FALSE(parse_upstream_url("http://h:8x").ok());
+}
