@@ -11,6 +11,7 @@ if ! command -v node >/dev/null; then
 fi
 # The npm side (adapter, Convex emulator): exact versions from the committed lockfile.
 npm ci --no-audit --no-fund --loglevel=error
+npm run --silent typecheck -w adapter
 npm run --silent build -w adapter
 preset="${DC_TEST_PRESET:-sanitize}"
 cmake --preset "$preset" >/dev/null

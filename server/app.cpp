@@ -164,6 +164,8 @@ int run_app(const Config& config) {
 
   net::signal_set signals(ioc, SIGINT, SIGTERM);
   net::steady_timer deadline(ioc);
+  net::steady_timer poll(ioc);
+  std::function<void()> check;  // lives here, so pending waits never own it
   signals.async_wait([&](const boost::system::error_code& sec, int sig) {
     if (sec) return;
     spdlog::info("signal {}: stopping (finishing requests in flight, at most 5 s)", sig);
@@ -173,21 +175,19 @@ int run_app(const Config& config) {
     deadline.async_wait([&](const boost::system::error_code& tec) {
       if (!tec) ioc.stop();
     });
+    if (app.backend) app.backend->shutdown();
     // Stop waiting as soon as every session is gone.
-    auto poll = std::make_shared<net::steady_timer>(ioc);
-    auto check = std::make_shared<std::function<void()>>();
-    *check = [&, poll, check] {
+    check = [&] {
       if (registry.size() == 0) {
         deadline.cancel();
-        *check = nullptr;  // break the cycle
         return;
       }
-      poll->expires_after(std::chrono::milliseconds(20));
-      poll->async_wait([check](const boost::system::error_code& pec) {
-        if (!pec && *check) (*check)();
+      poll.expires_after(std::chrono::milliseconds(20));
+      poll.async_wait([&](const boost::system::error_code& pec) {
+        if (!pec) check();
       });
     };
-    (*check)();
+    check();
   });
 
   std::printf("listening on %s:%u\n", config.host.c_str(), static_cast<unsigned>(listener->port()));

@@ -95,8 +95,12 @@ export function encodeCursor(fingerprint: string, key: Maybe[]): string {
   return base64(UTF8.encode(`{"q":${JSON.stringify(fingerprint)},"k":${JSON.stringify(k)}}`));
 }
 
+// Convex's limit on index ranges (db.get and db.query calls) per transaction.
+const MAX_RANGES = 4096;
+
 export class Reader {
   private reads = 0;
+  private ranges = 0;
   private accesses = new WeakMap<object, Access>();
   private existsCache = new WeakMap<object, Map<string, boolean>>();
 
@@ -138,14 +142,22 @@ export class Reader {
     return a;
   }
 
+  // Fails with the request part that needed it, rather than Convex's own error.
+  private countRange(a: Access) {
+    if (++this.ranges > MAX_RANGES) {
+      throw queryError(`the query needs more than ${MAX_RANGES} index lookups, Convex's limit per call; narrow the parent rows or the relation`, a.requestPath);
+    }
+  }
+
   private async passes(a: Access, d: Doc): Promise<boolean> {
     return !a.filter || (await a.filter(d)) === 1;
   }
 
-  private async getById(table: string, id: Maybe): Promise<Doc | null> {
+  private async getById(a: Access, id: Maybe): Promise<Doc | null> {
     if (typeof id !== "string") return null;
-    const normalized = this.db.normalizeId(table, id);
+    const normalized = this.db.normalizeId(a.table, id);
     if (normalized === null) return null;
+    this.countRange(a);
     return (await this.db.get(normalized)) as Doc | null;
   }
 
@@ -160,6 +172,7 @@ export class Reader {
     const hi = iv.upper?.key ?? [];
     let p = 0;
     while (p < lo.length && p < hi.length && p < fields.length && compare(lo[p], hi[p]) === 0) p++;
+    this.countRange(a);
     const query = this.db.query(a.table).withIndex(src.index, (q: any) => {
       let r = q;
       for (let i = 0; i < p; i++) r = r.eq(fields[i], lo[i]);
@@ -210,6 +223,7 @@ export class Reader {
 
   private async search(a: Access, out: Doc[]) {
     const src = a.source;
+    this.countRange(a);
     const query = this.db.query(a.table).withSearchIndex(src.index, (q: any) => {
       let s = q.search(src.searchField, src.query);
       for (const [f, v] of Object.entries(src.filters ?? {})) s = s.eq(f, decode(v));
@@ -232,7 +246,7 @@ export class Reader {
       case "empty": return false;
       case "get":
         for (const id of a.ids) {
-          const d = await this.getById(a.table, id);
+          const d = await this.getById(a, id);
           if (!d) continue;
           this.countRead(a);
           if (await this.passes(a, d)) out.push(d);
@@ -282,7 +296,7 @@ export class Reader {
     switch (a.source.type) {
       case "get":
         for (const key of keys) {
-          const d = await this.getById(a.table, key);
+          const d = await this.getById(a, key);
           if (!d) continue;
           this.countRead(a);
           if (await this.passes(a, d)) add(key, d);
@@ -298,6 +312,7 @@ export class Reader {
         break;
       case "fullScan": {
         const wanted = new Set(keys.map(valueKey));
+        this.countRange(a);
         for await (const doc of this.db.query(a.table)) {
           this.countRead(a);
           const k = lookupPath(doc as Doc, a.lookupBy!);

@@ -47,6 +47,8 @@ class Backend {
   // durable (for a durable backend) or has failed and left nothing behind.
   virtual void write(std::shared_ptr<const MutationPlan> plan, const RequestContext& ctx,
                      std::function<void(Result<WriteOutcome>)> done) = 0;
+  // The server is stopping: drop idle upstream connections so nothing keeps it waiting.
+  virtual void shutdown() {}
 };
 
 }  // namespace dc

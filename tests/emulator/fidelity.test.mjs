@@ -45,6 +45,20 @@ test('ConvexHttpClient: queries and mutations with an admin key; refused without
   });
 });
 
+test('the HTTP API: /api/run/<path> and /api/query_ts', async () => {
+  await withEmulator(async (url) => {
+    const run = await fetch(`${url}/api/run/drizzle/describe`, { method: 'POST', headers: { authorization: `Convex ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ args: {} }) });
+    const body = await run.json();
+    assert.equal(body.status, 'success');
+    assert.ok(JSON.parse(body.value).tables.users);
+    const bad = await fetch(`${url}/api/query`, { method: 'POST', headers: { authorization: 'Convex wrong-key' }, body: JSON.stringify({ path: 'drizzle:describe', args: {} }) });
+    assert.equal(bad.status, 401);
+    assert.equal((await bad.json()).code, 'BadAdminKey');
+    const ts = await (await fetch(`${url}/api/query_ts`, { method: 'POST' })).json();
+    assert.equal(Buffer.from(ts.ts, 'base64').length, 8);
+  });
+});
+
 test('ConvexClient: a subscription over the sync WebSocket sees a mutation', async () => {
   await withEmulator(async (url) => {
     const client = new ConvexClient(url, { skipConvexDeploymentUrlCheck: true, webSocketConstructor: WebSocket });
@@ -64,6 +78,31 @@ test('ConvexClient: a subscription over the sync WebSocket sees a mutation', asy
       assert.equal(r.data.rowsAffected, 1);
       await update;
       assert.equal(seen.at(-1), first + 1);
+    } finally {
+      unsubscribe();
+      await client.close();
+    }
+  });
+});
+
+test('ConvexClient: after the emulator drops its WebSocket, the client reconnects and resubscribes', async () => {
+  await withEmulator(async (url) => {
+    const client = new ConvexClient(url, { skipConvexDeploymentUrlCheck: true, webSocketConstructor: WebSocket });
+    client.setAdminAuth(KEY);
+    const seen = [];
+    const unsubscribe = client.onUpdate(execute, { plan: countTags }, (v) => seen.push(v.data.count));
+    const waitFor = async (pred, what) => {
+      for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(pred(), `${what}; seen ${JSON.stringify(seen)}`);
+    };
+    try {
+      await waitFor(() => seen.length > 0, 'a first result');
+      const first = seen[0];
+      await fetch(`${url}/_emulator/faults`, { method: 'POST', body: JSON.stringify({ dropWebSockets: true }) });
+      const http = new ConvexHttpClient(url, { skipConvexDeploymentUrlCheck: true });
+      http.setAdminAuth(KEY);
+      await http.mutation(mutate, { plan: insertTag('while-disconnected') });
+      await waitFor(() => seen.at(-1) === first + 1, 'the count after the reconnect');
     } finally {
       unsubscribe();
       await client.close();

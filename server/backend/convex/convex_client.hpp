@@ -32,6 +32,7 @@ class ConvexClient {
 
   uint64_t calls_sent() const { return sent_.load(); }
   size_t open_connections() const { return pool_->open_connections(); }
+  void close_idle() { pool_->close_idle(); }
   const Upstream& upstream() const { return pool_->upstream(); }
 
  private:

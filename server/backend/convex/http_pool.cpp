@@ -149,6 +149,7 @@ class ConnectionImpl final : public HttpPool::Connection {
       if (ec) return self->fail(self->transport(ec, "receive", true, TransportError::Kind::io));
       auto& msg = self->res_->get();
       bool reusable = msg.keep_alive();
+      self->lowest().expires_never();  // an idle connection keeps no timer pending
       HttpResponse r{msg.result_int(), std::move(msg.body())};
       self->settle(std::move(r), reusable);
     });
@@ -198,6 +199,16 @@ HttpPool::~HttpPool() = default;
 size_t HttpPool::open_connections() const {
   std::lock_guard lock(mu_);
   return open_;
+}
+
+void HttpPool::close_idle() {
+  std::vector<std::shared_ptr<Connection>> closing;
+  {
+    std::lock_guard lock(mu_);
+    open_ -= idle_.size();
+    closing.swap(idle_);
+  }
+  // Destroyed here: their sockets close.
 }
 
 std::shared_ptr<HttpPool::Connection> HttpPool::make_connection() {

@@ -60,6 +60,8 @@ class HttpPool : public std::enable_shared_from_this<HttpPool> {
   void post(std::string target, std::string body, const Headers& headers, Clock::time_point deadline, Done done);
 
   size_t open_connections() const;
+  // Closes every idle connection (at shutdown).
+  void close_idle();
   const Upstream& upstream() const { return upstream_; }
 
   // Idle connections older than this are closed rather than reused, so a
