@@ -8,6 +8,7 @@ packages=(
   g++ cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-system1.81-dev
   nlohmann-json3-dev libspdlog-dev doctest-dev libssl-dev
+  openssl ca-certificates  # TLS to Convex; the TLS test makes its certificate with openssl
 )
 # Benchmarks only (B1 compares against nginx under wrk).
 if [[ "${DC_WITH_BENCH:-0}" == "1" ]]; then

@@ -134,8 +134,13 @@ int setup_convex(const Config& config, AppState& app, net::io_context& ioc) {
     if (!schema) return fail(schema.error().message + (schema.error().path ? " at " + *schema.error().path : ""));
     app.set_schema(std::make_shared<const Schema>(std::move(schema).value()));
   }
-  auto client = std::make_shared<ConvexClient>(ioc.get_executor(), std::move(upstream).value(), config.convex_deploy_key,
-                                               config.convex_connections);
+  std::shared_ptr<ConvexClient> client;
+  try {
+    client = std::make_shared<ConvexClient>(ioc.get_executor(), std::move(upstream).value(), config.convex_deploy_key,
+                                            config.convex_connections, config.convex_ca_file);
+  } catch (const boost::system::system_error& e) {
+    return fail("--convex-ca-file " + config.convex_ca_file + ": " + e.what());
+  }
   auto convex = std::make_shared<ConvexBackend>(client, ConvexBackendOptions{config.convex_module, config.convex_timeout});
   app.backend = convex;
   describe_until_ready(app, convex, ioc, schema_from_file, std::chrono::milliseconds(500));
@@ -179,7 +184,8 @@ int run_app(const Config& config) {
     // Stop waiting as soon as every session is gone.
     check = [&] {
       if (registry.size() == 0) {
-        deadline.cancel();
+        // Upstream retries and timers are abandoned: nothing a client waits for.
+        ioc.stop();
         return;
       }
       poll.expires_after(std::chrono::milliseconds(20));

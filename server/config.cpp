@@ -22,6 +22,7 @@ std::string usage() {
          "  --convex-module M     the adapter's module in the Convex project (default drizzle)\n"
          "  --convex-timeout MS   deadline of one Convex call, retries included (default 10000)\n"
          "  --convex-connections N keep-alive connections to Convex, at most (default 32)\n"
+         "  --convex-ca-file FILE PEM certificates to trust for an https:// Convex URL, besides the system's\n"
          "  --no-access-log       do not log one line per request\n"
          "  --plan-cache N        read plans cached by request body (default 1024; 0 = off)\n"
          "  --max-body BYTES      request body limit (default 8 MiB)\n"
@@ -91,6 +92,8 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
       c.convex_url = v;
     } else if (a == "--convex-deploy-key") {
       c.convex_deploy_key = v;
+    } else if (a == "--convex-ca-file") {
+      c.convex_ca_file = v;
     } else if (a == "--convex-module") {
       c.convex_module = v;
     } else if (a == "--convex-timeout") {

@@ -25,6 +25,7 @@ struct Config {
   std::string convex_module = "drizzle";     // the adapter's module: <module>:execute, :mutate, :describe
   std::chrono::milliseconds convex_timeout{10000};  // whole deadline of one Convex call, retries included
   size_t convex_connections = 32;            // keep-alive connections to Convex, at most
+  std::string convex_ca_file;                // extra CA certificates (PEM) to trust for https://
   bool access_log = true;
   size_t plan_cache_entries = 1024;  // 0 turns the read-plan cache off
   uint64_t snapshot_every = 10000;  // --data-dir: log records between snapshots

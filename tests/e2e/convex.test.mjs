@@ -135,3 +135,31 @@ test('the adapter\'s errors keep their code and path through Convex', async () =
     assert.equal(dup.json.error.path, '/values/email');
   } finally { await p.stop(); }
 });
+
+test('https:// to Convex: verified against --convex-ca-file; refused without it', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'dc-tls-'));
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
+    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+  const emulator = await startEmulator(emulatorArgs(['--tls-cert', cert, '--tls-key', key]));
+  try {
+    const url = `https://localhost:${emulator.port}`;
+    const trusted = await startServer(bin, proxyArgs(url, ['--convex-ca-file', cert]));
+    try {
+      await waitReady(trusted.url);
+      const r = await post(trusted.url, '/v1/query', { table: 'users', op: 'count' });
+      assert.equal(r.status, 200, r.text);
+      assert.ok(r.json.data.count > 0);
+    } finally { assert.equal(await trusted.stop(), 0); }
+    const untrusted = await startServer(bin, proxyArgs(url));
+    try {
+      await new Promise((res) => setTimeout(res, 500));
+      assert.equal((await fetch(`${untrusted.url}/readyz`)).status, 503);
+      assert.match(untrusted.stderr(), /TLS handshake localhost:\d+: certificate verify failed/);
+    } finally { assert.equal(await untrusted.stop(), 0); }
+  } finally { await emulator.stop(); }
+});

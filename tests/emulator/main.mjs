@@ -5,11 +5,12 @@
 // npm client works against it unchanged (tests/emulator/fidelity.test.mjs).
 //
 //   node tests/emulator/main.mjs --port 0 --schema FILE --admin-key KEY [--import DIR]
-//        [--latency-ms N] [--error-rate F] [--fail-status CODE]
+//        [--latency-ms N] [--error-rate F] [--fail-status CODE] [--tls-cert PEM --tls-key PEM]
 //
 // Prints `listening on 127.0.0.1:PORT` once it accepts connections. Test-only
 // routes live under /_emulator/ (fault knobs, call counts, the fixture id map).
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { WebSocketServer } from 'ws';
 import { convexToJson, jsonToConvex } from 'convex/values';
@@ -193,7 +194,9 @@ async function handleEmulator(req, res, route) {
   return send(res, 404, { code: 'NotFound', message: `no emulator route ${route}` });
 }
 
-const server = createServer(async (req, res) => {
+const tlsCert = flag('--tls-cert');
+const tlsKey = flag('--tls-key');
+const handler = async (req, res) => {
   try {
     const url = new URL(req.url, 'http://x');
     const p = url.pathname;
@@ -210,7 +213,9 @@ const server = createServer(async (req, res) => {
   } catch (e) {
     send(res, e.status ?? 500, { code: 'InternalServerError', message: String(e.message) });
   }
-});
+};
+// With a certificate it speaks HTTPS (and wss://), as a Convex deployment does.
+const server = tlsCert ? createTlsServer({ cert: readFileSync(tlsCert), key: readFileSync(tlsKey) }, handler) : createServer(handler);
 
 const wss = new WebSocketServer({ noServer: true });
 server.on('upgrade', (req, socket, head) => {

@@ -80,8 +80,9 @@ struct ConvexClient::Attempt {
   std::unique_ptr<boost::asio::steady_timer> timer;
 };
 
-ConvexClient::ConvexClient(boost::asio::any_io_executor ex, Upstream upstream, std::string deploy_key, size_t connections)
-    : ex_(ex), pool_(std::make_shared<HttpPool>(ex, std::move(upstream), connections)) {
+ConvexClient::ConvexClient(boost::asio::any_io_executor ex, Upstream upstream, std::string deploy_key, size_t connections,
+                           const std::string& ca_file)
+    : ex_(ex), pool_(std::make_shared<HttpPool>(ex, std::move(upstream), connections, ca_file)) {
   headers_ = {{"Authorization", "Convex " + deploy_key}, {"Convex-Client", kClientHeader}};
 }
 

@@ -24,7 +24,8 @@ struct CallOptions {
 
 class ConvexClient {
  public:
-  ConvexClient(boost::asio::any_io_executor ex, Upstream upstream, std::string deploy_key, size_t connections);
+  ConvexClient(boost::asio::any_io_executor ex, Upstream upstream, std::string deploy_key, size_t connections,
+               const std::string& ca_file = "");
 
   // Runs `path` ("module:function") with `args`; the function's return value
   // (Convex's encoded JSON) or an Error with a protocol code. `done` runs once.

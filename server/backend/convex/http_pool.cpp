@@ -185,11 +185,12 @@ class ConnectionImpl final : public HttpPool::Connection {
 
 }  // namespace
 
-HttpPool::HttpPool(net::any_io_executor ex, Upstream upstream, size_t max_connections)
+HttpPool::HttpPool(net::any_io_executor ex, Upstream upstream, size_t max_connections, const std::string& ca_file)
     : ex_(std::move(ex)), upstream_(std::move(upstream)), max_(max_connections) {
   if (upstream_.tls) {
     ssl_ = std::make_unique<net::ssl::context>(net::ssl::context::tls_client);
     ssl_->set_default_verify_paths();
+    if (!ca_file.empty()) ssl_->load_verify_file(ca_file);  // throws on a bad file: the app reports it
     ssl_->set_verify_mode(net::ssl::verify_peer);
   }
 }

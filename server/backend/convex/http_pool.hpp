@@ -53,7 +53,8 @@ class HttpPool : public std::enable_shared_from_this<HttpPool> {
   using Headers = std::vector<std::pair<std::string, std::string>>;
   using Done = std::function<void(HttpOutcome)>;
 
-  HttpPool(boost::asio::any_io_executor ex, Upstream upstream, size_t max_connections);
+  // `ca_file`: PEM certificates trusted besides the system's (a self-hosted Convex with a private CA).
+  HttpPool(boost::asio::any_io_executor ex, Upstream upstream, size_t max_connections, const std::string& ca_file = "");
   ~HttpPool();
 
   // POSTs `body` to base_path + target. `done` runs once, on a pool thread.
