@@ -176,9 +176,10 @@ export class Reader {
     const query = this.db.query(a.table).withIndex(src.index, (q: any) => {
       let r = q;
       for (let i = 0; i < p; i++) r = r.eq(fields[i], lo[i]);
+      // A missing field (undefined) sorts first: as a range end it is left out, which only widens the range.
       if (p < fields.length) {
-        if (p < lo.length) r = !iv.lower!.inclusive && lo.length === p + 1 ? r.gt(fields[p], lo[p]) : r.gte(fields[p], lo[p]);
-        if (p < hi.length) r = !iv.upper!.inclusive && hi.length === p + 1 ? r.lt(fields[p], hi[p]) : r.lte(fields[p], hi[p]);
+        if (p < lo.length && lo[p] !== undefined) r = !iv.lower!.inclusive && lo.length === p + 1 ? r.gt(fields[p], lo[p]) : r.gte(fields[p], lo[p]);
+        if (p < hi.length && hi[p] !== undefined) r = !iv.upper!.inclusive && hi.length === p + 1 ? r.lt(fields[p], hi[p]) : r.lte(fields[p], hi[p]);
       }
       return r;
     });
