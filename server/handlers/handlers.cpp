@@ -13,7 +13,8 @@ void AppState::set_schema(std::shared_ptr<const Schema> s) {
   auto loaded = std::make_shared<LoadedSchema>();
   loaded->json = schema_to_json(*s).dump();
   loaded->schema = std::move(s);
-  schema_.store(std::move(loaded));
+  std::lock_guard lock(schema_mu_);
+  schema_ = std::move(loaded);
 }
 
 namespace {
