@@ -61,8 +61,9 @@ test('Convex down at start: listening, /readyz 503 with a clear log line, ready 
     const q = await post(server.url, '/v1/query', { table: 'users', op: 'findFirst' });
     assert.equal(q.status, 503);
     assert.equal(q.json.error.code, 'UNAVAILABLE');
-    await new Promise((r) => setTimeout(r, 300));
-    assert.match(server.stderr(), /Convex deployment at http:\/\/127\.0\.0\.1:\d+ is not usable yet .*retrying/);
+    const line = /Convex deployment at http:\/\/127\.0\.0\.1:\d+ is not usable yet .*retrying/;
+    for (let i = 0; i < 200 && !line.test(server.stderr()); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.match(server.stderr(), line);
     assert.doesNotMatch(server.stderr(), new RegExp(KEY));
     const emulator = await startEmulator(emulatorArgs(['--port', String(port)]));
     try {
@@ -157,9 +158,10 @@ test('https:// to Convex: verified against --convex-ca-file; refused without it'
     } finally { assert.equal(await trusted.stop(), 0); }
     const untrusted = await startServer(bin, proxyArgs(url));
     try {
-      await new Promise((res) => setTimeout(res, 500));
+      const line = /TLS handshake localhost:\d+: certificate verify failed/;
+      for (let i = 0; i < 200 && !line.test(untrusted.stderr()); i++) await new Promise((res) => setTimeout(res, 50));
+      assert.match(untrusted.stderr(), line);
       assert.equal((await fetch(`${untrusted.url}/readyz`)).status, 503);
-      assert.match(untrusted.stderr(), /TLS handshake localhost:\d+: certificate verify failed/);
     } finally { assert.equal(await untrusted.stop(), 0); }
   } finally { await emulator.stop(); }
 });
