@@ -29,6 +29,9 @@ int fail(const std::string& message) {
   return 2;
 }
 
+// A schema error as one line: the message, then where in the schema JSON.
+std::string located(const Error& e) { return e.message + (e.path ? " at " + *e.path : ""); }
+
 // The embedded engine: schema from --schema (or the demo), data from
 // --data-dir recovery, --import or the demo.
 int setup_embedded(const Config& config, AppState& app) {
@@ -42,7 +45,7 @@ int setup_embedded(const Config& config, AppState& app) {
 
   Result<Schema> schema = config.schema_file.empty() ? load_schema(demo_schema_json()) : load_schema_file(config.schema_file);
   if (!schema) {
-    return fail(schema.error().message + (schema.error().path ? " at " + *schema.error().path : ""));
+    return fail(located(schema.error()));
   }
   auto shared_schema = std::make_shared<const Schema>(std::move(schema).value());
   auto backend = std::make_shared<EmbeddedBackend>(shared_schema, demo && config.schema_file.empty() ? 42 : 0);
@@ -95,9 +98,7 @@ void describe_until_ready(AppState& app, std::shared_ptr<ConvexBackend> convex, 
     if (r && !schema_from_file) {
       auto schema = load_schema(*r);
       if (!schema) {
-        r = Error{ErrorCode::upstream_error, "the deployment's schema cannot be used: " + schema.error().message +
-                                                 (schema.error().path ? " at " + *schema.error().path : ""),
-                  std::nullopt};
+        r = Error{ErrorCode::upstream_error, "the deployment's schema cannot be used: " + located(schema.error()), std::nullopt};
       } else {
         spdlog::info("Convex deployment at {}: schema of {} tables from {}:describe", where, schema->tables.size(),
                      app.config.convex_module);
@@ -131,7 +132,7 @@ int setup_convex(const Config& config, AppState& app, net::io_context& ioc) {
   bool schema_from_file = !config.schema_file.empty();
   if (schema_from_file) {
     auto schema = load_schema_file(config.schema_file);
-    if (!schema) return fail(schema.error().message + (schema.error().path ? " at " + *schema.error().path : ""));
+    if (!schema) return fail(located(schema.error()));
     app.set_schema(std::make_shared<const Schema>(std::move(schema).value()));
   }
   std::shared_ptr<ConvexClient> client;

@@ -19,9 +19,16 @@ void AppState::set_schema(std::shared_ptr<const Schema> s) {
 
 namespace {
 
-Error not_ready() {
-  return Error{ErrorCode::unavailable, "the backend is not ready: the schema has not been loaded from the Convex deployment yet",
-               std::nullopt};
+// The schema to plan against; until it is loaded (Convex's describe has not
+// answered yet) replies 503 and returns nullptr.
+std::shared_ptr<const LoadedSchema> schema_or_reply(const AppState& app, const ReplyFn& send) {
+  auto loaded = app.schema();
+  if (!loaded) {
+    send(Reply{error_reply(Error{ErrorCode::unavailable,
+                                 "the backend is not ready: the schema has not been loaded from the Convex deployment yet",
+                                 std::nullopt})});
+  }
+  return loaded;
 }
 
 // Parses and plans a read body; on failure replies and returns nullptr. A
@@ -30,11 +37,8 @@ std::shared_ptr<const ReadPlan> plan_body(AppState& app, const Request& req, con
                                           std::optional<Json>* mutation) {
   uint64_t version = app.backend->stats().version();
   if (auto cached = app.plan_cache.find(req.body(), version)) return cached;
-  auto loaded = app.schema();
-  if (!loaded) {
-    send(Reply{error_reply(not_ready())});
-    return nullptr;
-  }
+  auto loaded = schema_or_reply(app, send);
+  if (!loaded) return nullptr;
   const Schema& schema = *loaded->schema;
   auto body = parse_json_body(req.body(), app.config.limits);
   if (!body) {
@@ -67,11 +71,8 @@ std::shared_ptr<const ReadPlan> plan_body(AppState& app, const Request& req, con
 
 // Parses and plans a mutation body; on failure replies and returns nullptr.
 std::shared_ptr<const MutationPlan> plan_mutation_body(AppState& app, const Json& body, const ReplyFn& send) {
-  auto loaded = app.schema();
-  if (!loaded) {
-    send(Reply{error_reply(not_ready())});
-    return nullptr;
-  }
+  auto loaded = schema_or_reply(app, send);
+  if (!loaded) return nullptr;
   auto m = parse_mutation(body, *loaded->schema, app.config.limits);
   if (!m) {
     send(Reply{error_reply(m.error())});
@@ -154,8 +155,8 @@ void handle_mutate(AppState& app, const Request& req, const RequestContext& ctx,
 }
 
 void handle_schema(AppState& app, ReplyFn send) {
-  auto loaded = app.schema();
-  if (!loaded) return send(Reply{error_reply(not_ready())});
+  auto loaded = schema_or_reply(app, send);
+  if (!loaded) return;
   send(Reply{json_reply(http::status::ok, loaded->json)});
 }
 

@@ -42,12 +42,12 @@ const stalled = new Set();
 
 // Timestamps: u64 nanoseconds, strictly increasing, as base64 of 8 LE bytes.
 let lastTs = 0n;
-export function nextTs() {
+function nextTs() {
   const now = BigInt(Date.now()) * 1000000n;
   lastTs = now > lastTs ? now : lastTs + 1n;
   return lastTs;
 }
-export const encodeTs = (ts) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(ts); return b.toString('base64'); };
+const encodeTs = (ts) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(ts); return b.toString('base64'); };
 
 const sessions = new Set();
 
@@ -65,7 +65,7 @@ const canonicalPath = (p) => (p.includes(':') ? p : `${p}:default`).replace(/\.j
 const KINDS = { query: 'query', mutation: 'mutation', action: 'action' };
 
 // Runs one function; the result is a Convex UdfResponse-like object.
-export async function runFunction(kind, path, args, { admin }) {
+async function runFunction(kind, path, args, { admin }) {
   path = canonicalPath(path);
   stats.calls++;
   stats.byKind[kind] = (stats.byKind[kind] ?? 0) + 1;

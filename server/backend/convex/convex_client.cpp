@@ -99,7 +99,6 @@ void ConvexClient::call(FunctionKind kind, std::string path, Json args, CallOpti
 
 void ConvexClient::attempt(std::shared_ptr<Attempt> a) {
   ++a->number;
-  ++sent_;
   const char* target = a->kind == FunctionKind::query ? "/api/query" : "/api/mutation";
   pool_->post(target, a->body, headers_, a->options.deadline, [this, a](HttpOutcome out) {
     std::optional<Error> failure;

@@ -4,7 +4,6 @@
 // repeating is safe (queries; a mutation only when it never left).
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -31,8 +30,6 @@ class ConvexClient {
   // (Convex's encoded JSON) or an Error with a protocol code. `done` runs once.
   void call(FunctionKind kind, std::string path, Json args, CallOptions options, std::function<void(Result<Json>)> done);
 
-  uint64_t calls_sent() const { return sent_.load(); }
-  size_t open_connections() const { return pool_->open_connections(); }
   void close_idle() { pool_->close_idle(); }
   const Upstream& upstream() const { return pool_->upstream(); }
 
@@ -43,7 +40,6 @@ class ConvexClient {
   boost::asio::any_io_executor ex_;
   std::shared_ptr<HttpPool> pool_;
   HttpPool::Headers headers_;
-  std::atomic<uint64_t> sent_{0};
 };
 
 // Interprets one HTTP answer of /api/query or /api/mutation. Exposed for tests.

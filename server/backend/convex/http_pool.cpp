@@ -65,6 +65,14 @@ class HttpPool::Connection : public std::enable_shared_from_this<Connection> {
   virtual ~Connection() = default;
   virtual void run(std::shared_ptr<Job> job) = 0;
   Clock::time_point idle_since{};
+  std::weak_ptr<HttpPool> pool;
+
+ protected:
+  // Answers the job, then hands the connection back to its pool.
+  void finish(const std::shared_ptr<Job>& job, HttpOutcome out, bool reusable) {
+    job->done(std::move(out));
+    if (auto p = pool.lock()) p->release(shared_from_this(), reusable);
+  }
 };
 
 namespace {
@@ -83,9 +91,6 @@ class ConnectionImpl final : public HttpPool::Connection {
     job_ = std::move(job);
     net::dispatch(resolver_.get_executor(), [self = self()] { self->begin(); });
   }
-
-  // Settles the job (once) and hands the connection back to the pool.
-  std::function<void(HttpOutcome, bool)> finish_hook;
 
  private:
   std::shared_ptr<ConnectionImpl> self() { return std::static_pointer_cast<ConnectionImpl>(shared_from_this()); }
@@ -168,9 +173,8 @@ class ConnectionImpl final : public HttpPool::Connection {
   }
 
   void settle(HttpOutcome out, bool reusable) {
-    auto job = std::move(job_);
-    if (finish_hook) finish_hook(std::move(out), reusable);
-    (void)job;
+    auto job = std::move(job_);  // a reused connection keeps no finished job
+    finish(job, std::move(out), reusable);
   }
 
   Upstream up_;
@@ -197,11 +201,6 @@ HttpPool::HttpPool(net::any_io_executor ex, Upstream upstream, size_t max_connec
 
 HttpPool::~HttpPool() = default;
 
-size_t HttpPool::open_connections() const {
-  std::lock_guard lock(mu_);
-  return open_;
-}
-
 void HttpPool::close_idle() {
   std::vector<std::shared_ptr<Connection>> closing;
   {
@@ -214,21 +213,11 @@ void HttpPool::close_idle() {
 
 std::shared_ptr<HttpPool::Connection> HttpPool::make_connection() {
   auto strand = net::make_strand(ex_);
-  if (upstream_.tls) return std::make_shared<ConnectionImpl<TlsStream>>(upstream_, strand, *ssl_);
-  return std::make_shared<ConnectionImpl<PlainStream>>(upstream_, strand);
-}
-
-void HttpPool::start(std::shared_ptr<Connection> c, std::shared_ptr<Job> job) {
-  auto hook = [weak = weak_from_this(), c = std::weak_ptr<Connection>(c), done = job->done](HttpOutcome out, bool reusable) {
-    done(std::move(out));
-    auto pool = weak.lock();
-    auto conn = c.lock();
-    if (pool && conn) pool->release(conn, reusable);
-  };
-  if (upstream_.tls) std::static_pointer_cast<ConnectionImpl<TlsStream>>(c)->finish_hook = hook;
-  else std::static_pointer_cast<ConnectionImpl<PlainStream>>(c)->finish_hook = hook;
-  // The pool's lists hold the connection between jobs; during a job its own handlers do.
-  c->run(std::move(job));
+  std::shared_ptr<Connection> c;
+  if (upstream_.tls) c = std::make_shared<ConnectionImpl<TlsStream>>(upstream_, strand, *ssl_);
+  else c = std::make_shared<ConnectionImpl<PlainStream>>(upstream_, strand);
+  c->pool = weak_from_this();
+  return c;
 }
 
 void HttpPool::post(std::string target, std::string body, const Headers& headers, Clock::time_point deadline, Done done) {
@@ -252,7 +241,8 @@ void HttpPool::post(std::string target, std::string body, const Headers& headers
       c = make_connection();
     }
   }
-  start(std::move(c), std::move(job));
+  // The pool's lists hold the connection between jobs; during a job its own handlers do.
+  c->run(std::move(job));
 }
 
 void HttpPool::release(const std::shared_ptr<Connection>& c, bool reusable) {
@@ -271,7 +261,7 @@ void HttpPool::release(const std::shared_ptr<Connection>& c, bool reusable) {
       --open_;
     }
   }
-  if (next) start(std::move(runner), std::move(next));
+  if (next) runner->run(std::move(next));
 }
 
 }  // namespace dc

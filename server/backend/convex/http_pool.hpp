@@ -60,7 +60,6 @@ class HttpPool : public std::enable_shared_from_this<HttpPool> {
   // POSTs `body` to base_path + target. `done` runs once, on a pool thread.
   void post(std::string target, std::string body, const Headers& headers, Clock::time_point deadline, Done done);
 
-  size_t open_connections() const;
   // Closes every idle connection (at shutdown).
   void close_idle();
   const Upstream& upstream() const { return upstream_; }
@@ -73,7 +72,6 @@ class HttpPool : public std::enable_shared_from_this<HttpPool> {
   class Connection;
 
  private:
-  void start(std::shared_ptr<Connection> c, std::shared_ptr<Job> job);
   void release(const std::shared_ptr<Connection>& c, bool reusable);
   std::shared_ptr<Connection> make_connection();
 
