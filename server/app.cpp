@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
@@ -87,6 +88,14 @@ int setup_embedded(const Config& config, AppState& app) {
   return 0;
 }
 
+// Live evaluations run on the server's threads, never on a writer's.
+void wire_live(AppState& app, net::io_context& ioc) {
+  if (auto embedded = std::dynamic_pointer_cast<EmbeddedBackend>(app.backend)) {
+    embedded->set_executor([&ioc](std::function<void()> f) { net::post(ioc, std::move(f)); });
+  }
+  app.live = std::make_shared<LiveHub>(app.backend);
+}
+
 // Asks the deployment for its schema (and so checks the URL and the key)
 // until it answers; /readyz says 503 meanwhile. Never gives up: an operator
 // may start the proxy before Convex.
@@ -157,6 +166,7 @@ int run_app(const Config& config) {
   AppState app(config);
   int rc = config.convex_url.empty() ? setup_embedded(config, app) : setup_convex(config, app, ioc);
   if (rc) return rc;
+  wire_live(app, ioc);
 
   SessionRegistry registry;
   auto listener = std::make_shared<Listener>(ioc, app, registry);
@@ -177,6 +187,7 @@ int run_app(const Config& config) {
     spdlog::info("signal {}: stopping (finishing requests in flight, at most 5 s)", sig);
     listener->stop();
     registry.close_all();
+    app.live->shut_down_all();  // `complete` for every subscription, then close 1001
     deadline.expires_after(std::chrono::seconds(5));
     deadline.async_wait([&](const boost::system::error_code& tec) {
       if (!tec) ioc.stop();
@@ -184,7 +195,7 @@ int run_app(const Config& config) {
     if (app.backend) app.backend->shutdown();
     // Stop waiting as soon as every session is gone.
     check = [&] {
-      if (registry.size() == 0) {
+      if (registry.size() == 0 && app.live->connections() == 0) {
         // Upstream retries and timers are abandoned: nothing a client waits for.
         ioc.stop();
         return;
@@ -204,6 +215,7 @@ int run_app(const Config& config) {
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });
   ioc.run();
   for (auto& t : pool) t.join();
+  app.live.reset();
   app.backend.reset();  // its connections close while the io_context still exists
   spdlog::info("stopped");
   return 0;

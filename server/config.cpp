@@ -27,7 +27,13 @@ std::string usage() {
          "  --plan-cache N        read plans cached by request body (default 1024; 0 = off)\n"
          "  --max-body BYTES      request body limit (default 8 MiB)\n"
          "  --read-budget N       worst-case documents one request may read (default 32000)\n"
-         "  --max-limit N         largest limit/numItems accepted (default 1000)\n";
+         "  --max-limit N         largest limit/numItems accepted (default 1000)\n"
+         "  --live-max-connections N      open /v1/live sockets, at most (default 20000)\n"
+         "  --live-max-subscriptions N    subscriptions per live socket, at most (default 100)\n"
+         "  --live-outbox N       messages queued per live socket before pending patches collapse (default 64)\n"
+         "  --live-init-timeout MS        connection_init deadline (default 10000)\n"
+         "  --live-stuck-timeout MS       an overflowed live socket must drain within this, else close 4008 (default 10000)\n"
+         "  --live-idle-timeout S         close a live socket that sent nothing, not even a pong (default 60)\n";
 }
 
 Result<Config> parse_config(int argc, char** argv, bool* help) {
@@ -118,6 +124,17 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
       auto n = number(a, v, 1000000);
       if (!n) return std::move(n).error();
       c.limits.max_limit = static_cast<int64_t>(*n);
+    } else if (a == "--live-max-connections" || a == "--live-max-subscriptions" || a == "--live-outbox" ||
+               a == "--live-init-timeout" || a == "--live-stuck-timeout" || a == "--live-idle-timeout") {
+      auto n = number(a, v, 10000000);
+      if (!n) return std::move(n).error();
+      if (*n == 0) return bad(std::string(a) + " takes a number from 1");
+      if (a == "--live-max-connections") c.live_max_connections = *n;
+      if (a == "--live-max-subscriptions") c.live_max_subscriptions = *n;
+      if (a == "--live-outbox") c.live_outbox = *n;
+      if (a == "--live-init-timeout") c.live_init_timeout = std::chrono::milliseconds(*n);
+      if (a == "--live-stuck-timeout") c.live_stuck_timeout = std::chrono::milliseconds(*n);
+      if (a == "--live-idle-timeout") c.live_idle_timeout = std::chrono::seconds(*n);
     } else {
       return bad("unknown flag: " + std::string(a));
     }

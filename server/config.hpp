@@ -33,6 +33,13 @@ struct Config {
   std::chrono::seconds read_timeout{30};
   uint64_t read_budget = 32000;
   ParseLimits limits;
+  // /v1/live (docs/live.md)
+  size_t live_max_connections = 20000;        // open live sockets per process
+  size_t live_max_subscriptions = 100;        // per connection
+  size_t live_outbox = 64;                    // queued messages per connection before patches collapse
+  std::chrono::milliseconds live_init_timeout{10000};   // connection_init must arrive within this
+  std::chrono::milliseconds live_stuck_timeout{10000};  // an overflowed outbox must drain within this
+  std::chrono::seconds live_idle_timeout{60};           // nothing received (pongs count): close
 };
 
 // Parses argv; `help` is set when --help was given.

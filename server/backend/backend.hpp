@@ -34,6 +34,13 @@ struct ReadOutcome {
 };
 using WriteOutcome = ReadOutcome;
 
+// A live read (Backend::watch). Destroying it stops the updates.
+class Watch {
+ public:
+  virtual ~Watch() = default;
+};
+using WatchFn = std::function<void(Result<ReadOutcome>)>;
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -47,6 +54,10 @@ class Backend {
   // durable (for a durable backend) or has failed and left nothing behind.
   virtual void write(std::shared_ptr<const MutationPlan> plan, const RequestContext& ctx,
                      std::function<void(Result<WriteOutcome>)> done) = 0;
+  // Runs a read plan now and again whenever its result may have changed:
+  // `on_result` gets each result (possibly unchanged; the live hub compares),
+  // never two calls at once. An error ends the watch.
+  virtual std::unique_ptr<Watch> watch(std::shared_ptr<const ReadPlan> plan, const RequestContext& ctx, WatchFn on_result) = 0;
   // The server is stopping: drop idle upstream connections so nothing keeps it waiting.
   virtual void shutdown() {}
 };

@@ -19,72 +19,18 @@ void AppState::set_schema(std::shared_ptr<const Schema> s) {
 
 namespace {
 
-// The schema to plan against; until it is loaded (Convex's describe has not
-// answered yet) replies 503 and returns nullptr.
-std::shared_ptr<const LoadedSchema> schema_or_reply(const AppState& app, const ReplyFn& send) {
+const Error kSchemaNotLoaded{ErrorCode::unavailable,
+                             "the backend is not ready: the schema has not been loaded from the Convex deployment yet", std::nullopt};
+
+Result<std::shared_ptr<const MutationPlan>> plan_mutation_json(AppState& app, const Json& body) {
   auto loaded = app.schema();
-  if (!loaded) {
-    send(Reply{error_reply(Error{ErrorCode::unavailable,
-                                 "the backend is not ready: the schema has not been loaded from the Convex deployment yet",
-                                 std::nullopt})});
-  }
-  return loaded;
-}
-
-// Parses and plans a read body; on failure replies and returns nullptr. A
-// mutation body is handed back parsed in `mutation` (and nothing is sent).
-std::shared_ptr<const ReadPlan> plan_body(AppState& app, const Request& req, const ReplyFn& send,
-                                          std::optional<Json>* mutation) {
-  uint64_t version = app.backend->stats().version();
-  if (auto cached = app.plan_cache.find(req.body(), version)) return cached;
-  auto loaded = schema_or_reply(app, send);
-  if (!loaded) return nullptr;
-  const Schema& schema = *loaded->schema;
-  auto body = parse_json_body(req.body(), app.config.limits);
-  if (!body) {
-    send(Reply{error_reply(body.error())});
-    return nullptr;
-  }
-  if (body->is_object()) {
-    auto op = body->find("op");
-    if (op != body->end() && op->is_string() && is_mutation_op(op->get_ref<const std::string&>())) {
-      *mutation = std::move(body).value();
-      return nullptr;
-    }
-  }
-  auto query = parse_read_query(*body, schema, app.config.limits);
-  if (!query) {
-    send(Reply{error_reply(query.error())});
-    return nullptr;
-  }
-  PlannerOptions opts;
-  opts.read_budget = app.config.read_budget;
-  auto plan = plan_read(*query, schema, app.backend->stats(), opts);
-  if (!plan) {
-    send(Reply{error_reply(plan.error())});
-    return nullptr;
-  }
-  auto shared = std::make_shared<const ReadPlan>(std::move(plan).value());
-  app.plan_cache.insert(req.body(), version, shared);
-  return shared;
-}
-
-// Parses and plans a mutation body; on failure replies and returns nullptr.
-std::shared_ptr<const MutationPlan> plan_mutation_body(AppState& app, const Json& body, const ReplyFn& send) {
-  auto loaded = schema_or_reply(app, send);
-  if (!loaded) return nullptr;
+  if (!loaded) return kSchemaNotLoaded;
   auto m = parse_mutation(body, *loaded->schema, app.config.limits);
-  if (!m) {
-    send(Reply{error_reply(m.error())});
-    return nullptr;
-  }
+  if (!m) return std::move(m).error();
   PlannerOptions opts;
   opts.read_budget = app.config.read_budget;
   auto plan = plan_mutation(*m, *loaded->schema, app.backend->stats(), opts);
-  if (!plan) {
-    send(Reply{error_reply(plan.error())});
-    return nullptr;
-  }
+  if (!plan) return std::move(plan).error();
   return std::make_shared<const MutationPlan>(std::move(plan).value());
 }
 
@@ -99,15 +45,48 @@ std::string data_body(const std::string& data_json) {
 
 }  // namespace
 
-void handle_query(AppState& app, const Request& req, const RequestContext& ctx, ReplyFn send) {
-  std::optional<Json> mutation;
-  auto plan = plan_body(app, req, send, &mutation);
-  if (mutation) {
-    send(Reply{error_reply(Error::query("mutations go to /v1/mutate", "/op"))});
-    return;
+Result<PlannedBody> plan_request(AppState& app, std::string_view text, Accept accept) {
+  uint64_t version = app.backend->stats().version();
+  if (accept != Accept::mutations) {
+    if (auto cached = app.plan_cache.find(text, version)) return PlannedBody{cached, nullptr};
   }
-  if (!plan) return;
-  app.backend->read(plan, ctx, [send = std::move(send)](Result<ReadOutcome> out) {
+  auto loaded = app.schema();
+  if (!loaded) return kSchemaNotLoaded;
+  auto body = parse_json_body(text, app.config.limits);
+  if (!body) return std::move(body).error();
+  if (body->is_object()) {
+    auto op = body->find("op");
+    if (op != body->end() && op->is_string()) {
+      const auto& name = op->get_ref<const std::string&>();
+      if (accept == Accept::reads && is_mutation_op(name)) return Error::query("mutations go to /v1/mutate", "/op");
+      if (accept == Accept::mutations && is_read_op(name)) return Error::query("reads go to /v1/query", "/op");
+      if (is_mutation_op(name) || accept == Accept::mutations) {
+        auto plan = plan_mutation_json(app, *body);
+        if (!plan) return std::move(plan).error();
+        return PlannedBody{nullptr, std::move(plan).value()};
+      }
+    }
+  }
+  if (accept == Accept::mutations) {
+    auto plan = plan_mutation_json(app, *body);
+    if (!plan) return std::move(plan).error();
+    return PlannedBody{nullptr, std::move(plan).value()};
+  }
+  auto query = parse_read_query(*body, *loaded->schema, app.config.limits);
+  if (!query) return std::move(query).error();
+  PlannerOptions opts;
+  opts.read_budget = app.config.read_budget;
+  auto plan = plan_read(*query, *loaded->schema, app.backend->stats(), opts);
+  if (!plan) return std::move(plan).error();
+  auto shared = std::make_shared<const ReadPlan>(std::move(plan).value());
+  app.plan_cache.insert(text, version, shared);
+  return PlannedBody{shared, nullptr};
+}
+
+void handle_query(AppState& app, const Request& req, const RequestContext& ctx, ReplyFn send) {
+  auto planned = plan_request(app, req.body(), Accept::reads);
+  if (!planned) return send(Reply{error_reply(planned.error())});
+  app.backend->read(planned->read, ctx, [send = std::move(send)](Result<ReadOutcome> out) {
     if (!out) {
       send(Reply{error_reply(out.error())});
       return;
@@ -117,35 +96,16 @@ void handle_query(AppState& app, const Request& req, const RequestContext& ctx, 
 }
 
 void handle_explain(AppState& app, const Request& req, const RequestContext&, ReplyFn send) {
-  std::optional<Json> mutation;
-  auto plan = plan_body(app, req, send, &mutation);
-  if (mutation) {
-    auto mplan = plan_mutation_body(app, *mutation, send);
-    if (!mplan) return;
-    send(Reply{json_reply(http::status::ok, Json{{"data", mutation_plan_to_json(*mplan)}}.dump())});
-    return;
-  }
-  if (!plan) return;
-  Json j{{"data", plan_to_json(*plan)}};
+  auto planned = plan_request(app, req.body(), Accept::both);
+  if (!planned) return send(Reply{error_reply(planned.error())});
+  Json j{{"data", planned->read ? plan_to_json(*planned->read) : mutation_plan_to_json(*planned->mutation)}};
   send(Reply{json_reply(http::status::ok, j.dump())});
 }
 
 void handle_mutate(AppState& app, const Request& req, const RequestContext& ctx, ReplyFn send) {
-  auto body = parse_json_body(req.body(), app.config.limits);
-  if (!body) {
-    send(Reply{error_reply(body.error())});
-    return;
-  }
-  if (body->is_object()) {
-    auto op = body->find("op");
-    if (op != body->end() && op->is_string() && is_read_op(op->get_ref<const std::string&>())) {
-      send(Reply{error_reply(Error::query("reads go to /v1/query", "/op"))});
-      return;
-    }
-  }
-  auto plan = plan_mutation_body(app, *body, send);
-  if (!plan) return;
-  app.backend->write(plan, ctx, [send = std::move(send)](Result<WriteOutcome> out) {
+  auto planned = plan_request(app, req.body(), Accept::mutations);
+  if (!planned) return send(Reply{error_reply(planned.error())});
+  app.backend->write(planned->mutation, ctx, [send = std::move(send)](Result<WriteOutcome> out) {
     if (!out) {
       send(Reply{error_reply(out.error())});
       return;
@@ -155,8 +115,8 @@ void handle_mutate(AppState& app, const Request& req, const RequestContext& ctx,
 }
 
 void handle_schema(AppState& app, ReplyFn send) {
-  auto loaded = schema_or_reply(app, send);
-  if (!loaded) return;
+  auto loaded = app.schema();
+  if (!loaded) return send(Reply{error_reply(kSchemaNotLoaded)});
   send(Reply{json_reply(http::status::ok, loaded->json)});
 }
 

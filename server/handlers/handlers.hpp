@@ -14,6 +14,7 @@
 #include "server/config.hpp"
 #include "server/planner/plan_cache.hpp"
 #include "server/net/reply.hpp"
+#include "server/live/hub.hpp"
 #include "server/schema/model.hpp"
 
 namespace dc {
@@ -31,6 +32,7 @@ struct LoadedSchema {
 struct AppState {
   Config config;
   std::shared_ptr<Backend> backend;
+  std::shared_ptr<LiveHub> live;  // /v1/live topics and connections
   PlanCache plan_cache;
 
   std::shared_ptr<const LoadedSchema> schema() const {
@@ -56,6 +58,16 @@ struct Reply {
   uint64_t docs_read = 0;
 };
 using ReplyFn = std::function<void(Reply)>;
+
+// A request body, planned: exactly one of the two is set.
+struct PlannedBody {
+  std::shared_ptr<const ReadPlan> read;
+  std::shared_ptr<const MutationPlan> mutation;
+};
+enum class Accept { reads, mutations, both };
+// Parses and plans a query or mutation body (reads through the plan cache).
+// A body of a kind `accept` excludes is refused, naming the right endpoint.
+Result<PlannedBody> plan_request(AppState& app, std::string_view body, Accept accept);
 
 void handle_query(AppState& app, const Request& req, const RequestContext& ctx, ReplyFn send);
 void handle_explain(AppState& app, const Request& req, const RequestContext& ctx, ReplyFn send);

@@ -7,6 +7,7 @@
 #include <boost/asio/write.hpp>
 
 #include "protocol/value_json.hpp"
+#include "server/net/live_session.hpp"
 #include "server/net/router.hpp"
 
 namespace dc {
@@ -84,6 +85,7 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   Request req = parser_->release();
   method_ = std::string(req.method_string());
   target_ = std::string(req.target());
+  if (beast::websocket::is_upgrade(req) && target_.substr(0, target_.find('?')) == "/v1/live") return upgrade(std::move(req));
   unsigned version = req.version();
   bool keep_alive = req.keep_alive();
   bool head = req.method() == http::verb::head;
@@ -98,6 +100,37 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
       self->write(std::move(reply), version, keep_alive, head);
     });
   });
+}
+
+void HttpSession::upgrade(Request req) {
+  auto refuse = [&](Response res) {
+    closing_ = true;
+    write(Reply{std::move(res)}, req.version(), false, false);
+  };
+  // graphql-ws clients offer the subprotocol; anything else would misread our messages.
+  auto offered = req[http::field::sec_websocket_protocol];
+  bool speaks = false;
+  for (size_t start = 0; start <= offered.size();) {
+    size_t end = offered.find(',', start);
+    if (end == std::string_view::npos) end = offered.size();
+    auto token = offered.substr(start, end - start);
+    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+    while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+    if (token == "graphql-transport-ws") speaks = true;
+    start = end + 1;
+  }
+  if (!speaks) {
+    return refuse(error_reply(Error::query("/v1/live speaks the WebSocket subprotocol graphql-transport-ws; offer it in Sec-WebSocket-Protocol", "")));
+  }
+  if (!app_.live || app_.live->connections() >= app_.config.live_max_connections) {
+    return refuse(error_reply(Error{ErrorCode::unavailable,
+                                    "too many live connections (--live-max-connections " + std::to_string(app_.config.live_max_connections) + ")",
+                                    std::nullopt}));
+  }
+  if (app_.config.access_log) spdlog::info(R"({"event":"live_upgrade","path":"/v1/live"})");
+  auto live = std::make_shared<LiveSession>(std::move(stream_), app_);
+  if (!app_.live->admit(live, app_.config.live_max_connections)) return;  // lost a race for the last slot: drop
+  live->run(std::move(req));
 }
 
 void HttpSession::write(Reply reply, unsigned version, bool keep_alive, bool head) {

@@ -49,6 +49,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
  private:
   void do_read();
+  // GET /v1/live with an Upgrade header: hands the connection to a LiveSession.
+  void upgrade(Request req);
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void write(Reply reply, unsigned version, bool keep_alive, bool head);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);

@@ -26,7 +26,11 @@ void route(AppState& app, const Request& req, const RequestContext& ctx, ReplyFn
     return handle_metrics(app, std::move(send));
   }
   if (path == "/v1/live") {
-    send(Reply{error_reply(Error{ErrorCode::not_implemented, "live queries are not implemented yet in this build", std::nullopt})});
+    // Upgrade requests never get here (net/http_session hands them to a LiveSession).
+    Response res = error_reply(Error::query("/v1/live is a WebSocket endpoint (subprotocol graphql-transport-ws)", ""));
+    res.result(http::status::upgrade_required);
+    res.set(http::field::upgrade, "websocket");
+    send(Reply{std::move(res)});
     return;
   }
   send(Reply{error_reply(Error{ErrorCode::not_found, "no route " + std::string(path), std::nullopt})});

@@ -69,8 +69,8 @@ TEST_CASE("wal: appended writes come back after a reopen, deletions included") {
   {
     Opened o(dir.path);
     CHECK_FALSE(o.report.had_data);
-    REQUIRE(o.wal->append({Change{"tags", "a", tag("a", 1, "alpha")}, Change{"tags", "b", tag("b", 2, "beta")}}).ok());
-    REQUIRE(o.wal->append({Change{"tags", "a", nullptr}, Change{"tags", "b", tag("b", 2, "beta2")}}).ok());
+    REQUIRE(o.wal->append({Change{"tags", "a", tag("a", 1, "alpha"), nullptr}, Change{"tags", "b", tag("b", 2, "beta"), nullptr}}).ok());
+    REQUIRE(o.wal->append({Change{"tags", "a", nullptr, nullptr}, Change{"tags", "b", tag("b", 2, "beta2"), nullptr}}).ok());
   }
   RecoveryReport r;
   CHECK(reopen(dir.path, &r) == std::vector<std::string>{"beta2"});
@@ -80,7 +80,7 @@ TEST_CASE("wal: appended writes come back after a reopen, deletions included") {
 
 TEST_CASE("wal: a torn last record is detected and dropped, and the log truncated") {
   TempDir dir;
-  REQUIRE(Opened(dir.path).wal->append({Change{"tags", "a", tag("a", 1, "alpha")}}).ok());
+  REQUIRE(Opened(dir.path).wal->append({Change{"tags", "a", tag("a", 1, "alpha"), nullptr}}).ok());
   auto good_size = fs::file_size(dir.path / "wal.log");
   std::string next = frame_record(R"({"seq":2,"changes":[{"t":"tags","id":"b","d":{"_id":"b","_creationTime":2,"name":"beta"}}]})");
   {
@@ -97,8 +97,8 @@ TEST_CASE("wal: a record whose checksum does not match is dropped") {
   TempDir dir;
   {
     Opened o(dir.path);
-    REQUIRE(o.wal->append({Change{"tags", "a", tag("a", 1, "alpha")}}).ok());
-    REQUIRE(o.wal->append({Change{"tags", "b", tag("b", 2, "beta")}}).ok());
+    REQUIRE(o.wal->append({Change{"tags", "a", tag("a", 1, "alpha"), nullptr}}).ok());
+    REQUIRE(o.wal->append({Change{"tags", "b", tag("b", 2, "beta"), nullptr}}).ok());
   }
   {
     std::fstream f(dir.path / "wal.log", std::ios::binary | std::ios::in | std::ios::out);
@@ -114,11 +114,11 @@ TEST_CASE("wal: a snapshot truncates the log; later writes replay on top of it")
   TempDir dir;
   {
     Opened o(dir.path);
-    REQUIRE(o.wal->append({Change{"tags", "a", tag("a", 1, "alpha")}}).ok());
+    REQUIRE(o.wal->append({Change{"tags", "a", tag("a", 1, "alpha"), nullptr}}).ok());
     o.store.insert(*o.store.table("tags"), tag("a", 1, "alpha"));
     REQUIRE(o.wal->snapshot(o.store).ok());
     CHECK(fs::file_size(dir.path / "wal.log") == 0);
-    REQUIRE(o.wal->append({Change{"tags", "b", tag("b", 2, "beta")}}).ok());
+    REQUIRE(o.wal->append({Change{"tags", "b", tag("b", 2, "beta"), nullptr}}).ok());
   }
   RecoveryReport r;
   CHECK(reopen(dir.path, &r) == std::vector<std::string>{"alpha", "beta"});

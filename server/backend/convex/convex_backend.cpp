@@ -40,6 +40,11 @@ void ConvexBackend::write(std::shared_ptr<const MutationPlan> plan, const Reques
   run(FunctionKind::mutation, "mutate", mutation_plan_to_json(*plan).dump(), std::move(done));
 }
 
+std::unique_ptr<Watch> ConvexBackend::watch(std::shared_ptr<const ReadPlan>, const RequestContext&, WatchFn on_result) {
+  on_result(Error{ErrorCode::not_implemented, "live queries on Convex are not implemented yet", std::nullopt});
+  return nullptr;
+}
+
 void ConvexBackend::describe(std::function<void(Result<Json>)> done) {
   CallOptions call{Clock::now() + options_.timeout};
   client_->call(FunctionKind::query, options_.module + ":describe", Json::object(), call, [done = std::move(done)](Result<Json> r) {

@@ -39,6 +39,8 @@ class ConvexBackend final : public Backend {
   void write(std::shared_ptr<const MutationPlan> plan, const RequestContext& ctx,
              std::function<void(Result<WriteOutcome>)> done) override;
 
+  std::unique_ptr<Watch> watch(std::shared_ptr<const ReadPlan> plan, const RequestContext& ctx, WatchFn on_result) override;
+
   void shutdown() override { client_->close_idle(); }
 
   // The deployed schema as the proxy's schema JSON (protocol.md section 8).

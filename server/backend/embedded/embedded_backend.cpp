@@ -31,8 +31,87 @@ void EmbeddedBackend::read(std::shared_ptr<const ReadPlan> plan, const RequestCo
   done(std::move(outcome));
 }
 
+// One live read: its plan, what it reads, and whether an evaluation is
+// running (then a new change only marks it dirty, so a burst of writes costs
+// one more evaluation, not one per write, and results arrive one at a time).
+struct EmbeddedBackend::WatchState {
+  uint64_t id = 0;
+  std::shared_ptr<const ReadPlan> plan;
+  ReadSet reads;
+  WatchFn on_result;
+  std::atomic<bool> stopped{false};
+  std::mutex mu;
+  bool running = false;
+  bool dirty = false;
+};
+
+// Stopping never waits for an evaluation in flight: that one may be the
+// caller (a result handler dropping the last reference to its topic).
+class EmbeddedBackend::EmbeddedWatch final : public Watch {
+ public:
+  EmbeddedWatch(EmbeddedBackend& backend, std::shared_ptr<WatchState> state) : backend_(backend), state_(std::move(state)) {}
+  ~EmbeddedWatch() override {
+    state_->stopped = true;
+    backend_.forget(state_->id);
+  }
+
+ private:
+  EmbeddedBackend& backend_;
+  std::shared_ptr<WatchState> state_;
+};
+
+std::unique_ptr<Watch> EmbeddedBackend::watch(std::shared_ptr<const ReadPlan> plan, const RequestContext&, WatchFn on_result) {
+  auto state = std::make_shared<WatchState>();
+  state->reads = ReadSet(*plan);
+  state->plan = std::move(plan);
+  state->on_result = std::move(on_result);
+  {
+    std::lock_guard lock(watches_mu_);
+    state->id = ++next_watch_;
+    watches_.emplace(state->id, state);
+  }
+  schedule(state);
+  return std::make_unique<EmbeddedWatch>(*this, state);
+}
+
+void EmbeddedBackend::forget(uint64_t id) {
+  std::lock_guard lock(watches_mu_);
+  watches_.erase(id);
+}
+
+void EmbeddedBackend::schedule(const std::shared_ptr<WatchState>& w) {
+  {
+    std::lock_guard lock(w->mu);
+    if (w->running) {
+      w->dirty = true;
+      return;
+    }
+    w->running = true;
+  }
+  if (post_) {
+    post_([this, w] { evaluate(w); });
+  } else {
+    evaluate(w);
+  }
+}
+
+void EmbeddedBackend::evaluate(const std::shared_ptr<WatchState>& w) {
+  for (;;) {
+    if (!w->stopped) {
+      read(w->plan, RequestContext{}, [&](Result<ReadOutcome> out) { w->on_result(std::move(out)); });
+    }
+    std::lock_guard lock(w->mu);
+    if (!w->dirty || w->stopped) {
+      w->running = false;
+      return;
+    }
+    w->dirty = false;
+  }
+}
+
 void EmbeddedBackend::write(std::shared_ptr<const MutationPlan> plan, const RequestContext&,
                             std::function<void(Result<WriteOutcome>)> done) {
+  std::vector<std::shared_ptr<WatchState>> affected;
   Result<WriteOutcome> outcome = [&]() -> Result<WriteOutcome> {
     std::unique_lock lock(mu_);
     Writer writer(store_, ids_);
@@ -51,12 +130,23 @@ void EmbeddedBackend::write(std::shared_ptr<const MutationPlan> plan, const Requ
       }
     }
     version_.fetch_add(1, std::memory_order_acq_rel);
+    {
+      std::lock_guard wl(watches_mu_);
+      if (!watches_.empty()) {
+        auto changes = writer.changes();
+        for (auto& [id, w] : watches_) {
+          if (w->reads.affected_by(changes, store_)) affected.push_back(w);
+        }
+      }
+    }
     WriteOutcome out;
     out.docs_read = writer.docs_read();
     write_json(result.value(), out.data_json);
     return out;
   }();
+  // Acknowledge first: live evaluations never delay the writer's answer.
   done(std::move(outcome));
+  for (auto& w : affected) schedule(w);
 }
 
 Status EmbeddedBackend::enable_durability(const std::string& dir, RecoveryReport* report) {

@@ -4,11 +4,15 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
+#include <unordered_map>
 
 #include "server/backend/backend.hpp"
 #include "server/backend/embedded/ids.hpp"
+#include "server/backend/embedded/read_set.hpp"
 #include "server/backend/embedded/store.hpp"
 #include "server/backend/embedded/wal.hpp"
 
@@ -26,6 +30,12 @@ class EmbeddedBackend : public Backend, public TableStats {
 
   void write(std::shared_ptr<const MutationPlan> plan, const RequestContext& ctx,
              std::function<void(Result<WriteOutcome>)> done) override;
+
+  // Live reads: re-run after each committed write whose changes reach the
+  // plan's read set (read_set.hpp). Evaluations run through `post`.
+  std::unique_ptr<Watch> watch(std::shared_ptr<const ReadPlan> plan, const RequestContext& ctx, WatchFn on_result) override;
+  // Where watches are evaluated (the server's thread pool). Without one they run inline.
+  void set_executor(std::function<void(std::function<void()>)> post) { post_ = std::move(post); }
 
   std::optional<uint64_t> row_count(std::string_view table) const override;
   uint64_t version() const override { return version_.load(std::memory_order_acquire); }
@@ -45,12 +55,22 @@ class EmbeddedBackend : public Backend, public TableStats {
   uint64_t snapshot_every_bytes = 64ull << 20;
 
  private:
+  struct WatchState;
+  class EmbeddedWatch;
+  void schedule(const std::shared_ptr<WatchState>& w);
+  void evaluate(const std::shared_ptr<WatchState>& w);
+  void forget(uint64_t id);
+
   std::shared_ptr<const Schema> schema_;
   Store store_;
   IdGenerator ids_;
   std::unique_ptr<WriteAheadLog> wal_;
   std::atomic<uint64_t> version_{0};  // bumped by every committed write
   mutable std::shared_mutex mu_;
+  std::function<void(std::function<void()>)> post_;
+  std::mutex watches_mu_;
+  std::unordered_map<uint64_t, std::shared_ptr<WatchState>> watches_;
+  uint64_t next_watch_ = 0;
 };
 
 }  // namespace dc

@@ -59,7 +59,7 @@ std::vector<Change> Writer::changes() const {
     const DocPtr& any = u.after ? u.after : u.before;
     auto key = std::make_pair(u.table->def().name, any->id);
     auto [it, fresh] = pos.emplace(key, out.size());
-    if (fresh) out.push_back(Change{key.first, key.second, u.after});
+    if (fresh) out.push_back(Change{key.first, key.second, u.after, u.before});
     else out[it->second].after = u.after;
   }
   return out;

@@ -16,11 +16,12 @@
 
 namespace dc {
 
-// A net change to one document, for the write-ahead log.
+// A net change to one document, for the write-ahead log and live queries.
 struct Change {
   std::string table;
   std::string id;
-  DocPtr after;  // null: deleted
+  DocPtr after;   // null: deleted
+  DocPtr before = nullptr;  // null: inserted
 };
 
 class Writer {

@@ -1,0 +1,56 @@
+#include "server/backend/embedded/read_set.hpp"
+
+#include <algorithm>
+
+namespace dc {
+
+namespace {
+
+void collect_relations(const ReadNode& node, std::set<std::string, std::less<>>& tables) {
+  for (const auto& step : node.with) {
+    if (step.junction) tables.insert(step.junction->table);
+    tables.insert(step.node.access.table);
+    collect_relations(step.node, tables);
+  }
+}
+
+}  // namespace
+
+ReadSet::ReadSet(const ReadPlan& plan) : root_table_(plan.root.access.table), root_source_(plan.root.access.source) {
+  collect_relations(plan.root, tables_);
+}
+
+bool ReadSet::root_touched(const Document& d, const Store& store) const {
+  switch (root_source_.kind) {
+    case Source::Kind::empty:
+      return false;
+    case Source::Kind::get:
+      return std::any_of(root_source_.ids.begin(), root_source_.ids.end(),
+                         [&](const Value& id) { return id.is_string() && id.as_string() == d.id; });
+    case Source::Kind::index: {
+      if (root_source_.intervals.empty()) return true;
+      const Table* t = store.table(root_table_);
+      const Index* idx = t ? t->index(root_source_.index) : nullptr;
+      if (!idx) return true;
+      IndexKey key = idx->key_of(d);
+      return std::any_of(root_source_.intervals.begin(), root_source_.intervals.end(), [&](const Interval& iv) {
+        return !(iv.lower && below_lower(key, *iv.lower)) && !(iv.upper && above_upper(key, *iv.upper));
+      });
+    }
+    case Source::Kind::full_scan:
+    case Source::Kind::search:
+      return true;
+  }
+  return true;
+}
+
+bool ReadSet::affected_by(const std::vector<Change>& changes, const Store& store) const {
+  for (const auto& c : changes) {
+    if (tables_.count(c.table)) return true;
+    if (c.table != root_table_) continue;
+    if ((c.before && root_touched(*c.before, store)) || (c.after && root_touched(*c.after, store))) return true;
+  }
+  return false;
+}
+
+}  // namespace dc

@@ -1,0 +1,33 @@
+// What a read plan depends on, so that a committed write re-runs only the
+// live queries it can change. The root access is tracked at index-range level
+// (a document enters or leaves the range, or is one of the ids fetched);
+// relation loads depend on their parents' keys, so their tables are tracked
+// whole. Conservative: may say "affected" when the result is the same, never
+// the other way round.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "server/backend/embedded/store.hpp"
+#include "server/backend/embedded/writer.hpp"
+#include "server/planner/plan.hpp"
+
+namespace dc {
+
+class ReadSet {
+ public:
+  ReadSet() = default;
+  explicit ReadSet(const ReadPlan& plan);
+  // True when one of `changes` can change the plan's result.
+  bool affected_by(const std::vector<Change>& changes, const Store& store) const;
+
+ private:
+  bool root_touched(const Document& d, const Store& store) const;
+  std::string root_table_;
+  Source root_source_;
+  std::set<std::string, std::less<>> tables_;  // read whole: relation targets and junctions
+};
+
+}  // namespace dc

@@ -1,0 +1,85 @@
+#include "server/live/hub.hpp"
+
+#include "server/planner/plan_json.hpp"
+
+namespace dc {
+
+std::string topic_key(const ReadPlan& plan, const Identity& identity) {
+  std::string key = identity.role;
+  key += '\n';
+  key += identity.subject;
+  key += '\n';
+  key += plan_to_json(plan).dump();
+  return key;
+}
+
+std::shared_ptr<Topic> LiveHub::subscribe(const std::shared_ptr<const ReadPlan>& plan, const RequestContext& ctx,
+                                          std::weak_ptr<LiveSink> sink, uint64_t id) {
+  std::string key = topic_key(*plan, ctx.identity);
+  std::shared_ptr<Topic> topic;
+  bool fresh = false;
+  subscriptions_total_.fetch_add(1, std::memory_order_relaxed);
+  {
+    std::lock_guard lock(mu_);
+    auto& slot = topics_[key];
+    if (!slot) {
+      slot = std::make_shared<Topic>(key, plan);
+      fresh = true;
+    }
+    topic = slot;
+    // Added under the hub's lock, so an unsubscribe cannot drop the topic in between.
+    topic->add(id, std::move(sink));
+  }
+  // Started after the first subscriber is in, so the first result reaches it.
+  if (fresh) topic->start(*backend_, ctx);
+  return topic;
+}
+
+void LiveHub::unsubscribe(const std::shared_ptr<Topic>& topic, uint64_t subscription) {
+  std::shared_ptr<Topic> dropped;
+  {
+    std::lock_guard lock(mu_);
+    if (topic->remove(subscription) > 0) return;
+    auto it = topics_.find(topic->key());
+    if (it != topics_.end() && it->second == topic) {
+      dropped = std::move(it->second);
+      topics_.erase(it);
+    }
+  }
+  // `dropped` (and with it the backend watch) goes here, outside the hub's lock.
+}
+
+bool LiveHub::admit(const std::shared_ptr<LiveConnection>& c, size_t max_connections) {
+  std::lock_guard lock(mu_);
+  if (connections_.size() >= max_connections) return false;
+  connections_.emplace(c.get(), c);
+  return true;
+}
+
+void LiveHub::leave(const LiveConnection* c) {
+  std::lock_guard lock(mu_);
+  connections_.erase(c);
+}
+
+size_t LiveHub::connections() {
+  std::lock_guard lock(mu_);
+  return connections_.size();
+}
+
+size_t LiveHub::topics() {
+  std::lock_guard lock(mu_);
+  return topics_.size();
+}
+
+void LiveHub::shut_down_all() {
+  std::vector<std::shared_ptr<LiveConnection>> open;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [k, w] : connections_) {
+      if (auto c = w.lock()) open.push_back(std::move(c));
+    }
+  }
+  for (auto& c : open) c->shut_down();
+}
+
+}  // namespace dc

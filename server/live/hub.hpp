@@ -1,0 +1,57 @@
+// The live hub: maps each (canonical plan, identity) to one Topic, so equal
+// live queries share one evaluation and one upstream subscription, and keeps
+// weak references to the open live sessions for limits and shutdown.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "server/live/topic.hpp"
+
+namespace dc {
+
+// What the hub needs from a live session (net/live_session owns the socket).
+class LiveConnection : public LiveSink {
+ public:
+  // The server is stopping: send `complete` for every subscription, then close.
+  virtual void shut_down() = 0;
+};
+
+class LiveHub {
+ public:
+  explicit LiveHub(std::shared_ptr<Backend> backend) : backend_(std::move(backend)) {}
+
+  // A key for a new subscription, unique in the process.
+  uint64_t new_key() { return ++next_subscription_; }
+  // Adds subscription `key` to the topic for `plan` under `ctx`'s identity
+  // (started if new) and returns the topic.
+  std::shared_ptr<Topic> subscribe(const std::shared_ptr<const ReadPlan>& plan, const RequestContext& ctx,
+                                   std::weak_ptr<LiveSink> sink, uint64_t key);
+  // Drops the subscription; the topic (and its backend watch) goes with its last one.
+  void unsubscribe(const std::shared_ptr<Topic>& topic, uint64_t subscription);
+
+  // Connections: `admit` fails when the configured maximum is open.
+  bool admit(const std::shared_ptr<LiveConnection>& c, size_t max_connections);
+  void leave(const LiveConnection* c);
+  size_t connections();
+  void shut_down_all();
+
+  size_t topics();
+  uint64_t subscriptions_total() const { return subscriptions_total_.load(); }
+
+ private:
+  std::shared_ptr<Backend> backend_;
+  std::mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<Topic>> topics_;
+  std::unordered_map<const LiveConnection*, std::weak_ptr<LiveConnection>> connections_;
+  std::atomic<uint64_t> next_subscription_{0};
+  std::atomic<uint64_t> subscriptions_total_{0};
+};
+
+// The topic key: the plan's canonical JSON and who asks.
+std::string topic_key(const ReadPlan& plan, const Identity& identity);
+
+}  // namespace dc

@@ -1,0 +1,64 @@
+// A topic: one live query (a canonical plan and an identity) shared by every
+// subscription that asked for it. It holds the backend's watch, the last
+// result, and who listens. Each change is diffed and serialized once into a
+// LiveUpdate that every recipient shares; sessions add their own envelope.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "server/backend/backend.hpp"
+
+namespace dc {
+
+// One state of a topic's result, shared read-only by all its recipients.
+struct LiveUpdate {
+  uint64_t revision = 0;                       // 1 for the first result, +1 per change
+  std::shared_ptr<const std::string> data;     // the full result (protocol.md section 2 JSON)
+  std::shared_ptr<const std::string> patch;    // RFC 6902 ops from revision - 1; null for the first
+  std::optional<Error> error;                  // the query failed: the subscriptions end
+};
+using LiveUpdatePtr = std::shared_ptr<const LiveUpdate>;
+
+// Who receives updates: a live session. Called from any thread; the
+// receiver hops to its own strand and never blocks the caller.
+class LiveSink {
+ public:
+  virtual ~LiveSink() = default;
+  virtual void deliver(uint64_t subscription, LiveUpdatePtr update) = 0;
+};
+
+class Topic : public std::enable_shared_from_this<Topic> {
+ public:
+  Topic(std::string key, std::shared_ptr<const ReadPlan> plan) : key_(std::move(key)), plan_(std::move(plan)) {}
+  const std::string& key() const { return key_; }
+  const std::shared_ptr<const ReadPlan>& plan() const { return plan_; }
+
+  // Starts the backend's watch (once, by the hub).
+  void start(Backend& backend, const RequestContext& ctx);
+  // Adds a subscriber; it gets the current result at once if there is one.
+  void add(uint64_t subscription, std::weak_ptr<LiveSink> sink);
+  // Returns how many subscribers remain.
+  size_t remove(uint64_t subscription);
+
+  // A result from the backend: sends it on only when it differs from the last.
+  void on_result(Result<ReadOutcome> outcome);
+
+  uint64_t evaluations() const { return evaluations_; }
+
+ private:
+  std::string key_;
+  std::shared_ptr<const ReadPlan> plan_;
+  std::unique_ptr<Watch> watch_;
+  std::mutex mu_;
+  std::unordered_map<uint64_t, std::weak_ptr<LiveSink>> subscribers_;
+  LiveUpdatePtr current_;
+  std::optional<Json> last_;  // parsed current result, the base of the next diff
+  uint64_t evaluations_ = 0;
+};
+
+}  // namespace dc
