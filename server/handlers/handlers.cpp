@@ -143,6 +143,20 @@ void handle_metrics(AppState& app, ReplyFn send) {
   body += "dc_plan_cache_hits_total " + std::to_string(app.plan_cache.hits()) + "\n";
   body += "# HELP dc_plan_cache_misses_total Reads planned from scratch.\n# TYPE dc_plan_cache_misses_total counter\n";
   body += "dc_plan_cache_misses_total " + std::to_string(app.plan_cache.misses()) + "\n";
+  if (app.live) {
+    auto& live = app.live->stats();
+    auto metric = [&](const char* name, const char* type, const char* help, uint64_t v) {
+      body += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " + std::to_string(v) + "\n";
+    };
+    metric("dc_live_connections", "gauge", "Open /v1/live sockets.", app.live->connections());
+    metric("dc_live_topics", "gauge", "Distinct live queries being evaluated (shared by equal subscriptions).", app.live->topics());
+    metric("dc_live_subscriptions_total", "counter", "Live subscriptions started.", app.live->subscriptions_total());
+    metric("dc_live_evaluations_total", "counter", "Live query results received from the backend.", live.evaluations.load());
+    metric("dc_live_changes_total", "counter", "Live query results that changed and were pushed.", live.changes.load());
+    metric("dc_live_messages_total", "counter", "Messages written to live sockets.", live.messages.load());
+    metric("dc_live_collapses_total", "counter", "Live outbox overflows (queued patches replaced by one full result).", live.collapses.load());
+    metric("dc_live_slow_closes_total", "counter", "Live sockets closed because the client stopped reading (4008).", live.slow_closes.load());
+  }
   Response res{http::status::ok, 11};
   res.set(http::field::content_type, "text/plain; version=0.0.4");
   res.body() = std::move(body);

@@ -22,8 +22,8 @@ std::shared_ptr<Topic> LiveHub::subscribe(const std::shared_ptr<const ReadPlan>&
   {
     std::lock_guard lock(mu_);
     auto& slot = topics_[key];
-    if (!slot) {
-      slot = std::make_shared<Topic>(key, plan);
+    if (!slot || slot->failed()) {
+      slot = std::make_shared<Topic>(key, plan, stats_);
       fresh = true;
     }
     topic = slot;

@@ -41,9 +41,11 @@ class LiveHub {
 
   size_t topics();
   uint64_t subscriptions_total() const { return subscriptions_total_.load(); }
+  LiveStats& stats() { return *stats_; }
 
  private:
   std::shared_ptr<Backend> backend_;
+  std::shared_ptr<LiveStats> stats_ = std::make_shared<LiveStats>();
   std::mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<Topic>> topics_;
   std::unordered_map<const LiveConnection*, std::weak_ptr<LiveConnection>> connections_;

@@ -26,6 +26,11 @@ void Topic::add(uint64_t subscription, std::weak_ptr<LiveSink> sink) {
   }
 }
 
+bool Topic::failed() {
+  std::lock_guard lock(mu_);
+  return current_ && current_->error;
+}
+
 size_t Topic::remove(uint64_t subscription) {
   std::lock_guard lock(mu_);
   subscribers_.erase(subscription);
@@ -37,7 +42,7 @@ void Topic::on_result(Result<ReadOutcome> outcome) {
   LiveUpdatePtr update;
   {
     std::lock_guard lock(mu_);
-    ++evaluations_;
+    stats_->evaluations.fetch_add(1, std::memory_order_relaxed);
     auto next = std::make_shared<LiveUpdate>();
     next->revision = (current_ ? current_->revision : 0) + 1;
     if (!outcome) {
@@ -49,6 +54,7 @@ void Topic::on_result(Result<ReadOutcome> outcome) {
       last_ = std::move(parsed);
       next->data = std::make_shared<const std::string>(std::move(outcome->data_json));
     }
+    stats_->changes.fetch_add(1, std::memory_order_relaxed);
     current_ = next;
     update = next;
     recipients.reserve(subscribers_.size());

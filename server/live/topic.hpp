@@ -4,6 +4,7 @@
 // LiveUpdate that every recipient shares; sessions add their own envelope.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -32,9 +33,19 @@ class LiveSink {
   virtual void deliver(uint64_t subscription, LiveUpdatePtr update) = 0;
 };
 
+// Counters for /metrics, shared by the hub, its topics and the live sessions.
+struct LiveStats {
+  std::atomic<uint64_t> evaluations{0};  // results received from the backend
+  std::atomic<uint64_t> changes{0};      // of those, results that differed and were sent on
+  std::atomic<uint64_t> messages{0};     // messages written to live sockets
+  std::atomic<uint64_t> collapses{0};    // outbox overflows (queued patches replaced by one result)
+  std::atomic<uint64_t> slow_closes{0};  // sockets closed with 4008
+};
+
 class Topic : public std::enable_shared_from_this<Topic> {
  public:
-  Topic(std::string key, std::shared_ptr<const ReadPlan> plan) : key_(std::move(key)), plan_(std::move(plan)) {}
+  Topic(std::string key, std::shared_ptr<const ReadPlan> plan, std::shared_ptr<LiveStats> stats)
+      : key_(std::move(key)), plan_(std::move(plan)), stats_(std::move(stats)) {}
   const std::string& key() const { return key_; }
   const std::shared_ptr<const ReadPlan>& plan() const { return plan_; }
 
@@ -48,7 +59,8 @@ class Topic : public std::enable_shared_from_this<Topic> {
   // A result from the backend: sends it on only when it differs from the last.
   void on_result(Result<ReadOutcome> outcome);
 
-  uint64_t evaluations() const { return evaluations_; }
+  // The query failed: new subscribers get a fresh topic.
+  bool failed();
 
  private:
   std::string key_;
@@ -58,7 +70,7 @@ class Topic : public std::enable_shared_from_this<Topic> {
   std::unordered_map<uint64_t, std::weak_ptr<LiveSink>> subscribers_;
   LiveUpdatePtr current_;
   std::optional<Json> last_;  // parsed current result, the base of the next diff
-  uint64_t evaluations_ = 0;
+  std::shared_ptr<LiveStats> stats_;
 };
 
 }  // namespace dc

@@ -225,6 +225,7 @@ void LiveSession::collapse() {
     }
   }
   outbox_ = std::move(kept);
+  app_.live->stats().collapses.fetch_add(1, std::memory_order_relaxed);
   if (!overflowed_) {
     overflowed_ = true;
     stuck_timer_.expires_after(app_.config.live_stuck_timeout);
@@ -259,6 +260,7 @@ void LiveSession::do_write() {
     bool patch = m.patch;
     outbox_.pop_front();
     writing_ = true;
+    app_.live->stats().messages.fetch_add(1, std::memory_order_relaxed);
     ws_.text(true);
     // Envelope, shared body (serialized once for every recipient), envelope.
     std::array<net::const_buffer, 3> buffers{net::buffer(head_), net::const_buffer(), net::const_buffer()};
@@ -296,6 +298,10 @@ void LiveSession::shut_down() {
 void LiveSession::close(uint16_t code, std::string reason) {
   if (closing_ || finished_) return;
   closing_ = true;
+  if (code == live_close::too_slow) {
+    app_.live->stats().slow_closes.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("live socket closed ({}): {}", code, reason);
+  }
   outbox_.clear();
   init_timer_.cancel();
   stuck_timer_.cancel();

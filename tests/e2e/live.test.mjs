@@ -1,0 +1,261 @@
+// /v1/live end to end on the embedded engine (protocol.md section 6, docs/live.md).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { createClient } from 'graphql-ws';
+import { startServer, post } from '../lib/server.mjs';
+import { LiveClient } from '../lib/live.mjs';
+
+const bin = process.env.DC_SERVER;
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const blog = ['--schema', join(root, 'tests/conformance/fixtures/blog/schema.json'), '--import', join(root, 'tests/conformance/fixtures/blog/data')];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function metric(url, name) {
+  const text = await (await fetch(url + '/metrics')).text();
+  const m = text.match(new RegExp(`^${name} (\\d+)$`, 'm'));
+  return m ? Number(m[1]) : undefined;
+}
+
+async function withServer(args, fn) {
+  const server = await startServer(bin, [...blog, '--no-access-log', ...args]);
+  try {
+    await fn(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+const tagsByName = { table: 'tags', op: 'findMany', orderBy: { name: 'asc' } };
+
+test('the graphql-ws npm client subscribes through the proxy, unchanged', { skip: !bin }, async () => {
+  await withServer([], async (server) => {
+    const client = createClient({ url: server.url.replace('http', 'ws') + '/v1/live', webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    const seen = [];
+    let settle;
+    const finished = new Promise((resolve, reject) => { settle = { resolve, reject }; });
+    const unsubscribe = client.subscribe({ query: JSON.stringify(tagsByName) }, {
+      next: (value) => { seen.push(value); if (seen.length === 2) settle.resolve(); },
+      error: (e) => settle.reject(e instanceof Error ? e : new Error(JSON.stringify(e))),
+      complete: () => {},
+    });
+    while (seen.length === 0) await sleep(20);
+    assert.equal(seen[0].version, 1);
+    assert.deepEqual(seen[0].data.map((t) => t.name), ['classic', 'history', 'math', 'unused']);
+    const w = await post(server.url, '/v1/mutate', { op: 'insert', table: 'tags', values: { name: 'algebra' } });
+    assert.equal(w.status, 200);
+    await finished;
+    assert.equal(seen[1].version, 2);
+    assert.deepEqual(seen[1].data.map((t) => t.name), ['algebra', 'classic', 'history', 'math', 'unused']);
+
+    // A mutation sent as a subscription runs once: one next, then complete.
+    const results = [];
+    await new Promise((resolve, reject) => client.subscribe(
+      { query: JSON.stringify({ op: 'insert', table: 'tags', values: { name: 'zeta' } }) },
+      { next: (v) => results.push(v), error: reject, complete: resolve }));
+    assert.equal(results.length, 1);
+    assert.equal(results[0].data.rowsAffected, 1);
+    const errors = await new Promise((resolve) => client.subscribe(
+      { query: JSON.stringify({ table: 'nope', op: 'findMany' }) }, { next: () => {}, error: resolve, complete: () => resolve(null) }));
+    assert.equal(errors[0].code, 'INVALID_QUERY');
+    assert.equal(errors[0].path, '/table');
+    unsubscribe();
+    await client.dispose();
+  });
+});
+
+test('two clients on the same query share one topic and see the same versions; a write arrives; unsubscribed and unrelated clients get nothing', { skip: !bin }, async () => {
+  await withServer([], async (server) => {
+    const a = await LiveClient.open(server.url);
+    const b = await LiveClient.open(server.url, { patches: true });
+    const gone = await LiveClient.open(server.url);
+    const other = await LiveClient.open(server.url);
+    a.subscribe('q', tagsByName);
+    b.subscribe('same', { table: 'tags', op: 'findMany', orderBy: { name: 'asc' } });
+    gone.subscribe('q', tagsByName);
+    other.subscribe('u', { table: 'users', op: 'findMany', where: { role: 'admin' } });
+    await a.waitVersion('q', 1);
+    await b.waitVersion('same', 1);
+    await gone.waitVersion('q', 1);
+    await other.waitVersion('u', 1);
+    assert.equal(await metric(server.url, 'dc_live_topics'), 2, 'equal queries share one topic');
+    gone.send({ type: 'complete', id: 'q' });
+    await sleep(100);
+    const goneBefore = gone.messages.length;
+    const otherBefore = other.messages.length;
+
+    for (const name of ['a1', 'b2', 'c3']) {
+      const w = await post(server.url, '/v1/mutate', { op: 'insert', table: 'tags', values: { name } });
+      assert.equal(w.status, 200);
+    }
+    await a.waitVersion('q', 2);
+    // Both see the final state, with the same version for the same result.
+    const finalNames = ['a1', 'b2', 'c3', 'classic', 'history', 'math', 'unused'];
+    await a.waitFor(() => a.state.get('q').data.length === 7);
+    await b.waitFor(() => b.state.get('same').data.length === 7);
+    assert.deepEqual(a.state.get('q').data.map((t) => t.name), finalNames);
+    assert.deepEqual(b.state.get('same').data, a.state.get('q').data);
+    const versionsA = a.messages.filter((m) => m.type === 'next').map((m) => [m.payload.version, JSON.stringify(a.state.get('q').data)]);
+    assert.equal(a.state.get('q').version, b.state.get('same').version, JSON.stringify(versionsA));
+    assert.deepEqual(a.gaps, []);
+    assert.deepEqual(b.gaps, []);
+    // b asked for patches: after the first full result only patches arrive.
+    assert.ok(b.messages.filter((m) => m.type === 'next').slice(1).every((m) => Array.isArray(m.payload.patch)));
+    assert.ok(a.messages.filter((m) => m.type === 'next').every((m) => 'data' in m.payload));
+    await sleep(200);
+    assert.equal(gone.messages.length, goneBefore, 'an unsubscribed client gets nothing');
+    assert.equal(other.messages.length, otherBefore, 'a write to tags does not wake a users query');
+    for (const c of [a, b, gone, other]) await c.close();
+  });
+});
+
+test('patches applied client-side reproduce the full result exactly, over random write sequences', { skip: !bin }, async () => {
+  await withServer([], async (server) => {
+    const c = await LiveClient.open(server.url, { patches: true });
+    const queries = {
+      posts: { table: 'posts', op: 'findMany', orderBy: { views: 'desc' }, with: { comments: { orderBy: { body: 'asc' } } } },
+      published: { table: 'posts', op: 'findMany', where: { published: true }, orderBy: { title: 'asc' }, limit: 5 },
+      first: { table: 'posts', op: 'findFirst', orderBy: { views: 'asc' } },
+      count: { table: 'posts', op: 'count' },
+      page: { table: 'posts', op: 'paginate', orderBy: { views: 'desc' }, numItems: 3 },
+    };
+    for (const [id, q] of Object.entries(queries)) c.subscribe(id, q);
+    for (const id of Object.keys(queries)) await c.waitVersion(id, 1);
+    let seed = 42;
+    const rand = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+    const ids = (await post(server.url, '/v1/query', { table: 'posts', op: 'findMany', columns: { _id: true } })).json.data.map((p) => p._id);
+    for (let step = 0; step < 40; step++) {
+      const kind = rand(4);
+      let w;
+      if (kind === 0 || ids.length < 2) {
+        w = await post(server.url, '/v1/mutate', { op: 'insert', table: 'posts', values: { authorId: 'u1', title: `t${rand(1000)}`, published: rand(2) === 0, category: 'misc', views: rand(500) } });
+        if (w.status === 200) ids.push(...w.json.data.ids);
+      } else if (kind === 1) {
+        const id = ids.splice(rand(ids.length), 1)[0];
+        w = await post(server.url, '/v1/mutate', { op: 'delete', table: 'posts', where: { _id: id } });
+      } else if (kind === 2) {
+        w = await post(server.url, '/v1/mutate', { op: 'update', table: 'posts', where: { _id: ids[rand(ids.length)] }, set: { views: rand(500), published: rand(2) === 0 } });
+      } else {
+        const postId = ids[rand(ids.length)];
+        w = await post(server.url, '/v1/mutate', { op: 'insert', table: 'comments', values: { postId, authorId: 'u2', body: `c${rand(100)}` } });
+      }
+      assert.equal(w.status, 200, w.text);
+      // After every write, each subscription converges to what a fresh read returns.
+      for (const [id, q] of Object.entries(queries)) {
+        const fresh = (await post(server.url, '/v1/query', q)).json.data;
+        await c.waitFor(() => JSON.stringify(c.state.get(id).data) === JSON.stringify(fresh), { timeoutMs: 5000 })
+          .catch(() => assert.deepEqual(c.state.get(id).data, fresh, `step ${step}: ${id}`));
+      }
+    }
+    assert.deepEqual(c.gaps, []);
+    const patches = c.messages.filter((m) => m.type === 'next' && m.payload.patch);
+    assert.ok(patches.length > 40, `patches were used (${patches.length})`);
+    await c.close();
+  });
+});
+
+test('protocol errors: init timeout 4408, subscribe before init 4401, duplicate id 4409, bad message 4400, limits', { skip: !bin }, async () => {
+  await withServer(['--live-init-timeout', '300', '--live-max-subscriptions', '2', '--live-max-connections', '6'], async (server) => {
+    const silent = await LiveClient.open(server.url, { init: false });
+    assert.equal((await silent.closed).code, 4408);
+
+    const early = await LiveClient.open(server.url, { init: false });
+    early.subscribe('q', tagsByName);
+    assert.equal((await early.closed).code, 4401);
+
+    const dup = await LiveClient.open(server.url);
+    dup.subscribe('q', tagsByName);
+    dup.subscribe('q', tagsByName);
+    assert.equal((await dup.closed).code, 4409);
+
+    const garbage = await LiveClient.open(server.url);
+    garbage.send('{not json');
+    assert.equal((await garbage.closed).code, 4400);
+
+    const twice = await LiveClient.open(server.url);
+    twice.send({ type: 'connection_init' });
+    assert.equal((await twice.closed).code, 4429);
+
+    const many = await LiveClient.open(server.url);
+    many.subscribe('a', tagsByName);
+    many.subscribe('b', { table: 'users', op: 'count' });
+    many.subscribe('c', { table: 'posts', op: 'count' });
+    const err = await many.waitFor((m) => m.type === 'error' && m.id === 'c');
+    assert.equal(err.payload[0].code, 'INVALID_QUERY');
+    assert.match(err.payload[0].message, /at most 2 subscriptions/);
+    many.send({ type: 'ping' });
+    await many.waitFor((m) => m.type === 'pong');
+
+    // Without the subprotocol, or without an upgrade, or over the connection limit: refused.
+    await assert.rejects(LiveClient.open(server.url, { protocol: 'chat' }), /HTTP 400/);
+    const plain = await fetch(server.url + '/v1/live');
+    assert.equal(plain.status, 426);
+    const held = [];
+    for (let i = 0; i < 5; i++) held.push(await LiveClient.open(server.url));
+    await assert.rejects(LiveClient.open(server.url), /HTTP 503/);
+    for (const c of [many, ...held]) await c.close();
+  });
+});
+
+test('server shutdown completes every subscription, then closes 1001', { skip: !bin }, async () => {
+  const server = await startServer(bin, [...blog, '--no-access-log']);
+  const c = await LiveClient.open(server.url);
+  c.subscribe('q1', tagsByName);
+  c.subscribe('q2', { table: 'users', op: 'count' });
+  await c.waitVersion('q1', 1);
+  await c.waitVersion('q2', 1);
+  assert.equal(await server.stop(), 0);
+  const { code } = await c.closed;
+  assert.equal(code, 1001);
+  const completed = c.messages.filter((m) => m.type === 'complete').map((m) => m.id).sort();
+  assert.deepEqual(completed, ['q1', 'q2']);
+});
+
+test('a client that never reads does not slow the others; it is closed with 4008 once stuck', { skip: !bin }, async () => {
+  await withServer(['--live-outbox', '8', '--live-stuck-timeout', '500'], async (server) => {
+    // Big results, so that a client that stops reading fills every buffer fast.
+    const filler = 'x'.repeat(4000);
+    const rows = Array.from({ length: 250 }, (_, i) => ({ name: `big-${String(i).padStart(3, '0')}-${filler}` }));
+    assert.equal((await post(server.url, '/v1/mutate', { op: 'insert', table: 'tags', values: rows })).status, 200);
+    const query = { table: 'tags', op: 'findMany', orderBy: { name: 'asc' } };
+    const reader = await LiveClient.open(server.url, { patches: true });
+    reader.subscribe('q', query);
+    await reader.waitVersion('q', 1);
+
+    // Write-acknowledged → `next` received, per write, for the reader.
+    async function phase(label, writes) {
+      const lat = [];
+      for (let i = 0; i < writes; i++) {
+        const before = reader.state.get('q').version;
+        const w = await post(server.url, '/v1/mutate', { op: 'insert', table: 'tags', values: { name: `${label}-${String(i).padStart(3, '0')}` } });
+        assert.equal(w.status, 200);
+        const acked = performance.now();
+        await reader.waitVersion('q', before + 1);
+        lat.push(reader.messages.at(-1).receivedAt - acked);
+      }
+      lat.sort((x, y) => x - y);
+      return lat[Math.floor(lat.length / 2)];
+    }
+    const alone = await phase('alone', 30);
+
+    const stuck = await LiveClient.open(server.url, { patches: false });
+    stuck.subscribe('q', query);
+    await stuck.waitVersion('q', 1);
+    stuck.ws._socket.pause();  // never reads again
+    const withStuck = await phase('stuck', 30);
+    console.log(`reader write→next p50: alone ${alone.toFixed(2)} ms, with a never-reading client on the same topic ${withStuck.toFixed(2)} ms`);
+
+    assert.deepEqual(reader.gaps, []);
+    const fresh = (await post(server.url, '/v1/query', query)).json.data;
+    assert.deepEqual(reader.state.get('q').data, fresh);
+    // The stuck client overflowed, had its patches collapsed, and was closed.
+    for (let i = 0; i < 100 && !(await metric(server.url, 'dc_live_slow_closes_total')); i++) await sleep(50);
+    assert.ok((await metric(server.url, 'dc_live_collapses_total')) >= 1);
+    assert.equal(await metric(server.url, 'dc_live_slow_closes_total'), 1);
+    for (let i = 0; i < 100 && (await metric(server.url, 'dc_live_connections')) !== 1; i++) await sleep(50);
+    assert.equal(await metric(server.url, 'dc_live_connections'), 1, 'only the reader is left');
+    await reader.close();
+  });
+});
