@@ -151,7 +151,8 @@ int setup_convex(const Config& config, AppState& app, net::io_context& ioc) {
   } catch (const boost::system::system_error& e) {
     return fail("--convex-ca-file " + config.convex_ca_file + ": " + e.what());
   }
-  auto convex = std::make_shared<ConvexBackend>(client, ConvexBackendOptions{config.convex_module, config.convex_timeout});
+  auto sync = std::make_shared<SyncClient>(ioc.get_executor(), client->upstream(), config.convex_deploy_key, config.convex_ca_file);
+  auto convex = std::make_shared<ConvexBackend>(client, sync, ConvexBackendOptions{config.convex_module, config.convex_timeout});
   app.backend = convex;
   describe_until_ready(app, convex, ioc, schema_from_file, std::chrono::milliseconds(500));
   return 0;

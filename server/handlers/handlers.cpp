@@ -1,6 +1,7 @@
 #include "server/handlers/handlers.hpp"
 
 #include "protocol/parse.hpp"
+#include "server/backend/convex/convex_backend.hpp"
 #include "protocol/parse_mutation.hpp"
 #include "server/planner/mutation_plan.hpp"
 #include "server/planner/plan_json.hpp"
@@ -156,6 +157,13 @@ void handle_metrics(AppState& app, ReplyFn send) {
     metric("dc_live_messages_total", "counter", "Messages written to live sockets.", live.messages.load());
     metric("dc_live_collapses_total", "counter", "Live outbox overflows (queued patches replaced by one full result).", live.collapses.load());
     metric("dc_live_slow_closes_total", "counter", "Live sockets closed because the client stopped reading (4008).", live.slow_closes.load());
+    auto convex = std::dynamic_pointer_cast<ConvexBackend>(app.backend);
+    if (convex && convex->sync()) {
+      metric("dc_convex_sync_connects_total", "counter", "Sync WebSockets opened to Convex (1 + reconnects).", convex->sync()->connects());
+      metric("dc_convex_sync_resyncs_total", "counter", "Convex Transitions that did not continue the last one (then the query set is re-added).",
+             convex->sync()->resyncs());
+      metric("dc_convex_sync_connected", "gauge", "1 while the sync WebSocket to Convex is open.", convex->sync()->connected() ? 1 : 0);
+    }
   }
   Response res{http::status::ok, 11};
   res.set(http::field::content_type, "text/plain; version=0.0.4");

@@ -36,8 +36,9 @@ const faults = {
   failNext: 0,                                // the next N function calls fail (without running)
   failAfterNext: 0,                           // the next N calls run, then answer failStatus anyway
   stall: false,                               // hold function calls without answering
+  breakTransitions: 0,                        // the next N sync Transitions start at a wrong version (a gap)
 };
-const stats = { calls: 0, byKind: {}, byPath: {} };
+const stats = { calls: 0, byKind: {}, byPath: {}, syncConnects: 0 };
 const stalled = new Set();
 
 // Timestamps: u64 nanoseconds, strictly increasing, as base64 of 8 LE bytes.
@@ -222,7 +223,8 @@ server.on('upgrade', (req, socket, head) => {
   const p = new URL(req.url, 'http://x').pathname;
   if (!/^\/api\/([^/]+\/)?sync$/.test(p)) return socket.destroy();
   wss.handleUpgrade(req, socket, head, (ws) => {
-    const s = new SyncSession(ws, { adminKey, runFunction, nextTs, encodeTs, onClose: () => sessions.delete(s) });
+    stats.syncConnects++;
+    const s = new SyncSession(ws, { adminKey, runFunction, nextTs, encodeTs, faults, onClose: () => sessions.delete(s) });
     sessions.add(s);
   });
 });

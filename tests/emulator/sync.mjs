@@ -6,8 +6,8 @@
 import { convexToJson, jsonToConvex } from 'convex/values';
 
 export class SyncSession {
-  constructor(ws, { adminKey, runFunction, nextTs, encodeTs, onClose }) {
-    Object.assign(this, { ws, adminKey, runFunction, nextTs, encodeTs, onClose });
+  constructor(ws, { adminKey, runFunction, nextTs, encodeTs, faults = {}, onClose }) {
+    Object.assign(this, { ws, adminKey, runFunction, nextTs, encodeTs, faults, onClose });
     this.version = { querySet: 0, identity: 0, ts: 0n }; // the last Transition's end, as the client knows it
     this.received = { querySet: 0, identity: 0 };          // versions of the client's messages so far
     this.queries = new Map(); // queryId → {udfPath, args, last (JSON text)}
@@ -64,7 +64,13 @@ export class SyncSession {
       }
     }
     const end = { querySet: this.received.querySet, identity: this.received.identity, ts: this.nextTs() };
-    this.send({ type: 'Transition', startVersion: this.versionJson(this.version), endVersion: this.versionJson(end), modifications: mods, clientClockSkew: 0, serverTs: Number(end.ts) });
+    let start = this.version;
+    if (this.faults.breakTransitions > 0) {
+      // Fault knob: a Transition that does not start where the last one ended, as if one was lost.
+      this.faults.breakTransitions--;
+      start = { ...start, ts: start.ts + 1n };
+    }
+    this.send({ type: 'Transition', startVersion: this.versionJson(start), endVersion: this.versionJson(end), modifications: mods, clientClockSkew: 0, serverTs: Number(end.ts) });
     this.version = end;
   }
 

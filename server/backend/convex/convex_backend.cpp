@@ -4,8 +4,38 @@
 
 namespace dc {
 
-ConvexBackend::ConvexBackend(std::shared_ptr<ConvexClient> client, ConvexBackendOptions options)
-    : client_(std::move(client)), options_(std::move(options)) {}
+ConvexBackend::ConvexBackend(std::shared_ptr<ConvexClient> client, std::shared_ptr<SyncClient> sync, ConvexBackendOptions options)
+    : client_(std::move(client)), sync_(std::move(sync)), options_(std::move(options)) {}
+
+namespace {
+
+// The adapter's answer {data, docsRead} as a ReadOutcome.
+Result<ReadOutcome> adapter_outcome(const Json& v) {
+  if (!v.is_object() || !v.contains("data") || !v.value("docsRead", Json()).is_number_unsigned()) {
+    return Error{ErrorCode::upstream_error, "the adapter answered in an unexpected shape (is it the same version as the proxy?)",
+                 std::nullopt};
+  }
+  ReadOutcome out;
+  try {
+    out.data_json = v["data"].dump();
+  } catch (const Json::exception& e) {
+    return Error{ErrorCode::upstream_error, std::string("the adapter's answer cannot be encoded: ") + e.what(), std::nullopt};
+  }
+  out.docs_read = v["docsRead"].get<uint64_t>();
+  return out;
+}
+
+class ConvexWatch final : public Watch {
+ public:
+  ConvexWatch(std::shared_ptr<SyncClient> sync, uint32_t id) : sync_(std::move(sync)), id_(id) {}
+  ~ConvexWatch() override { sync_->remove(id_); }
+
+ private:
+  std::shared_ptr<SyncClient> sync_;
+  uint32_t id_;
+};
+
+}  // namespace
 
 void ConvexBackend::run(FunctionKind kind, const char* function, std::string plan_json,
                         std::function<void(Result<ReadOutcome>)> done) {
@@ -14,19 +44,7 @@ void ConvexBackend::run(FunctionKind kind, const char* function, std::string pla
   CallOptions call{Clock::now() + options_.timeout};
   client_->call(kind, options_.module + ":" + function, std::move(args), call, [done = std::move(done)](Result<Json> r) {
     if (!r) return done(std::move(r).error());
-    const Json& v = *r;
-    if (!v.is_object() || !v.contains("data") || !v.value("docsRead", Json()).is_number_unsigned()) {
-      return done(Error{ErrorCode::upstream_error, "the adapter answered in an unexpected shape (is it the same version as the proxy?)",
-                        std::nullopt});
-    }
-    ReadOutcome out;
-    try {
-      out.data_json = v["data"].dump();
-    } catch (const Json::exception& e) {
-      return done(Error{ErrorCode::upstream_error, std::string("the adapter's answer cannot be encoded: ") + e.what(), std::nullopt});
-    }
-    out.docs_read = v["docsRead"].get<uint64_t>();
-    done(std::move(out));
+    done(adapter_outcome(*r));
   });
 }
 
@@ -40,9 +58,16 @@ void ConvexBackend::write(std::shared_ptr<const MutationPlan> plan, const Reques
   run(FunctionKind::mutation, "mutate", mutation_plan_to_json(*plan).dump(), std::move(done));
 }
 
-std::unique_ptr<Watch> ConvexBackend::watch(std::shared_ptr<const ReadPlan>, const RequestContext&, WatchFn on_result) {
-  on_result(Error{ErrorCode::not_implemented, "live queries on Convex are not implemented yet", std::nullopt});
-  return nullptr;
+// A Convex subscription to execute(plan): Convex re-runs it whenever what it
+// read changes and sends the new value; a lost socket is re-established by
+// the sync client, which re-adds the query.
+std::unique_ptr<Watch> ConvexBackend::watch(std::shared_ptr<const ReadPlan> plan, const RequestContext&, WatchFn on_result) {
+  Json args{{"plan", plan_to_json(*plan).dump()}};
+  uint32_t id = sync_->add(options_.module + ":execute", std::move(args), [on_result = std::move(on_result)](Result<Json> v) {
+    if (!v) return on_result(std::move(v).error());
+    on_result(adapter_outcome(*v));
+  });
+  return std::make_unique<ConvexWatch>(sync_, id);
 }
 
 void ConvexBackend::describe(std::function<void(Result<Json>)> done) {

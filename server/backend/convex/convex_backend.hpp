@@ -10,6 +10,7 @@
 
 #include "server/backend/backend.hpp"
 #include "server/backend/convex/convex_client.hpp"
+#include "server/backend/convex/sync_client.hpp"
 
 namespace dc {
 
@@ -27,7 +28,8 @@ struct ConvexBackendOptions {
 
 class ConvexBackend final : public Backend {
  public:
-  ConvexBackend(std::shared_ptr<ConvexClient> client, ConvexBackendOptions options);
+  // `sync` serves live queries: each watched plan is one query of its set.
+  ConvexBackend(std::shared_ptr<ConvexClient> client, std::shared_ptr<SyncClient> sync, ConvexBackendOptions options);
 
   std::string_view name() const override { return "convex"; }
   const TableStats& stats() const override { return stats_; }
@@ -41,17 +43,22 @@ class ConvexBackend final : public Backend {
 
   std::unique_ptr<Watch> watch(std::shared_ptr<const ReadPlan> plan, const RequestContext& ctx, WatchFn on_result) override;
 
-  void shutdown() override { client_->close_idle(); }
+  void shutdown() override {
+    client_->close_idle();
+    if (sync_) sync_->stop();
+  }
 
   // The deployed schema as the proxy's schema JSON (protocol.md section 8).
   void describe(std::function<void(Result<Json>)> done);
 
   const ConvexClient& client() const { return *client_; }
+  const SyncClient* sync() const { return sync_.get(); }
 
  private:
   void run(FunctionKind kind, const char* function, std::string plan_json, std::function<void(Result<ReadOutcome>)> done);
 
   std::shared_ptr<ConvexClient> client_;
+  std::shared_ptr<SyncClient> sync_;
   ConvexBackendOptions options_;
   UnknownTableStats stats_;
   std::atomic<bool> ready_{false};

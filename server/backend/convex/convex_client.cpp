@@ -22,9 +22,9 @@ std::optional<ErrorCode> code_from_name(std::string_view name) {
 
 std::string short_text(const std::string& s) { return s.size() > 300 ? s.substr(0, 300) + "…" : s; }
 
-// The function ran: its value, or its failure. A ConvexError thrown by the
-// adapter carries {code, message, path}; anything else is an upstream fault.
-Result<Json> function_outcome(const Json& body, const std::string& path) {
+}  // namespace
+
+Result<Json> interpret_function_outcome(const Json& body, const std::string& path) {
   const std::string status = body.value("status", "");
   if (status == "success") return body.contains("value") ? body["value"] : Json(nullptr);
   if (status != "error") return Error{ErrorCode::upstream_error, "Convex answered " + path + " without a status", std::nullopt};
@@ -39,6 +39,8 @@ Result<Json> function_outcome(const Json& body, const std::string& path) {
   return Error{ErrorCode::upstream_error, "Convex function " + path + " failed: " + short_text(body.value("errorMessage", std::string("(no message)"))),
                std::nullopt};
 }
+
+namespace {
 
 bool retryable_status(unsigned s) { return s == 429 || s >= 500; }
 
@@ -62,7 +64,7 @@ Error status_error(unsigned status, const std::string& body, const std::string& 
 Result<Json> interpret_convex_response(unsigned status, const std::string& body, const std::string& path) {
   if (status == 200 || status == 560) {  // 560: "function failed" from older Convex edges; same body
     try {
-      return function_outcome(Json::parse(body), path);
+      return interpret_function_outcome(Json::parse(body), path);
     } catch (const Json::exception&) {
       return Error{ErrorCode::upstream_error, "Convex answered " + path + " with a body that is not JSON", std::nullopt};
     }

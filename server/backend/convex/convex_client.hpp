@@ -42,6 +42,11 @@ class ConvexClient {
   HttpPool::Headers headers_;
 };
 
+// The function ran: its value, or its failure (`body` is {status, value,
+// errorMessage, errorData}). A ConvexError thrown by the adapter carries
+// {code, message, path}; anything else is an upstream fault.
+Result<Json> interpret_function_outcome(const Json& body, const std::string& path);
+
 // Interprets one HTTP answer of /api/query or /api/mutation. Exposed for tests.
 Result<Json> interpret_convex_response(unsigned status, const std::string& body, const std::string& path);
 
