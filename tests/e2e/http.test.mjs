@@ -127,14 +127,15 @@ test('bad input: in with 100k values', async () => {
   assert.match(res.json.error.message, /100000 values/);
 });
 
-test('bad input: wrong method, unknown route, not-yet-built endpoints', async () => {
+test('bad input: wrong method, unknown route, /v1/live without a WebSocket upgrade', async () => {
   const get = await fetch(server.url + '/v1/query');
   assert.equal(get.status, 405);
   assert.equal(get.headers.get('allow'), 'POST');
   assert.equal((await fetch(server.url + '/v2/query')).status, 404);
   const live = await fetch(server.url + '/v1/live');
-  assert.equal(live.status, 501);
-  assert.equal((await live.json()).error.code, 'NOT_IMPLEMENTED');
+  assert.equal(live.status, 426);
+  assert.equal(live.headers.get('upgrade'), 'websocket');
+  assert.equal((await live.json()).error.code, 'INVALID_QUERY');
 });
 
 test('bad input: a broken HTTP request gets a 400 and the connection closes', async () => {
