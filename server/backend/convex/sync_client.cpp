@@ -41,12 +41,20 @@ std::string uuid_v4() {
 
 }  // namespace
 
+namespace {
+
+bool is_u32(const Json& j) {
+  return j.is_number_integer() && j.get<int64_t>() >= 0 && j.get<int64_t>() <= int64_t{0xffffffff};
+}
+
+}  // namespace
+
 std::optional<SyncVersion> parse_sync_version(const Json& j) {
   if (!j.is_object()) return std::nullopt;
   auto qs = j.find("querySet");
   auto id = j.find("identity");
   auto ts = j.find("ts");
-  if (qs == j.end() || id == j.end() || ts == j.end() || !qs->is_number_unsigned() || !id->is_number_unsigned() || !ts->is_string()) {
+  if (qs == j.end() || id == j.end() || ts == j.end() || !is_u32(*qs) || !is_u32(*id) || !ts->is_string()) {
     return std::nullopt;
   }
   std::string bytes;

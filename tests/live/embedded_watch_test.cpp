@@ -1,0 +1,107 @@
+#include <doctest/doctest.h>
+
+#include "protocol/parse_mutation.hpp"
+#include "server/backend/convex/sync_client.hpp"
+#include "server/backend/embedded/embedded_backend.hpp"
+#include "server/backend/embedded/import.hpp"
+#include "tests/planner/fixture.hpp"
+
+using namespace dc;
+using dc::testing::blog_schema;
+
+namespace {
+
+// The blog fixture on an embedded backend whose watches run inline, so each
+// write's re-evaluations have happened when write() returns.
+struct Live {
+  std::shared_ptr<EmbeddedBackend> backend = std::make_shared<EmbeddedBackend>(std::make_shared<const Schema>(blog_schema()), 7);
+  Live() {
+    auto n = import_export_dir(backend->store_for_loading(), backend->ids(),
+                               std::string(DC_SOURCE_DIR) + "/tests/conformance/fixtures/blog/data");
+    REQUIRE(n.ok());
+  }
+  struct Watched {
+    std::unique_ptr<Watch> watch;
+    std::shared_ptr<int> runs = std::make_shared<int>(0);
+    std::shared_ptr<std::string> last = std::make_shared<std::string>();
+  };
+  Watched watch(const std::string& query) {
+    auto q = parse_read_query(Json::parse(query), blog_schema(), ParseLimits{});
+    REQUIRE(q.ok());
+    auto p = plan_read(*q, blog_schema(), *backend, PlannerOptions{});
+    REQUIRE(p.ok());
+    Watched w;
+    w.watch = backend->watch(std::make_shared<const ReadPlan>(std::move(p).value()), RequestContext{},
+                             [runs = w.runs, last = w.last](Result<ReadOutcome> r) {
+                               REQUIRE(r.ok());
+                               ++*runs;
+                               *last = r->data_json;
+                             });
+    return w;
+  }
+  void write(const std::string& mutation) {
+    auto m = parse_mutation(Json::parse(mutation), blog_schema(), ParseLimits{});
+    REQUIRE_MESSAGE(m.ok(), (m.ok() ? "" : m.error().message));
+    auto p = plan_mutation(*m, blog_schema(), *backend, PlannerOptions{});
+    REQUIRE(p.ok());
+    bool ok = false;
+    backend->write(std::make_shared<const MutationPlan>(std::move(p).value()), RequestContext{},
+                   [&](Result<WriteOutcome> r) { ok = r.ok(); });
+    REQUIRE(ok);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("embedded watch: a write re-runs a query only when it touches the root's index range") {
+  Live live;
+  auto u1_posts = live.watch(R"({"table":"posts","op":"findMany","where":{"authorId":"u1"}})");
+  CHECK(*u1_posts.runs == 1);  // the first result
+  live.write(R"({"op":"insert","table":"posts","values":{"authorId":"u2","title":"x","published":true,"category":"misc","views":1}})");
+  CHECK(*u1_posts.runs == 1);
+  live.write(R"({"op":"insert","table":"posts","values":{"authorId":"u1","title":"y","published":true,"category":"misc","views":1}})");
+  CHECK(*u1_posts.runs == 2);
+  CHECK(u1_posts.last->find("\"title\":\"y\"") != std::string::npos);
+  // A row moving into the range (its new image) and out of it (its old image) both count.
+  live.write(R"({"op":"update","table":"posts","where":{"_id":"p4"},"set":{"authorId":"u1"}})");
+  CHECK(*u1_posts.runs == 3);
+  live.write(R"({"op":"update","table":"posts","where":{"_id":"p4"},"set":{"authorId":"u3"}})");
+  CHECK(*u1_posts.runs == 4);
+  live.write(R"({"op":"update","table":"posts","where":{"_id":"p4"},"set":{"views":7}})");
+  CHECK(*u1_posts.runs == 4);
+}
+
+TEST_CASE("embedded watch: get by id, relation tables, other tables, and a stopped watch") {
+  Live live;
+  auto one = live.watch(R"({"table":"users","op":"findFirst","where":{"_id":"u1"}})");
+  auto with_posts = live.watch(R"({"table":"users","op":"findMany","limit":2,"with":{"posts":true}})");
+  auto tags = live.watch(R"({"table":"tags","op":"findMany"})");
+  live.write(R"({"op":"update","table":"users","where":{"_id":"u2"},"set":{"credits":5}})");
+  CHECK(*one.runs == 1);
+  CHECK(*with_posts.runs == 2);  // users is its root, read by a full scan
+  CHECK(*tags.runs == 1);
+  live.write(R"({"op":"update","table":"users","where":{"_id":"u1"},"set":{"credits":6}})");
+  CHECK(*one.runs == 2);
+  // Relation targets are tracked per table: any posts write re-runs the query.
+  live.write(R"({"op":"update","table":"posts","where":{"_id":"p12"},"set":{"views":1}})");
+  CHECK(*with_posts.runs == 4);
+  CHECK(*one.runs == 2);
+  tags.watch.reset();
+  live.write(R"({"op":"insert","table":"tags","values":{"name":"new"}})");
+  CHECK(*tags.runs == 1);
+}
+
+TEST_CASE("sync client: Transition versions parse from base64 little-endian u64 and round-trip") {
+  auto v = parse_sync_version(Json::parse(R"({"querySet":3,"identity":1,"ts":"AQAAAAAAAAA="})"));
+  REQUIRE(v);
+  CHECK(v->query_set == 3);
+  CHECK(v->identity == 1);
+  CHECK(v->ts == 1);
+  CHECK(encode_sync_ts(0) == "AAAAAAAAAAA=");
+  uint64_t big = 1795307522124000000ull;
+  auto built = parse_sync_version(Json{{"querySet", 0}, {"identity", 0}, {"ts", encode_sync_ts(big)}});
+  REQUIRE(built);
+  CHECK(built->ts == big);
+  CHECK_FALSE(parse_sync_version(Json::parse(R"({"querySet":3,"identity":1,"ts":"AQAA"})")));
+  CHECK_FALSE(parse_sync_version(Json::parse(R"({"querySet":-1,"identity":1,"ts":"AQAAAAAAAAA="})")));
+}
