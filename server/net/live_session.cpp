@@ -31,11 +31,11 @@ std::string error_payload(const Error& e) {
 }  // namespace
 
 LiveSession::LiveSession(Stream&& stream, AppState& app)
-    : ws_(std::move(stream)), app_(app), init_timer_(ws_.get_executor()), stuck_timer_(ws_.get_executor()),
+    : hub_(app.live), ws_(std::move(stream)), app_(app), init_timer_(ws_.get_executor()), stuck_timer_(ws_.get_executor()),
       close_timer_(ws_.get_executor()) {}
 
 LiveSession::~LiveSession() {
-  if (app_.live) app_.live->leave(this);
+  hub_->leave(this);
 }
 
 void LiveSession::run(Request req) {
@@ -136,13 +136,13 @@ void LiveSession::subscribe(const std::string& id, const Json& payload) {
   }
   auto planned = plan_request(app_, body, Accept::both);
   if (!planned) return send_error(id, planned.error());
-  uint64_t key = app_.live->new_key();
+  uint64_t key = hub_->new_key();
   by_id_.emplace(id, key);
   auto& sub = subs_[key];
   sub.id = id;
   if (planned->mutation) return run_mutation(id, key, planned->mutation);
   std::weak_ptr<LiveSink> sink = std::static_pointer_cast<LiveSink>(shared_from_this());
-  sub.topic = app_.live->subscribe(planned->read, ctx_, std::move(sink), key);
+  sub.topic = hub_->subscribe(planned->read, ctx_, std::move(sink), key);
 }
 
 void LiveSession::run_mutation(const std::string& id, uint64_t key, std::shared_ptr<const MutationPlan> plan) {
@@ -185,7 +185,7 @@ void LiveSession::on_update(uint64_t key, LiveUpdatePtr update) {
 void LiveSession::end_subscription(uint64_t key) {
   auto it = subs_.find(key);
   if (it == subs_.end()) return;
-  if (it->second.topic) app_.live->unsubscribe(it->second.topic, key);
+  if (it->second.topic) hub_->unsubscribe(it->second.topic, key);
   by_id_.erase(it->second.id);
   subs_.erase(it);
 }
@@ -225,7 +225,7 @@ void LiveSession::collapse() {
     }
   }
   outbox_ = std::move(kept);
-  app_.live->stats().collapses.fetch_add(1, std::memory_order_relaxed);
+  hub_->stats().collapses.fetch_add(1, std::memory_order_relaxed);
   if (!overflowed_) {
     overflowed_ = true;
     stuck_timer_.expires_after(app_.config.live_stuck_timeout);
@@ -260,7 +260,7 @@ void LiveSession::do_write() {
     bool patch = m.patch;
     outbox_.pop_front();
     writing_ = true;
-    app_.live->stats().messages.fetch_add(1, std::memory_order_relaxed);
+    hub_->stats().messages.fetch_add(1, std::memory_order_relaxed);
     ws_.text(true);
     // Envelope, shared body (serialized once for every recipient), envelope.
     std::array<net::const_buffer, 3> buffers{net::buffer(head_), net::const_buffer(), net::const_buffer()};
@@ -299,7 +299,7 @@ void LiveSession::close(uint16_t code, std::string reason) {
   if (closing_ || finished_) return;
   closing_ = true;
   if (code == live_close::too_slow) {
-    app_.live->stats().slow_closes.fetch_add(1, std::memory_order_relaxed);
+    hub_->stats().slow_closes.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("live socket closed ({}): {}", code, reason);
   }
   outbox_.clear();
@@ -331,7 +331,7 @@ void LiveSession::finish() {
   init_timer_.cancel();
   stuck_timer_.cancel();
   for (auto& [key, sub] : subs_) {
-    if (sub.topic) app_.live->unsubscribe(sub.topic, key);
+    if (sub.topic) hub_->unsubscribe(sub.topic, key);
   }
   subs_.clear();
   by_id_.clear();

@@ -70,6 +70,9 @@ class LiveSession final : public LiveConnection, public std::enable_shared_from_
   void close(uint16_t code, std::string reason);
   void finish();
 
+  // The hub (and through it the backend) outlives every subscription this
+  // session holds, even when the session is destroyed after the app.
+  std::shared_ptr<LiveHub> hub_;
   boost::beast::websocket::stream<Stream> ws_;
   boost::beast::flat_buffer buffer_;
   AppState& app_;

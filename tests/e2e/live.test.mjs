@@ -105,6 +105,9 @@ test('two clients on the same query share one topic and see the same versions; a
     assert.ok(b.messages.filter((m) => m.type === 'next').slice(1).every((m) => Array.isArray(m.payload.patch)));
     assert.ok(a.messages.filter((m) => m.type === 'next').every((m) => 'data' in m.payload));
     await sleep(200);
+    // One evaluation per change for both subscribers: 2 first results (tags, users) + at most 3 for the writes.
+    const evaluations = await metric(server.url, 'dc_live_evaluations_total');
+    assert.ok(evaluations >= 3 && evaluations <= 5, `evaluations ${evaluations}`);
     assert.equal(gone.messages.length, goneBefore, 'an unsubscribed client gets nothing');
     assert.equal(other.messages.length, otherBefore, 'a write to tags does not wake a users query');
     for (const c of [a, b, gone, other]) await c.close();
