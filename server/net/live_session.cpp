@@ -197,7 +197,7 @@ void LiveSession::send_error(const std::string& id, const Error& e) {
 }
 
 void LiveSession::enqueue(Out out) {
-  if (finished_) return;
+  if (finished_ || closing_) return;
   outbox_.push_back(std::move(out));
   if (outbox_.size() > app_.config.live_outbox) collapse();
   do_write();

@@ -243,12 +243,20 @@ test('a client that never reads does not slow the others; it is closed with 4008
     }
     const alone = await phase('alone', 30);
 
+    // The same extra load from a client that reads: what any second full-result subscriber costs.
+    const peer = await LiveClient.open(server.url, { patches: false });
+    peer.subscribe('q', query);
+    await peer.waitVersion('q', 1);
+    const withReader = await phase('peer', 30);
+    await peer.close();
+
     const stuck = await LiveClient.open(server.url, { patches: false });
     stuck.subscribe('q', query);
     await stuck.waitVersion('q', 1);
     stuck.ws._socket.pause();  // never reads again
     const withStuck = await phase('stuck', 30);
-    console.log(`reader write→next p50: alone ${alone.toFixed(2)} ms, with a never-reading client on the same topic ${withStuck.toFixed(2)} ms`);
+    console.log(`reader write→next p50: alone ${alone.toFixed(2)} ms; with a second client reading full results ${withReader.toFixed(2)} ms; ` +
+      `with a never-reading client instead ${withStuck.toFixed(2)} ms`);
 
     assert.deepEqual(reader.gaps, []);
     const fresh = (await post(server.url, '/v1/query', query)).json.data;
