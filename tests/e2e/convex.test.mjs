@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startServer, startEmulator, post, waitReady } from '../lib/server.mjs';
+import { LiveClient } from '../lib/live.mjs';
 
 const bin = process.env.DC_SERVER;
 const fixture = new URL('../conformance/fixtures/blog/', import.meta.url).pathname;
@@ -137,7 +138,7 @@ test('the adapter\'s errors keep their code and path through Convex', async () =
   } finally { await p.stop(); }
 });
 
-test('https:// to Convex: verified against --convex-ca-file; refused without it', async () => {
+test('https:// to Convex (queries and the sync WebSocket): verified against --convex-ca-file; refused without it', async () => {
   const { execFileSync } = await import('node:child_process');
   const { mkdtempSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
@@ -155,6 +156,15 @@ test('https:// to Convex: verified against --convex-ca-file; refused without it'
       const r = await post(trusted.url, '/v1/query', { table: 'users', op: 'count' });
       assert.equal(r.status, 200, r.text);
       assert.ok(r.json.data.count > 0);
+      // Live queries ride Convex's sync WebSocket over the same TLS (wss://), verified the same way.
+      const live = await LiveClient.open(trusted.url);
+      live.subscribe('n', { table: 'tags', op: 'count' });
+      const before = (await live.waitVersion('n', 1, { timeoutMs: 10000 })).data.count;
+      const w = await post(trusted.url, '/v1/mutate', { op: 'insert', table: 'tags', values: { name: 'over-tls' } });
+      assert.equal(w.status, 200, w.text);
+      const second = await live.waitVersion('n', 2, { timeoutMs: 10000 });
+      assert.equal(second.data.count, before + 1);
+      await live.close();
     } finally { assert.equal(await trusted.stop(), 0); }
     const untrusted = await startServer(bin, proxyArgs(url));
     try {

@@ -203,6 +203,20 @@ test('protocol errors: init timeout 4408, subscribe before init 4401, duplicate 
   });
 });
 
+test('keep-alive: a client whose WebSocket answers pings stays; one that stopped reading is closed after the idle timeout', { skip: !bin }, async () => {
+  await withServer(['--live-idle-timeout', '1'], async (server) => {
+    const quiet = await LiveClient.open(server.url);   // sends nothing, but ws answers ping frames
+    const gone = await LiveClient.open(server.url);
+    gone.ws._socket.pause();                           // reads nothing, so never answers a ping
+    await sleep(3000);
+    assert.equal(quiet.closeCode, undefined, 'the quiet client is still connected');
+    quiet.subscribe('q', { table: 'tags', op: 'count' });
+    await quiet.waitVersion('q', 1);
+    assert.equal(await metric(server.url, 'dc_live_connections'), 1, 'the client that stopped reading was closed');
+    await quiet.close();
+  });
+});
+
 test('server shutdown completes every subscription, then closes 1001', { skip: !bin }, async () => {
   const server = await startServer(bin, [...blog, '--no-access-log']);
   const c = await LiveClient.open(server.url);
