@@ -203,6 +203,25 @@ test('protocol errors: init timeout 4408, subscribe before init 4401, duplicate 
   });
 });
 
+test('a live query that later exceeds the read budget ends with an error; subscribing again is planned afresh', { skip: !bin }, async () => {
+  await withServer(['--read-budget', '20'], async (server) => {
+    const c = await LiveClient.open(server.url);
+    c.subscribe('all', { table: 'tags', op: 'findMany' });
+    await c.waitVersion('all', 1);
+    const many = Array.from({ length: 30 }, (_, i) => ({ name: `grow-${i}` }));
+    assert.equal((await post(server.url, '/v1/mutate', { op: 'insert', table: 'tags', values: many })).status, 200);
+    const err = await c.waitFor((m) => m.type === 'error' && m.id === 'all');
+    assert.equal(err.payload[0].code, 'INVALID_QUERY', JSON.stringify(err));
+    // The id is free again; the new plan sees 34 rows and is refused up front, naming the index to add.
+    c.subscribe('all', { table: 'tags', op: 'findMany' });
+    const again = await c.waitFor((m) => m.type === 'error' && m.id === 'all' && m !== err);
+    assert.equal(again.payload[0].code, 'INVALID_QUERY');
+    assert.notEqual(again.payload[0].message, err.payload[0].message, JSON.stringify([err, again]));
+    assert.equal(c.closeCode, undefined);
+    await c.close();
+  });
+});
+
 test('keep-alive: a client whose WebSocket answers pings stays; one that stopped reading is closed after the idle timeout', { skip: !bin }, async () => {
   await withServer(['--live-idle-timeout', '1'], async (server) => {
     const quiet = await LiveClient.open(server.url);   // sends nothing, but ws answers ping frames
