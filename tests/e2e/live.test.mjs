@@ -222,6 +222,44 @@ test('a live query that later exceeds the read budget ends with an error; subscr
   });
 });
 
+test('a client that falls behind gets its queued patches replaced by one full result, then patches again, and ends exact', { skip: !bin }, async () => {
+  await withServer(['--live-outbox', '4', '--live-stuck-timeout', '60000'], async (server) => {
+    // The newest three tags by name: every insert below is one patch (add at /0, remove /3) of ~300 KB.
+    const query = { table: 'tags', op: 'findMany', orderBy: { name: 'desc' }, limit: 3 };
+    const late = await LiveClient.open(server.url, { patches: true });
+    const pace = await LiveClient.open(server.url, { patches: true });  // reads, so each write is one change
+    late.subscribe('q', query);
+    pace.subscribe('q', query);
+    await late.waitVersion('q', 1);
+    await pace.waitVersion('q', 1);
+    late.ws._socket.pause();
+    // The socket buffers fill after a few dozen such patches; then the outbox overflows.
+    const big = 'y'.repeat(300000);
+    for (let i = 0; i < 60; i++) {
+      const w = await post(server.url, '/v1/mutate', { op: 'insert', table: 'tags', values: { name: `z-late-${String(i).padStart(2, '0')}-${big}` } });
+      assert.equal(w.status, 200);
+      await pace.waitVersion('q', i + 2, { timeoutMs: 20000 });
+    }
+    assert.ok((await metric(server.url, 'dc_live_collapses_total')) >= 1, 'the outbox overflowed');
+    late.ws._socket.resume();
+    const fresh = (await post(server.url, '/v1/query', query)).json.data;
+    await late.waitFor(() => JSON.stringify(late.state.get('q').data) === JSON.stringify(fresh), { timeoutMs: 30000 })
+      .catch(() => assert.deepEqual(late.state.get('q').data?.map((t) => t.name.slice(0, 12)), fresh.map((t) => t.name.slice(0, 12))));
+    assert.deepEqual(late.gaps, []);
+    const nexts = late.messages.filter((m) => m.type === 'next');
+    assert.ok(nexts.slice(1).some((m) => 'data' in m.payload), 'a full result replaced the queued patches');
+    assert.ok(nexts.length < 61, `intermediate states were skipped (${nexts.length} messages for 60 writes)`);
+    // And patches resume after it.
+    assert.equal((await post(server.url, '/v1/mutate', { op: 'insert', table: 'tags', values: { name: 'zz-after' } })).status, 200);
+    const v = late.state.get('q').version;
+    await late.waitVersion('q', v + 1);
+    assert.ok(Array.isArray(late.messages.at(-1).payload.patch));
+    assert.equal(late.closeCode, undefined);
+    await late.close();
+    await pace.close();
+  });
+});
+
 test('keep-alive: a client whose WebSocket answers pings stays; one that stopped reading is closed after the idle timeout', { skip: !bin }, async () => {
   await withServer(['--live-idle-timeout', '1'], async (server) => {
     const quiet = await LiveClient.open(server.url);   // sends nothing, but ws answers ping frames
