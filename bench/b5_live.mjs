@@ -38,6 +38,11 @@ if (CONVEX) {
 } else {
   server = await startServer(bin, ['--schema', schema, '--no-access-log']);
 }
+// Never leave a server behind, whatever fails below.
+process.on('exit', () => { server.proc.kill('SIGKILL'); emulator?.proc.kill('SIGKILL'); });
+process.on('uncaughtException', (e) => { console.error(e); process.exit(1); });
+process.on('unhandledRejection', (e) => { console.error(e); process.exit(1); });
+
 const rows = [];
 for (let b = 0; b < QUERIES; b++) for (let k = 0; k < ROWS_PER_BUCKET; k++) rows.push({ bucket: b, n: k, stamp: -1, label: `item ${b}/${k}` });
 const ins = await post(server.url, '/v1/mutate', { op: 'insert', table: 'items', values: rows });
