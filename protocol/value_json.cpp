@@ -244,6 +244,37 @@ std::string to_json_text(const Value& v) {
   return out;
 }
 
-Json to_json(const Value& v) { return Json::parse(to_json_text(v)); }
+// Built directly (not by printing and parsing): live topics convert every
+// changed result. Numbers take the form write_json prints.
+Json to_json(const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::undefined:
+    case Value::Kind::null: return Json(nullptr);
+    case Value::Kind::int64: return Json{{"$integer", base64_encode(le_bytes(static_cast<uint64_t>(v.as_int64())))}};
+    case Value::Kind::float64: {
+      double d = v.as_float64();
+      if (needs_float_encoding(d)) return Json{{"$float", base64_encode(le_bytes(std::bit_cast<uint64_t>(d)))}};
+      if (std::floor(d) == d && std::fabs(d) < 1e15) return Json(static_cast<int64_t>(d));
+      return Json(d);
+    }
+    case Value::Kind::boolean: return Json(v.as_bool());
+    case Value::Kind::string: return Json(v.as_string());
+    case Value::Kind::bytes: return Json{{"$bytes", base64_encode(v.as_bytes().data)}};
+    case Value::Kind::array: {
+      Json out = Json::array();
+      out.get_ref<Json::array_t&>().reserve(v.as_array().size());
+      for (const auto& e : v.as_array()) out.push_back(to_json(e));
+      return out;
+    }
+    case Value::Kind::object: {
+      Json out = Json::object();
+      for (const auto& [k, e] : v.as_object()) {
+        if (!e.is_undefined()) out.emplace(k, to_json(e));
+      }
+      return out;
+    }
+  }
+  return Json(nullptr);
+}
 
 }  // namespace dc

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "protocol/error.hpp"
 #include "server/planner/mutation_plan.hpp"
 #include "server/planner/plan.hpp"
@@ -31,6 +33,9 @@ struct RequestContext {
 struct ReadOutcome {
   std::string data_json;  // the result, encoded as protocol.md section 2
   uint64_t docs_read = 0;
+  // The same result as a JSON tree, when a watch's backend has one at hand:
+  // the live differ uses it instead of parsing data_json again.
+  std::shared_ptr<const nlohmann::ordered_json> tree;
 };
 using WriteOutcome = ReadOutcome;
 

@@ -49,9 +49,9 @@ void Topic::on_result(Result<ReadOutcome> outcome) {
       next->error = std::move(outcome).error();
     } else {
       if (current_ && current_->data && *current_->data == outcome->data_json) return;  // unchanged
-      Json parsed = Json::parse(outcome->data_json);
-      if (last_) next->patch = std::make_shared<const std::string>(diff_results(*last_, parsed).dump());
-      last_ = std::move(parsed);
+      auto tree = outcome->tree ? outcome->tree : std::make_shared<const Json>(Json::parse(outcome->data_json));
+      if (last_) next->patch = std::make_shared<const std::string>(diff_results(*last_, *tree).dump());
+      last_ = std::move(tree);
       next->data = std::make_shared<const std::string>(std::move(outcome->data_json));
     }
     stats_->changes.fetch_add(1, std::memory_order_relaxed);

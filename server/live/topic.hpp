@@ -69,7 +69,7 @@ class Topic : public std::enable_shared_from_this<Topic> {
   std::mutex mu_;
   std::unordered_map<uint64_t, std::weak_ptr<LiveSink>> subscribers_;
   LiveUpdatePtr current_;
-  std::optional<Json> last_;  // parsed current result, the base of the next diff
+  std::shared_ptr<const Json> last_;  // the current result as a tree, the base of the next diff
   std::shared_ptr<LiveStats> stats_;
 };
 

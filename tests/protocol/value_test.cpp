@@ -93,3 +93,21 @@ TEST_CASE("values: lookup_path follows dotted paths") {
   CHECK(lookup_path(doc, "address.zip") == nullptr);
   CHECK(lookup_path(doc, "n.x") == nullptr);
 }
+
+TEST_CASE("value_json: to_json builds the same JSON that write_json prints") {
+  using dc::Value;
+  dc::Object row{{"_id", Value("a1")},
+                 {"n", Value(3.0)},
+                 {"x", Value(0.1)},
+                 {"big", Value(int64_t{-5})},
+                 {"nan", Value(std::nan(""))},
+                 {"neg0", Value(-0.0)},
+                 {"s", Value("quote \" slash \\ tab \t é 😀")},
+                 {"gone", Value()},
+                 {"nested", Value(dc::Array{Value(nullptr), Value(true), Value(1e20), Value(dc::Object{{"k", Value(2.5)}})})}};
+  Value v(row);
+  dc::Json tree = dc::to_json(v);
+  CHECK(tree.dump() == dc::to_json_text(v));
+  CHECK(tree == dc::Json::parse(dc::to_json_text(v)));
+  CHECK_FALSE(tree.contains("gone"));
+}

@@ -9,8 +9,9 @@ ConvexBackend::ConvexBackend(std::shared_ptr<ConvexClient> client, std::shared_p
 
 namespace {
 
-// The adapter's answer {data, docsRead} as a ReadOutcome.
-Result<ReadOutcome> adapter_outcome(const Json& v) {
+// The adapter's answer {data, docsRead} as a ReadOutcome; for a watch, with
+// the data tree already parsed from Convex's message.
+Result<ReadOutcome> adapter_outcome(const Json& v, bool with_tree = false) {
   if (!v.is_object() || !v.contains("data") || !v.value("docsRead", Json()).is_number_unsigned()) {
     return Error{ErrorCode::upstream_error, "the adapter answered in an unexpected shape (is it the same version as the proxy?)",
                  std::nullopt};
@@ -22,6 +23,7 @@ Result<ReadOutcome> adapter_outcome(const Json& v) {
     return Error{ErrorCode::upstream_error, std::string("the adapter's answer cannot be encoded: ") + e.what(), std::nullopt};
   }
   out.docs_read = v["docsRead"].get<uint64_t>();
+  if (with_tree) out.tree = std::make_shared<const Json>(v["data"]);
   return out;
 }
 
@@ -65,7 +67,7 @@ std::unique_ptr<Watch> ConvexBackend::watch(std::shared_ptr<const ReadPlan> plan
   Json args{{"plan", plan_to_json(*plan).dump()}};
   uint32_t id = sync_->add(options_.module + ":execute", std::move(args), [on_result = std::move(on_result)](Result<Json> v) {
     if (!v) return on_result(std::move(v).error());
-    on_result(adapter_outcome(*v));
+    on_result(adapter_outcome(*v, true));
   });
   return std::make_unique<ConvexWatch>(sync_, id);
 }

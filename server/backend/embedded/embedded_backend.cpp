@@ -14,21 +14,23 @@ namespace dc {
 EmbeddedBackend::EmbeddedBackend(std::shared_ptr<const Schema> schema, uint64_t id_seed)
     : schema_(std::move(schema)), store_(*schema_), ids_(id_seed ? id_seed : std::random_device{}()) {}
 
+// Serialized under the lock too: the result shares nothing with the store,
+// but doing it here keeps one code path and no half-built Result around.
+Result<ReadOutcome> EmbeddedBackend::run_read(const ReadPlan& plan, bool with_tree) const {
+  std::shared_lock lock(mu_);
+  Executor ex(store_, plan.budget);
+  Result<Value> result = ex.run(plan);
+  if (!result) return std::move(result).error();
+  ReadOutcome out;
+  out.docs_read = ex.docs_read();
+  write_json(result.value(), out.data_json);
+  if (with_tree) out.tree = std::make_shared<const Json>(to_json(result.value()));
+  return out;
+}
+
 void EmbeddedBackend::read(std::shared_ptr<const ReadPlan> plan, const RequestContext&,
                            std::function<void(Result<ReadOutcome>)> done) {
-  // Serialize under the lock too: the result shares nothing with the store,
-  // but doing it here keeps one code path and no half-built Result around.
-  Result<ReadOutcome> outcome = [&]() -> Result<ReadOutcome> {
-    std::shared_lock lock(mu_);
-    Executor ex(store_, plan->budget);
-    Result<Value> result = ex.run(*plan);
-    if (!result) return std::move(result).error();
-    ReadOutcome out;
-    out.docs_read = ex.docs_read();
-    write_json(result.value(), out.data_json);
-    return out;
-  }();
-  done(std::move(outcome));
+  done(run_read(*plan, false));
 }
 
 // One live read: its plan, what it reads, and whether an evaluation is
@@ -98,7 +100,7 @@ void EmbeddedBackend::schedule(const std::shared_ptr<WatchState>& w) {
 void EmbeddedBackend::evaluate(const std::shared_ptr<WatchState>& w) {
   for (;;) {
     if (!w->stopped) {
-      read(w->plan, RequestContext{}, [&](Result<ReadOutcome> out) { w->on_result(std::move(out)); });
+      w->on_result(run_read(*w->plan, true));
     }
     std::lock_guard lock(w->mu);
     if (!w->dirty || w->stopped) {

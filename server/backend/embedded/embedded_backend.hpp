@@ -55,6 +55,7 @@ class EmbeddedBackend : public Backend, public TableStats {
   uint64_t snapshot_every_bytes = 64ull << 20;
 
  private:
+  Result<ReadOutcome> run_read(const ReadPlan& plan, bool with_tree) const;
   struct WatchState;
   class EmbeddedWatch;
   void schedule(const std::shared_ptr<WatchState>& w);
