@@ -177,7 +177,7 @@ namespace {
 void write_double(double d, std::string& out) {
   if (needs_float_encoding(d)) {
     out += R"({"$float":)";
-    write_json_string(base64_encode(le_bytes(std::bit_cast<uint64_t>(d))), out);
+    write_json_string(base64_u64_le(std::bit_cast<uint64_t>(d)), out);
     out.push_back('}');
     return;
   }
@@ -199,7 +199,7 @@ void write_json(const Value& v, std::string& out) {
     case Value::Kind::null: out += "null"; return;
     case Value::Kind::int64:
       out += R"({"$integer":)";
-      write_json_string(base64_encode(le_bytes(static_cast<uint64_t>(v.as_int64()))), out);
+      write_json_string(base64_u64_le(static_cast<uint64_t>(v.as_int64())), out);
       out.push_back('}');
       return;
     case Value::Kind::float64: write_double(v.as_float64(), out); return;
@@ -246,14 +246,22 @@ std::string to_json_text(const Value& v) {
 
 // Built directly (not by printing and parsing): live topics convert every
 // changed result. Numbers take the form write_json prints.
+std::string base64_u64_le(uint64_t x) { return base64_encode(le_bytes(x)); }
+
+std::optional<uint64_t> u64_from_base64_le(std::string_view text) {
+  std::string raw;
+  if (!base64_decode(text, raw) || raw.size() != 8) return std::nullopt;
+  return from_le(raw);
+}
+
 Json to_json(const Value& v) {
   switch (v.kind()) {
     case Value::Kind::undefined:
     case Value::Kind::null: return Json(nullptr);
-    case Value::Kind::int64: return Json{{"$integer", base64_encode(le_bytes(static_cast<uint64_t>(v.as_int64())))}};
+    case Value::Kind::int64: return Json{{"$integer", base64_u64_le(static_cast<uint64_t>(v.as_int64()))}};
     case Value::Kind::float64: {
       double d = v.as_float64();
-      if (needs_float_encoding(d)) return Json{{"$float", base64_encode(le_bytes(std::bit_cast<uint64_t>(d)))}};
+      if (needs_float_encoding(d)) return Json{{"$float", base64_u64_le(std::bit_cast<uint64_t>(d))}};
       if (std::floor(d) == d && std::fabs(d) < 1e15) return Json(static_cast<int64_t>(d));
       return Json(d);
     }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,11 @@ Json to_json(const Value& v);
 void write_json_string(std::string_view s, std::string& out);
 
 std::string base64_encode(std::string_view bytes);
+// A u64 as Convex writes it in text: base64 of its 8 little-endian bytes
+// ($integer, the bits of a $float, sync-protocol timestamps).
+std::string base64_u64_le(uint64_t x);
+// The reverse; nullopt unless `text` is base64 of exactly 8 bytes.
+std::optional<uint64_t> u64_from_base64_le(std::string_view text);
 // Standard alphabet with padding; also accepts the URL-safe alphabet.
 bool base64_decode(std::string_view text, std::string& out);
 

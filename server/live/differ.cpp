@@ -46,7 +46,7 @@ void diff_rows(const Json& before, const Json& after, const std::vector<std::str
 
   std::vector<std::string_view> current;
   for (size_t i = before_ids.size(); i-- > 0;) {
-    if (!after_pos.count(before_ids[i])) ops.push_back(op("remove", path + "/" + std::to_string(i)));
+    if (!after_pos.count(before_ids[i])) ops.push_back(op("remove", pointer_append(path, i)));
   }
   for (const auto& id : before_ids) {
     if (after_pos.count(id)) current.push_back(id);
@@ -57,13 +57,13 @@ void diff_rows(const Json& before, const Json& after, const std::vector<std::str
     if (before_pos.count(want)) {
       auto at = std::find(current.begin() + static_cast<std::ptrdiff_t>(i), current.end(), want);
       size_t from = static_cast<size_t>(at - current.begin());
-      Json o = op("move", path + "/" + std::to_string(i));
-      o["from"] = path + "/" + std::to_string(from);
+      Json o = op("move", pointer_append(path, i));
+      o["from"] = pointer_append(path, from);
       ops.push_back(std::move(o));
       current.erase(at);
       current.insert(current.begin() + static_cast<std::ptrdiff_t>(i), want);
     } else {
-      Json o = op("add", path + "/" + std::to_string(i));
+      Json o = op("add", pointer_append(path, i));
       o["value"] = after[i];
       ops.push_back(std::move(o));
       current.insert(current.begin() + static_cast<std::ptrdiff_t>(i), want);
@@ -71,7 +71,7 @@ void diff_rows(const Json& before, const Json& after, const std::vector<std::str
   }
   for (size_t i = 0; i < after_ids.size(); ++i) {
     auto was = before_pos.find(after_ids[i]);
-    if (was != before_pos.end()) diff_into(before[was->second], after[i], path + "/" + std::to_string(i), ops);
+    if (was != before_pos.end()) diff_into(before[was->second], after[i], pointer_append(path, i), ops);
   }
 }
 
@@ -85,23 +85,23 @@ void diff_positional(const Json& before, const Json& after, const std::string& p
   while (suffix < n - prefix && suffix < m - prefix && before[n - 1 - suffix] == after[m - 1 - suffix]) ++suffix;
   size_t old_mid = n - prefix - suffix, new_mid = m - prefix - suffix;
   size_t common = std::min(old_mid, new_mid);
-  for (size_t k = 0; k < common; ++k) diff_into(before[prefix + k], after[prefix + k], path + "/" + std::to_string(prefix + k), ops);
+  for (size_t k = 0; k < common; ++k) diff_into(before[prefix + k], after[prefix + k], pointer_append(path, prefix + k), ops);
   for (size_t k = common; k < new_mid; ++k) {
-    Json o = op("add", path + "/" + std::to_string(prefix + k));
+    Json o = op("add", pointer_append(path, prefix + k));
     o["value"] = after[prefix + k];
     ops.push_back(std::move(o));
   }
-  for (size_t k = old_mid; k-- > common;) ops.push_back(op("remove", path + "/" + std::to_string(prefix + k)));
+  for (size_t k = old_mid; k-- > common;) ops.push_back(op("remove", pointer_append(path, prefix + k)));
 }
 
 void diff_into(const Json& before, const Json& after, const std::string& path, Json& ops) {
   if (before == after) return;
   if (before.is_object() && after.is_object()) {
     for (auto it = before.begin(); it != before.end(); ++it) {
-      if (!after.contains(it.key())) ops.push_back(op("remove", path + "/" + pointer_token(it.key())));
+      if (!after.contains(it.key())) ops.push_back(op("remove", pointer_append(path, it.key())));
     }
     for (auto it = after.begin(); it != after.end(); ++it) {
-      std::string child = path + "/" + pointer_token(it.key());
+      std::string child = pointer_append(path, it.key());
       auto was = before.find(it.key());
       if (was == before.end()) {
         Json o = op("add", child);
@@ -124,21 +124,6 @@ void diff_into(const Json& before, const Json& after, const std::string& path, J
 }
 
 }  // namespace
-
-std::string pointer_token(std::string_view key) {
-  std::string out;
-  out.reserve(key.size());
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 Json diff_results(const Json& before, const Json& after) {
   Json ops = Json::array();

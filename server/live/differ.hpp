@@ -12,7 +12,4 @@ namespace dc {
 // Empty when the two are equal.
 Json diff_results(const Json& before, const Json& after);
 
-// "/a~1b" for the key "a/b": RFC 6901 escaping of one reference token.
-std::string pointer_token(std::string_view key);
-
 }  // namespace dc

@@ -49,22 +49,11 @@ void LiveHub::unsubscribe(const std::shared_ptr<Topic>& topic, uint64_t subscrip
   // `dropped` (and with it the backend watch) goes here, outside the hub's lock.
 }
 
-bool LiveHub::admit(const std::shared_ptr<LiveConnection>& c, size_t max_connections) {
-  std::lock_guard lock(mu_);
-  if (connections_.size() >= max_connections) return false;
-  connections_.emplace(c.get(), c);
-  return true;
-}
+bool LiveHub::admit(const std::shared_ptr<LiveConnection>& c, size_t max_connections) { return connections_.add(c, max_connections); }
 
-void LiveHub::leave(const LiveConnection* c) {
-  std::lock_guard lock(mu_);
-  connections_.erase(c);
-}
+void LiveHub::leave(const LiveConnection* c) { connections_.remove(c); }
 
-size_t LiveHub::connections() {
-  std::lock_guard lock(mu_);
-  return connections_.size();
-}
+size_t LiveHub::connections() { return connections_.size(); }
 
 size_t LiveHub::topics() {
   std::lock_guard lock(mu_);
@@ -72,14 +61,7 @@ size_t LiveHub::topics() {
 }
 
 void LiveHub::shut_down_all() {
-  std::vector<std::shared_ptr<LiveConnection>> open;
-  {
-    std::lock_guard lock(mu_);
-    for (auto& [k, w] : connections_) {
-      if (auto c = w.lock()) open.push_back(std::move(c));
-    }
-  }
-  for (auto& c : open) c->shut_down();
+  for (auto& c : connections_.alive()) c->shut_down();
 }
 
 }  // namespace dc

@@ -9,6 +9,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "server/common/weak_registry.hpp"
 #include "server/live/topic.hpp"
 
 namespace dc {
@@ -48,7 +49,7 @@ class LiveHub {
   std::shared_ptr<LiveStats> stats_ = std::make_shared<LiveStats>();
   std::mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<Topic>> topics_;
-  std::unordered_map<const LiveConnection*, std::weak_ptr<LiveConnection>> connections_;
+  WeakRegistry<LiveConnection> connections_;
   std::atomic<uint64_t> next_subscription_{0};
   std::atomic<uint64_t> subscriptions_total_{0};
 };

@@ -15,30 +15,8 @@ namespace dc {
 namespace beast = boost::beast;
 namespace net = boost::asio;
 
-void SessionRegistry::add(const std::shared_ptr<HttpSession>& s) {
-  std::lock_guard lock(mu_);
-  sessions_.emplace(s.get(), s);
-}
-
-void SessionRegistry::remove(const HttpSession* s) {
-  std::lock_guard lock(mu_);
-  sessions_.erase(s);
-}
-
-size_t SessionRegistry::size() {
-  std::lock_guard lock(mu_);
-  return sessions_.size();
-}
-
 void SessionRegistry::close_all() {
-  std::vector<std::shared_ptr<HttpSession>> live;
-  {
-    std::lock_guard lock(mu_);
-    for (auto& [k, w] : sessions_) {
-      if (auto s = w.lock()) live.push_back(std::move(s));
-    }
-  }
-  for (auto& s : live) s->close_soon();
+  for (auto& s : alive()) s->close_soon();
 }
 
 HttpSession::HttpSession(StrandSocket&& socket, AppState& app, SessionRegistry& registry)

@@ -10,27 +10,19 @@
 #include <boost/beast/http.hpp>
 #include <array>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <unordered_map>
 
+#include "server/common/weak_registry.hpp"
 #include "server/handlers/handlers.hpp"
 
 namespace dc {
 
 class HttpSession;
 
-// Weak references to open sessions, so shutdown can close idle ones.
-class SessionRegistry {
+// The open sessions, so shutdown can close idle ones.
+class SessionRegistry : public WeakRegistry<HttpSession> {
  public:
-  void add(const std::shared_ptr<HttpSession>& s);
-  void remove(const HttpSession* s);
   void close_all();
-  size_t size();
-
- private:
-  std::mutex mu_;
-  std::unordered_map<const HttpSession*, std::weak_ptr<HttpSession>> sessions_;
 };
 
 // The connection's strand, as a concrete type: a type-erased executor costs

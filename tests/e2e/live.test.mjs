@@ -5,7 +5,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
-import { startServer, post } from '../lib/server.mjs';
+import { startServer, post, metric } from '../lib/server.mjs';
 import { LiveClient } from '../lib/live.mjs';
 
 const bin = process.env.DC_SERVER;
@@ -13,11 +13,6 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const blog = ['--schema', join(root, 'tests/conformance/fixtures/blog/schema.json'), '--import', join(root, 'tests/conformance/fixtures/blog/data')];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function metric(url, name) {
-  const text = await (await fetch(url + '/metrics')).text();
-  const m = text.match(new RegExp(`^${name} (\\d+)$`, 'm'));
-  return m ? Number(m[1]) : undefined;
-}
 
 async function withServer(args, fn) {
   const server = await startServer(bin, [...blog, '--no-access-log', ...args]);

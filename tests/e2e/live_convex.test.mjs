@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, startEmulator, post, waitReady } from '../lib/server.mjs';
+import { startServer, startEmulator, post, waitReady, metric } from '../lib/server.mjs';
 import { LiveClient } from '../lib/live.mjs';
 
 const bin = process.env.DC_SERVER;
@@ -16,11 +16,6 @@ const emu = (e, route, body) => body === undefined
   ? fetch(`${e.url}/_emulator/${route}`).then((r) => r.json())
   : fetch(`${e.url}/_emulator/${route}`, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.json());
 
-async function metric(url, name) {
-  const text = await (await fetch(url + '/metrics')).text();
-  const m = text.match(new RegExp(`^${name} (\\d+)$`, 'm'));
-  return m ? Number(m[1]) : undefined;
-}
 
 async function until(what, fn, timeoutMs = 10000) {
   const end = Date.now() + timeoutMs;

@@ -73,3 +73,10 @@ export async function waitReady(url, timeoutMs = 30000) {
   }
   throw new Error(`${url} was not ready in ${timeoutMs} ms: ${last}`);
 }
+
+// One value from the server's /metrics (Prometheus text), or undefined.
+export async function metric(url, name) {
+  const text = await (await fetch(url + '/metrics')).text();
+  const m = text.match(new RegExp(`^${name} (\\d+)$`, 'm'));
+  return m ? Number(m[1]) : undefined;
+}

@@ -97,9 +97,9 @@ TEST_CASE("sync client: Transition versions parse from base64 little-endian u64 
   CHECK(v->query_set == 3);
   CHECK(v->identity == 1);
   CHECK(v->ts == 1);
-  CHECK(encode_sync_ts(0) == "AAAAAAAAAAA=");
+  CHECK(base64_u64_le(0) == "AAAAAAAAAAA=");
   uint64_t big = 1795307522124000000ull;
-  auto built = parse_sync_version(Json{{"querySet", 0}, {"identity", 0}, {"ts", encode_sync_ts(big)}});
+  auto built = parse_sync_version(Json{{"querySet", 0}, {"identity", 0}, {"ts", base64_u64_le(big)}});
   REQUIRE(built);
   CHECK(built->ts == big);
   CHECK_FALSE(parse_sync_version(Json::parse(R"({"querySet":3,"identity":1,"ts":"AQAA"})")));

@@ -57,17 +57,9 @@ std::optional<SyncVersion> parse_sync_version(const Json& j) {
   if (qs == j.end() || id == j.end() || ts == j.end() || !is_u32(*qs) || !is_u32(*id) || !ts->is_string()) {
     return std::nullopt;
   }
-  std::string bytes;
-  if (!base64_decode(ts->get_ref<const std::string&>(), bytes) || bytes.size() != 8) return std::nullopt;
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(bytes[static_cast<size_t>(i)]);
-  return SyncVersion{qs->get<uint32_t>(), id->get<uint32_t>(), v};
-}
-
-std::string encode_sync_ts(uint64_t ts) {
-  std::string bytes(8, '\0');
-  for (size_t i = 0; i < 8; ++i) bytes[i] = static_cast<char>((ts >> (8 * i)) & 0xff);
-  return base64_encode(bytes);
+  auto v = u64_from_base64_le(ts->get_ref<const std::string&>());
+  if (!v) return std::nullopt;
+  return SyncVersion{qs->get<uint32_t>(), id->get<uint32_t>(), *v};
 }
 
 // One WebSocket to /api/sync, plain or TLS; everything runs on the client's strand.
@@ -257,7 +249,7 @@ void SyncClient::on_open(uint64_t generation, const std::string& error) {
   server_version_ = SyncVersion{};
   Json connect{{"type", "Connect"}, {"sessionId", session_id_}, {"connectionCount", connection_count_++},
                {"lastCloseReason", last_close_reason_}};
-  if (max_observed_ts_) connect["maxObservedTimestamp"] = encode_sync_ts(*max_observed_ts_);
+  if (max_observed_ts_) connect["maxObservedTimestamp"] = base64_u64_le(*max_observed_ts_);
   send(std::move(connect));
   send(Json{{"type", "Authenticate"}, {"tokenType", "Admin"}, {"value", admin_key_}, {"baseVersion", 0}});
   if (!queries_.empty()) {

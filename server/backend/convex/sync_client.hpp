@@ -36,7 +36,6 @@ struct SyncVersion {
 };
 // Parses {"querySet":n,"identity":n,"ts":"<base64 u64 LE>"}.
 std::optional<SyncVersion> parse_sync_version(const Json& j);
-std::string encode_sync_ts(uint64_t ts);
 
 class SyncSocket;
 
