@@ -55,20 +55,14 @@ Result<PlannedBody> plan_request(AppState& app, std::string_view text, Accept ac
   if (!loaded) return kSchemaNotLoaded;
   auto body = parse_json_body(text, app.config.limits);
   if (!body) return std::move(body).error();
+  std::string_view op;
   if (body->is_object()) {
-    auto op = body->find("op");
-    if (op != body->end() && op->is_string()) {
-      const auto& name = op->get_ref<const std::string&>();
-      if (accept == Accept::reads && is_mutation_op(name)) return Error::query("mutations go to /v1/mutate", "/op");
-      if (accept == Accept::mutations && is_read_op(name)) return Error::query("reads go to /v1/query", "/op");
-      if (is_mutation_op(name) || accept == Accept::mutations) {
-        auto plan = plan_mutation_json(app, *body);
-        if (!plan) return std::move(plan).error();
-        return PlannedBody{nullptr, std::move(plan).value()};
-      }
-    }
+    auto it = body->find("op");
+    if (it != body->end() && it->is_string()) op = it->get_ref<const std::string&>();
   }
-  if (accept == Accept::mutations) {
+  if (accept == Accept::reads && is_mutation_op(op)) return Error::query("mutations go to /v1/mutate", "/op");
+  if (accept == Accept::mutations && is_read_op(op)) return Error::query("reads go to /v1/query", "/op");
+  if (accept == Accept::mutations || is_mutation_op(op)) {
     auto plan = plan_mutation_json(app, *body);
     if (!plan) return std::move(plan).error();
     return PlannedBody{nullptr, std::move(plan).value()};
@@ -134,21 +128,16 @@ void handle_ready(AppState& app, ReplyFn send) {
 
 void handle_metrics(AppState& app, ReplyFn send) {
   std::string body;
-  body += "# HELP dc_http_requests_total HTTP requests handled.\n# TYPE dc_http_requests_total counter\n";
-  body += "dc_http_requests_total " + std::to_string(app.requests.load()) + "\n";
-  body += "# HELP dc_http_errors_total HTTP requests answered with a 4xx or 5xx.\n# TYPE dc_http_errors_total counter\n";
-  body += "dc_http_errors_total " + std::to_string(app.errors.load()) + "\n";
-  body += "# HELP dc_documents_read_total Documents read by the backend.\n# TYPE dc_documents_read_total counter\n";
-  body += "dc_documents_read_total " + std::to_string(app.docs_read.load()) + "\n";
-  body += "# HELP dc_plan_cache_hits_total Reads whose plan came from the plan cache.\n# TYPE dc_plan_cache_hits_total counter\n";
-  body += "dc_plan_cache_hits_total " + std::to_string(app.plan_cache.hits()) + "\n";
-  body += "# HELP dc_plan_cache_misses_total Reads planned from scratch.\n# TYPE dc_plan_cache_misses_total counter\n";
-  body += "dc_plan_cache_misses_total " + std::to_string(app.plan_cache.misses()) + "\n";
+  auto metric = [&](const char* name, const char* type, const char* help, uint64_t v) {
+    body += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " + std::to_string(v) + "\n";
+  };
+  metric("dc_http_requests_total", "counter", "HTTP requests handled.", app.requests.load());
+  metric("dc_http_errors_total", "counter", "HTTP requests answered with a 4xx or 5xx.", app.errors.load());
+  metric("dc_documents_read_total", "counter", "Documents read by the backend.", app.docs_read.load());
+  metric("dc_plan_cache_hits_total", "counter", "Reads whose plan came from the plan cache.", app.plan_cache.hits());
+  metric("dc_plan_cache_misses_total", "counter", "Reads planned from scratch.", app.plan_cache.misses());
   if (app.live) {
     auto& live = app.live->stats();
-    auto metric = [&](const char* name, const char* type, const char* help, uint64_t v) {
-      body += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " + std::to_string(v) + "\n";
-    };
     metric("dc_live_connections", "gauge", "Open /v1/live sockets.", app.live->connections());
     metric("dc_live_topics", "gauge", "Distinct live queries being evaluated (shared by equal subscriptions).", app.live->topics());
     metric("dc_live_subscriptions_total", "counter", "Live subscriptions started.", app.live->subscriptions_total());

@@ -47,7 +47,6 @@ class Topic : public std::enable_shared_from_this<Topic> {
   Topic(std::string key, std::shared_ptr<const ReadPlan> plan, std::shared_ptr<LiveStats> stats)
       : key_(std::move(key)), plan_(std::move(plan)), stats_(std::move(stats)) {}
   const std::string& key() const { return key_; }
-  const std::shared_ptr<const ReadPlan>& plan() const { return plan_; }
 
   // Starts the backend's watch (once, by the hub).
   void start(Backend& backend, const RequestContext& ctx);

@@ -205,14 +205,13 @@ void LiveSession::enqueue(Out out) {
 
 // Keeps every literal message and, per subscription, only its newest result
 // as a full `data` message: the client skips intermediate states, never a
-// version, and what it holds stays exact.
+// version, and what it holds stays exact. (The message being written has
+// left the outbox already.)
 void LiveSession::collapse() {
   std::deque<Out> kept;
   std::unordered_map<uint64_t, size_t> newest;  // subscription → position in kept
-  size_t first = writing_ ? 1 : 0;  // the message being written stays
-  for (size_t i = 0; i < outbox_.size(); ++i) {
-    Out& m = outbox_[i];
-    if (i < first || m.sub == 0) {
+  for (Out& m : outbox_) {
+    if (m.sub == 0) {
       kept.push_back(std::move(m));
       continue;
     }

@@ -119,10 +119,16 @@ void EmbeddedBackend::write(std::shared_ptr<const MutationPlan> plan, const Requ
     Writer writer(store_, ids_);
     Result<Value> result = writer.run(*plan);  // rolled back on failure
     if (!result) return std::move(result).error();
+    // The net changes, worked out once for the log and the live watches, and only if one needs them.
+    std::optional<std::vector<Change>> changes;
+    auto changed = [&]() -> const std::vector<Change>& {
+      if (!changes) changes = writer.changes();
+      return *changes;
+    };
     if (wal_) {
       // Durable before acknowledged, and before any other request can read it:
       // the log is synced while the write lock is still held.
-      if (auto st = wal_->append(writer.changes()); !st) {
+      if (auto st = wal_->append(changed()); !st) {
         writer.undo();
         spdlog::error("write not persisted, rolled back: {}", st.error().message);
         return Error{ErrorCode::unavailable, "the write could not be made durable; nothing was written", std::nullopt};
@@ -134,11 +140,8 @@ void EmbeddedBackend::write(std::shared_ptr<const MutationPlan> plan, const Requ
     version_.fetch_add(1, std::memory_order_acq_rel);
     {
       std::lock_guard wl(watches_mu_);
-      if (!watches_.empty()) {
-        auto changes = writer.changes();
-        for (auto& [id, w] : watches_) {
-          if (w->reads.affected_by(changes, store_)) affected.push_back(w);
-        }
+      for (auto& [id, w] : watches_) {
+        if (w->reads.affected_by(changed(), store_)) affected.push_back(w);
       }
     }
     WriteOutcome out;
