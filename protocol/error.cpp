@@ -17,6 +17,8 @@ std::string_view code_name(ErrorCode code) {
     case ErrorCode::upstream_timeout: return "UPSTREAM_TIMEOUT";
     case ErrorCode::internal: return "INTERNAL";
     case ErrorCode::not_implemented: return "NOT_IMPLEMENTED";
+    case ErrorCode::method_not_allowed: return "METHOD_NOT_ALLOWED";
+    case ErrorCode::upgrade_required: return "UPGRADE_REQUIRED";
   }
   return "INTERNAL";
 }

@@ -24,7 +24,9 @@ enum class ErrorCode {
   unavailable,
   upstream_timeout,
   internal,
-  not_implemented,  // a documented endpoint whose feature is not built yet
+  not_implemented,     // a documented endpoint whose feature is not built yet
+  method_not_allowed,  // a known path with the wrong method (Error::detail: the allowed methods)
+  upgrade_required,    // a plain request to the WebSocket endpoint
 };
 
 // The wire name of a code, e.g. "INVALID_QUERY".
@@ -34,6 +36,10 @@ struct Error {
   ErrorCode code = ErrorCode::internal;
   std::string message;
   std::optional<std::string> path;  // JSON Pointer into the request
+  // What a wire needs besides code and message, by code: METHOD_NOT_ALLOWED
+  // the allowed methods ("POST"); RATE_LIMITED the seconds to wait (Retry-After);
+  // otherwise empty. Only net/reply reads it.
+  std::string detail = {};
 
   static Error query(std::string message, std::string path) {
     return Error{ErrorCode::invalid_query, std::move(message), std::move(path)};

@@ -15,8 +15,8 @@
 #include "server/backend/embedded/embedded_backend.hpp"
 #include "server/backend/embedded/import.hpp"
 #include "server/demo/demo_data.hpp"
-#include "server/handlers/handlers.hpp"
 #include "server/net/listener.hpp"
+#include "server/pipeline/pipeline.hpp"
 #include "server/schema/load.hpp"
 
 namespace dc {
@@ -35,7 +35,13 @@ std::string located(const Error& e) { return e.message + (e.path ? " at " + *e.p
 
 // The embedded engine: schema from --schema (or the demo), data from
 // --data-dir recovery, --import or the demo.
-int setup_embedded(const Config& config, AppState& app) {
+// What the composition root builds before it serves: the schema slot and the backend.
+struct AppParts {
+  std::shared_ptr<SchemaSlot> schema = std::make_shared<SchemaSlot>();
+  std::shared_ptr<Backend> backend;
+};
+
+int setup_embedded(const Config& config, net::io_context& ioc, AppParts& app) {
   if (config.demo && !config.schema_file.empty()) {
     return fail("--demo brings its own schema; use either --demo or --schema FILE");
   }
@@ -49,7 +55,9 @@ int setup_embedded(const Config& config, AppState& app) {
     return fail(located(schema.error()));
   }
   auto shared_schema = std::make_shared<const Schema>(std::move(schema).value());
-  auto backend = std::make_shared<EmbeddedBackend>(shared_schema, demo && config.schema_file.empty() ? 42 : 0);
+  // Live evaluations run on the server's threads, never on a writer's.
+  auto post = [&ioc](std::function<void()> f) { net::post(ioc, std::move(f)); };
+  auto backend = std::make_shared<EmbeddedBackend>(shared_schema, demo && config.schema_file.empty() ? 42 : 0, post);
   bool recovered = false;
   backend->snapshot_every_records = config.snapshot_every;
   if (!config.data_dir.empty()) {
@@ -83,25 +91,17 @@ int setup_embedded(const Config& config, AppState& app) {
   } else {
     spdlog::warn("embedded engine is memory-only: data is lost when the process stops (use --data-dir DIR)");
   }
-  app.set_schema(shared_schema);
+  app.schema->set(shared_schema);
   app.backend = backend;
   return 0;
-}
-
-// Live evaluations run on the server's threads, never on a writer's.
-void wire_live(AppState& app, net::io_context& ioc) {
-  if (auto embedded = std::dynamic_pointer_cast<EmbeddedBackend>(app.backend)) {
-    embedded->set_executor([&ioc](std::function<void()> f) { net::post(ioc, std::move(f)); });
-  }
-  app.live = std::make_shared<LiveHub>(app.backend);
 }
 
 // Asks the deployment for its schema (and so checks the URL and the key)
 // until it answers; /readyz says 503 meanwhile. Never gives up: an operator
 // may start the proxy before Convex.
-void describe_until_ready(AppState& app, std::shared_ptr<ConvexBackend> convex, net::io_context& ioc, bool schema_from_file,
-                          std::chrono::milliseconds wait) {
-  convex->describe([&app, convex, &ioc, schema_from_file, wait](Result<Json> r) {
+void describe_until_ready(std::shared_ptr<SchemaSlot> slot, std::shared_ptr<ConvexBackend> convex, net::io_context& ioc,
+                          const std::string& module, bool schema_from_file, std::chrono::milliseconds wait) {
+  convex->describe([slot, convex, &ioc, module, schema_from_file, wait](Result<Json> r) {
     const auto& up = convex->client().upstream();
     std::string where = std::string(up.tls ? "https://" : "http://") + up.host + ":" + up.port;
     if (r && !schema_from_file) {
@@ -109,9 +109,8 @@ void describe_until_ready(AppState& app, std::shared_ptr<ConvexBackend> convex, 
       if (!schema) {
         r = Error{ErrorCode::upstream_error, "the deployment's schema cannot be used: " + located(schema.error()), std::nullopt};
       } else {
-        spdlog::info("Convex deployment at {}: schema of {} tables from {}:describe", where, schema->tables.size(),
-                     app.config.convex_module);
-        app.set_schema(std::make_shared<const Schema>(std::move(schema).value()));
+        spdlog::info("Convex deployment at {}: schema of {} tables from {}:describe", where, schema->tables.size(), module);
+        slot->set(std::make_shared<const Schema>(std::move(schema).value()));
       }
     }
     if (r) {
@@ -123,13 +122,13 @@ void describe_until_ready(AppState& app, std::shared_ptr<ConvexBackend> convex, 
     spdlog::error("Convex deployment at {} is not usable yet ({}); /readyz answers 503; retrying in {} ms", where,
                   r.error().message, wait.count());
     auto timer = std::make_shared<net::steady_timer>(ioc, wait);
-    timer->async_wait([&app, convex, &ioc, schema_from_file, next, timer](const boost::system::error_code& ec) {
-      if (!ec) describe_until_ready(app, convex, ioc, schema_from_file, next);
+    timer->async_wait([slot, convex, &ioc, module, schema_from_file, next, timer](const boost::system::error_code& ec) {
+      if (!ec) describe_until_ready(slot, convex, ioc, module, schema_from_file, next);
     });
   });
 }
 
-int setup_convex(const Config& config, AppState& app, net::io_context& ioc) {
+int setup_convex(const Config& config, net::io_context& ioc, AppParts& app) {
   if (config.convex_deploy_key.empty()) {
     return fail("--convex-url needs a deploy key: --convex-deploy-key KEY or CONVEX_DEPLOY_KEY");
   }
@@ -142,7 +141,7 @@ int setup_convex(const Config& config, AppState& app, net::io_context& ioc) {
   if (schema_from_file) {
     auto schema = load_schema_file(config.schema_file);
     if (!schema) return fail(located(schema.error()));
-    app.set_schema(std::make_shared<const Schema>(std::move(schema).value()));
+    app.schema->set(std::make_shared<const Schema>(std::move(schema).value()));
   }
   std::shared_ptr<ConvexClient> client;
   try {
@@ -154,23 +153,67 @@ int setup_convex(const Config& config, AppState& app, net::io_context& ioc) {
   auto sync = std::make_shared<SyncClient>(ioc.get_executor(), client->upstream(), config.convex_deploy_key, config.convex_ca_file);
   auto convex = std::make_shared<ConvexBackend>(client, sync, ConvexBackendOptions{config.convex_module, config.convex_timeout});
   app.backend = convex;
-  describe_until_ready(app, convex, ioc, schema_from_file, std::chrono::milliseconds(500));
+  describe_until_ready(app.schema, convex, ioc, config.convex_module, schema_from_file, std::chrono::milliseconds(500));
   return 0;
 }
+
+PipelineOptions pipeline_options(const Config& c) {
+  PipelineOptions o;
+  o.limits = c.limits;
+  o.read_budget = c.read_budget;
+  o.plan_cache_entries = c.plan_cache_entries;
+  return o;
+}
+
+NetOptions net_options(const Config& c) {
+  NetOptions o;
+  o.max_body_bytes = c.max_body_bytes;
+  o.read_timeout = c.read_timeout;
+  o.access_log = c.access_log;
+  o.live_max_connections = c.live_max_connections;
+  o.live_max_subscriptions = c.live_max_subscriptions;
+  o.live_outbox = c.live_outbox;
+  o.live_init_timeout = c.live_init_timeout;
+  o.live_stuck_timeout = c.live_stuck_timeout;
+  o.live_idle_timeout = c.live_idle_timeout;
+  return o;
+}
+
+// One I/O thread's loop. An exception escaping a handler is a bug: it is
+// logged and the thread goes on serving, rather than std::terminate.
+void run_io(net::io_context& ioc) {
+  for (;;) {
+    try {
+      ioc.run();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::error("uncaught exception in an I/O handler (serving goes on): {}", e.what());
+    } catch (...) {
+      spdlog::error("uncaught non-standard exception in an I/O handler (serving goes on)");
+    }
+  }
+}
+
+constexpr std::chrono::seconds kShutdownDeadline{5};
 
 }  // namespace
 
 int run_app(const Config& config) {
   unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
-  // Declared first so that it outlives everything holding its sockets.
+  // Declared first, so it is destroyed last: handlers still pending when it
+  // stops (a backend call past the shutdown deadline) are destroyed with it,
+  // and what they hold (sessions → NetContext → pipeline → backend) is
+  // jointly owned, so nothing they point to is gone before them.
   net::io_context ioc(static_cast<int>(threads));
-  AppState app(config);
-  int rc = config.convex_url.empty() ? setup_embedded(config, app) : setup_convex(config, app, ioc);
+  AppParts parts;
+  int rc = config.convex_url.empty() ? setup_embedded(config, ioc, parts) : setup_convex(config, ioc, parts);
   if (rc) return rc;
-  wire_live(app, ioc);
+  auto hub = std::make_shared<LiveHub>(parts.backend);
+  auto net_ctx = std::make_shared<NetContext>();
+  net_ctx->options = net_options(config);
+  net_ctx->pipeline = std::make_shared<Pipeline>(pipeline_options(config), parts.backend, parts.schema, hub);
 
-  SessionRegistry registry;
-  auto listener = std::make_shared<Listener>(ioc, app, registry);
+  auto listener = std::make_shared<Listener>(ioc, net_ctx);
   boost::system::error_code ec;
   auto address = net::ip::make_address(config.host, ec);
   if (ec) return fail("invalid --host " + config.host);
@@ -181,43 +224,31 @@ int run_app(const Config& config) {
 
   net::signal_set signals(ioc, SIGINT, SIGTERM);
   net::steady_timer deadline(ioc);
-  net::steady_timer poll(ioc);
-  std::function<void()> check;  // lives here, so pending waits never own it
   signals.async_wait([&](const boost::system::error_code& sec, int sig) {
     if (sec) return;
-    spdlog::info("signal {}: stopping (finishing requests in flight, at most 5 s)", sig);
+    spdlog::info("signal {}: stopping (finishing requests in flight, at most {} s)", sig, kShutdownDeadline.count());
     listener->stop();
-    registry.close_all();
-    app.live->shut_down_all();  // `complete` for every subscription, then close 1001
-    deadline.expires_after(std::chrono::seconds(5));
+    for (auto& s : net_ctx->http_sessions.alive()) s->close_soon();
+    hub->shut_down_all();  // `complete` for every subscription, then close 1001
+    parts.backend->shutdown();
+    deadline.expires_after(kShutdownDeadline);
     deadline.async_wait([&](const boost::system::error_code& tec) {
-      if (!tec) ioc.stop();
+      if (tec) return;
+      spdlog::warn("shutdown deadline: {} connections still open are dropped", net_ctx->open.open());
+      ioc.stop();
     });
-    if (app.backend) app.backend->shutdown();
-    // Stop waiting as soon as every session is gone.
-    check = [&] {
-      if (registry.size() == 0 && app.live->connections() == 0) {
-        // Upstream retries and timers are abandoned: nothing a client waits for.
-        ioc.stop();
-        return;
-      }
-      poll.expires_after(std::chrono::milliseconds(20));
-      poll.async_wait([&](const boost::system::error_code& pec) {
-        if (!pec) check();
-      });
-    };
-    check();
+    // Upstream retries and timers are abandoned once no client waits for them.
+    net_ctx->open.when_idle([&ioc] { ioc.stop(); });
   });
 
   std::printf("listening on %s:%u\n", config.host.c_str(), static_cast<unsigned>(listener->port()));
   std::fflush(stdout);
 
   std::vector<std::thread> pool;
-  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });
-  ioc.run();
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { run_io(ioc); });
+  run_io(ioc);
   for (auto& t : pool) t.join();
-  app.live.reset();
-  app.backend.reset();  // its connections close while the io_context still exists
+  net_ctx->open.forget_idle();  // sessions destroyed with the io_context must not call back into it
   spdlog::info("stopped");
   return 0;
 }

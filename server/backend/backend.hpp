@@ -12,23 +12,13 @@
 #include <nlohmann/json.hpp>
 
 #include "protocol/error.hpp"
+#include "server/common/metrics_text.hpp"
+#include "server/common/request_context.hpp"
 #include "server/planner/mutation_plan.hpp"
 #include "server/planner/plan.hpp"
 #include "server/planner/planner.hpp"
 
 namespace dc {
-
-// Who is asking. Every request carries one; auth (later) fills it in and the
-// planner will compile its permissions into plans.
-struct Identity {
-  std::string subject = "anonymous";
-  std::string role = "anonymous";
-};
-
-struct RequestContext {
-  std::string request_id;
-  Identity identity;
-};
 
 struct ReadOutcome {
   std::string data_json;  // the result, encoded as protocol.md section 2
@@ -65,6 +55,8 @@ class Backend {
   virtual std::unique_ptr<Watch> watch(std::shared_ptr<const ReadPlan> plan, const RequestContext& ctx, WatchFn on_result) = 0;
   // The server is stopping: drop idle upstream connections so nothing keeps it waiting.
   virtual void shutdown() {}
+  // Appends the backend's own metrics to /metrics (upstream connections, ...).
+  virtual void write_metrics(MetricsText&) const {}
 };
 
 }  // namespace dc

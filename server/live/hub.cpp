@@ -60,6 +60,17 @@ size_t LiveHub::topics() {
   return topics_.size();
 }
 
+void LiveHub::write_metrics(MetricsText& out) {
+  out.gauge("dc_live_connections", "Open /v1/live sockets.", connections());
+  out.gauge("dc_live_topics", "Distinct live queries being evaluated (shared by equal subscriptions).", topics());
+  out.counter("dc_live_subscriptions_total", "Live subscriptions started.", subscriptions_total());
+  out.counter("dc_live_evaluations_total", "Live query results received from the backend.", stats_->evaluations.load());
+  out.counter("dc_live_changes_total", "Live query results that changed and were pushed.", stats_->changes.load());
+  out.counter("dc_live_messages_total", "Messages written to live sockets.", stats_->messages.load());
+  out.counter("dc_live_collapses_total", "Live outbox overflows (queued patches replaced by one full result).", stats_->collapses.load());
+  out.counter("dc_live_slow_closes_total", "Live sockets closed because the client stopped reading (4008).", stats_->slow_closes.load());
+}
+
 void LiveHub::shut_down_all() {
   for (auto& c : connections_.alive()) c->shut_down();
 }

@@ -43,6 +43,7 @@ class LiveHub {
   size_t topics();
   uint64_t subscriptions_total() const { return subscriptions_total_.load(); }
   LiveStats& stats() { return *stats_; }
+  void write_metrics(MetricsText& out);
 
  private:
   std::shared_ptr<Backend> backend_;

@@ -7,25 +7,24 @@
 #include <boost/asio/write.hpp>
 
 #include "protocol/value_json.hpp"
-#include "server/net/live_session.hpp"
-#include "server/net/router.hpp"
+#include "server/net/ws_session.hpp"
 
 namespace dc {
 
 namespace beast = boost::beast;
 namespace net = boost::asio;
 
-void SessionRegistry::close_all() {
-  for (auto& s : alive()) s->close_soon();
+HttpSession::HttpSession(StrandSocket&& socket, std::shared_ptr<NetContext> net)
+    : net_(std::move(net)), ticket_(net_->open), stream_(std::move(socket)) {
+  boost::system::error_code ec;
+  auto peer = stream_.socket().remote_endpoint(ec);
+  if (!ec) peer_ = peer.address().to_string() + ":" + std::to_string(peer.port());
 }
 
-HttpSession::HttpSession(StrandSocket&& socket, AppState& app, SessionRegistry& registry)
-    : stream_(std::move(socket)), app_(app), registry_(registry) {}
-
-HttpSession::~HttpSession() { registry_.remove(this); }
+HttpSession::~HttpSession() { net_->http_sessions.remove(this); }
 
 void HttpSession::run() {
-  registry_.add(shared_from_this());
+  net_->http_sessions.add(shared_from_this());
   net::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::do_read, shared_from_this()));
 }
 
@@ -39,8 +38,8 @@ void HttpSession::close_soon() {
 void HttpSession::do_read() {
   if (closing_) return do_close();
   parser_.emplace();
-  parser_->body_limit(app_.config.max_body_bytes);
-  stream_.expires_after(app_.config.read_timeout);
+  parser_->body_limit(net_->options.max_body_bytes);
+  stream_.expires_after(net_->options.read_timeout);
   http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
 }
 
@@ -54,11 +53,11 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
     method_ = "-";
     target_ = "-";
     Error e = ec == http::error::body_limit
-                  ? Error{ErrorCode::too_large, "request body is over the limit of " + std::to_string(app_.config.max_body_bytes) + " bytes", std::nullopt}
+                  ? Error{ErrorCode::too_large, "request body is over the limit of " + std::to_string(net_->options.max_body_bytes) + " bytes", std::nullopt}
                   : Error::query("malformed HTTP request: " + ec.message(), "");
     closing_ = true;
     linger_ = true;
-    return write(Reply{error_reply(e)}, 11, false, false);
+    return write(error_response(e), 0, 11, false, false);
   }
   Request req = parser_->release();
   method_ = std::string(req.method_string());
@@ -69,21 +68,30 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   bool head = req.method() == http::verb::head;
   RequestContext ctx;
   ctx.request_id = std::to_string(++next_request_);
+  ctx.peer = peer_;
+  ctx.started = started_;
   stream_.expires_never();  // the backend has its own deadlines
+  std::string_view path = target_;
+  path = path.substr(0, path.find('?'));
+  auto auth = req[http::field::authorization];
+  Call call{method_, path, req.body(), std::string_view(auth.data(), auth.size())};
   auto self = shared_from_this();
-  route(app_, req, ctx, [self, version, keep_alive, head](Reply reply) {
-    // Handlers may answer from another thread (upstream backends): hop back to
+  // `req` (which `call` points into) lives until handle() returns; the pipeline copies what it keeps.
+  net_->pipeline->handle(call, ctx, [self, version, keep_alive, head](Result<Answer> answer) {
+    // Answers may come from another thread (upstream backends): hop back to
     // our strand. dispatch runs inline when we are already on it (embedded engine).
-    net::dispatch(self->stream_.get_executor(), [self, reply = std::move(reply), version, keep_alive, head]() mutable {
-      self->write(std::move(reply), version, keep_alive, head);
+    net::dispatch(self->stream_.get_executor(), [self, answer = std::move(answer), version, keep_alive, head]() mutable {
+      if (!answer) return self->write(error_response(answer.error()), 0, version, keep_alive, head);
+      uint64_t docs_read = answer->docs_read;
+      self->write(answer_response(std::move(answer).value()), docs_read, version, keep_alive, head);
     });
   });
 }
 
 void HttpSession::upgrade(Request req) {
-  auto refuse = [&](Response res) {
+  auto refuse = [&](const Error& e) {
     closing_ = true;
-    write(Reply{std::move(res)}, req.version(), false, false);
+    write(error_response(e), 0, req.version(), false, false);
   };
   // graphql-ws clients offer the subprotocol; anything else would misread our messages.
   auto offered = req[http::field::sec_websocket_protocol];
@@ -98,38 +106,39 @@ void HttpSession::upgrade(Request req) {
     start = end + 1;
   }
   if (!speaks) {
-    return refuse(error_reply(Error::query("/v1/live speaks the WebSocket subprotocol graphql-transport-ws; offer it in Sec-WebSocket-Protocol", "")));
+    return refuse(Error::query("/v1/live speaks the WebSocket subprotocol graphql-transport-ws; offer it in Sec-WebSocket-Protocol", ""));
   }
-  if (!app_.live || app_.live->connections() >= app_.config.live_max_connections) {
-    return refuse(error_reply(Error{ErrorCode::unavailable,
-                                    "too many live connections (--live-max-connections " + std::to_string(app_.config.live_max_connections) + ")",
-                                    std::nullopt}));
+  const auto& hub = net_->pipeline->hub();
+  size_t max = net_->options.live_max_connections;
+  if (!hub || hub->connections() >= max) {
+    return refuse(Error{ErrorCode::unavailable, "too many live connections (--live-max-connections " + std::to_string(max) + ")", std::nullopt});
   }
-  if (app_.config.access_log) spdlog::info(R"({"event":"live_upgrade","path":"/v1/live"})");
-  auto live = std::make_shared<LiveSession>(std::move(stream_), app_);
-  if (!app_.live->admit(live, app_.config.live_max_connections)) return;  // lost a race for the last slot: drop
+  if (net_->options.access_log) spdlog::info(R"({"event":"live_upgrade","path":"/v1/live"})");
+  RequestContext ctx;
+  ctx.request_id = std::to_string(++next_request_);
+  ctx.peer = peer_;
+  ctx.started = started_;
+  auto live = std::make_shared<WsSession>(std::move(stream_), net_, std::move(ctx));
+  if (!hub->admit(live, max)) return;  // lost a race for the last slot: drop
   live->run(std::move(req));
 }
 
-void HttpSession::write(Reply reply, unsigned version, bool keep_alive, bool head) {
-  auto res = std::make_shared<Response>(std::move(reply.response));
+void HttpSession::write(Response response, uint64_t docs_read, unsigned version, bool keep_alive, bool head) {
+  auto res = std::make_shared<Response>(std::move(response));
   res->version(version);
   res->keep_alive(keep_alive && !closing_);
   res->set(http::field::server, "drizzle-convex");
-  res->set("X-Docs-Read", std::to_string(reply.docs_read));
+  res->set("X-Docs-Read", std::to_string(docs_read));
   res->prepare_payload();
   if (head) res->body().clear();
   auto status = res->result_int();
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_).count();
-  app_.requests.fetch_add(1, std::memory_order_relaxed);
-  app_.docs_read.fetch_add(reply.docs_read, std::memory_order_relaxed);
-  if (status >= 400) app_.errors.fetch_add(1, std::memory_order_relaxed);
-  if (app_.config.access_log) {
+  if (net_->options.access_log) {
     // The target is client-controlled: escape it so a log line stays one valid JSON object.
     std::string target;
     write_json_string(target_, target);
     spdlog::info(R"({{"event":"access","method":"{}","path":{},"status":{},"us":{},"docsRead":{}}})", method_, target,
-                 status, us, reply.docs_read);
+                 status, us, docs_read);
   }
   writing_ = true;
   bool keep = res->keep_alive();
@@ -147,7 +156,7 @@ void HttpSession::write(Reply reply, unsigned version, bool keep_alive, bool hea
     bytes->append(name.data(), name.size()).append(": ").append(value.data(), value.size()).append("\r\n");
   }
   bytes->append("\r\n").append(res->body());
-  stream_.expires_after(app_.config.read_timeout);
+  stream_.expires_after(net_->options.read_timeout);
   net::async_write(stream_, net::buffer(*bytes), [self = shared_from_this(), bytes, keep](beast::error_code ec, std::size_t n) {
     self->on_write(keep, ec, n);
   });

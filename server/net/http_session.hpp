@@ -1,6 +1,7 @@
 // One HTTP connection. Lives exactly as long as it has I/O pending (each
 // handler holds shared_from_this); runs on its own strand. Keep-alive, a body
-// limit, a read deadline, one response in flight.
+// limit, a read deadline, one response in flight. Requests go to the
+// pipeline; its answers and errors come back through net/reply.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -12,28 +13,21 @@
 #include <memory>
 #include <optional>
 
-#include "server/common/weak_registry.hpp"
-#include "server/handlers/handlers.hpp"
+#include "server/net/net_context.hpp"
+#include "server/net/reply.hpp"
 
 namespace dc {
-
-class HttpSession;
-
-// The open sessions, so shutdown can close idle ones.
-class SessionRegistry : public WeakRegistry<HttpSession> {
- public:
-  void close_all();
-};
 
 // The connection's strand, as a concrete type: a type-erased executor costs
 // a few percent of a small request in copies alone.
 using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
 using StrandSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, Strand>;
 using Stream = boost::beast::basic_stream<boost::asio::ip::tcp, Strand>;
+using Request = http::request<http::string_body>;
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(StrandSocket&& socket, AppState& app, SessionRegistry& registry);
+  HttpSession(StrandSocket&& socket, std::shared_ptr<NetContext> net);
   ~HttpSession();
   void run();
   // Closes the connection once the response in flight (if any) is written. Any thread.
@@ -41,10 +35,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
  private:
   void do_read();
-  // GET /v1/live with an Upgrade header: hands the connection to a LiveSession.
+  // GET /v1/live with an Upgrade header: hands the connection to a WsSession.
   void upgrade(Request req);
   void on_read(boost::beast::error_code ec, std::size_t bytes);
-  void write(Reply reply, unsigned version, bool keep_alive, bool head);
+  void write(Response res, uint64_t docs_read, unsigned version, bool keep_alive, bool head);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
   void do_close();
   // After rejecting a request whose body was not read: send FIN, then read and
@@ -52,15 +46,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void do_linger_close();
   void drain();
 
+  std::shared_ptr<NetContext> net_;
+  SessionCount::Ticket ticket_;
   Stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  AppState& app_;
-  SessionRegistry& registry_;
   bool writing_ = false;
   bool closing_ = false;
   bool linger_ = false;
   std::shared_ptr<std::array<char, 16384>> drain_buffer_;
+  std::string peer_;
   // Access-log fields of the request being answered.
   std::string method_;
   std::string target_;

@@ -10,8 +10,8 @@ namespace dc {
 
 namespace net = boost::asio;
 
-Listener::Listener(net::io_context& ioc, AppState& app, SessionRegistry& registry)
-    : ioc_(ioc), acceptor_(net::make_strand(ioc)), app_(app), registry_(registry) {}
+Listener::Listener(net::io_context& ioc, std::shared_ptr<NetContext> net)
+    : ioc_(ioc), acceptor_(net::make_strand(ioc)), net_(std::move(net)) {}
 
 std::optional<std::string> Listener::open(const net::ip::tcp::endpoint& endpoint) {
   boost::system::error_code ec;
@@ -41,7 +41,7 @@ void Listener::do_accept() {
     } else {
       boost::system::error_code nd;
       socket.set_option(net::ip::tcp::no_delay(true), nd);
-      std::make_shared<HttpSession>(std::move(socket), self->app_, self->registry_)->run();
+      std::make_shared<HttpSession>(std::move(socket), self->net_)->run();
     }
     if (self->acceptor_.is_open()) self->do_accept();
   });

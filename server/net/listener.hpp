@@ -5,14 +5,13 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <memory>
 
-#include "server/handlers/handlers.hpp"
 #include "server/net/http_session.hpp"
 
 namespace dc {
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(boost::asio::io_context& ioc, AppState& app, SessionRegistry& registry);
+  Listener(boost::asio::io_context& ioc, std::shared_ptr<NetContext> net);
   // Binds and listens; returns the error text on failure.
   std::optional<std::string> open(const boost::asio::ip::tcp::endpoint& endpoint);
   uint16_t port() const { return acceptor_.local_endpoint().port(); }
@@ -24,8 +23,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   boost::asio::io_context& ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;
-  AppState& app_;
-  SessionRegistry& registry_;
+  std::shared_ptr<NetContext> net_;
 };
 
 }  // namespace dc

@@ -1,5 +1,6 @@
 #include "server/net/reply.hpp"
 
+#include "protocol/live_messages.hpp"
 #include "protocol/value_json.hpp"
 
 namespace dc {
@@ -11,8 +12,10 @@ http::status status_for(ErrorCode code) {
     case ErrorCode::unauthenticated: return http::status::unauthorized;
     case ErrorCode::forbidden: return http::status::forbidden;
     case ErrorCode::not_found: return http::status::not_found;
+    case ErrorCode::method_not_allowed: return http::status::method_not_allowed;
     case ErrorCode::conflict: return http::status::conflict;
     case ErrorCode::too_large: return http::status::payload_too_large;
+    case ErrorCode::upgrade_required: return http::status::upgrade_required;
     case ErrorCode::rate_limited: return http::status::too_many_requests;
     case ErrorCode::upstream_error: return http::status::bad_gateway;
     case ErrorCode::unavailable: return http::status::service_unavailable;
@@ -23,29 +26,82 @@ http::status status_for(ErrorCode code) {
   return http::status::internal_server_error;
 }
 
-std::string error_body(const Error& e) {
-  std::string out = R"({"error":{"code":)";
-  write_json_string(code_name(e.code), out);
-  out += R"(,"message":)";
-  write_json_string(e.message, out);
+namespace {
+
+// {"message","code","path"?} — the fields both wires share.
+void write_error_fields(const Error& e, bool message_first, std::string& out) {
+  auto code = [&] {
+    out += R"("code":)";
+    write_json_string(code_name(e.code), out);
+  };
+  auto message = [&] {
+    out += R"("message":)";
+    write_json_string(e.message, out);
+  };
+  if (message_first) {
+    message();
+    out += ',';
+    code();
+  } else {
+    code();
+    out += ',';
+    message();
+  }
   if (e.path) {
     out += R"(,"path":)";
     write_json_string(*e.path, out);
   }
+}
+
+}  // namespace
+
+std::string error_body(const Error& e) {
+  std::string out = R"({"error":{)";
+  write_error_fields(e, false, out);
   out += "}}";
   return out;
 }
 
-Response json_reply(http::status status, std::string body) {
-  Response res{status, 11};
-  res.set(http::field::content_type, "application/json; charset=utf-8");
-  res.body() = std::move(body);
+std::string live_error_payload(const Error& e) {
+  std::string out = "[{";
+  write_error_fields(e, true, out);
+  out += "}]";
+  return out;
+}
+
+uint16_t live_close_code(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::unauthenticated:
+    case ErrorCode::forbidden: return live::close_code::forbidden;
+    case ErrorCode::too_large: return live::close_code::message_too_big;
+    case ErrorCode::rate_limited: return 4429;  // graphql-ws: too many requests
+    case ErrorCode::unavailable:
+    case ErrorCode::upstream_error:
+    case ErrorCode::upstream_timeout: return 1013;  // RFC 6455 "try again later"
+    case ErrorCode::internal:
+    case ErrorCode::not_implemented: return 1011;   // RFC 6455 "internal error"
+    default: return live::close_code::bad_request;
+  }
+}
+
+Response answer_response(Answer answer) {
+  Response res{static_cast<http::status>(answer.status), 11};
+  res.set(http::field::content_type, answer.content_type);
+  res.body() = std::move(answer.body);
   return res;
 }
 
-Response error_reply(const Error& e) {
-  Response res = json_reply(status_for(e.code), error_body(e));
-  if (e.code == ErrorCode::rate_limited) res.set(http::field::retry_after, "1");
+Response error_response(const Error& e) {
+  Answer a;
+  a.status = static_cast<unsigned>(status_for(e.code));
+  a.body = error_body(e);
+  Response res = answer_response(std::move(a));
+  switch (e.code) {
+    case ErrorCode::rate_limited: res.set(http::field::retry_after, e.detail.empty() ? "1" : e.detail); break;
+    case ErrorCode::method_not_allowed: res.set(http::field::allow, e.detail); break;
+    case ErrorCode::upgrade_required: res.set(http::field::upgrade, "websocket"); break;
+    default: break;
+  }
   return res;
 }
 

@@ -6,6 +6,7 @@
 #include "protocol/ast.hpp"
 #include "protocol/error.hpp"
 #include "server/planner/plan.hpp"
+#include "server/schema/coerce.hpp"
 #include "server/schema/model.hpp"
 
 namespace dc {
@@ -15,9 +16,5 @@ Result<PlanFilter> bind_filter(const FilterNode& node, const Schema& schema, con
 // Checks a field name used outside filters (orderBy, columns, search filters).
 Status check_field(const TableDef& table, const std::string& field, const std::string& path);
 
-// Converts a client value to the field's type where that is lossless and
-// unambiguous (a JSON number for an int64 field). Returns false when `v`
-// does not fit the validator.
-bool coerce_to(const Validator& type, Value& v);
 
 }  // namespace dc

@@ -1,7 +1,7 @@
 #include "server/schema/validate.hpp"
 
 #include "protocol/value_json.hpp"
-#include "server/planner/binder.hpp"
+#include "server/schema/coerce.hpp"
 
 namespace dc {
 

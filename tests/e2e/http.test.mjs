@@ -131,11 +131,12 @@ test('bad input: wrong method, unknown route, /v1/live without a WebSocket upgra
   const get = await fetch(server.url + '/v1/query');
   assert.equal(get.status, 405);
   assert.equal(get.headers.get('allow'), 'POST');
+  assert.equal((await get.json()).error.code, 'METHOD_NOT_ALLOWED');
   assert.equal((await fetch(server.url + '/v2/query')).status, 404);
   const live = await fetch(server.url + '/v1/live');
   assert.equal(live.status, 426);
   assert.equal(live.headers.get('upgrade'), 'websocket');
-  assert.equal((await live.json()).error.code, 'INVALID_QUERY');
+  assert.equal((await live.json()).error.code, 'UPGRADE_REQUIRED');
 });
 
 test('bad input: a broken HTTP request gets a 400 and the connection closes', async () => {

@@ -72,6 +72,14 @@ std::unique_ptr<Watch> ConvexBackend::watch(std::shared_ptr<const ReadPlan> plan
   return std::make_unique<ConvexWatch>(sync_, id);
 }
 
+void ConvexBackend::write_metrics(MetricsText& out) const {
+  if (!sync_) return;
+  out.counter("dc_convex_sync_connects_total", "Sync WebSockets opened to Convex (1 + reconnects).", sync_->connects());
+  out.counter("dc_convex_sync_resyncs_total", "Convex Transitions that did not continue the last one (then the query set is re-added).",
+              sync_->resyncs());
+  out.gauge("dc_convex_sync_connected", "1 while the sync WebSocket to Convex is open.", sync_->connected() ? 1 : 0);
+}
+
 void ConvexBackend::describe(std::function<void(Result<Json>)> done) {
   CallOptions call{Clock::now() + options_.timeout};
   client_->call(FunctionKind::query, options_.module + ":describe", Json::object(), call, [done = std::move(done)](Result<Json> r) {

@@ -48,6 +48,8 @@ class ConvexBackend final : public Backend {
     if (sync_) sync_->stop();
   }
 
+  void write_metrics(MetricsText& out) const override;
+
   // The deployed schema as the proxy's schema JSON (protocol.md section 8).
   void describe(std::function<void(Result<Json>)> done);
 

@@ -113,14 +113,15 @@ void ConvexClient::attempt(std::shared_ptr<Attempt> a) {
       may_retry = a->kind == FunctionKind::query;
     } else {
       const auto& t = std::get<TransportError>(out);
-      ErrorCode code = t.kind == TransportError::Kind::timeout ? ErrorCode::upstream_timeout
-                       : t.kind == TransportError::Kind::connect ? ErrorCode::unavailable
-                                                                  : ErrorCode::upstream_error;
+      ErrorCode code = t.kind == TransportError::Kind::timeout                                          ? ErrorCode::upstream_timeout
+                       : t.kind == TransportError::Kind::connect || t.kind == TransportError::Kind::overloaded ? ErrorCode::unavailable
+                                                                                                                : ErrorCode::upstream_error;
       std::string what = t.kind == TransportError::Kind::timeout ? "Convex did not answer " + a->path + " in time: "
                                                                  : "Convex call " + a->path + " failed: ";
       failure = Error{code, what + t.message, std::nullopt};
       may_retry = a->kind == FunctionKind::query || !t.maybe_sent;
-      if (t.kind == TransportError::Kind::timeout) may_retry = false;  // the deadline is spent
+      if (t.kind == TransportError::Kind::timeout) may_retry = false;     // the deadline is spent
+      if (t.kind == TransportError::Kind::overloaded) may_retry = false;  // retrying would only add to the queue
     }
     auto now = Clock::now();
     if (!may_retry || a->number >= a->options.max_attempts || now >= a->options.deadline) return a->done(*failure);

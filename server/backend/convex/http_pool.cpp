@@ -189,8 +189,14 @@ class ConnectionImpl final : public HttpPool::Connection {
 
 }  // namespace
 
-HttpPool::HttpPool(net::any_io_executor ex, Upstream upstream, size_t max_connections, const std::string& ca_file)
-    : ex_(std::move(ex)), upstream_(std::move(upstream)), max_(max_connections) {
+HttpPool::HttpPool(net::any_io_executor ex, Upstream upstream, size_t max_connections, const std::string& ca_file,
+                   size_t max_waiting)
+    : ex_(std::move(ex)),
+      upstream_(std::move(upstream)),
+      max_(max_connections),
+      max_waiting_(max_waiting),
+      expiry_strand_(net::make_strand(ex_)),
+      expiry_(expiry_strand_) {
   if (upstream_.tls) {
     ssl_ = std::make_unique<net::ssl::context>(net::ssl::context::tls_client);
     ssl_->set_default_verify_paths();
@@ -232,17 +238,66 @@ void HttpPool::post(std::string target, std::string body, const Headers& headers
       if (now - candidate->idle_since < kIdleMax) c = std::move(candidate);
       else --open_;  // too old to trust: dropped (closed by its destructor)
     }
-    if (!c) {
-      if (open_ >= max_) {
-        waiting_.push_back(std::move(job));
-        return;
-      }
+    if (!c && open_ < max_) {
       ++open_;
       c = make_connection();
     }
+    if (!c && waiting_.size() < max_waiting_) {
+      waiting_.push_back(job);
+      net::post(expiry_strand_, [weak = weak_from_this(), deadline] {
+        if (auto self = weak.lock()) self->arm_expiry(deadline);
+      });
+      return;
+    }
+  }
+  if (!c) {
+    // Outside the lock: `done` may post again.
+    return job->done(TransportError{TransportError::Kind::overloaded,
+                                    std::to_string(max_waiting_) + " calls already wait for a connection to " + upstream_.host, false});
   }
   // The pool's lists hold the connection between jobs; during a job its own handlers do.
   c->run(std::move(job));
+}
+
+size_t HttpPool::waiting() const {
+  std::lock_guard lock(mu_);
+  return waiting_.size();
+}
+
+void HttpPool::arm_expiry(Clock::time_point deadline) {
+  if (deadline >= armed_at_) return;  // an earlier expiry is armed already; it re-arms for the rest
+  armed_at_ = deadline;
+  expiry_.expires_at(deadline);
+  expiry_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    if (ec) return;  // re-armed for an earlier deadline, or the pool is going
+    if (auto self = weak.lock()) self->expire_waiting();
+  });
+}
+
+// Answers every queued request whose deadline passed (it never left: a
+// mutation among them is safe to report as not run) and re-arms for the
+// earliest deadline still waiting.
+void HttpPool::expire_waiting() {
+  armed_at_ = Clock::time_point::max();
+  std::vector<std::shared_ptr<Job>> expired;
+  auto next = Clock::time_point::max();
+  {
+    std::lock_guard lock(mu_);
+    auto now = Clock::now();
+    for (auto it = waiting_.begin(); it != waiting_.end();) {
+      if ((*it)->deadline <= now) {
+        expired.push_back(std::move(*it));
+        it = waiting_.erase(it);
+      } else {
+        next = std::min(next, (*it)->deadline);
+        ++it;
+      }
+    }
+  }
+  if (next != Clock::time_point::max()) arm_expiry(next);
+  for (auto& job : expired) {
+    job->done(TransportError{TransportError::Kind::timeout, "no connection to " + upstream_.host + " was free before the deadline", false});
+  }
 }
 
 void HttpPool::release(const std::shared_ptr<Connection>& c, bool reusable) {

@@ -11,8 +11,8 @@
 
 namespace dc {
 
-EmbeddedBackend::EmbeddedBackend(std::shared_ptr<const Schema> schema, uint64_t id_seed)
-    : schema_(std::move(schema)), store_(*schema_), ids_(id_seed ? id_seed : std::random_device{}()) {}
+EmbeddedBackend::EmbeddedBackend(std::shared_ptr<const Schema> schema, uint64_t id_seed, Post post)
+    : schema_(std::move(schema)), store_(*schema_), ids_(id_seed ? id_seed : std::random_device{}()), post_(std::move(post)) {}
 
 // Serialized under the lock too: the result shares nothing with the store,
 // but doing it here keeps one code path and no half-built Result around.

@@ -20,7 +20,10 @@ namespace dc {
 
 class EmbeddedBackend : public Backend, public TableStats {
  public:
-  explicit EmbeddedBackend(std::shared_ptr<const Schema> schema, uint64_t id_seed = 0);
+  // Where watch evaluations run (the server's thread pool); without one they
+  // run inline, on the writer's thread, which tests use.
+  using Post = std::function<void(std::function<void()>)>;
+  explicit EmbeddedBackend(std::shared_ptr<const Schema> schema, uint64_t id_seed = 0, Post post = {});
 
   std::string_view name() const override { return "embedded"; }
   const TableStats& stats() const override { return *this; }
@@ -34,8 +37,6 @@ class EmbeddedBackend : public Backend, public TableStats {
   // Live reads: re-run after each committed write whose changes reach the
   // plan's read set (read_set.hpp). Evaluations run through `post`.
   std::unique_ptr<Watch> watch(std::shared_ptr<const ReadPlan> plan, const RequestContext& ctx, WatchFn on_result) override;
-  // Where watches are evaluated (the server's thread pool). Without one they run inline.
-  void set_executor(std::function<void(std::function<void()>)> post) { post_ = std::move(post); }
 
   std::optional<uint64_t> row_count(std::string_view table) const override;
   uint64_t version() const override { return version_.load(std::memory_order_acquire); }
@@ -68,7 +69,7 @@ class EmbeddedBackend : public Backend, public TableStats {
   std::unique_ptr<WriteAheadLog> wal_;
   std::atomic<uint64_t> version_{0};  // bumped by every committed write
   mutable std::shared_mutex mu_;
-  std::function<void(std::function<void()>)> post_;
+  Post post_;
   std::mutex watches_mu_;
   std::unordered_map<uint64_t, std::shared_ptr<WatchState>> watches_;
   uint64_t next_watch_ = 0;

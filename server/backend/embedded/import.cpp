@@ -4,7 +4,7 @@
 #include <fstream>
 
 #include "protocol/value_json.hpp"
-#include "server/planner/binder.hpp"
+#include "server/schema/coerce.hpp"
 
 namespace dc {
 

@@ -1,0 +1,23 @@
+// Who asks and which request this is: built by the transport (net/) for each
+// HTTP request or live connection, carried through the pipeline to the
+// backend. Auth fills in the identity; the planner compiles its rules.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace dc {
+
+struct Identity {
+  std::string subject = "anonymous";
+  std::string role = "anonymous";
+};
+
+struct RequestContext {
+  std::string request_id;
+  std::string peer;  // "address:port" of the client
+  std::chrono::steady_clock::time_point started{};
+  Identity identity;
+};
+
+}  // namespace dc

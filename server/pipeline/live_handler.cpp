@@ -1,0 +1,124 @@
+#include "server/pipeline/live_handler.hpp"
+
+#include <type_traits>
+
+namespace dc {
+
+LiveHandler::LiveHandler(std::shared_ptr<Pipeline> pipeline, LiveLimits limits, LiveOutput& out, RequestContext ctx)
+    : pipeline_(std::move(pipeline)), hub_(pipeline_->hub()), limits_(limits), out_(out), ctx_(std::move(ctx)) {}
+
+LiveHandler::~LiveHandler() { finish(); }
+
+void LiveHandler::on_message(std::string_view text) {
+  auto message = live::decode_client_message(text, pipeline_->options().limits);
+  std::visit(
+      [this](auto& m) {
+        using M = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<M, live::Violation>) {
+          out_.close(m.code, std::move(m.reason));
+        } else if constexpr (std::is_same_v<M, live::ConnectionInit>) {
+          on_init(m);
+        } else if constexpr (std::is_same_v<M, live::Ping>) {
+          out_.send_text(live::encode_pong());
+        } else if constexpr (std::is_same_v<M, live::Pong>) {
+          // keep-alive answer: nothing to do
+        } else if constexpr (std::is_same_v<M, live::Complete>) {
+          auto it = by_id_.find(m.id);
+          if (it != by_id_.end()) end_subscription(it->second);
+        } else {
+          on_subscribe(m);
+        }
+      },
+      message);
+}
+
+void LiveHandler::on_init(const live::ConnectionInit& init) {
+  if (init_seen_) return out_.close(live::close_code::too_many_inits, "Too many initialisation requests");
+  init_seen_ = true;
+  patches_ = init.patches;
+  // Auth comes later: every live connection is anonymous for now (docs/live.md).
+  out_.send_text(live::encode_connection_ack());
+}
+
+void LiveHandler::on_init_timeout() {
+  if (!init_seen_) out_.close(live::close_code::init_timeout, "Connection initialisation timeout");
+}
+
+void LiveHandler::on_subscribe(live::Subscribe& s) {
+  if (!init_seen_) return out_.close(live::close_code::unauthorized, "Unauthorized");
+  if (by_id_.count(s.id)) {
+    return out_.close(live::close_code::subscriber_exists, "Subscriber for " + s.id.substr(0, 64) + " already exists");
+  }
+  if (subs_.size() >= limits_.max_subscriptions) {
+    return out_.send_error(s.id, Error::query("at most " + std::to_string(limits_.max_subscriptions) +
+                                                  " subscriptions per connection (--live-max-subscriptions)",
+                                              ""));
+  }
+  if (!s.query) return out_.send_error(s.id, s.query.error());
+  auto planned = pipeline_->plan_json(*s.query, Accept::both);
+  if (!planned) return out_.send_error(s.id, planned.error());
+  uint64_t key = hub_->new_key();
+  by_id_.emplace(s.id, key);
+  auto& sub = subs_[key];
+  sub.id = s.id;
+  if (planned->mutation) return run_mutation(s.id, key, planned->mutation);
+  sub.topic = hub_->subscribe(planned->read, ctx_, out_.sink(), key);
+}
+
+void LiveHandler::run_mutation(const std::string& id, uint64_t key, std::shared_ptr<const MutationPlan> plan) {
+  pipeline_->write(std::move(plan), ctx_, [this, post = out_.poster(), id, key](Result<WriteOutcome> out) {
+    post([this, id, key, out = std::move(out)]() mutable {
+      if (!subs_.count(key)) return;  // completed by the client meanwhile
+      by_id_.erase(id);
+      subs_.erase(key);
+      if (!out) return out_.send_error(id, out.error());
+      out_.send_text(live::encode_next_data(id, 1, out->data_json));
+      out_.send_text(live::encode_complete(id));
+    });
+  });
+}
+
+void LiveHandler::on_update(uint64_t key, LiveUpdatePtr update) {
+  auto it = subs_.find(key);
+  if (it == subs_.end()) return;
+  Subscription& sub = it->second;
+  if (update->revision <= sub.revision) return;  // overtaken by a newer one
+  if (update->error) {
+    std::string id = sub.id;
+    end_subscription(key);
+    return out_.send_error(id, *update->error);
+  }
+  bool patch = patches_ && update->patch && sub.revision != 0 && update->revision == sub.revision + 1;
+  sub.revision = update->revision;
+  out_.send_update(key, std::move(update), patch);
+}
+
+std::optional<std::string> LiveHandler::next_head(uint64_t key, bool patch) {
+  auto it = subs_.find(key);
+  if (it == subs_.end()) return std::nullopt;
+  return live::encode_next_head(it->second.id, ++it->second.version, patch);
+}
+
+void LiveHandler::end_subscription(uint64_t key) {
+  auto it = subs_.find(key);
+  if (it == subs_.end()) return;
+  if (it->second.topic) hub_->unsubscribe(it->second.topic, key);
+  by_id_.erase(it->second.id);
+  subs_.erase(it);
+}
+
+void LiveHandler::shut_down() {
+  for (auto& [key, sub] : subs_) {
+    if (sub.topic) out_.send_text(live::encode_complete(sub.id));
+  }
+}
+
+void LiveHandler::finish() {
+  for (auto& [key, sub] : subs_) {
+    if (sub.topic) hub_->unsubscribe(sub.topic, key);
+  }
+  subs_.clear();
+  by_id_.clear();
+}
+
+}  // namespace dc

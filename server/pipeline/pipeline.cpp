@@ -1,0 +1,218 @@
+#include "server/pipeline/pipeline.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <exception>
+
+#include "protocol/parse_mutation.hpp"
+#include "server/planner/mutation_plan.hpp"
+#include "server/planner/plan_json.hpp"
+#include "server/planner/planner.hpp"
+#include "server/schema/schema_json.hpp"
+
+namespace dc {
+
+void SchemaSlot::set(std::shared_ptr<const Schema> schema) {
+  auto loaded = std::make_shared<LoadedSchema>();
+  loaded->json = schema_to_json(*schema).dump();
+  loaded->schema = std::move(schema);
+  std::lock_guard lock(mu_);
+  loaded_ = std::move(loaded);
+}
+
+namespace {
+
+const Error kSchemaNotLoaded{ErrorCode::unavailable,
+                             "the backend is not ready: the schema has not been loaded from the Convex deployment yet", std::nullopt};
+
+std::string_view op_of(const Json& body) {
+  if (!body.is_object()) return {};
+  auto it = body.find("op");
+  if (it == body.end() || !it->is_string()) return {};
+  return it->get_ref<const std::string&>();
+}
+
+Answer json_answer(std::string body, uint64_t docs_read = 0) {
+  Answer a;
+  a.body = std::move(body);
+  a.docs_read = docs_read;
+  return a;
+}
+
+}  // namespace
+
+std::string data_body(std::string_view data_json) {
+  std::string body;
+  body.reserve(data_json.size() + 10);
+  body += "{\"data\":";
+  body += data_json;
+  body += "}";
+  return body;
+}
+
+Pipeline::Pipeline(PipelineOptions options, std::shared_ptr<Backend> backend, std::shared_ptr<SchemaSlot> schema,
+                   std::shared_ptr<LiveHub> hub)
+    : options_(std::move(options)),
+      backend_(std::move(backend)),
+      schema_(std::move(schema)),
+      hub_(std::move(hub)),
+      plan_cache_(options_.plan_cache_entries) {}
+
+// ---- planning -------------------------------------------------------------
+
+Result<PlannedBody> Pipeline::plan_json(const Json& body, Accept accept) {
+  auto loaded = schema_->get();
+  if (!loaded) return kSchemaNotLoaded;
+  std::string_view op = op_of(body);
+  if (accept == Accept::reads && is_mutation_op(op)) return Error::query("mutations go to /v1/mutate", "/op");
+  if (accept == Accept::mutations && is_read_op(op)) return Error::query("reads go to /v1/query", "/op");
+  PlannerOptions opts;
+  opts.read_budget = options_.read_budget;
+  if (accept == Accept::mutations || is_mutation_op(op)) {
+    auto m = parse_mutation(body, *loaded->schema, options_.limits);
+    if (!m) return std::move(m).error();
+    auto plan = plan_mutation(*m, *loaded->schema, backend_->stats(), opts);
+    if (!plan) return std::move(plan).error();
+    return PlannedBody{nullptr, std::make_shared<const MutationPlan>(std::move(plan).value())};
+  }
+  auto query = parse_read_query(body, *loaded->schema, options_.limits);
+  if (!query) return std::move(query).error();
+  auto plan = plan_read(*query, *loaded->schema, backend_->stats(), opts);
+  if (!plan) return std::move(plan).error();
+  return PlannedBody{std::make_shared<const ReadPlan>(std::move(plan).value()), nullptr};
+}
+
+Result<PlannedBody> Pipeline::plan_text(std::string_view text, Accept accept) {
+  // The cache is keyed by the body's bytes and the statistics' version: a hit
+  // skips parsing and planning altogether.
+  uint64_t version = backend_->stats().version();
+  if (accept != Accept::mutations) {
+    if (auto cached = plan_cache_.find(text, version)) return PlannedBody{cached, nullptr};
+  }
+  if (!schema_->get()) return kSchemaNotLoaded;
+  auto body = parse_json_body(text, options_.limits);
+  if (!body) return std::move(body).error();
+  auto planned = plan_json(*body, accept);
+  if (planned && planned->read) plan_cache_.insert(text, version, planned->read);
+  return planned;
+}
+
+// ---- endpoints ------------------------------------------------------------
+
+void Pipeline::query(std::string_view body, const RequestContext& ctx, AnswerFn done) {
+  auto planned = plan_text(body, Accept::reads);
+  if (!planned) return done(std::move(planned).error());
+  backend_->read(planned->read, ctx, [done = std::move(done)](Result<ReadOutcome> out) {
+    if (!out) return done(std::move(out).error());
+    done(json_answer(data_body(out->data_json), out->docs_read));
+  });
+}
+
+void Pipeline::mutate(std::string_view body, const RequestContext& ctx, AnswerFn done) {
+  auto planned = plan_text(body, Accept::mutations);
+  if (!planned) return done(std::move(planned).error());
+  write(planned->mutation, ctx, [done = std::move(done)](Result<WriteOutcome> out) {
+    if (!out) return done(std::move(out).error());
+    done(json_answer(data_body(out->data_json), out->docs_read));
+  });
+}
+
+void Pipeline::write(std::shared_ptr<const MutationPlan> plan, const RequestContext& ctx,
+                     std::function<void(Result<WriteOutcome>)> done) {
+  backend_->write(std::move(plan), ctx, std::move(done));
+}
+
+Result<Answer> Pipeline::explain(std::string_view body) {
+  auto planned = plan_text(body, Accept::both);
+  if (!planned) return std::move(planned).error();
+  Json j{{"data", planned->read ? plan_to_json(*planned->read) : mutation_plan_to_json(*planned->mutation)}};
+  return json_answer(j.dump());
+}
+
+Result<Answer> Pipeline::schema() const {
+  auto loaded = schema_->get();
+  if (!loaded) return kSchemaNotLoaded;
+  return json_answer(loaded->json);
+}
+
+Answer Pipeline::health() const { return json_answer(R"({"status":"ok"})"); }
+
+Result<Answer> Pipeline::ready() const {
+  if (!schema_->get() || !backend_->ready()) return Error{ErrorCode::unavailable, "the backend is not ready", std::nullopt};
+  return json_answer(R"({"status":"ready","backend":")" + std::string(backend_->name()) + "\"}");
+}
+
+Answer Pipeline::metrics() const {
+  MetricsText out;
+  out.counter("dc_http_requests_total", "HTTP requests handled.", stats_.requests.load());
+  out.counter("dc_http_errors_total", "HTTP requests answered with a 4xx or 5xx.", stats_.errors.load());
+  out.counter("dc_documents_read_total", "Documents read by the backend.", stats_.docs_read.load());
+  out.counter("dc_plan_cache_hits_total", "Reads whose plan came from the plan cache.", plan_cache_.hits());
+  out.counter("dc_plan_cache_misses_total", "Reads planned from scratch.", plan_cache_.misses());
+  if (hub_) hub_->write_metrics(out);
+  backend_->write_metrics(out);
+  Answer a;
+  a.content_type = "text/plain; version=0.0.4";
+  a.body = out.take();
+  return a;
+}
+
+// ---- routing --------------------------------------------------------------
+
+void Pipeline::handle(const Call& call, const RequestContext& ctx, AnswerFn done) {
+  // Counted once, whichever thread answers; a second answer (a handler that
+  // answered and then threw) is dropped.
+  struct Once {
+    AnswerFn done;
+    std::atomic<bool> answered{false};
+    PipelineStats* stats;
+  };
+  auto once = std::make_shared<Once>();
+  once->done = std::move(done);
+  once->stats = &stats_;
+  AnswerFn answer = [once](Result<Answer> r) {
+    if (once->answered.exchange(true)) return;
+    once->stats->requests.fetch_add(1, std::memory_order_relaxed);
+    if (r) once->stats->docs_read.fetch_add(r->docs_read, std::memory_order_relaxed);
+    if (!r || r->status >= 400) once->stats->errors.fetch_add(1, std::memory_order_relaxed);
+    once->done(std::move(r));
+  };
+  try {
+    route(call, ctx, answer);
+  } catch (const std::exception& e) {
+    spdlog::error("request {} {} {} failed with an exception: {}", ctx.request_id, call.method, call.path, e.what());
+    answer(Error{ErrorCode::internal, "internal error", std::nullopt});
+  } catch (...) {
+    spdlog::error("request {} {} {} failed with an unknown exception", ctx.request_id, call.method, call.path);
+    answer(Error{ErrorCode::internal, "internal error", std::nullopt});
+  }
+}
+
+void Pipeline::route(const Call& call, const RequestContext& ctx, AnswerFn done) {
+  const std::string_view path = call.path;
+  auto wrong_method = [&](const char* allowed) {
+    Error e{ErrorCode::method_not_allowed, std::string("use ") + allowed + " for " + std::string(path), std::nullopt};
+    e.detail = allowed;
+    done(std::move(e));
+  };
+  if (path == "/v1/query" || path == "/v1/explain" || path == "/v1/mutate") {
+    if (call.method != "POST") return wrong_method("POST");
+    if (path == "/v1/query") return query(call.body, ctx, std::move(done));
+    if (path == "/v1/mutate") return mutate(call.body, ctx, std::move(done));
+    return done(explain(call.body));
+  }
+  if (path == "/v1/schema" || path == "/healthz" || path == "/readyz" || path == "/metrics") {
+    if (call.method != "GET" && call.method != "HEAD") return wrong_method("GET");
+    if (path == "/v1/schema") return done(schema());
+    if (path == "/healthz") return done(health());
+    if (path == "/readyz") return done(ready());
+    return done(metrics());
+  }
+  if (path == "/v1/live") {
+    // WebSocket upgrades never get here (net/ hands them to a live session).
+    return done(Error{ErrorCode::upgrade_required, "/v1/live is a WebSocket endpoint (subprotocol graphql-transport-ws)", std::nullopt});
+  }
+  done(Error{ErrorCode::not_found, "no route " + std::string(path), std::nullopt});
+}
+
+}  // namespace dc

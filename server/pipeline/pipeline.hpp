@@ -1,0 +1,92 @@
+// The request pipeline: the one place where a request is taken apart,
+// checked, planned, run and answered, for HTTP (`handle`) and for every
+// `subscribe` on /v1/live (`plan_json`, `write`) alike. Transport-free: no
+// Beast or Asio type crosses it; net/ turns its Answers and Errors into
+// bytes. Auth and per-role limits will be steps of this pipeline.
+//
+// Owned by the composition root and shared (shared_ptr) by the sessions that
+// call it, so it outlives any request still in flight. Thread-safe; answers
+// arrive on whatever thread the backend completes on.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string_view>
+
+#include "protocol/parse.hpp"
+#include "server/backend/backend.hpp"
+#include "server/live/hub.hpp"
+#include "server/pipeline/call.hpp"
+#include "server/pipeline/schema_slot.hpp"
+#include "server/planner/plan_cache.hpp"
+
+namespace dc {
+
+struct PipelineOptions {
+  ParseLimits limits;
+  uint64_t read_budget = 32000;
+  size_t plan_cache_entries = 1024;  // 0 turns the read-plan cache off
+};
+
+// HTTP counters for /metrics.
+struct PipelineStats {
+  std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> errors{0};
+  std::atomic<uint64_t> docs_read{0};
+};
+
+// A request body, planned: exactly one of the two is set.
+struct PlannedBody {
+  std::shared_ptr<const ReadPlan> read;
+  std::shared_ptr<const MutationPlan> mutation;
+};
+enum class Accept { reads, mutations, both };
+
+class Pipeline {
+ public:
+  // `hub` may be null (no /v1/live).
+  Pipeline(PipelineOptions options, std::shared_ptr<Backend> backend, std::shared_ptr<SchemaSlot> schema,
+           std::shared_ptr<LiveHub> hub);
+
+  // Routes one HTTP call by method and path (protocol.md section 1) and runs
+  // it. `done` runs exactly once; an exception thrown while handling becomes
+  // a 500 INTERNAL and a log line.
+  void handle(const Call& call, const RequestContext& ctx, AnswerFn done);
+
+  // Plans a query or mutation body (reads through the plan cache). A body of
+  // a kind `accept` excludes is refused, naming the right endpoint.
+  Result<PlannedBody> plan_text(std::string_view body, Accept accept);
+  // Plans a parsed body (a live `subscribe` payload): no printing and re-parsing.
+  Result<PlannedBody> plan_json(const Json& body, Accept accept);
+  // Runs a planned mutation; `done` gets the result's JSON text.
+  void write(std::shared_ptr<const MutationPlan> plan, const RequestContext& ctx,
+             std::function<void(Result<WriteOutcome>)> done);
+
+  // The endpoints, one each.
+  void query(std::string_view body, const RequestContext& ctx, AnswerFn done);
+  void mutate(std::string_view body, const RequestContext& ctx, AnswerFn done);
+  Result<Answer> explain(std::string_view body);
+  Result<Answer> schema() const;
+  Answer health() const;
+  Result<Answer> ready() const;
+  Answer metrics() const;
+
+  const std::shared_ptr<LiveHub>& hub() const { return hub_; }
+  const PipelineOptions& options() const { return options_; }
+  const PipelineStats& stats() const { return stats_; }
+
+ private:
+  void route(const Call& call, const RequestContext& ctx, AnswerFn done);
+
+  PipelineOptions options_;
+  std::shared_ptr<Backend> backend_;
+  std::shared_ptr<SchemaSlot> schema_;
+  std::shared_ptr<LiveHub> hub_;
+  PlanCache plan_cache_;
+  PipelineStats stats_;
+};
+
+// The answer to a successful read or write: {"data": RESULT}.
+std::string data_body(std::string_view data_json);
+
+}  // namespace dc
