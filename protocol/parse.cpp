@@ -4,6 +4,8 @@
 #include <cmath>
 #include <utility>
 
+#include "protocol/json_read.hpp"
+
 namespace dc {
 
 std::string_view op_name(CmpOp op) {
@@ -337,7 +339,8 @@ Result<std::optional<int64_t>> Parser::non_negative(const Json& j, const std::st
   double d = j.get<double>();
   if (!(d >= 0) || std::floor(d) != d) return Error::query(std::string(what) + " must be a non-negative integer", path);
   if (cap_at_max && d > static_cast<double>(limits_.max_limit)) {
-    return Error::query(std::string(what) + " " + std::to_string(static_cast<int64_t>(d)) + " is above the maximum " +
+    // The number as the client wrote it: a cast of a huge double to int64 would be undefined.
+    return Error::query(std::string(what) + " " + j.dump() + " is above the maximum " +
                             std::to_string(limits_.max_limit),
                         path);
   }
@@ -431,34 +434,9 @@ Result<ColumnSelection> parse_columns(const Json& j, const std::string& path, co
 }
 
 Result<Json> parse_json_body(std::string_view body, const ParseLimits& limits) {
-  // Bound the nesting before building a tree, so a hostile body cannot make
-  // the parser (or the tree's destructor) recurse deeply.
-  size_t depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < body.size(); ++i) {
-    char c = body[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > limits.max_json_depth) {
-        return Error::query("request JSON is nested deeper than " + std::to_string(limits.max_json_depth) + " levels",
-                            "");
-      }
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      --depth;
-    }
-  }
-  try {
-    return Json::parse(body);
-  } catch (const Json::exception& e) {
-    return Error::query(std::string("malformed JSON: ") + e.what(), "");
-  }
+  JsonLimits json;
+  json.max_depth = limits.max_json_depth;
+  return read_json(body, json, "request JSON");
 }
 
 Result<FilterNode> parse_filter(const Json& j, std::string_view table, const RelationResolver& schema,

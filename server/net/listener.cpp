@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/bind_handler.hpp>
@@ -11,7 +13,7 @@ namespace dc {
 namespace net = boost::asio;
 
 Listener::Listener(net::io_context& ioc, std::shared_ptr<NetContext> net)
-    : ioc_(ioc), acceptor_(net::make_strand(ioc)), net_(std::move(net)) {}
+    : ioc_(ioc), acceptor_(net::make_strand(ioc)), net_(std::move(net)), pause_(acceptor_.get_executor()) {}
 
 std::optional<std::string> Listener::open(const net::ip::tcp::endpoint& endpoint) {
   boost::system::error_code ec;
@@ -29,6 +31,7 @@ void Listener::stop() {
   net::post(acceptor_.get_executor(), [self = shared_from_this()] {
     boost::system::error_code ec;
     self->acceptor_.close(ec);
+    self->pause_.cancel();
   });
 }
 
@@ -36,14 +39,34 @@ void Listener::do_accept() {
   acceptor_.async_accept(net::make_strand(ioc_.get_executor()), [self = shared_from_this()](boost::system::error_code ec,
                                                                                           StrandSocket socket) {
     if (ec == net::error::operation_aborted) return;
-    if (ec) {
-      spdlog::warn("accept failed: {}", ec.message());
-    } else {
-      boost::system::error_code nd;
-      socket.set_option(net::ip::tcp::no_delay(true), nd);
-      std::make_shared<HttpSession>(std::move(socket), self->net_)->run();
-    }
+    if (ec) return self->on_accept_error(ec);
+    self->backoff_ = std::chrono::milliseconds(0);
+    boost::system::error_code nd;
+    socket.set_option(net::ip::tcp::no_delay(true), nd);
+    std::make_shared<HttpSession>(std::move(socket), self->net_)->run();
     if (self->acceptor_.is_open()) self->do_accept();
+  });
+}
+
+void Listener::on_accept_error(const boost::system::error_code& ec) {
+  bool out_of_descriptors = ec == net::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system ||
+                            ec == net::error::no_buffer_space || ec == net::error::no_memory;
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_log_ >= std::chrono::seconds(1)) {
+    spdlog::warn("accept failed: {}{}{}", ec.message(), unlogged_ ? " (and " + std::to_string(unlogged_) + " more since the last line)" : "",
+                 out_of_descriptors ? "; accepting pauses until descriptors are free (ulimit -n bounds open connections)" : "");
+    last_log_ = now;
+    unlogged_ = 0;
+  } else {
+    ++unlogged_;
+  }
+  if (!acceptor_.is_open()) return;
+  if (!out_of_descriptors) return do_accept();  // a connection the peer reset before we took it: next one
+  // 10 ms doubling to 1 s: connections closing free descriptors soon, or never.
+  backoff_ = std::clamp(backoff_ * 2, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+  pause_.expires_after(backoff_);
+  pause_.async_wait([self = shared_from_this()](const boost::system::error_code& wec) {
+    if (!wec && self->acceptor_.is_open()) self->do_accept();
   });
 }
 

@@ -1,8 +1,13 @@
-// Accepts connections and gives each a new strand and an HttpSession.
+// Accepts connections and gives each a new strand and an HttpSession. When
+// the process runs out of file descriptors it pauses accepting, backing off
+// (a retry at once would spin a core on the same error), and logs that at
+// most once a second.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <memory>
 
 #include "server/net/http_session.hpp"
@@ -20,10 +25,15 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   void do_accept();
+  void on_accept_error(const boost::system::error_code& ec);
 
   boost::asio::io_context& ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::shared_ptr<NetContext> net_;
+  boost::asio::steady_timer pause_;  // on the acceptor's strand
+  std::chrono::milliseconds backoff_{0};
+  std::chrono::steady_clock::time_point last_log_{};
+  uint64_t unlogged_ = 0;
 };
 
 }  // namespace dc

@@ -1,5 +1,6 @@
 #include "server/net/reply.hpp"
 
+#include "protocol/json_read.hpp"
 #include "protocol/live_messages.hpp"
 #include "protocol/value_json.hpp"
 
@@ -36,7 +37,7 @@ void write_error_fields(const Error& e, bool message_first, std::string& out) {
   };
   auto message = [&] {
     out += R"("message":)";
-    write_json_string(e.message, out);
+    write_json_string(safe_text(e.message), out);  // upstream text may be cut mid-character
   };
   if (message_first) {
     message();

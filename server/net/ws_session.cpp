@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <unordered_map>
 
+#include "protocol/json_read.hpp"
 #include "protocol/live_messages.hpp"
 
 namespace dc {
@@ -199,7 +200,7 @@ void WsSession::close(uint16_t code, std::string reason) {
   auto self = shared_from_this();
   websocket::close_reason why;
   why.code = code;
-  why.reason = reason;
+  why.reason = safe_text(reason, 120);  // a close frame's reason is at most 123 bytes of UTF-8
   ws_.async_close(why, [self](beast::error_code) {
     // The read loop ends with the close handshake; make sure it does.
     beast::error_code ignored;

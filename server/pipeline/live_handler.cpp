@@ -2,6 +2,8 @@
 
 #include <type_traits>
 
+#include "protocol/json_read.hpp"
+
 namespace dc {
 
 LiveHandler::LiveHandler(std::shared_ptr<Pipeline> pipeline, LiveLimits limits, LiveOutput& out, RequestContext ctx)
@@ -47,7 +49,7 @@ void LiveHandler::on_init_timeout() {
 void LiveHandler::on_subscribe(live::Subscribe& s) {
   if (!init_seen_) return out_.close(live::close_code::unauthorized, "Unauthorized");
   if (by_id_.count(s.id)) {
-    return out_.close(live::close_code::subscriber_exists, "Subscriber for " + s.id.substr(0, 64) + " already exists");
+    return out_.close(live::close_code::subscriber_exists, "Subscriber for " + safe_text(s.id, 64) + " already exists");
   }
   if (subs_.size() >= limits_.max_subscriptions) {
     return out_.send_error(s.id, Error::query("at most " + std::to_string(limits_.max_subscriptions) +

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "protocol/json_read.hpp"
 #include "protocol/value_json.hpp"
 #include "server/planner/binder.hpp"
 #include "server/planner/filter_normalize.hpp"
@@ -298,12 +299,18 @@ uint64_t fnv1a(const std::string& s) {
   return h;
 }
 
+constexpr size_t kCursorDepth = 20;
+
 Result<std::vector<Value>> decode_cursor(const std::string& cursor, const std::string& fingerprint) {
   std::string raw;
   auto bad = Error::query("invalid cursor: pass null or the continueCursor of the previous page of this query", "/cursor");
   if (!base64_decode(cursor, raw)) return bad;
+  // The cursor comes back from the client: read it as the untrusted text it is.
+  // Its sort keys are Convex values (at most 16 deep) inside {"q", "k": [...]}.
+  auto parsed = read_json(raw, JsonLimits{kCursorDepth});
+  if (!parsed) return bad;
   try {
-    Json j = Json::parse(raw);
+    const Json& j = *parsed;
     if (!j.is_object() || j.value("q", std::string()) != fingerprint || !j.contains("k") || !j["k"].is_array()) return bad;
     std::vector<Value> key;
     for (const Json& e : j["k"]) {

@@ -55,3 +55,21 @@ TEST_CASE("Convex URLs: scheme, host, port, base path") {
   CHECK_FALSE(parse_upstream_url("http://:80").ok());
   CHECK_FALSE(parse_upstream_url("http://h:8x").ok());
 }
+
+TEST_CASE("an answer nested 100,000 deep is an upstream error, read without recursion") {
+  std::string deep = R"({"status":"success","value":)" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  auto r = interpret_convex_response(200, deep, "drizzle:execute");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == ErrorCode::upstream_error);
+}
+
+TEST_CASE("a long Convex error message is cut on a character boundary") {
+  std::string message = std::string(299, 'x') + "\xC3\xA9" + std::string(50, 'y');
+  std::string body = R"({"status":"error","errorMessage":")" + message + R"("})";
+  auto r = interpret_convex_response(200, body, "drizzle:execute");
+  REQUIRE_FALSE(r.ok());
+  // The message is valid UTF-8: nlohmann refuses to print it otherwise.
+  CHECK(Json::accept(Json(r.error().message).dump(-1, ' ', false, Json::error_handler_t::ignore)));
+  CHECK_NOTHROW(Json(r.error().message).dump());
+  CHECK(r.error().message.find("\xC3\xA9") == std::string::npos);
+}

@@ -214,3 +214,11 @@ TEST_CASE("parse_json_body: malformed JSON and deep nesting are errors, never th
   std::string brackets_in_string = "{\"a\":\"" + std::string(500, '[') + "\"}";
   CHECK(parse_json_body(brackets_in_string, kLimits).ok());
 }
+
+TEST_CASE("parse: a limit far beyond int64 is named as written, not as an overflowed integer") {
+  auto q = parse(R"({"table":"users","limit":1e20})");
+  REQUIRE_FALSE(q.ok());
+  CHECK(q.error().path == "/limit");
+  CHECK(q.error().message.find("-9223372036854775808") == std::string::npos);
+  CHECK(q.error().message.find("1e+20") != std::string::npos);
+}

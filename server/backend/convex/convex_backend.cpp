@@ -1,5 +1,6 @@
 #include "server/backend/convex/convex_backend.hpp"
 
+#include "protocol/json_read.hpp"
 #include "server/planner/plan_json.hpp"
 
 namespace dc {
@@ -85,11 +86,9 @@ void ConvexBackend::describe(std::function<void(Result<Json>)> done) {
   client_->call(FunctionKind::query, options_.module + ":describe", Json::object(), call, [done = std::move(done)](Result<Json> r) {
     if (!r) return done(std::move(r).error());
     if (!r->is_string()) return done(Error{ErrorCode::upstream_error, "describe did not return the schema as JSON text", std::nullopt});
-    try {
-      done(Json::parse(r->get<std::string>()));
-    } catch (const Json::exception& e) {
-      done(Error{ErrorCode::upstream_error, std::string("describe returned text that is not JSON: ") + e.what(), std::nullopt});
-    }
+    auto schema = read_json(r->get_ref<const std::string&>(), JsonLimits{kUpstreamJsonDepth}, "describe's schema", ErrorCode::upstream_error);
+    if (!schema) return done(Error{ErrorCode::upstream_error, "describe returned a schema that cannot be read: " + schema.error().message, std::nullopt});
+    done(std::move(schema).value());
   });
 }
 

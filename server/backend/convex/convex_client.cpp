@@ -6,6 +6,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include "protocol/json_read.hpp"
+
 namespace dc {
 
 namespace {
@@ -20,7 +22,8 @@ std::optional<ErrorCode> code_from_name(std::string_view name) {
   return std::nullopt;  // upstream faults are ours to classify, not the adapter's
 }
 
-std::string short_text(const std::string& s) { return s.size() > 300 ? s.substr(0, 300) + "…" : s; }
+// Upstream text in our messages: bounded, and cut on a character boundary.
+std::string short_text(const std::string& s) { return safe_text(s, 300); }
 
 }  // namespace
 
@@ -46,10 +49,10 @@ bool retryable_status(unsigned s) { return s == 429 || s >= 500; }
 
 Error status_error(unsigned status, const std::string& body, const std::string& path) {
   std::string detail;
-  try {
-    Json j = Json::parse(body);
-    detail = j.value("code", std::string()) + ": " + j.value("message", std::string());
-  } catch (const Json::exception&) {
+  auto j = read_json(body, JsonLimits{kUpstreamJsonDepth});
+  if (j && j->is_object() && j->value("code", Json()).is_string() && j->value("message", Json()).is_string()) {
+    detail = short_text((*j)["code"].get<std::string>() + ": " + (*j)["message"].get<std::string>());
+  } else {
     detail = short_text(body);
   }
   std::string msg = "Convex answered " + std::to_string(status) + " to " + path + " (" + detail + ")";
@@ -63,11 +66,10 @@ Error status_error(unsigned status, const std::string& body, const std::string& 
 
 Result<Json> interpret_convex_response(unsigned status, const std::string& body, const std::string& path) {
   if (status == 200 || status == 560) {  // 560: "function failed" from older Convex edges; same body
-    try {
-      return interpret_function_outcome(Json::parse(body), path);
-    } catch (const Json::exception&) {
-      return Error{ErrorCode::upstream_error, "Convex answered " + path + " with a body that is not JSON", std::nullopt};
-    }
+    auto parsed = read_json(body, JsonLimits{kUpstreamJsonDepth}, "Convex's answer", ErrorCode::upstream_error);
+    if (!parsed) return Error{ErrorCode::upstream_error, "Convex answered " + path + " with a body that cannot be read: " + parsed.error().message, std::nullopt};
+    if (!parsed->is_object()) return Error{ErrorCode::upstream_error, "Convex answered " + path + " with a body that is not an object", std::nullopt};
+    return interpret_function_outcome(*parsed, path);
   }
   return status_error(status, body, path);
 }

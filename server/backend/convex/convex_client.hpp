@@ -16,6 +16,10 @@ namespace dc {
 
 enum class FunctionKind { query, mutation };
 
+// How deep an answer from Convex may nest: results nest documents (at most
+// 16 deep) inside relation levels; anything deeper is refused unread.
+constexpr size_t kUpstreamJsonDepth = 256;
+
 struct CallOptions {
   Clock::time_point deadline;
   int max_attempts = 4;

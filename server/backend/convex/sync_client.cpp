@@ -13,6 +13,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <random>
 
+#include "protocol/json_read.hpp"
 #include "server/backend/convex/convex_client.hpp"
 
 namespace dc {
@@ -271,8 +272,10 @@ void SyncClient::do_read(uint64_t generation) {
 }
 
 void SyncClient::on_message(uint64_t generation, const std::string& text) {
-  Json m = Json::parse(text, nullptr, false);
-  if (m.is_discarded() || !m.is_object()) return lost(generation, "Convex sent a message that is not a JSON object");
+  auto parsed = read_json(text, JsonLimits{kUpstreamJsonDepth}, "Convex sync message", ErrorCode::upstream_error);
+  if (!parsed) return lost(generation, parsed.error().message);
+  const Json& m = *parsed;
+  if (!m.is_object()) return lost(generation, "Convex sent a message that is not a JSON object");
   std::string type = m.value("type", std::string());
   if (type == "Transition") return on_transition(generation, m);
   if (type == "Ping") return;

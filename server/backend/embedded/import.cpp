@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "protocol/json_read.hpp"
 #include "protocol/value_json.hpp"
 #include "server/schema/coerce.hpp"
 
@@ -74,12 +75,9 @@ Result<size_t> import_export_dir(Store& store, IdGenerator& ids, const std::stri
       ++lineno;
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
       std::string where = file.string() + ":" + std::to_string(lineno);
-      Json j;
-      try {
-        j = Json::parse(line);
-      } catch (const Json::exception& e) {
-        return import_error(where, std::string("not JSON: ") + e.what());
-      }
+      auto parsed = read_json(line, JsonLimits{64}, "document");
+      if (!parsed) return import_error(where, parsed.error().message);
+      const Json& j = *parsed;
       auto v = value_from_json(j, "", ErrorCode::invalid_value);
       if (!v) return import_error(where, v.error().message);
       if (auto st = load_document(store, ids, table, std::move(v).value(), where); !st) return std::move(st).error();

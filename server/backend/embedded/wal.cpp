@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "protocol/json_read.hpp"
 #include "protocol/value_json.hpp"
 #include "server/backend/embedded/import.hpp"
 
@@ -18,6 +19,9 @@ namespace dc {
 namespace fs = std::filesystem;
 
 namespace {
+
+// Records hold documents (at most 16 deep) inside a mutation's envelope.
+constexpr size_t kRecordDepth = 64;
 
 constexpr const char* kLog = "wal.log";
 constexpr const char* kSnapshot = "snapshot.jsonl";
@@ -103,12 +107,9 @@ Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::open(const std::string& di
     while (std::getline(in, line)) {
       ++lineno;
       std::string where = snap.string() + ":" + std::to_string(lineno);
-      Json j;
-      try {
-        j = Json::parse(line);
-      } catch (const Json::exception& e) {
-        return Error{ErrorCode::internal, where + ": corrupt snapshot: " + e.what(), std::nullopt};
-      }
+      auto parsed = read_json(line, JsonLimits{kRecordDepth}, "snapshot record", ErrorCode::internal);
+      if (!parsed) return Error{ErrorCode::internal, where + ": corrupt snapshot: " + parsed.error().message, std::nullopt};
+      Json j = std::move(parsed).value();
       if (lineno == 1) {
         seq = j.value("seq", uint64_t{0});
         continue;
@@ -136,12 +137,9 @@ Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::open(const std::string& di
     if (pos + 8 + len > bytes.size()) break;  // torn: the write did not finish
     std::string payload = bytes.substr(pos + 8, len);
     if (crc32_of(payload) != crc) break;       // torn or corrupt
-    Json rec;
-    try {
-      rec = Json::parse(payload);
-    } catch (const Json::exception&) {
-      break;
-    }
+    auto parsed = read_json(payload, JsonLimits{kRecordDepth}, "log record", ErrorCode::internal);
+    if (!parsed) break;
+    Json rec = std::move(parsed).value();
     uint64_t rec_seq = rec.value("seq", uint64_t{0});
     if (rec_seq > seq) {
       std::string where = log.string() + " record " + std::to_string(rec_seq);

@@ -1,0 +1,93 @@
+// Hardening (issue 11): byte sequences that crashed or stalled the server.
+// Each test names the behaviour; each failed before its fix.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { readFileSync } from 'node:fs';
+import { startServer, startProgram, post } from '../lib/server.mjs';
+import { LiveClient } from '../lib/live.mjs';
+
+const bin = process.env.DC_SERVER;
+
+async function healthy(url) {
+  const r = await fetch(url + '/healthz');
+  assert.equal(r.status, 200);
+}
+
+test('a paginate cursor nested 30,000 deep is a 400 on /cursor, and the server stays up', async () => {
+  const server = await startServer(bin, ['--demo', '--no-access-log']);
+  try {
+    // A real cursor of this query, its keys replaced: the fingerprint matches, so the keys are decoded.
+    const query = { table: 'posts', op: 'paginate', numItems: 5, orderBy: { views: 'desc' } };
+    const first = await post(server.url, '/v1/query', { ...query, cursor: null });
+    assert.equal(first.status, 200, first.text);
+    const cursor = JSON.parse(Buffer.from(first.json.data.continueCursor, 'base64').toString());
+    const deep = `{"q":${JSON.stringify(cursor.q)},"k":[` + '['.repeat(30000) + ']'.repeat(30000) + ']}';
+    const r = await post(server.url, '/v1/query', { ...query, cursor: Buffer.from(deep).toString('base64') });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.json.error.path, '/cursor');
+    await healthy(server.url);
+  } finally { assert.equal(await server.stop(), 0, server.stderr().slice(-2000)); }
+});
+
+test('a request with a duplicate key is a 400 naming the second one', async () => {
+  const server = await startServer(bin, ['--demo', '--no-access-log']);
+  try {
+    const r = await post(server.url, '/v1/query', '{"table":"users","op":"findMany","where":{"role":"admin","role":"guest"}}');
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.json.error.code, 'INVALID_QUERY');
+    assert.equal(r.json.error.path, '/where/role');
+    const m = await post(server.url, '/v1/mutate', '{"op":"delete","table":"tags","where":{},"where":{"name":"x"}}');
+    assert.equal(m.status, 400, m.text);
+    assert.equal(m.json.error.path, '/where');
+    assert.equal((await post(server.url, '/v1/query', { table: 'tags', op: 'count' })).json.data.count, 12, 'nothing was deleted');
+  } finally { assert.equal(await server.stop(), 0, server.stderr().slice(-2000)); }
+});
+
+test('a live subscribe nested 200,000 deep closes the socket with 4400, and the server stays up', async () => {
+  const server = await startServer(bin, ['--demo', '--no-access-log', '--max-body', String(1 << 20)]);
+  try {
+    const c = await LiveClient.open(server.url);
+    c.send('{"type":"subscribe","id":"d","payload":{"table":"users","where":' + '['.repeat(200000) + ']'.repeat(200000) + '}}');
+    const closed = await c.closed;
+    assert.equal(closed.code, 4400);
+    await healthy(server.url);
+  } finally { assert.equal(await server.stop(), 0, server.stderr().slice(-2000)); }
+});
+
+// CPU seconds the process has used (utime + stime from /proc).
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;  // clock ticks: 100 per second on Linux
+}
+
+test('out of file descriptors: accepting pauses (no spinning, no log flood) and resumes once connections close', { timeout: 60000 }, async () => {
+  // A low descriptor limit for the server alone.
+  const server = await startProgram('/bin/sh', ['-c', 'ulimit -n 64 && exec "$0" "$@"', bin, '--port', '0', '--demo', '--no-access-log', '--threads', '2']);
+  const sockets = [];
+  try {
+    for (let i = 0; i < 120; i++) {
+      const s = net.connect(server.port, '127.0.0.1');
+      s.on('error', () => {});
+      sockets.push(s);
+    }
+    await new Promise((r) => setTimeout(r, 500));  // the limit is reached; more connections wait in the backlog
+    const logBefore = (server.stderr().match(/accept failed/g) ?? []).length;
+    const cpuBefore = cpuSeconds(server.proc.pid);
+    await new Promise((r) => setTimeout(r, 2000));
+    const cpu = cpuSeconds(server.proc.pid) - cpuBefore;
+    const lines = (server.stderr().match(/accept failed/g) ?? []).length - logBefore;
+    assert.ok(cpu < 0.5, `the server used ${cpu} CPU seconds in 2 s while out of descriptors`);
+    assert.ok(lines <= 3, `${lines} "accept failed" lines in 2 s`);
+    for (const s of sockets) s.destroy();
+    sockets.length = 0;
+    let ok = false;
+    for (let i = 0; i < 50 && !ok; i++) {
+      try { ok = (await fetch(server.url + '/healthz')).status === 200; } catch { await new Promise((r) => setTimeout(r, 100)); }
+    }
+    assert.ok(ok, 'the server serves again once descriptors are free');
+  } finally {
+    for (const s of sockets) s.destroy();
+    assert.equal(await server.stop(), 0, server.stderr().slice(-2000));
+  }
+});
