@@ -10,6 +10,10 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libspdlog1.10 libfmt9 libssl3 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/release/drizzle-convex-server /usr/local/bin/drizzle-convex-server
+# An unprivileged user: a compromised server process owns nothing but its data directory.
+RUN useradd --system --uid 10001 --home-dir /var/lib/drizzle-convex --create-home drizzle-convex
+USER drizzle-convex
+WORKDIR /var/lib/drizzle-convex
 EXPOSE 8787
 # Listens on all interfaces inside the container; with no flags it serves the demo blog.
 ENTRYPOINT ["drizzle-convex-server", "--host", "0.0.0.0", "--port", "8787"]

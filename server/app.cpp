@@ -157,8 +157,10 @@ int setup_convex(const Config& config, net::io_context& ioc, AppParts& app) {
   return 0;
 }
 
-PipelineOptions pipeline_options(const Config& c) {
+PipelineOptions pipeline_options(const Config& c, bool loopback) {
   PipelineOptions o;
+  o.front_door.cors_origins = c.cors_origins;
+  o.front_door.loopback = loopback;
   o.limits = c.limits;
   o.read_budget = c.read_budget;
   o.plan_cache_entries = c.plan_cache_entries;
@@ -208,15 +210,15 @@ int run_app(const Config& config) {
   AppParts parts;
   int rc = config.convex_url.empty() ? setup_embedded(config, ioc, parts) : setup_convex(config, ioc, parts);
   if (rc) return rc;
-  auto hub = std::make_shared<LiveHub>(parts.backend);
-  auto net_ctx = std::make_shared<NetContext>();
-  net_ctx->options = net_options(config);
-  net_ctx->pipeline = std::make_shared<Pipeline>(pipeline_options(config), parts.backend, parts.schema, hub);
-
-  auto listener = std::make_shared<Listener>(ioc, net_ctx);
   boost::system::error_code ec;
   auto address = net::ip::make_address(config.host, ec);
   if (ec) return fail("invalid --host " + config.host);
+  auto hub = std::make_shared<LiveHub>(parts.backend);
+  auto net_ctx = std::make_shared<NetContext>();
+  net_ctx->options = net_options(config);
+  net_ctx->pipeline = std::make_shared<Pipeline>(pipeline_options(config, address.is_loopback()), parts.backend, parts.schema, hub);
+
+  auto listener = std::make_shared<Listener>(ioc, net_ctx);
   if (auto err = listener->open({address, config.port})) {
     return fail("cannot listen on " + config.host + ":" + std::to_string(config.port) + ": " + *err);
   }

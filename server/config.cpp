@@ -8,7 +8,10 @@ namespace dc {
 std::string usage() {
   return "usage: drizzle-convex-server [options]\n"
          "  --port N              listen port (0 = any free port; default 8787)\n"
-         "  --host ADDR           listen address (default 127.0.0.1)\n"
+         "  --host ADDR           listen address (default 127.0.0.1); on a loopback address only Host\n"
+         "                        localhost, 127.0.0.1 and [::1] are answered (DNS rebinding)\n"
+         "  --cors-origins LIST   comma-separated browser origins allowed to call, e.g. https://app.example.com;\n"
+         "                        a request with any other Origin gets 403 (default: none)\n"
          "  --schema FILE         schema JSON (protocol.md section 8)\n"
          "  --import DIR          load a Convex snapshot export into the embedded engine\n"
          "  --demo                demo blog schema and data (when no --schema is given)\n"
@@ -70,6 +73,10 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
       c.port = static_cast<uint16_t>(*n);
     } else if (a == "--host") {
       c.host = v;
+    } else if (a == "--cors-origins") {
+      auto origins = parse_cors_origins(v);
+      if (!origins) return std::move(origins).error();
+      c.cors_origins = std::move(origins).value();
     } else if (a == "--schema") {
       c.schema_file = v;
     } else if (a == "--import") {

@@ -6,14 +6,17 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "protocol/error.hpp"
 #include "protocol/parse.hpp"
+#include "server/pipeline/front_door.hpp"
 
 namespace dc {
 
 struct Config {
   std::string host = "127.0.0.1";
+  std::vector<std::string> cors_origins;  // browser origins allowed to call (protocol.md section 10)
   uint16_t port = 8787;
   std::string schema_file;
   std::string import_dir;

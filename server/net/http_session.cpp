@@ -57,33 +57,40 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
                   : Error::query("malformed HTTP request: " + ec.message(), "");
     closing_ = true;
     linger_ = true;
-    return write(error_response(e), 0, 11, false, false);
+    request_id_ = request_id("");
+    return write(error_response(e), {{"X-Request-Id", request_id_}}, 0, 11, false, false);
   }
   Request req = parser_->release();
   method_ = std::string(req.method_string());
   target_ = std::string(req.target());
+  request_id_ = request_id(req["X-Request-Id"]);
   if (beast::websocket::is_upgrade(req) && target_.substr(0, target_.find('?')) == "/v1/live") return upgrade(std::move(req));
   unsigned version = req.version();
   bool keep_alive = req.keep_alive();
   bool head = req.method() == http::verb::head;
   RequestContext ctx;
-  ctx.request_id = std::to_string(++next_request_);
+  ctx.request_id = request_id_;
   ctx.peer = peer_;
   ctx.started = started_;
   stream_.expires_never();  // the backend has its own deadlines
   std::string_view path = target_;
   path = path.substr(0, path.find('?'));
-  auto auth = req[http::field::authorization];
-  Call call{method_, path, req.body(), std::string_view(auth.data(), auth.size())};
+  auto header = [&](http::field f) {
+    auto v = req[f];
+    return std::string_view(v.data(), v.size());
+  };
+  Call call{method_, path, req.body(), header(http::field::authorization), header(http::field::host), std::nullopt};
+  if (req.find(http::field::origin) != req.end()) call.origin = header(http::field::origin);
   auto self = shared_from_this();
   // `req` (which `call` points into) lives until handle() returns; the pipeline copies what it keeps.
-  net_->pipeline->handle(call, ctx, [self, version, keep_alive, head](Result<Answer> answer) {
+  net_->pipeline->handle(call, ctx, [self, version, keep_alive, head](Result<Answer> answer, Headers extra) {
     // Answers may come from another thread (upstream backends): hop back to
     // our strand. dispatch runs inline when we are already on it (embedded engine).
-    net::dispatch(self->stream_.get_executor(), [self, answer = std::move(answer), version, keep_alive, head]() mutable {
-      if (!answer) return self->write(error_response(answer.error()), 0, version, keep_alive, head);
+    net::dispatch(self->stream_.get_executor(), [self, answer = std::move(answer), extra = std::move(extra), version, keep_alive,
+                                                 head]() mutable {
+      if (!answer) return self->write(error_response(answer.error()), extra, 0, version, keep_alive, head);
       uint64_t docs_read = answer->docs_read;
-      self->write(answer_response(std::move(answer).value()), docs_read, version, keep_alive, head);
+      self->write(answer_response(std::move(answer).value()), extra, docs_read, version, keep_alive, head);
     });
   });
 }
@@ -91,8 +98,14 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
 void HttpSession::upgrade(Request req) {
   auto refuse = [&](const Error& e) {
     closing_ = true;
-    write(error_response(e), 0, req.version(), false, false);
+    write(error_response(e), {{"X-Request-Id", request_id_}}, 0, req.version(), false, false);
   };
+  // The same front door as every HTTP request: a page on another origin must not open a live socket.
+  std::optional<std::string_view> origin;
+  if (req.find(http::field::origin) != req.end()) origin = std::string_view(req[http::field::origin].data(), req[http::field::origin].size());
+  auto host = req[http::field::host];
+  Admission admission = admit(net_->pipeline->options().front_door, std::string_view(host.data(), host.size()), origin);
+  if (admission.refusal) return refuse(*admission.refusal);
   // graphql-ws clients offer the subprotocol; anything else would misread our messages.
   auto offered = req[http::field::sec_websocket_protocol];
   bool speaks = false;
@@ -115,7 +128,7 @@ void HttpSession::upgrade(Request req) {
   }
   if (net_->options.access_log) spdlog::info(R"({"event":"live_upgrade","path":"/v1/live"})");
   RequestContext ctx;
-  ctx.request_id = std::to_string(++next_request_);
+  ctx.request_id = request_id_;
   ctx.peer = peer_;
   ctx.started = started_;
   auto live = std::make_shared<WsSession>(std::move(stream_), net_, std::move(ctx));
@@ -123,8 +136,9 @@ void HttpSession::upgrade(Request req) {
   live->run(std::move(req));
 }
 
-void HttpSession::write(Response response, uint64_t docs_read, unsigned version, bool keep_alive, bool head) {
+void HttpSession::write(Response response, const Headers& extra, uint64_t docs_read, unsigned version, bool keep_alive, bool head) {
   auto res = std::make_shared<Response>(std::move(response));
+  for (const auto& [name, value] : extra) res->set(name, value);
   res->version(version);
   res->keep_alive(keep_alive && !closing_);
   res->set(http::field::server, "drizzle-convex");
@@ -135,10 +149,11 @@ void HttpSession::write(Response response, uint64_t docs_read, unsigned version,
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_).count();
   if (net_->options.access_log) {
     // The target is client-controlled: escape it so a log line stays one valid JSON object.
-    std::string target;
+    std::string target, id;
     write_json_string(target_, target);
-    spdlog::info(R"({{"event":"access","method":"{}","path":{},"status":{},"us":{},"docsRead":{}}})", method_, target,
-                 status, us, docs_read);
+    write_json_string(request_id_, id);
+    spdlog::info(R"({{"event":"access","requestId":{},"method":"{}","path":{},"status":{},"us":{},"docsRead":{}}})", id, method_,
+                 target, status, us, docs_read);
   }
   writing_ = true;
   bool keep = res->keep_alive();

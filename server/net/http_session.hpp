@@ -38,7 +38,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // GET /v1/live with an Upgrade header: hands the connection to a WsSession.
   void upgrade(Request req);
   void on_read(boost::beast::error_code ec, std::size_t bytes);
-  void write(Response res, uint64_t docs_read, unsigned version, bool keep_alive, bool head);
+  void write(Response res, const Headers& extra, uint64_t docs_read, unsigned version, bool keep_alive, bool head);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
   void do_close();
   // After rejecting a request whose body was not read: send FIN, then read and
@@ -59,8 +59,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // Access-log fields of the request being answered.
   std::string method_;
   std::string target_;
+  std::string request_id_;
   std::chrono::steady_clock::time_point started_;
-  uint64_t next_request_ = 0;
 };
 
 }  // namespace dc

@@ -87,7 +87,8 @@ uint16_t live_close_code(ErrorCode code) {
 
 Response answer_response(Answer answer) {
   Response res{static_cast<http::status>(answer.status), 11};
-  res.set(http::field::content_type, answer.content_type);
+  if (!answer.content_type.empty()) res.set(http::field::content_type, answer.content_type);
+  for (auto& [name, value] : answer.headers) res.set(name, value);
   res.body() = std::move(answer.body);
   return res;
 }

@@ -5,11 +5,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "protocol/error.hpp"
 #include "server/common/request_context.hpp"
+#include "server/pipeline/front_door.hpp"
 
 namespace dc {
 
@@ -17,7 +19,9 @@ struct Call {
   std::string_view method;  // "GET", "POST", ...
   std::string_view path;    // without the query string
   std::string_view body;
-  std::string_view authorization;  // the header, as sent (auth reads it)
+  std::string_view authorization;          // the header, as sent (auth reads it)
+  std::string_view host;                   // the Host header ("" when absent)
+  std::optional<std::string_view> origin;  // the Origin header, when sent (browsers)
 };
 
 struct Answer {
@@ -25,9 +29,13 @@ struct Answer {
   std::string content_type = "application/json; charset=utf-8";
   std::string body;
   uint64_t docs_read = 0;  // X-Docs-Read
+  Headers headers;         // more response headers (a preflight's)
 };
 
-// Called exactly once per call, on any thread.
-using AnswerFn = std::function<void(Result<Answer>)>;
+// An endpoint's answer; called exactly once, on any thread.
+using ResultFn = std::function<void(Result<Answer>)>;
+// A call's answer and the headers every reply to it carries, error or not
+// (X-Request-Id, CORS); called exactly once, on any thread.
+using AnswerFn = std::function<void(Result<Answer>, Headers)>;
 
 }  // namespace dc

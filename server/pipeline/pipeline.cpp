@@ -99,7 +99,7 @@ Result<PlannedBody> Pipeline::plan_text(std::string_view text, Accept accept) {
 
 // ---- endpoints ------------------------------------------------------------
 
-void Pipeline::query(std::string_view body, const RequestContext& ctx, AnswerFn done) {
+void Pipeline::query(std::string_view body, const RequestContext& ctx, ResultFn done) {
   auto planned = plan_text(body, Accept::reads);
   if (!planned) return done(std::move(planned).error());
   backend_->read(planned->read, ctx, [done = std::move(done)](Result<ReadOutcome> out) {
@@ -108,7 +108,7 @@ void Pipeline::query(std::string_view body, const RequestContext& ctx, AnswerFn 
   });
 }
 
-void Pipeline::mutate(std::string_view body, const RequestContext& ctx, AnswerFn done) {
+void Pipeline::mutate(std::string_view body, const RequestContext& ctx, ResultFn done) {
   auto planned = plan_text(body, Accept::mutations);
   if (!planned) return done(std::move(planned).error());
   write(planned->mutation, ctx, [done = std::move(done)](Result<WriteOutcome> out) {
@@ -164,19 +164,32 @@ void Pipeline::handle(const Call& call, const RequestContext& ctx, AnswerFn done
   // answered and then threw) is dropped.
   struct Once {
     AnswerFn done;
+    Headers headers;
     std::atomic<bool> answered{false};
     PipelineStats* stats;
   };
   auto once = std::make_shared<Once>();
   once->done = std::move(done);
   once->stats = &stats_;
-  AnswerFn answer = [once](Result<Answer> r) {
+  if (!ctx.request_id.empty()) once->headers.emplace_back("X-Request-Id", ctx.request_id);
+  ResultFn answer = [once](Result<Answer> r) {
     if (once->answered.exchange(true)) return;
     once->stats->requests.fetch_add(1, std::memory_order_relaxed);
     if (r) once->stats->docs_read.fetch_add(r->docs_read, std::memory_order_relaxed);
     if (!r || r->status >= 400) once->stats->errors.fetch_add(1, std::memory_order_relaxed);
-    once->done(std::move(r));
+    once->done(std::move(r), std::move(once->headers));
   };
+  // Browsers: origins and Host names first, before anything is parsed.
+  Admission admission = admit(options_.front_door, call.host, call.origin);
+  if (admission.refusal) return answer(std::move(*admission.refusal));
+  once->headers.insert(once->headers.end(), admission.headers.begin(), admission.headers.end());
+  if (call.method == "OPTIONS" && call.origin) {
+    Answer preflight;
+    preflight.status = 204;
+    preflight.content_type.clear();
+    preflight.headers = preflight_headers();
+    return answer(std::move(preflight));
+  }
   try {
     route(call, ctx, answer);
   } catch (const std::exception& e) {
@@ -188,7 +201,7 @@ void Pipeline::handle(const Call& call, const RequestContext& ctx, AnswerFn done
   }
 }
 
-void Pipeline::route(const Call& call, const RequestContext& ctx, AnswerFn done) {
+void Pipeline::route(const Call& call, const RequestContext& ctx, ResultFn done) {
   const std::string_view path = call.path;
   auto wrong_method = [&](const char* allowed) {
     Error e{ErrorCode::method_not_allowed, std::string("use ") + allowed + " for " + std::string(path), std::nullopt};

@@ -26,6 +26,7 @@ struct PipelineOptions {
   ParseLimits limits;
   uint64_t read_budget = 32000;
   size_t plan_cache_entries = 1024;  // 0 turns the read-plan cache off
+  FrontDoorOptions front_door;
 };
 
 // HTTP counters for /metrics.
@@ -48,9 +49,9 @@ class Pipeline {
   Pipeline(PipelineOptions options, std::shared_ptr<Backend> backend, std::shared_ptr<SchemaSlot> schema,
            std::shared_ptr<LiveHub> hub);
 
-  // Routes one HTTP call by method and path (protocol.md section 1) and runs
-  // it. `done` runs exactly once; an exception thrown while handling becomes
-  // a 500 INTERNAL and a log line.
+  // Admits one HTTP call (front_door), routes it by method and path
+  // (protocol.md section 1) and runs it. `done` runs exactly once; an
+  // exception thrown while handling becomes a 500 INTERNAL and a log line.
   void handle(const Call& call, const RequestContext& ctx, AnswerFn done);
 
   // Plans a query or mutation body (reads through the plan cache). A body of
@@ -63,8 +64,8 @@ class Pipeline {
              std::function<void(Result<WriteOutcome>)> done);
 
   // The endpoints, one each.
-  void query(std::string_view body, const RequestContext& ctx, AnswerFn done);
-  void mutate(std::string_view body, const RequestContext& ctx, AnswerFn done);
+  void query(std::string_view body, const RequestContext& ctx, ResultFn done);
+  void mutate(std::string_view body, const RequestContext& ctx, ResultFn done);
   Result<Answer> explain(std::string_view body);
   Result<Answer> schema() const;
   Answer health() const;
@@ -76,7 +77,7 @@ class Pipeline {
   const PipelineStats& stats() const { return stats_; }
 
  private:
-  void route(const Call& call, const RequestContext& ctx, AnswerFn done);
+  void route(const Call& call, const RequestContext& ctx, ResultFn done);
 
   PipelineOptions options_;
   std::shared_ptr<Backend> backend_;

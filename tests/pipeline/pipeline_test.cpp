@@ -16,20 +16,25 @@ struct Fixture {
   std::shared_ptr<LiveHub> hub = std::make_shared<LiveHub>(backend);
   std::shared_ptr<Pipeline> pipeline;
 
-  explicit Fixture(bool with_schema = true) {
+  explicit Fixture(bool with_schema = true, PipelineOptions options = {}) {
     if (with_schema) schema->set(std::make_shared<const Schema>(dc::testing::blog_schema()));
-    pipeline = std::make_shared<Pipeline>(PipelineOptions{}, backend, schema, hub);
+    pipeline = std::make_shared<Pipeline>(options, backend, schema, hub);
   }
 
   Result<Answer> call(std::string_view method, std::string_view path, std::string_view body = "") {
+    return call_with(Call{method, path, body, {}, "127.0.0.1:8787", std::nullopt}).first;
+  }
+  std::pair<Result<Answer>, Headers> call_with(const Call& c, const RequestContext& ctx = {}) {
     std::optional<Result<Answer>> got;
+    Headers headers;
     int answers = 0;
-    pipeline->handle(Call{method, path, body, {}}, RequestContext{}, [&](Result<Answer> r) {
+    pipeline->handle(c, ctx, [&](Result<Answer> r, Headers h) {
       ++answers;
       got.emplace(std::move(r));
+      headers = std::move(h);
     });
     REQUIRE(answers == 1);
-    return std::move(*got);
+    return {std::move(*got), std::move(headers)};
   }
 };
 
@@ -176,4 +181,76 @@ TEST_CASE("pipeline: a parsed live payload plans to the same plan as its text") 
   REQUIRE(mutation.ok());
   CHECK(mutation->mutation);
   CHECK_FALSE(mutation->read);
+}
+
+namespace {
+
+std::optional<std::string> header(const Headers& h, std::string_view name) {
+  for (const auto& [k, v] : h) {
+    if (k == name) return v;
+  }
+  return std::nullopt;
+}
+
+PipelineOptions with_origins(std::vector<std::string> origins) {
+  PipelineOptions o;
+  o.front_door.cors_origins = std::move(origins);
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("pipeline: a browser origin not listed is refused with 403 before anything runs") {
+  Fixture f(true, with_origins({"https://app.example.com"}));
+  auto [r, h] = f.call_with(Call{"POST", "/v1/mutate", R"({"op":"delete","table":"tags","where":{}})", {}, "127.0.0.1:8787",
+                                 std::string_view("https://evil.example")});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == ErrorCode::forbidden);
+  CHECK(f.backend->writes.empty());
+  CHECK_FALSE(header(h, "Access-Control-Allow-Origin"));
+}
+
+TEST_CASE("pipeline: a listed origin gets CORS headers on answers and errors alike, and its preflight") {
+  Fixture f(true, with_origins({"https://app.example.com"}));
+  std::optional<std::string_view> origin = "https://app.example.com";
+  auto [ok, oh] = f.call_with(Call{"POST", "/v1/query", kUsersQuery, {}, "localhost:8787", origin});
+  CHECK(ok.ok());
+  CHECK(header(oh, "Access-Control-Allow-Origin") == "https://app.example.com");
+  CHECK(header(oh, "Vary") == "Origin");
+  auto [bad, bh] = f.call_with(Call{"POST", "/v1/query", "{", {}, "localhost:8787", origin});
+  CHECK_FALSE(bad.ok());
+  CHECK(header(bh, "Access-Control-Allow-Origin") == "https://app.example.com");
+  auto [pre, ph] = f.call_with(Call{"OPTIONS", "/v1/mutate", "", {}, "localhost:8787", origin});
+  REQUIRE(pre.ok());
+  CHECK(pre->status == 204);
+  CHECK(header(pre->headers, "Access-Control-Allow-Methods") == "GET, POST");
+  CHECK(header(pre->headers, "Access-Control-Allow-Headers") == "Authorization, Content-Type, X-Request-Id");
+  CHECK(header(ph, "Access-Control-Allow-Origin") == "https://app.example.com");
+  CHECK(f.backend->writes.empty());
+}
+
+TEST_CASE("pipeline: on loopback, a foreign Host (DNS rebinding) is refused; requests without Origin are unaffected") {
+  Fixture f;
+  auto [r, h] = f.call_with(Call{"POST", "/v1/query", kUsersQuery, {}, "attacker.example:8787", std::nullopt});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == ErrorCode::forbidden);
+  CHECK(f.backend->reads.empty());
+  for (const char* host : {"localhost", "LOCALHOST:1", "127.0.0.1", "[::1]:8787", ""}) {
+    CAPTURE(host);
+    CHECK(f.call_with(Call{"GET", "/healthz", "", {}, host, std::nullopt}).first.ok());
+  }
+  PipelineOptions open;
+  open.front_door.loopback = false;  // --host 0.0.0.0 behind a proxy: any Host
+  Fixture g(true, open);
+  CHECK(g.call_with(Call{"GET", "/healthz", "", {}, "api.example.com", std::nullopt}).first.ok());
+}
+
+TEST_CASE("pipeline: every reply carries the request's id") {
+  Fixture f;
+  RequestContext ctx;
+  ctx.request_id = "req-42";
+  auto [ok, oh] = f.call_with(Call{"GET", "/healthz", "", {}, "", std::nullopt}, ctx);
+  CHECK(header(oh, "X-Request-Id") == "req-42");
+  auto [bad, bh] = f.call_with(Call{"GET", "/nope", "", {}, "", std::nullopt}, ctx);
+  CHECK(header(bh, "X-Request-Id") == "req-42");
 }
