@@ -159,7 +159,7 @@ test('the server is still up and correct after all the bad input', async () => {
 
 test('keep-alive: many requests on one connection, answered in order', async () => {
   const bodies = Array.from({ length: 5 }, (_, i) => JSON.stringify({ table: 'tags', op: 'findFirst', offset: i, orderBy: { name: 'asc' }, columns: { name: true } }));
-  const raw = bodies.map((b) => `POST /v1/query HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(b)}\r\n\r\n${b}`).join('');
+  const raw = bodies.map((b) => `POST /v1/query HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(b)}\r\n\r\n${b}`).join('');
   const text = await new Promise((resolve, reject) => {
     const sock = net.connect(server.port, '127.0.0.1', () => sock.write(raw));
     let data = '';
@@ -179,7 +179,7 @@ test('graceful shutdown: SIGTERM with an idle keep-alive connection exits 0 prom
   const other = await startServer(bin, ['--demo']);
   const sock = net.connect(other.port, '127.0.0.1');
   await new Promise((r) => sock.on('connect', r));
-  sock.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  sock.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
   await new Promise((r) => sock.once('data', r));
   const started = Date.now();
   const code = await other.stop(10000);
