@@ -4,6 +4,9 @@
 # wrk settings. Prints req/s for both, the ratio, and p50/p99.
 #
 #   bench/b1_http.sh            (CONNECTIONS=64 DURATION=10s THREADS=2)
+#   BASELINE_SERVER=/path/to/older/drizzle-convex-server bench/b1_http.sh
+#                               also runs an older build on the same request in
+#                               the same run and prints this build / that build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DC_WITH_BENCH=1 ./scripts/build.sh >/dev/null  # the README's build, plus wrk and nginx
@@ -13,6 +16,7 @@ THREADS="${THREADS:-2}"
 work=$(mktemp -d)
 cleanup() {
   [[ -n "${server_pid:-}" ]] && kill "$server_pid" 2>/dev/null || true
+  [[ -n "${base_pid:-}" ]] && kill "$base_pid" 2>/dev/null || true
   [[ -f "$work/nginx.pid" ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
   rm -rf "$work"
 }
@@ -63,3 +67,17 @@ echo "B1 findFirst by _id, $bytes-byte response, plan cache ${PLAN_CACHE:-1024} 
 printf '  drizzle-convex: %10s req/s  p50 %-8s p99 %s\n' "$ours_rps" "$(pct "$ours" 50%)" "$(pct "$ours" 99%)"
 printf '  nginx (static): %10s req/s  p50 %-8s p99 %s\n' "$ref_rps" "$(pct "$ref" 50%)" "$(pct "$ref" 99%)"
 awk -v a="$ours_rps" -v b="$ref_rps" 'BEGIN { printf "  ratio drizzle-convex / nginx: %.2f\n", a / b }'
+
+if [[ -n "${BASELINE_SERVER:-}" ]]; then
+  "$BASELINE_SERVER" --demo --port 0 --plan-cache "${PLAN_CACHE:-1024}" >"$work/base.out" 2>/dev/null &
+  base_pid=$!
+  for _ in $(seq 100); do grep -q listening "$work/base.out" && break; sleep 0.1; done
+  base_port=$(grep -o '[0-9]*$' "$work/base.out")
+  # The demo's ids are deterministic: the same body finds the same post.
+  base=$(run -s "$work/post.lua" "http://127.0.0.1:$base_port/v1/query")
+  again=$(run -s "$work/post.lua" "http://127.0.0.1:$port/v1/query")
+  base_rps=$(rps "$base"); again_rps=$(rps "$again")
+  printf '  baseline build: %10s req/s  p50 %-8s p99 %s   (%s)\n' "$base_rps" "$(pct "$base" 50%)" "$(pct "$base" 99%)" "$BASELINE_SERVER"
+  printf '  this build, again: %7s req/s  p50 %-8s p99 %s\n' "$again_rps" "$(pct "$again" 50%)" "$(pct "$again" 99%)"
+  awk -v a="$ours_rps" -v c="$again_rps" -v b="$base_rps" -v n="$ref_rps" 'BEGIN { printf "  ratio this build / baseline: %.2f (mean of both runs of this build); baseline / nginx: %.2f\n", (a + c) / 2 / b, b / n }'
+fi

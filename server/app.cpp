@@ -62,13 +62,18 @@ int setup_embedded(const Config& config, net::io_context& ioc, AppParts& app) {
   backend->snapshot_every_records = config.snapshot_every;
   if (!config.data_dir.empty()) {
     RecoveryReport report;
-    if (auto st = backend->enable_durability(config.data_dir, &report); !st) {
+    if (auto st = backend->enable_durability(config.data_dir, &report, RecoveryOptions{config.recover_truncate}); !st) {
       return fail("--data-dir " + config.data_dir + ": " + st.error().message);
     }
     recovered = report.had_data;
     spdlog::info("durable embedded engine in {}: recovered {} snapshot documents and {} log records", config.data_dir,
                  report.snapshot_documents, report.log_records);
     if (report.torn_bytes) spdlog::warn("dropped a torn last log record ({} bytes): it was never acknowledged", report.torn_bytes);
+    if (!report.kept_aside.empty()) {
+      spdlog::error("--recover-truncate: the log was corrupt at byte {}; {} bytes of logged writes from there on were dropped. "
+                    "The original log is kept as {}",
+                    report.corrupt_offset, report.corrupt_dropped_bytes, report.kept_aside);
+    }
     if (recovered && (demo || !config.import_dir.empty())) {
       spdlog::info("the data directory already holds data: --demo/--import data is not loaded again");
     }

@@ -17,6 +17,9 @@ std::string usage() {
          "  --demo                demo blog schema and data (when no --schema is given)\n"
          "  --data-dir DIR        durable embedded engine: write-ahead log + snapshots in DIR\n"
          "  --snapshot-every N    with --data-dir: log records between snapshots (default 10000)\n"
+         "  --recover-truncate    with --data-dir: if the log is corrupt (a damaged record with whole ones after it),\n"
+         "                        cut it at the damage and start, keeping the original as wal.log.corrupt-<time>;\n"
+         "                        without it the server refuses to start rather than lose acknowledged writes\n"
          "  --threads N           I/O threads (default: one per core)\n"
          "  --read-timeout S      seconds a client may take to send a request or read a reply (default 30)\n"
          "  --convex-url URL      Convex deployment, http:// or https:// (env CONVEX_URL); without it the\n"
@@ -59,6 +62,10 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
     }
     if (a == "--demo") {
       c.demo = true;
+      continue;
+    }
+    if (a == "--recover-truncate") {
+      c.recover_truncate = true;
       continue;
     }
     if (a == "--no-access-log") {

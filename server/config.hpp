@@ -22,6 +22,7 @@ struct Config {
   std::string import_dir;
   bool demo = false;
   std::string data_dir;
+  bool recover_truncate = false;  // --data-dir: cut a corrupt log instead of refusing to start
   unsigned threads = 0;  // 0 = one per core
   std::string convex_url;
   std::string convex_deploy_key;  // never logged

@@ -154,9 +154,9 @@ void EmbeddedBackend::write(std::shared_ptr<const MutationPlan> plan, const Requ
   for (auto& w : affected) schedule(w);
 }
 
-Status EmbeddedBackend::enable_durability(const std::string& dir, RecoveryReport* report) {
+Status EmbeddedBackend::enable_durability(const std::string& dir, RecoveryReport* report, const RecoveryOptions& options) {
   std::unique_lock lock(mu_);
-  auto wal = WriteAheadLog::open(dir, store_, ids_, report);
+  auto wal = WriteAheadLog::open(dir, store_, ids_, report, options);
   if (!wal) return std::move(wal).error();
   wal_ = std::move(wal).value();
   return Ok{};

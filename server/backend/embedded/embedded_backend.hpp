@@ -46,7 +46,7 @@ class EmbeddedBackend : public Backend, public TableStats {
   IdGenerator& ids() { return ids_; }
 
   // --data-dir: recover what the directory holds and log every write from now on.
-  Status enable_durability(const std::string& dir, RecoveryReport* report);
+  Status enable_durability(const std::string& dir, RecoveryReport* report, const RecoveryOptions& options = {});
   bool durable() const { return wal_ != nullptr; }
   // Writes a snapshot now (after start-up loading) so loaded data is durable too.
   Status checkpoint();

@@ -6,7 +6,11 @@
 
 #include <boost/crc.hpp>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
+#include <optional>
+#include <string_view>
 #include <filesystem>
 #include <fstream>
 
@@ -76,11 +80,66 @@ Status apply_change(Store& store, IdGenerator& ids, const std::string& table_nam
 
 }  // namespace
 
-uint32_t crc32_of(const std::string& bytes) {
+uint32_t crc32_of(std::string_view bytes) {
   boost::crc_32_type crc;
   crc.process_bytes(bytes.data(), bytes.size());
   return crc.checksum();
 }
+
+namespace {
+
+// The record framed at `pos`, when the frame is whole, its checksum holds
+// and its payload is a JSON object; its payload's length otherwise nullopt.
+std::optional<uint32_t> valid_frame_at(std::string_view bytes, size_t pos) {
+  if (pos + 8 > bytes.size()) return std::nullopt;
+  uint32_t len = get_u32(bytes.data() + pos);
+  if (len > bytes.size() - pos - 8) return std::nullopt;
+  std::string_view payload = bytes.substr(pos + 8, len);
+  if (crc32_of(payload) != get_u32(bytes.data() + pos + 4)) return std::nullopt;
+  if (!payload.starts_with(R"({"seq":)")) return std::nullopt;
+  return len;
+}
+
+// The offset of the first valid record starting after `from`, or npos. Every
+// payload starts with {"seq":, so only those places are tried.
+size_t next_valid_frame(std::string_view bytes, size_t from) {
+  for (size_t hit = bytes.find(R"({"seq":)", from + 8); hit != std::string_view::npos; hit = bytes.find(R"({"seq":)", hit + 1)) {
+    if (valid_frame_at(bytes, hit - 8)) return hit - 8;
+  }
+  return std::string_view::npos;
+}
+
+std::string hex8(uint32_t v) {
+  char buf[9];
+  std::snprintf(buf, sizeof buf, "%08x", v);
+  return buf;
+}
+
+// One snapshot line: the CRC-32 of its JSON text, a space, the text.
+void put_snapshot_line(std::string& out, std::string_view json) {
+  out += hex8(crc32_of(json));
+  out += ' ';
+  out += json;
+  out += '\n';
+}
+
+Result<Json> read_snapshot_line(std::string_view line, const std::string& where) {
+  auto bad = [&](const std::string& why) {
+    return Error{ErrorCode::internal,
+                 where + ": the snapshot is corrupt (" + why +
+                     "). It was written whole before it replaced the previous one, so the disk changed it: restore the data "
+                     "directory from a backup",
+                 std::nullopt};
+  };
+  if (line.size() < 10 || line[8] != ' ') return bad("no checksum");
+  std::string_view json = line.substr(9);
+  if (hex8(crc32_of(json)) != line.substr(0, 8)) return bad("checksum mismatch");
+  auto parsed = read_json(json, JsonLimits{kRecordDepth}, "snapshot record", ErrorCode::internal);
+  if (!parsed) return bad(parsed.error().message);
+  return std::move(parsed).value();
+}
+
+}  // namespace
 
 std::string frame_record(const std::string& payload) {
   std::string out;
@@ -92,32 +151,62 @@ std::string frame_record(const std::string& payload) {
 }
 
 Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::open(const std::string& dir, Store& store, IdGenerator& ids,
-                                                           RecoveryReport* report) {
+                                                           RecoveryReport* report, const RecoveryOptions& options) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Error{ErrorCode::unavailable, "cannot create " + dir + ": " + ec.message(), std::nullopt};
   uint64_t seq = 0;
-  // 1. The snapshot: a header line, then one document per line.
+  // 1. The snapshot: a header line, one document per line, a trailer with
+  // the count (version 2; version 1, from older builds, has neither
+  // checksums nor trailer).
   fs::path snap = fs::path(dir) / kSnapshot;
   if (fs::exists(snap)) {
     report->had_data = true;
     std::ifstream in(snap);
     std::string line;
     size_t lineno = 0;
+    int version = 1;
+    bool ended = false;
     while (std::getline(in, line)) {
       ++lineno;
       std::string where = snap.string() + ":" + std::to_string(lineno);
-      auto parsed = read_json(line, JsonLimits{kRecordDepth}, "snapshot record", ErrorCode::internal);
-      if (!parsed) return Error{ErrorCode::internal, where + ": corrupt snapshot: " + parsed.error().message, std::nullopt};
-      Json j = std::move(parsed).value();
-      if (lineno == 1) {
-        seq = j.value("seq", uint64_t{0});
+      if (ended) return Error{ErrorCode::internal, where + ": the snapshot goes on after its trailer", std::nullopt};
+      Result<Json> parsed = Json();
+      if (lineno == 1 && line.starts_with("{")) {
+        parsed = read_json(line, JsonLimits{kRecordDepth}, "snapshot header", ErrorCode::internal);
+        if (!parsed) return Error{ErrorCode::internal, where + ": corrupt snapshot header: " + parsed.error().message, std::nullopt};
+        version = parsed->value("version", 1);
+        seq = parsed->value("seq", uint64_t{0});
         continue;
       }
-      if (auto st = apply_change(store, ids, j.value("t", ""), j.value("id", ""), j["d"], where); !st) {
+      if (version >= 2) {
+        parsed = read_snapshot_line(line, where);
+        if (!parsed) return std::move(parsed).error();
+      } else {
+        parsed = read_json(line, JsonLimits{kRecordDepth}, "snapshot record", ErrorCode::internal);
+        if (!parsed) return Error{ErrorCode::internal, where + ": corrupt snapshot: " + parsed.error().message, std::nullopt};
+      }
+      const Json& j = *parsed;
+      if (version >= 2 && j.contains("end")) {
+        if (j.value("count", uint64_t{0}) != report->snapshot_documents) {
+          return Error{ErrorCode::internal, where + ": the snapshot's trailer counts " + std::to_string(j.value("count", uint64_t{0})) +
+                                                " documents but it holds " + std::to_string(report->snapshot_documents),
+                       std::nullopt};
+        }
+        ended = true;
+        continue;
+      }
+      if (auto st = apply_change(store, ids, j.value("t", ""), j.value("id", ""), j.contains("d") ? j["d"] : Json(), where); !st) {
         return std::move(st).error();
       }
       ++report->snapshot_documents;
+    }
+    if (version >= 2 && !ended) {
+      return Error{ErrorCode::internal,
+                   snap.string() + ": the snapshot is truncated: no trailer after " + std::to_string(report->snapshot_documents) +
+                       " documents. It was written whole before it replaced the previous one, so the disk lost part of it: "
+                       "restore the data directory from a backup",
+                   std::nullopt};
     }
   }
   // 2. The log: records until the end or the first torn/corrupt one.
@@ -131,13 +220,10 @@ Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::open(const std::string& di
     bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
   size_t pos = 0;
-  while (pos + 8 <= bytes.size()) {
-    uint32_t len = get_u32(bytes.data() + pos);
-    uint32_t crc = get_u32(bytes.data() + pos + 4);
-    if (pos + 8 + len > bytes.size()) break;  // torn: the write did not finish
-    std::string payload = bytes.substr(pos + 8, len);
-    if (crc32_of(payload) != crc) break;       // torn or corrupt
-    auto parsed = read_json(payload, JsonLimits{kRecordDepth}, "log record", ErrorCode::internal);
+  while (pos < bytes.size()) {
+    auto len = valid_frame_at(bytes, pos);
+    if (!len) break;  // torn (the last write did not finish) or corrupt: told apart below
+    auto parsed = read_json(std::string_view(bytes).substr(pos + 8, *len), JsonLimits{kRecordDepth}, "log record", ErrorCode::internal);
     if (!parsed) break;
     Json rec = std::move(parsed).value();
     uint64_t rec_seq = rec.value("seq", uint64_t{0});
@@ -153,10 +239,33 @@ Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::open(const std::string& di
       ++wal->records_since_snapshot_;
     }
     report->had_data = true;
-    pos += 8 + len;
+    pos += 8 + *len;
   }
   if (pos < bytes.size()) {
-    report->torn_bytes = bytes.size() - pos;
+    // Only the last append can be torn: if a whole record follows the bad
+    // bytes, writes that were acknowledged would be dropped with them.
+    size_t later = next_valid_frame(bytes, pos);
+    if (later != std::string_view::npos) {
+      if (!options.truncate_corrupt) {
+        return Error{ErrorCode::internal,
+                     log.string() + " is corrupt at byte " + std::to_string(pos) + " of " + std::to_string(bytes.size()) +
+                         ": the record there is damaged, and a whole record follows at byte " + std::to_string(later) +
+                         ", so acknowledged writes would be lost. The server does not start. To start anyway, losing every "
+                         "write logged from byte " + std::to_string(pos) + " on, run once with --recover-truncate (the "
+                         "original log is kept next to it as wal.log.corrupt-<time>)",
+                     std::nullopt};
+      }
+      std::string aside = log.string() + ".corrupt-" + std::to_string(std::time(nullptr));
+      std::error_code cec;
+      fs::copy_file(log, aside, fs::copy_options::overwrite_existing, cec);
+      if (cec) return Error{ErrorCode::unavailable, "cannot keep the corrupt log aside as " + aside + ": " + cec.message(), std::nullopt};
+      if (auto s = sync_dir(dir); !s) return std::move(s).error();
+      report->corrupt_offset = pos;
+      report->corrupt_dropped_bytes = bytes.size() - pos;
+      report->kept_aside = aside;
+    } else {
+      report->torn_bytes = bytes.size() - pos;
+    }
     if (::ftruncate(fd, static_cast<off_t>(pos)) != 0 || ::fsync(fd) != 0) return io_error("truncate " + log.string());
   }
   if (::lseek(fd, static_cast<off_t>(pos), SEEK_SET) < 0) return io_error("seek " + log.string());
@@ -204,18 +313,22 @@ Status WriteAheadLog::snapshot(const Store& store) {
   fs::path tmp = fs::path(dir_) / "snapshot.tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return io_error("open " + tmp.string());
-  std::string out = "{\"version\":1,\"seq\":" + std::to_string(seq_) + "}\n";
+  std::string out = "{\"version\":2,\"seq\":" + std::to_string(seq_) + "}\n";
   Status st = Ok{};
+  uint64_t count = 0;
+  std::string line;
   for (const auto& [name, def] : store.schema().tables) {
     const Table* t = store.table(name);
     t->scan_all([&](const DocPtr& d) {
-      out += "{\"t\":";
-      write_json_string(name, out);
-      out += ",\"id\":";
-      write_json_string(d->id, out);
-      out += ",\"d\":";
-      write_json(d->value, out);
-      out += "}\n";
+      line = "{\"t\":";
+      write_json_string(name, line);
+      line += ",\"id\":";
+      write_json_string(d->id, line);
+      line += ",\"d\":";
+      write_json(d->value, line);
+      line += "}";
+      put_snapshot_line(out, line);
+      ++count;
       if (out.size() > (1 << 20)) {
         st = write_all(fd, out);
         out.clear();
@@ -224,7 +337,10 @@ Status WriteAheadLog::snapshot(const Store& store) {
     });
     if (!st) break;
   }
-  if (st) st = write_all(fd, out);
+  if (st) {
+    put_snapshot_line(out, "{\"end\":true,\"count\":" + std::to_string(count) + "}");
+    st = write_all(fd, out);
+  }
   if (st && ::fsync(fd) != 0) st = io_error("fsync snapshot");
   ::close(fd);
   if (!st) return st;

@@ -1,13 +1,19 @@
 // Durability for the embedded engine (--data-dir): a write-ahead log of
 // committed changes, each record length-prefixed and CRC-32 checked and
 // fdatasync'ed before the write is acknowledged, plus periodic snapshots
-// after which the log is truncated. Recovery loads the snapshot, replays the
-// log, and drops a torn last record. Plain POSIX file I/O; no Asio.
+// (a header, a CRC-32 per document line and a trailer with the count,
+// written to a temporary file, synced and renamed) after which the log is
+// truncated. Recovery loads the snapshot, replays the log, and drops a torn
+// last record — the one write that was never acknowledged. A bad record
+// with valid records after it is corruption, not a torn tail: recovery
+// refuses to start rather than drop acknowledged writes silently (unless
+// told to, keeping the original log aside). Plain POSIX file I/O; no Asio.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "protocol/error.hpp"
@@ -21,14 +27,25 @@ struct RecoveryReport {
   bool had_data = false;       // a snapshot or log records existed
   size_t snapshot_documents = 0;
   size_t log_records = 0;
-  uint64_t torn_bytes = 0;     // dropped from the end of the log
+  uint64_t torn_bytes = 0;     // dropped from the end of the log: a write that never completed
+  // With RecoveryOptions::truncate_corrupt: where the corrupt log was cut,
+  // how much was dropped, and where the original log was kept.
+  uint64_t corrupt_offset = 0;
+  uint64_t corrupt_dropped_bytes = 0;
+  std::string kept_aside;
+};
+
+struct RecoveryOptions {
+  // A corrupt record followed by valid ones: cut the log there (dropping the
+  // records from it on) instead of refusing to start. --recover-truncate.
+  bool truncate_corrupt = false;
 };
 
 class WriteAheadLog {
  public:
   // Opens (creating if needed) the directory and recovers its contents into `store`.
   static Result<std::unique_ptr<WriteAheadLog>> open(const std::string& dir, Store& store, IdGenerator& ids,
-                                                     RecoveryReport* report);
+                                                     RecoveryReport* report, const RecoveryOptions& options = {});
   ~WriteAheadLog();
 
   // Appends one committed write and syncs it to disk. On failure nothing may
@@ -50,6 +67,6 @@ class WriteAheadLog {
 
 // Encodes / decodes one log record's frame (exposed for tests).
 std::string frame_record(const std::string& payload);
-uint32_t crc32_of(const std::string& bytes);
+uint32_t crc32_of(std::string_view bytes);
 
 }  // namespace dc
