@@ -298,7 +298,13 @@ Result<FilterNode> Parser::column_op(CmpOp op, const Json& arg, const std::strin
     case CmpOp::ends_with:
     case CmpOp::contains: {
       if (!arg.is_string()) return Error::query(std::string(op_name(op)) + " takes a string, got " + type_name(arg), path);
-      return make_cmp(op, field, Value(arg.get<std::string>()), path);
+      const auto& text = arg.get_ref<const std::string&>();
+      if (text.size() > limits_.max_pattern_bytes) {
+        return Error::query(std::string(op_name(op)) + " takes at most " + std::to_string(limits_.max_pattern_bytes) +
+                                " bytes (this one has " + std::to_string(text.size()) + "): matching costs the text's length times the pattern's",
+                            path);
+      }
+      return make_cmp(op, field, Value(text), path);
     }
   }
   return Error::query("unknown operator", path);

@@ -20,6 +20,9 @@ struct ParseLimits {
   int64_t max_limit = 1000;         // limit, numItems
   size_t max_with_depth = 4;        // nested `with` levels
   size_t max_filter_nodes = 2000;   // comparisons + connectives in one request
+  // like/ilike/notLike/notIlike patterns and startsWith/endsWith/contains
+  // strings, in UTF-8 bytes: matching costs up to text length × this.
+  size_t max_pattern_bytes = 256;
 };
 
 // Tells the parser which names are relations, so `"posts": {...}` in a

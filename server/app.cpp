@@ -174,6 +174,7 @@ PipelineOptions pipeline_options(const Config& c, bool loopback) {
 
 NetOptions net_options(const Config& c) {
   NetOptions o;
+  o.max_connections = c.max_connections;
   o.max_body_bytes = c.max_body_bytes;
   o.read_timeout = c.read_timeout;
   o.access_log = c.access_log;

@@ -32,6 +32,8 @@ std::string usage() {
          "  --no-access-log       do not log one line per request\n"
          "  --plan-cache N        read plans cached by request body (default 1024; 0 = off)\n"
          "  --max-body BYTES      request body limit (default 8 MiB)\n"
+         "  --max-connections N   open connections, HTTP and live together (default 30000); beyond it new\n"
+         "                        connections wait in the listen backlog until one closes\n"
          "  --read-budget N       worst-case documents one request may read (default 32000)\n"
          "  --max-limit N         largest limit/numItems accepted (default 1000)\n"
          "  --live-max-connections N      open /v1/live sockets, at most (default 20000)\n"
@@ -126,6 +128,11 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
       if (!n) return std::move(n).error();
       if (*n == 0) return bad("--convex-connections takes a number from 1");
       c.convex_connections = *n;
+    } else if (a == "--max-connections") {
+      auto n = number(a, v, 10000000);
+      if (!n) return std::move(n).error();
+      if (*n == 0) return bad("--max-connections takes a number from 1");
+      c.max_connections = *n;
     } else if (a == "--max-body") {
       auto n = number(a, v, uint64_t{1} << 30);
       if (!n) return std::move(n).error();

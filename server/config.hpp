@@ -34,6 +34,7 @@ struct Config {
   size_t plan_cache_entries = 1024;  // 0 turns the read-plan cache off
   uint64_t snapshot_every = 10000;  // --data-dir: log records between snapshots
   size_t max_body_bytes = 8 * 1024 * 1024;
+  size_t max_connections = 30000;  // open HTTP + live connections; more wait in the listen backlog
   std::chrono::seconds read_timeout{30};
   uint64_t read_budget = 32000;
   ParseLimits limits;

@@ -27,6 +27,13 @@ std::optional<std::string> Listener::open(const net::ip::tcp::endpoint& endpoint
 
 void Listener::run() { do_accept(); }
 
+void Listener::pause(std::chrono::milliseconds wait) {
+  pause_.expires_after(wait);
+  pause_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec && self->acceptor_.is_open()) self->do_accept();
+  });
+}
+
 void Listener::stop() {
   net::post(acceptor_.get_executor(), [self = shared_from_this()] {
     boost::system::error_code ec;
@@ -36,6 +43,15 @@ void Listener::stop() {
 }
 
 void Listener::do_accept() {
+  if (net_->open.open() >= net_->options.max_connections) {
+    // Full: leave new connections in the kernel's backlog until one closes.
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_full_log_ >= std::chrono::seconds(1)) {
+      spdlog::warn("--max-connections {} reached: new connections wait until one closes", net_->options.max_connections);
+      last_full_log_ = now;
+    }
+    return pause(std::chrono::milliseconds(5));
+  }
   acceptor_.async_accept(net::make_strand(ioc_.get_executor()), [self = shared_from_this()](boost::system::error_code ec,
                                                                                           StrandSocket socket) {
     if (ec == net::error::operation_aborted) return;
@@ -64,10 +80,7 @@ void Listener::on_accept_error(const boost::system::error_code& ec) {
   if (!out_of_descriptors) return do_accept();  // a connection the peer reset before we took it: next one
   // 10 ms doubling to 1 s: connections closing free descriptors soon, or never.
   backoff_ = std::clamp(backoff_ * 2, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
-  pause_.expires_after(backoff_);
-  pause_.async_wait([self = shared_from_this()](const boost::system::error_code& wec) {
-    if (!wec && self->acceptor_.is_open()) self->do_accept();
-  });
+  pause(backoff_);
 }
 
 }  // namespace dc

@@ -1,5 +1,7 @@
-// Accepts connections and gives each a new strand and an HttpSession. When
-// the process runs out of file descriptors it pauses accepting, backing off
+// Accepts connections and gives each a new strand and an HttpSession. At
+// --max-connections it stops accepting until one closes (new ones wait in
+// the backlog). When the process runs out of file descriptors it pauses
+// accepting, backing off
 // (a retry at once would spin a core on the same error), and logs that at
 // most once a second.
 #pragma once
@@ -26,6 +28,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
  private:
   void do_accept();
   void on_accept_error(const boost::system::error_code& ec);
+  void pause(std::chrono::milliseconds wait);
 
   boost::asio::io_context& ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;
@@ -34,6 +37,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   std::chrono::milliseconds backoff_{0};
   std::chrono::steady_clock::time_point last_log_{};
   uint64_t unlogged_ = 0;
+  std::chrono::steady_clock::time_point last_full_log_{};
 };
 
 }  // namespace dc

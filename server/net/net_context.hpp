@@ -18,6 +18,7 @@
 namespace dc {
 
 struct NetOptions {
+  size_t max_connections = 30000;  // HTTP and live together; beyond it accepting pauses
   size_t max_body_bytes = 8 * 1024 * 1024;
   std::chrono::seconds read_timeout{30};
   bool access_log = true;

@@ -91,3 +91,27 @@ test('out of file descriptors: accepting pauses (no spinning, no log flood) and 
     assert.equal(await server.stop(), 0, server.stderr().slice(-2000));
   }
 });
+
+test('--max-connections: a connection over the cap waits, and is served once another closes', { timeout: 30000 }, async () => {
+  const server = await startServer(bin, ['--demo', '--no-access-log', '--max-connections', '4']);
+  const held = [];
+  try {
+    for (let i = 0; i < 4; i++) {
+      const s = net.connect(server.port, '127.0.0.1');
+      s.on('error', () => {});
+      await new Promise((r) => s.on('connect', r));
+      s.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');  // answered: the session is open
+      await new Promise((r) => s.once('data', r));
+      held.push(s);
+    }
+    let answered = false;
+    const waiting = fetch(server.url + '/healthz').then((r) => { answered = true; return r.status; });
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(answered, false, 'the fifth connection was served while four were open');
+    held.shift().destroy();
+    assert.equal(await waiting, 200);
+  } finally {
+    for (const s of held) s.destroy();
+    assert.equal(await server.stop(), 0, server.stderr().slice(-2000));
+  }
+});

@@ -222,3 +222,14 @@ TEST_CASE("parse: a limit far beyond int64 is named as written, not as an overfl
   CHECK(q.error().message.find("-9223372036854775808") == std::string::npos);
   CHECK(q.error().message.find("1e+20") != std::string::npos);
 }
+
+TEST_CASE("parse: like patterns and substring arguments are bounded (256 bytes)") {
+  std::string ok(256, 'a'), long_one(257, 'a');
+  CHECK(parse(R"({"table":"users","where":{"name":{"like":")" + ok + R"("}}})").ok());
+  for (const char* op : {"like", "ilike", "notLike", "notIlike", "startsWith", "endsWith", "contains"}) {
+    CAPTURE(op);
+    auto q = parse(std::string(R"({"table":"users","where":{"name":{")") + op + R"(":")" + long_one + R"("}}})");
+    REQUIRE_FALSE(q.ok());
+    CHECK(q.error().path == std::string("/where/name/") + op);
+  }
+}
