@@ -177,6 +177,7 @@ NetOptions net_options(const Config& c) {
   o.max_connections = c.max_connections;
   o.max_body_bytes = c.max_body_bytes;
   o.read_timeout = c.read_timeout;
+  o.request_timeout = c.request_timeout;
   o.access_log = c.access_log;
   o.live_max_connections = c.live_max_connections;
   o.live_max_subscriptions = c.live_max_subscriptions;

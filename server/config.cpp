@@ -22,6 +22,8 @@ std::string usage() {
          "                        without it the server refuses to start rather than lose acknowledged writes\n"
          "  --threads N           I/O threads (default: one per core)\n"
          "  --read-timeout S      seconds a client may take to send a request or read a reply (default 30)\n"
+         "  --request-timeout MS  embedded engine: a read's work stops after this, answered 504 (default 5000);\n"
+         "                        on Convex --convex-timeout bounds each call\n"
          "  --convex-url URL      Convex deployment, http:// or https:// (env CONVEX_URL); without it the\n"
          "                        embedded engine serves\n"
          "  --convex-deploy-key K deploy or admin key (env CONVEX_DEPLOY_KEY; never logged)\n"
@@ -106,6 +108,11 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
       if (!n) return std::move(n).error();
       if (*n == 0) return bad("--read-timeout takes a number of seconds from 1");
       c.read_timeout = std::chrono::seconds(*n);
+    } else if (a == "--request-timeout") {
+      auto n = number(a, v, 3600000);
+      if (!n) return std::move(n).error();
+      if (*n == 0) return bad("--request-timeout takes a number of milliseconds from 1");
+      c.request_timeout = std::chrono::milliseconds(*n);
     } else if (a == "--threads") {
       auto n = number(a, v, 256);
       if (!n) return std::move(n).error();

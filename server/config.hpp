@@ -36,6 +36,7 @@ struct Config {
   size_t max_body_bytes = 8 * 1024 * 1024;
   size_t max_connections = 30000;  // open HTTP + live connections; more wait in the listen backlog
   std::chrono::seconds read_timeout{30};
+  std::chrono::milliseconds request_timeout{5000};  // embedded engine: a request's work stops here (504)
   uint64_t read_budget = 32000;
   ParseLimits limits;
   // /v1/live (docs/live.md)

@@ -17,6 +17,8 @@ struct RequestContext {
   std::string request_id;
   std::string peer;  // "address:port" of the client
   std::chrono::steady_clock::time_point started{};
+  // When the work must stop (--request-timeout); max() for none (live watches).
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   Identity identity;
 };
 

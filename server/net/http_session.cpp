@@ -72,6 +72,7 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   ctx.request_id = request_id_;
   ctx.peer = peer_;
   ctx.started = started_;
+  ctx.deadline = started_ + net_->options.request_timeout;
   stream_.expires_never();  // the backend has its own deadlines
   std::string_view path = target_;
   path = path.substr(0, path.find('?'));

@@ -21,6 +21,7 @@ struct NetOptions {
   size_t max_connections = 30000;  // HTTP and live together; beyond it accepting pauses
   size_t max_body_bytes = 8 * 1024 * 1024;
   std::chrono::seconds read_timeout{30};
+  std::chrono::milliseconds request_timeout{5000};  // a request's work, in the engine
   bool access_log = true;
   size_t live_max_connections = 20000;
   size_t live_max_subscriptions = 100;

@@ -115,3 +115,25 @@ test('--max-connections: a connection over the cap waits, and is served once ano
     assert.equal(await server.stop(), 0, server.stderr().slice(-2000));
   }
 });
+
+test('--request-timeout: a read whose filter work runs past it is answered 504 and stops; the server goes on', { timeout: 60000 }, async () => {
+  // 990 ilike patterns on every comment: ~300,000 matches (about 2 s on a debug build).
+  const OR = Array.from({ length: 990 }, (_, i) => ({ body: { ilike: `%q${i}%z%y%x%w%` } }));
+  const heavy = { table: 'comments', op: 'findMany', where: { OR }, limit: 10 };
+  const quick = await startServer(bin, ['--demo', '--no-access-log', '--request-timeout', '20']);
+  try {
+    const started = Date.now();
+    const r = await post(quick.url, '/v1/query', heavy);
+    assert.equal(r.status, 504, r.text.slice(0, 300));
+    assert.equal(r.json.error.code, 'UPSTREAM_TIMEOUT');
+    assert.match(r.json.error.message, /request-timeout/);
+    assert.ok(Date.now() - started < 5000);
+    assert.equal((await post(quick.url, '/v1/query', { table: 'tags', op: 'count' })).status, 200);
+  } finally { assert.equal(await quick.stop(), 0, quick.stderr().slice(-2000)); }
+  // The same query within the default deadline completes: the 504 above was the deadline, not the query.
+  const patient = await startServer(bin, ['--demo', '--no-access-log', '--request-timeout', '60000']);
+  try {
+    const r = await post(patient.url, '/v1/query', heavy);
+    assert.equal(r.status, 200, r.text.slice(0, 300));
+  } finally { assert.equal(await patient.stop(), 0, patient.stderr().slice(-2000)); }
+});

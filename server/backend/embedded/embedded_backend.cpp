@@ -16,9 +16,9 @@ EmbeddedBackend::EmbeddedBackend(std::shared_ptr<const Schema> schema, uint64_t 
 
 // Serialized under the lock too: the result shares nothing with the store,
 // but doing it here keeps one code path and no half-built Result around.
-Result<ReadOutcome> EmbeddedBackend::run_read(const ReadPlan& plan, bool with_tree) const {
+Result<ReadOutcome> EmbeddedBackend::run_read(const ReadPlan& plan, bool with_tree, Executor::Clock::time_point deadline) const {
   std::shared_lock lock(mu_);
-  Executor ex(store_, plan.budget);
+  Executor ex(store_, plan.budget, deadline);
   Result<Value> result = ex.run(plan);
   if (!result) return std::move(result).error();
   ReadOutcome out;
@@ -28,9 +28,9 @@ Result<ReadOutcome> EmbeddedBackend::run_read(const ReadPlan& plan, bool with_tr
   return out;
 }
 
-void EmbeddedBackend::read(std::shared_ptr<const ReadPlan> plan, const RequestContext&,
+void EmbeddedBackend::read(std::shared_ptr<const ReadPlan> plan, const RequestContext& ctx,
                            std::function<void(Result<ReadOutcome>)> done) {
-  done(run_read(*plan, false));
+  done(run_read(*plan, false, ctx.deadline));
 }
 
 // One live read: its plan, what it reads, and whether an evaluation is

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "server/backend/backend.hpp"
+#include "server/backend/embedded/executor.hpp"
 #include "server/backend/embedded/ids.hpp"
 #include "server/backend/embedded/read_set.hpp"
 #include "server/backend/embedded/store.hpp"
@@ -56,7 +57,8 @@ class EmbeddedBackend : public Backend, public TableStats {
   uint64_t snapshot_every_bytes = 64ull << 20;
 
  private:
-  Result<ReadOutcome> run_read(const ReadPlan& plan, bool with_tree) const;
+  Result<ReadOutcome> run_read(const ReadPlan& plan, bool with_tree,
+                               Executor::Clock::time_point deadline = Executor::Clock::time_point::max()) const;
   struct WatchState;
   class EmbeddedWatch;
   void schedule(const std::shared_ptr<WatchState>& w);

@@ -83,6 +83,13 @@ bool Executor::count_read() {
     failure_ = Error::query("the query read more than the budget of " + std::to_string(budget_) + " documents", "");
     return false;
   }
+  // Every document: a filter over one large document can take milliseconds.
+  if (deadline_ != Clock::time_point::max() && Clock::now() >= deadline_) {
+    failure_ = Error{ErrorCode::upstream_timeout,
+                     "the query ran past the request deadline (--request-timeout) after reading " + std::to_string(reads_) + " documents",
+                     std::nullopt};
+    return false;
+  }
   return true;
 }
 

@@ -1,9 +1,12 @@
 // Runs one ReadPlan over the store, exactly as planned: index intervals,
 // post-filters, early stops, relation lookups by deduplicated keys. Counts
 // every document it reads and fails (never truncates) past the read budget.
-// One executor per request; the caller holds the store's read lock.
+// Stops at the request's deadline (checked between documents), failing with
+// UPSTREAM_TIMEOUT. One executor per request; the caller holds the store's
+// read lock.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <vector>
@@ -17,7 +20,9 @@ namespace dc {
 
 class Executor {
  public:
-  Executor(const Store& store, uint64_t budget) : store_(store), budget_(budget) {}
+  using Clock = std::chrono::steady_clock;
+  Executor(const Store& store, uint64_t budget, Clock::time_point deadline = Clock::time_point::max())
+      : store_(store), budget_(budget), deadline_(deadline) {}
   Result<Value> run(const ReadPlan& plan);
   // The root rows a plan selects, as documents (update and delete use this).
   Result<std::vector<DocPtr>> rows(const ReadPlan& plan);
@@ -44,6 +49,7 @@ class Executor {
 
   const Store& store_;
   uint64_t budget_;
+  Clock::time_point deadline_;
   uint64_t reads_ = 0;
   std::optional<Error> failure_;
   struct ExistsKeyLess {
