@@ -41,7 +41,7 @@ struct AppParts {
   std::shared_ptr<Backend> backend;
 };
 
-int setup_embedded(const Config& config, net::io_context& ioc, AppParts& app) {
+int setup_embedded(const Config& config, AppParts& app) {
   if (config.demo && !config.schema_file.empty()) {
     return fail("--demo brings its own schema; use either --demo or --schema FILE");
   }
@@ -55,9 +55,10 @@ int setup_embedded(const Config& config, net::io_context& ioc, AppParts& app) {
     return fail(located(schema.error()));
   }
   auto shared_schema = std::make_shared<const Schema>(std::move(schema).value());
-  // Live evaluations run on the server's threads, never on a writer's.
-  auto post = [&ioc](std::function<void()> f) { net::post(ioc, std::move(f)); };
-  auto backend = std::make_shared<EmbeddedBackend>(shared_schema, demo && config.schema_file.empty() ? 42 : 0, post);
+  // Larger reads and live evaluations run on the engine's own threads, never on a socket's or a writer's.
+  EmbeddedBackend::Options engine;
+  engine.threads = config.engine_threads;
+  auto backend = std::make_shared<EmbeddedBackend>(shared_schema, demo && config.schema_file.empty() ? 42 : 0, engine);
   bool recovered = false;
   backend->snapshot_every_records = config.snapshot_every;
   if (!config.data_dir.empty()) {
@@ -215,7 +216,7 @@ int run_app(const Config& config) {
   // jointly owned, so nothing they point to is gone before them.
   net::io_context ioc(static_cast<int>(threads));
   AppParts parts;
-  int rc = config.convex_url.empty() ? setup_embedded(config, ioc, parts) : setup_convex(config, ioc, parts);
+  int rc = config.convex_url.empty() ? setup_embedded(config, parts) : setup_convex(config, ioc, parts);
   if (rc) return rc;
   boost::system::error_code ec;
   auto address = net::ip::make_address(config.host, ec);
@@ -257,6 +258,7 @@ int run_app(const Config& config) {
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { run_io(ioc); });
   run_io(ioc);
   for (auto& t : pool) t.join();
+  parts.backend->drain();  // engine jobs still holding sessions go now, while the io_context exists
   net_ctx->open.forget_idle();  // sessions destroyed with the io_context must not call back into it
   spdlog::info("stopped");
   return 0;

@@ -21,6 +21,8 @@ std::string usage() {
          "                        cut it at the damage and start, keeping the original as wal.log.corrupt-<time>;\n"
          "                        without it the server refuses to start rather than lose acknowledged writes\n"
          "  --threads N           I/O threads (default: one per core)\n"
+         "  --engine-threads N    embedded engine threads for reads of more than 64 documents and live\n"
+         "                        evaluations, so they never hold a socket thread (default 2)\n"
          "  --read-timeout S      seconds a client may take to send a request or read a reply (default 30)\n"
          "  --request-timeout MS  embedded engine: a read's work stops after this, answered 504 (default 5000);\n"
          "                        on Convex --convex-timeout bounds each call\n"
@@ -113,6 +115,11 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
       if (!n) return std::move(n).error();
       if (*n == 0) return bad("--request-timeout takes a number of milliseconds from 1");
       c.request_timeout = std::chrono::milliseconds(*n);
+    } else if (a == "--engine-threads") {
+      auto n = number(a, v, 256);
+      if (!n) return std::move(n).error();
+      if (*n == 0) return bad("--engine-threads takes a number from 1");
+      c.engine_threads = static_cast<unsigned>(*n);
     } else if (a == "--threads") {
       auto n = number(a, v, 256);
       if (!n) return std::move(n).error();

@@ -24,6 +24,7 @@ struct Config {
   std::string data_dir;
   bool recover_truncate = false;  // --data-dir: cut a corrupt log instead of refusing to start
   unsigned threads = 0;  // 0 = one per core
+  unsigned engine_threads = 2;  // the embedded engine's threads for larger reads and live evaluations
   std::string convex_url;
   std::string convex_deploy_key;  // never logged
   std::string convex_module = "drizzle";     // the adapter's module: <module>:execute, :mutate, :describe

@@ -55,6 +55,9 @@ class Backend {
   virtual std::unique_ptr<Watch> watch(std::shared_ptr<const ReadPlan> plan, const RequestContext& ctx, WatchFn on_result) = 0;
   // The server is stopping: drop idle upstream connections so nothing keeps it waiting.
   virtual void shutdown() {}
+  // The server has stopped serving: finish or drop background work before
+  // the I/O context goes (its jobs hold sessions).
+  virtual void drain() {}
   // Appends the backend's own metrics to /metrics (upstream connections, ...).
   virtual void write_metrics(MetricsText&) const {}
 };

@@ -137,3 +137,21 @@ test('--request-timeout: a read whose filter work runs past it is answered 504 a
     assert.equal(r.status, 200, r.text.slice(0, 300));
   } finally { assert.equal(await patient.stop(), 0, patient.stderr().slice(-2000)); }
 });
+
+test('heavy reads run on the engine\'s threads: /healthz and a point read are answered while they run', { timeout: 60000 }, async () => {
+  const OR = Array.from({ length: 990 }, (_, i) => ({ body: { ilike: `%q${i}%z%y%x%w%` } }));
+  const heavy = { table: 'comments', op: 'findMany', where: { OR }, limit: 10 };
+  // Two socket threads, and more heavy reads than both: before, they held every socket thread.
+  const server = await startServer(bin, ['--demo', '--no-access-log', '--threads', '2', '--request-timeout', '60000']);
+  try {
+    let heavyDone = 0;
+    const heavies = Array.from({ length: 4 }, () => post(server.url, '/v1/query', heavy).then((r) => { heavyDone++; return r.status; }));
+    await new Promise((r) => setTimeout(r, 100));
+    const health = await fetch(server.url + '/healthz');
+    assert.equal(health.status, 200);
+    const point = await post(server.url, '/v1/query', { table: 'tags', op: 'findFirst', orderBy: { name: 'asc' } });
+    assert.equal(point.status, 200);
+    assert.equal(heavyDone, 0, 'the quick requests were answered while the heavy reads still ran');
+    assert.deepEqual(await Promise.all(heavies), [200, 200, 200, 200]);
+  } finally { assert.equal(await server.stop(), 0, server.stderr().slice(-2000)); }
+});

@@ -11,8 +11,16 @@
 
 namespace dc {
 
-EmbeddedBackend::EmbeddedBackend(std::shared_ptr<const Schema> schema, uint64_t id_seed, Post post)
-    : schema_(std::move(schema)), store_(*schema_), ids_(id_seed ? id_seed : std::random_device{}()), post_(std::move(post)) {}
+EmbeddedBackend::EmbeddedBackend(std::shared_ptr<const Schema> schema, uint64_t id_seed, Options options)
+    : schema_(std::move(schema)), store_(*schema_), ids_(id_seed ? id_seed : std::random_device{}()), options_(options) {
+  if (options_.threads) pool_ = std::make_unique<WorkPool>(options_.threads, options_.max_queue);
+}
+
+EmbeddedBackend::~EmbeddedBackend() { drain(); }
+
+void EmbeddedBackend::drain() {
+  if (pool_) pool_->stop();
+}
 
 // Serialized under the lock too: the result shares nothing with the store,
 // but doing it here keeps one code path and no half-built Result around.
@@ -30,7 +38,14 @@ Result<ReadOutcome> EmbeddedBackend::run_read(const ReadPlan& plan, bool with_tr
 
 void EmbeddedBackend::read(std::shared_ptr<const ReadPlan> plan, const RequestContext& ctx,
                            std::function<void(Result<ReadOutcome>)> done) {
-  done(run_read(*plan, false, ctx.deadline));
+  // Point reads and small ranges cost less than a hop to another thread.
+  if (!pool_ || plan->max_reads <= options_.inline_reads) return done(run_read(*plan, false, ctx.deadline));
+  auto deadline = ctx.deadline;
+  auto job = std::make_shared<std::pair<std::shared_ptr<const ReadPlan>, std::function<void(Result<ReadOutcome>)>>>(plan, std::move(done));
+  bool queued = pool_->submit([this, job, deadline] { job->second(run_read(*job->first, false, deadline)); });
+  if (!queued) {
+    job->second(Error{ErrorCode::unavailable, "the engine is busy: " + std::to_string(options_.max_queue) + " reads are waiting", std::nullopt});
+  }
 }
 
 // One live read: its plan, what it reads, and whether an evaluation is
@@ -90,11 +105,8 @@ void EmbeddedBackend::schedule(const std::shared_ptr<WatchState>& w) {
     }
     w->running = true;
   }
-  if (post_) {
-    post_([this, w] { evaluate(w); });
-  } else {
-    evaluate(w);
-  }
+  // A full pool must not lose a re-evaluation: then it runs here.
+  if (!pool_ || !pool_->submit([this, w] { evaluate(w); })) evaluate(w);
 }
 
 void EmbeddedBackend::evaluate(const std::shared_ptr<WatchState>& w) {

@@ -16,15 +16,22 @@
 #include "server/backend/embedded/read_set.hpp"
 #include "server/backend/embedded/store.hpp"
 #include "server/backend/embedded/wal.hpp"
+#include "server/backend/embedded/work_pool.hpp"
 
 namespace dc {
 
+// threads == 0 runs everything inline on the caller's thread (tests do).
+struct EmbeddedOptions {
+  unsigned threads = 0;        // the engine's own threads (WorkPool)
+  size_t max_queue = 4096;     // jobs waiting for them; beyond it reads get 503
+  uint64_t inline_reads = 64;  // a plan that reads at most this many documents runs inline
+};
+
 class EmbeddedBackend : public Backend, public TableStats {
  public:
-  // Where watch evaluations run (the server's thread pool); without one they
-  // run inline, on the writer's thread, which tests use.
-  using Post = std::function<void(std::function<void()>)>;
-  explicit EmbeddedBackend(std::shared_ptr<const Schema> schema, uint64_t id_seed = 0, Post post = {});
+  using Options = EmbeddedOptions;
+  explicit EmbeddedBackend(std::shared_ptr<const Schema> schema, uint64_t id_seed = 0, Options options = {});
+  ~EmbeddedBackend() override;
 
   std::string_view name() const override { return "embedded"; }
   const TableStats& stats() const override { return *this; }
@@ -36,8 +43,11 @@ class EmbeddedBackend : public Backend, public TableStats {
              std::function<void(Result<WriteOutcome>)> done) override;
 
   // Live reads: re-run after each committed write whose changes reach the
-  // plan's read set (read_set.hpp). Evaluations run through `post`.
+  // plan's read set (read_set.hpp), on the engine's threads.
   std::unique_ptr<Watch> watch(std::shared_ptr<const ReadPlan> plan, const RequestContext& ctx, WatchFn on_result) override;
+
+  // After the server stopped serving: running jobs finish, queued ones are dropped.
+  void drain() override;
 
   std::optional<uint64_t> row_count(std::string_view table) const override;
   uint64_t version() const override { return version_.load(std::memory_order_acquire); }
@@ -71,7 +81,8 @@ class EmbeddedBackend : public Backend, public TableStats {
   std::unique_ptr<WriteAheadLog> wal_;
   std::atomic<uint64_t> version_{0};  // bumped by every committed write
   mutable std::shared_mutex mu_;
-  Post post_;
+  Options options_;
+  std::unique_ptr<WorkPool> pool_;
   std::mutex watches_mu_;
   std::unordered_map<uint64_t, std::shared_ptr<WatchState>> watches_;
   uint64_t next_watch_ = 0;
