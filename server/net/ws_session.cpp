@@ -20,7 +20,7 @@ WsSession::WsSession(Stream&& stream, std::shared_ptr<NetContext> net, RequestCo
     : net_(std::move(net)),
       ticket_(net_->open),
       hub_(net_->pipeline->hub()),
-      ws_(std::move(stream)),
+      ws_(LiveStream(std::move(stream))),
       init_timer_(ws_.get_executor()),
       stuck_timer_(ws_.get_executor()),
       close_timer_(ws_.get_executor()),

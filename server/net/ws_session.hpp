@@ -15,6 +15,7 @@
 #include <string>
 
 #include "server/net/http_session.hpp"
+#include "server/net/live_stream.hpp"
 #include "server/pipeline/live_handler.hpp"
 
 namespace dc {
@@ -60,7 +61,7 @@ class WsSession final : public LiveConnection, public LiveOutput, public std::en
   std::shared_ptr<NetContext> net_;
   SessionCount::Ticket ticket_;
   std::shared_ptr<LiveHub> hub_;
-  boost::beast::websocket::stream<Stream> ws_;
+  boost::beast::websocket::stream<LiveStream> ws_;
   boost::beast::flat_buffer buffer_;
   boost::asio::steady_timer init_timer_;
   boost::asio::steady_timer stuck_timer_;

@@ -55,6 +55,20 @@ test('a live subscribe nested 200,000 deep closes the socket with 4400, and the 
   } finally { assert.equal(await server.stop(), 0, server.stderr().slice(-2000)); }
 });
 
+test('a live message over --max-body closes the socket with 1009, also while the client is still sending', async () => {
+  const server = await startServer(bin, ['--demo', '--no-access-log', '--max-body', '100000']);
+  try {
+    for (const size of [200000, 4 << 20]) {
+      const c = await LiveClient.open(server.url);
+      // 4 MB: the client is still sending when the server has read enough and closes.
+      c.subscribe('big', { table: 'users', op: 'findMany', where: { name: 'x'.repeat(size) } });
+      const closed = await c.closed;
+      assert.equal(closed.code, 1009, `a ${size}-byte message`);
+    }
+    await healthy(server.url);
+  } finally { assert.equal(await server.stop(), 0, server.stderr().slice(-2000)); }
+});
+
 // CPU seconds the process has used (utime + stime from /proc).
 function cpuSeconds(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
