@@ -60,6 +60,13 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
     if (*text == '\0' || *end != '\0' || v > max) return bad(std::string(flag) + " takes a number up to " + std::to_string(max));
     return static_cast<uint64_t>(v);
   };
+  // A number from 1 up to `max`; `unit` ("seconds") names what it counts in the message.
+  auto positive = [&](std::string_view flag, const char* text, uint64_t max, std::string_view unit = "") -> Result<uint64_t> {
+    auto n = number(flag, text, max);
+    if (!n) return n;
+    if (*n == 0) return bad(std::string(flag) + " takes a number " + (unit.empty() ? "" : "of " + std::string(unit) + " ") + "from 1");
+    return n;
+  };
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     if (a == "--help" || a == "-h") {
@@ -97,28 +104,24 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
     } else if (a == "--data-dir") {
       c.data_dir = v;
     } else if (a == "--snapshot-every") {
-      auto n = number(a, v, uint64_t{1} << 32);
+      auto n = positive(a, v, uint64_t{1} << 32);
       if (!n) return std::move(n).error();
-      if (*n == 0) return bad("--snapshot-every takes a number from 1");
       c.snapshot_every = *n;
     } else if (a == "--plan-cache") {
       auto n = number(a, v, 1u << 20);
       if (!n) return std::move(n).error();
       c.plan_cache_entries = *n;
     } else if (a == "--read-timeout") {
-      auto n = number(a, v, 3600);
+      auto n = positive(a, v, 3600, "seconds");
       if (!n) return std::move(n).error();
-      if (*n == 0) return bad("--read-timeout takes a number of seconds from 1");
       c.read_timeout = std::chrono::seconds(*n);
     } else if (a == "--request-timeout") {
-      auto n = number(a, v, 3600000);
+      auto n = positive(a, v, 3600000, "milliseconds");
       if (!n) return std::move(n).error();
-      if (*n == 0) return bad("--request-timeout takes a number of milliseconds from 1");
       c.request_timeout = std::chrono::milliseconds(*n);
     } else if (a == "--engine-threads") {
-      auto n = number(a, v, 256);
+      auto n = positive(a, v, 256);
       if (!n) return std::move(n).error();
-      if (*n == 0) return bad("--engine-threads takes a number from 1");
       c.engine_threads = static_cast<unsigned>(*n);
     } else if (a == "--threads") {
       auto n = number(a, v, 256);
@@ -133,19 +136,16 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
     } else if (a == "--convex-module") {
       c.convex_module = v;
     } else if (a == "--convex-timeout") {
-      auto n = number(a, v, 600000);
+      auto n = positive(a, v, 600000, "milliseconds");
       if (!n) return std::move(n).error();
-      if (*n == 0) return bad("--convex-timeout takes a number of milliseconds from 1");
       c.convex_timeout = std::chrono::milliseconds(*n);
     } else if (a == "--convex-connections") {
-      auto n = number(a, v, 4096);
+      auto n = positive(a, v, 4096);
       if (!n) return std::move(n).error();
-      if (*n == 0) return bad("--convex-connections takes a number from 1");
       c.convex_connections = *n;
     } else if (a == "--max-connections") {
-      auto n = number(a, v, 10000000);
+      auto n = positive(a, v, 10000000);
       if (!n) return std::move(n).error();
-      if (*n == 0) return bad("--max-connections takes a number from 1");
       c.max_connections = *n;
     } else if (a == "--max-body") {
       auto n = number(a, v, uint64_t{1} << 30);
@@ -161,9 +161,8 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
       c.limits.max_limit = static_cast<int64_t>(*n);
     } else if (a == "--live-max-connections" || a == "--live-max-subscriptions" || a == "--live-outbox" ||
                a == "--live-init-timeout" || a == "--live-stuck-timeout" || a == "--live-idle-timeout") {
-      auto n = number(a, v, 10000000);
+      auto n = positive(a, v, 10000000);
       if (!n) return std::move(n).error();
-      if (*n == 0) return bad(std::string(a) + " takes a number from 1");
       if (a == "--live-max-connections") c.live_max_connections = *n;
       if (a == "--live-max-subscriptions") c.live_max_subscriptions = *n;
       if (a == "--live-outbox") c.live_outbox = *n;

@@ -14,6 +14,21 @@ namespace dc {
 namespace beast = boost::beast;
 namespace net = boost::asio;
 
+namespace {
+
+std::string_view header_of(const Request& req, http::field f) {
+  auto v = req[f];
+  return std::string_view(v.data(), v.size());
+}
+
+// The Origin header when there is one: an empty Origin is not the same as none.
+std::optional<std::string_view> origin_of(const Request& req) {
+  if (req.find(http::field::origin) == req.end()) return std::nullopt;
+  return header_of(req, http::field::origin);
+}
+
+}  // namespace
+
 HttpSession::HttpSession(StrandSocket&& socket, std::shared_ptr<NetContext> net)
     : net_(std::move(net)), ticket_(net_->open), stream_(std::move(socket)) {
   boost::system::error_code ec;
@@ -76,12 +91,7 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   stream_.expires_never();  // the backend has its own deadlines
   std::string_view path = target_;
   path = path.substr(0, path.find('?'));
-  auto header = [&](http::field f) {
-    auto v = req[f];
-    return std::string_view(v.data(), v.size());
-  };
-  Call call{method_, path, req.body(), header(http::field::authorization), header(http::field::host), std::nullopt};
-  if (req.find(http::field::origin) != req.end()) call.origin = header(http::field::origin);
+  Call call{method_, path, req.body(), header_of(req, http::field::authorization), header_of(req, http::field::host), origin_of(req)};
   auto self = shared_from_this();
   // `req` (which `call` points into) lives until handle() returns; the pipeline copies what it keeps.
   net_->pipeline->handle(call, ctx, [self, version, keep_alive, head](Result<Answer> answer, Headers extra) {
@@ -102,10 +112,7 @@ void HttpSession::upgrade(Request req) {
     write(error_response(e), {{"X-Request-Id", request_id_}}, 0, req.version(), false, false);
   };
   // The same front door as every HTTP request: a page on another origin must not open a live socket.
-  std::optional<std::string_view> origin;
-  if (req.find(http::field::origin) != req.end()) origin = std::string_view(req[http::field::origin].data(), req[http::field::origin].size());
-  auto host = req[http::field::host];
-  Admission admission = admit(net_->pipeline->options().front_door, std::string_view(host.data(), host.size()), origin);
+  Admission admission = admit(net_->pipeline->options().front_door, header_of(req, http::field::host), origin_of(req));
   if (admission.refusal) return refuse(*admission.refusal);
   // graphql-ws clients offer the subprotocol; anything else would misread our messages.
   auto offered = req[http::field::sec_websocket_protocol];

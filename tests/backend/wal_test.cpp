@@ -157,13 +157,19 @@ Result<std::unique_ptr<WriteAheadLog>> try_open(const fs::path& dir, Store& stor
   return WriteAheadLog::open(dir.string(), store, ids, &report, RecoveryOptions{truncate});
 }
 
+// Three writes with a byte flipped in the middle record; returns the log's size.
+uintmax_t corrupt_middle(const fs::path& dir) {
+  three_writes(dir);
+  auto size = fs::file_size(dir / "wal.log");
+  flip_byte(dir / "wal.log", static_cast<std::streamoff>(size / 2));
+  return size;
+}
+
 }  // namespace
 
 TEST_CASE("wal: a flipped byte in a middle record is corruption: recovery refuses to start, naming the offset") {
   TempDir dir;
-  three_writes(dir.path);
-  auto size = fs::file_size(dir.path / "wal.log");
-  flip_byte(dir.path / "wal.log", static_cast<std::streamoff>(size / 2));
+  auto size = corrupt_middle(dir.path);
   Store store{blog_schema()};
   RecoveryReport r;
   auto w = try_open(dir.path, store, r);
@@ -184,9 +190,7 @@ TEST_CASE("wal: a flipped byte in the first record's length is corruption too, n
 
 TEST_CASE("wal: --recover-truncate accepts the loss explicitly, keeping the original log aside") {
   TempDir dir;
-  three_writes(dir.path);
-  auto size = fs::file_size(dir.path / "wal.log");
-  flip_byte(dir.path / "wal.log", static_cast<std::streamoff>(size / 2));
+  auto size = corrupt_middle(dir.path);
   Store store{blog_schema()};
   RecoveryReport r;
   auto w = try_open(dir.path, store, r, true);
