@@ -4,6 +4,8 @@
 # with this disk's fdatasync latency measured in the same run for reference.
 #
 #   bench/b4_writes.sh        (CONNECTIONS=8 DURATION=5s)
+#   CONNECTIONS=64 BASELINE_SERVER=<older build>/build/release/drizzle-convex-server bench/b4_writes.sh
+#     runs each case on the older server too, side by side in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DC_WITH_BENCH=1 ./scripts/build.sh >/dev/null  # the README's build, plus wrk and nginx
@@ -33,10 +35,11 @@ function done(summary, latency, requests)
 end
 LUA
 
-run() {  # mode batch
+SERVER=build/release/drizzle-convex-server
+run() {  # mode batch [label]
   local args=(--schema "$fixture/schema.json" --import "$fixture/data" --no-access-log --port 0)
-  [[ "$1" == durable ]] && args+=(--data-dir "$work/data-$2")
-  build/release/drizzle-convex-server "${args[@]}" >"$work/out" 2>"$work/err" &
+  [[ "$1" == durable ]] && args+=(--data-dir "$work/data-${LABEL:-this}-$2")
+  "$SERVER" "${args[@]}" >"$work/out" 2>"$work/err" &
   for _ in $(seq 100); do grep -q listening "$work/out" && break; sleep 0.1; done
   local port; port=$(grep -o '[0-9]*$' "$work/out")
   local out; out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$work/insert.lua" "http://127.0.0.1:$port/v1/mutate" -- "$2")
@@ -44,7 +47,7 @@ run() {  # mode batch
   local rps; rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   local p99; p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
   local bad; bad=$(awk '/NON2XX/ {print $2}' <<<"$out")
-  printf '  %-7s %3s-row inserts: %9.0f rows/s  %7.0f requests/s  p99 %-8s (non-2xx: %s)\n' "$1" "$2" \
+  printf '  %-9s %-7s %3s-row inserts: %9.0f rows/s  %7.0f requests/s  p99 %-8s (non-2xx: %s)\n' "${LABEL:-}" "$1" "$2" \
     "$(awk -v r="$rps" -v b="$2" 'BEGIN {print r * b}')" "$rps" "$p99" "${bad:-0}"
 }
 
@@ -56,8 +59,12 @@ fsync_latency() {
 }
 
 echo "B4 inserts, wrk -t2 -c$CONNECTIONS -d$DURATION on $(nproc) cores (client and server share them)"
-run memory 1
-run memory 100
-run durable 1
-run durable 100
+each() {  # mode batch: this build, then the baseline when given
+  SERVER=build/release/drizzle-convex-server LABEL=this run "$@"
+  if [[ -n "${BASELINE_SERVER:-}" ]]; then SERVER="$BASELINE_SERVER" LABEL=baseline run "$@"; fi
+}
+each memory 1
+each memory 100
+each durable 1
+each durable 100
 echo "  fdatasync of 512 bytes on this disk (same run): $(fsync_latency)"

@@ -7,7 +7,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <malloc.h>
+
 #include <cstdio>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -58,6 +61,7 @@ int setup_embedded(const Config& config, AppParts& app) {
   // Larger reads and live evaluations run on the engine's own threads, never on a socket's or a writer's.
   EmbeddedBackend::Options engine;
   engine.threads = config.engine_threads;
+  engine.match_budget = config.match_budget;
   auto backend = std::make_shared<EmbeddedBackend>(shared_schema, demo && config.schema_file.empty() ? 42 : 0, engine);
   bool recovered = false;
   backend->snapshot_every_records = config.snapshot_every;
@@ -205,6 +209,7 @@ void run_io(net::io_context& ioc) {
 }
 
 constexpr std::chrono::seconds kShutdownDeadline{5};
+constexpr std::chrono::seconds kTrimInterval{5};
 
 }  // namespace
 
@@ -222,6 +227,7 @@ int run_app(const Config& config) {
   auto address = net::ip::make_address(config.host, ec);
   if (ec) return fail("invalid --host " + config.host);
   auto hub = std::make_shared<LiveHub>(parts.backend);
+  hub->set_memory_budget(config.live_memory_budget);
   auto net_ctx = std::make_shared<NetContext>();
   net_ctx->options = net_options(config);
   net_ctx->pipeline = std::make_shared<Pipeline>(pipeline_options(config, address.is_loopback()), parts.backend, parts.schema, hub);
@@ -232,10 +238,27 @@ int run_app(const Config& config) {
   }
   listener->run();
 
+  // Memory back to the system after bursts: results of a megabyte or more
+  // get their own mappings, unmapped when freed (glibc otherwise raises
+  // that threshold after the first free and keeps them in its heap), and
+  // free heap pages are returned every few seconds.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  net::steady_timer trim(ioc);
+  std::function<void()> trim_later = [&] {
+    trim.expires_after(kTrimInterval);
+    trim.async_wait([&](const boost::system::error_code& tec) {
+      if (tec) return;
+      malloc_trim(0);
+      trim_later();
+    });
+  };
+  trim_later();
+
   net::signal_set signals(ioc, SIGINT, SIGTERM);
   net::steady_timer deadline(ioc);
   signals.async_wait([&](const boost::system::error_code& sec, int sig) {
     if (sec) return;
+    trim.cancel();
     spdlog::info("signal {}: stopping (finishing requests in flight, at most {} s)", sig, kShutdownDeadline.count());
     listener->stop();
     for (auto& s : net_ctx->http_sessions.alive()) s->close_soon();

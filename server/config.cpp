@@ -23,6 +23,8 @@ std::string usage() {
          "  --threads N           I/O threads (default: one per core)\n"
          "  --engine-threads N    embedded engine threads for reads of more than 64 documents and live\n"
          "                        evaluations, so they never hold a socket thread (default 2)\n"
+         "  --match-budget BYTES  embedded engine: text one read's like/ilike/contains patterns may scan in all,\n"
+         "                        summed over documents and patterns; past it the read is a 400 (default 67108864)\n"
          "  --read-timeout S      seconds a client may take to send a request or read a reply (default 30)\n"
          "  --request-timeout MS  embedded engine: a read's work stops after this, answered 504 (default 5000);\n"
          "                        on Convex --convex-timeout bounds each call\n"
@@ -44,6 +46,8 @@ std::string usage() {
          "  --live-max-subscriptions N    subscriptions per live socket, at most (default 100)\n"
          "  --live-outbox N       messages queued per live socket before pending patches collapse (default 64)\n"
          "  --live-init-timeout MS        connection_init deadline (default 10000)\n"
+         "  --live-memory-budget BYTES    bytes all live outboxes may hold together; past it the connections\n"
+         "                        holding the most are closed with 4008 first (default 536870912)\n"
          "  --live-stuck-timeout MS       an overflowed live socket must drain within this, else close 4008 (default 10000)\n"
          "  --live-idle-timeout S         close a live socket that sent nothing, not even a pong (default 60)\n";
 }
@@ -119,6 +123,10 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
       auto n = positive(a, v, 3600000, "milliseconds");
       if (!n) return std::move(n).error();
       c.request_timeout = std::chrono::milliseconds(*n);
+    } else if (a == "--match-budget") {
+      auto n = positive(a, v, uint64_t{1} << 40, "bytes");
+      if (!n) return std::move(n).error();
+      c.match_budget = *n;
     } else if (a == "--engine-threads") {
       auto n = positive(a, v, 256);
       if (!n) return std::move(n).error();
@@ -159,6 +167,10 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
       auto n = number(a, v, 1000000);
       if (!n) return std::move(n).error();
       c.limits.max_limit = static_cast<int64_t>(*n);
+    } else if (a == "--live-memory-budget") {
+      auto n = positive(a, v, uint64_t{1} << 44, "bytes");
+      if (!n) return std::move(n).error();
+      c.live_memory_budget = *n;
     } else if (a == "--live-max-connections" || a == "--live-max-subscriptions" || a == "--live-outbox" ||
                a == "--live-init-timeout" || a == "--live-stuck-timeout" || a == "--live-idle-timeout") {
       auto n = positive(a, v, 10000000);

@@ -24,6 +24,7 @@ struct Config {
   std::string data_dir;
   bool recover_truncate = false;  // --data-dir: cut a corrupt log instead of refusing to start
   unsigned threads = 0;  // 0 = one per core
+  uint64_t match_budget = 64ull << 20;  // text bytes one embedded read's string patterns may scan
   unsigned engine_threads = 2;  // the embedded engine's threads for larger reads and live evaluations
   std::string convex_url;
   std::string convex_deploy_key;  // never logged
@@ -45,6 +46,7 @@ struct Config {
   size_t live_max_subscriptions = 100;        // per connection
   size_t live_outbox = 64;                    // queued messages per connection before patches collapse
   std::chrono::milliseconds live_init_timeout{10000};   // connection_init must arrive within this
+  uint64_t live_memory_budget = 512ull << 20;  // bytes all live outboxes may hold together
   std::chrono::milliseconds live_stuck_timeout{10000};  // an overflowed outbox must drain within this
   std::chrono::seconds live_idle_timeout{60};           // nothing received (pongs count): close
 };

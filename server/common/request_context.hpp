@@ -3,7 +3,9 @@
 // backend. Auth fills in the identity; the planner compiles its rules.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 
 namespace dc {
@@ -20,6 +22,9 @@ struct RequestContext {
   // When the work must stop (--request-timeout); max() for none (live watches).
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   Identity identity;
+  // Set by the transport when the client disconnects before its answer:
+  // work for it can stop. Null when nothing watches the connection.
+  std::shared_ptr<std::atomic<bool>> cancelled;
 };
 
 }  // namespace dc

@@ -1,5 +1,8 @@
 #include "server/live/hub.hpp"
 
+#include <algorithm>
+#include <vector>
+
 #include "server/planner/plan_json.hpp"
 
 namespace dc {
@@ -69,6 +72,36 @@ void LiveHub::write_metrics(MetricsText& out) {
   out.counter("dc_live_messages_total", "Messages written to live sockets.", stats_->messages.load());
   out.counter("dc_live_collapses_total", "Live outbox overflows (queued patches replaced by one full result).", stats_->collapses.load());
   out.counter("dc_live_slow_closes_total", "Live sockets closed because the client stopped reading (4008).", stats_->slow_closes.load());
+  out.counter("dc_live_budget_closes_total", "Of those, closed because live outboxes together held more than --live-memory-budget.",
+              stats_->budget_closes.load());
+  out.gauge("dc_live_queued_bytes", "Bytes held by live outboxes and writes in flight (a shared result counts per connection).",
+            queued_bytes());
+}
+
+void LiveHub::queued_changed(int64_t delta) {
+  uint64_t now = queued_bytes_.fetch_add(static_cast<uint64_t>(delta), std::memory_order_relaxed) + static_cast<uint64_t>(delta);
+  if (delta > 0 && now > memory_budget_) shed_slowest();
+}
+
+// One thread sheds at a time; the others go on (their bytes are counted,
+// and the next report over the budget looks again).
+void LiveHub::shed_slowest() {
+  if (shedding_.exchange(true)) return;
+  auto alive = connections_.alive();
+  std::vector<std::pair<uint64_t, LiveConnection*>> by_size;
+  by_size.reserve(alive.size());
+  for (auto& c : alive) by_size.emplace_back(c->queued_bytes(), c.get());
+  std::sort(by_size.begin(), by_size.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  uint64_t total = queued_bytes_.load(std::memory_order_relaxed);
+  // Down to 3/4 of the budget, so one more result does not start it again.
+  uint64_t target = memory_budget_ - memory_budget_ / 4;
+  for (auto& [bytes, c] : by_size) {
+    if (total <= target || bytes == 0) break;
+    c->shed();
+    stats_->budget_closes.fetch_add(1, std::memory_order_relaxed);
+    total -= std::min(total, bytes);
+  }
+  shedding_ = false;
 }
 
 void LiveHub::shut_down_all() {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -19,6 +20,11 @@ class LiveConnection : public LiveSink {
  public:
   // The server is stopping: send `complete` for every subscription, then close.
   virtual void shut_down() = 0;
+  // Bytes its outbox and the write in flight hold (any thread).
+  virtual uint64_t queued_bytes() const = 0;
+  // Over the process's live memory budget, this connection is among the
+  // slowest: close it with 4008 (any thread).
+  virtual void shed() = 0;
 };
 
 class LiveHub {
@@ -42,6 +48,15 @@ class LiveHub {
 
   size_t topics();
   uint64_t subscriptions_total() const { return subscriptions_total_.load(); }
+
+  // The live memory budget (--live-memory-budget): bytes all live outboxes
+  // may hold together. A shared result counts once per connection holding
+  // it: what it would cost if each copy were the last. Sessions report
+  // their changes; past the budget the connections holding the most are
+  // closed first (4008) until the rest fit.
+  void set_memory_budget(uint64_t bytes) { memory_budget_ = bytes; }
+  void queued_changed(int64_t delta);
+  uint64_t queued_bytes() const { return queued_bytes_.load(std::memory_order_relaxed); }
   LiveStats& stats() { return *stats_; }
   void write_metrics(MetricsText& out);
 
@@ -53,6 +68,10 @@ class LiveHub {
   WeakRegistry<LiveConnection> connections_;
   std::atomic<uint64_t> next_subscription_{0};
   std::atomic<uint64_t> subscriptions_total_{0};
+  void shed_slowest();
+  uint64_t memory_budget_ = UINT64_MAX;
+  std::atomic<uint64_t> queued_bytes_{0};
+  std::atomic<bool> shedding_{false};
 };
 
 // The topic key: the plan's canonical JSON and who asks.

@@ -40,6 +40,7 @@ struct LiveStats {
   std::atomic<uint64_t> messages{0};     // messages written to live sockets
   std::atomic<uint64_t> collapses{0};    // outbox overflows (queued patches replaced by one result)
   std::atomic<uint64_t> slow_closes{0};  // sockets closed with 4008
+  std::atomic<uint64_t> budget_closes{0};  // of those, closed to keep live memory within its budget
 };
 
 class Topic : public std::enable_shared_from_this<Topic> {

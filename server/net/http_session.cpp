@@ -88,21 +88,38 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   ctx.peer = peer_;
   ctx.started = started_;
   ctx.deadline = started_ + net_->options.request_timeout;
+  cancelled_ = std::make_shared<std::atomic<bool>>(false);
+  ctx.cancelled = cancelled_;
+  uint64_t seq = ++request_seq_;
   stream_.expires_never();  // the backend has its own deadlines
   std::string_view path = target_;
   path = path.substr(0, path.find('?'));
   Call call{method_, path, req.body(), header_of(req, http::field::authorization), header_of(req, http::field::host), origin_of(req)};
   auto self = shared_from_this();
   // `req` (which `call` points into) lives until handle() returns; the pipeline copies what it keeps.
-  net_->pipeline->handle(call, ctx, [self, version, keep_alive, head](Result<Answer> answer, Headers extra) {
+  net_->pipeline->handle(call, ctx, [self, seq, version, keep_alive, head](Result<Answer> answer, Headers extra) {
     // Answers may come from another thread (upstream backends): hop back to
     // our strand. dispatch runs inline when we are already on it (embedded engine).
-    net::dispatch(self->stream_.get_executor(), [self, answer = std::move(answer), extra = std::move(extra), version, keep_alive,
+    net::dispatch(self->stream_.get_executor(), [self, seq, answer = std::move(answer), extra = std::move(extra), version, keep_alive,
                                                  head]() mutable {
+      self->answered_seq_ = seq;
       if (!answer) return self->write(error_response(answer.error()), extra, 0, version, keep_alive, head);
       uint64_t docs_read = answer->docs_read;
       self->write(answer_response(std::move(answer).value()), extra, docs_read, version, keep_alive, head);
     });
+  });
+  if (answered_seq_ != seq) watch_disconnect(seq);
+}
+
+void HttpSession::watch_disconnect(uint64_t seq) {
+  stream_.socket().async_wait(net::socket_base::wait_read, [self = shared_from_this(), seq](beast::error_code ec) {
+    if (ec || self->answered_seq_ == seq || self->request_seq_ != seq) return;
+    // Readable: either the client closed (EOF or reset) or it pipelined its
+    // next request, which stays in the socket for the next read.
+    char byte;
+    beast::error_code peek_ec;
+    size_t n = self->stream_.socket().receive(net::buffer(&byte, 1), net::socket_base::message_peek, peek_ec);
+    if (n == 0 || (peek_ec && peek_ec != net::error::would_block)) self->cancelled_->store(true, std::memory_order_relaxed);
   });
 }
 

@@ -10,6 +10,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <array>
+#include <atomic>
 #include <memory>
 #include <optional>
 
@@ -45,6 +46,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // discard for a bounded time so the client sees our reply, not a reset.
   void do_linger_close();
   void drain();
+  // While request `seq` is being answered: a client that closes its side
+  // cancels the work (RequestContext::cancelled).
+  void watch_disconnect(uint64_t seq);
 
   std::shared_ptr<NetContext> net_;
   SessionCount::Ticket ticket_;
@@ -61,6 +65,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::string target_;
   std::string request_id_;
   std::chrono::steady_clock::time_point started_;
+  uint64_t request_seq_ = 0;
+  uint64_t answered_seq_ = 0;
+  std::shared_ptr<std::atomic<bool>> cancelled_;
 };
 
 }  // namespace dc

@@ -26,7 +26,35 @@ WsSession::WsSession(Stream&& stream, std::shared_ptr<NetContext> net, RequestCo
       close_timer_(ws_.get_executor()),
       handler_(net_->pipeline, LiveLimits{net_->options.live_max_subscriptions}, *this, std::move(ctx)) {}
 
-WsSession::~WsSession() { hub_->leave(this); }
+WsSession::~WsSession() {
+  if (counted_) hub_->queued_changed(-static_cast<int64_t>(counted_));
+  hub_->leave(this);
+}
+
+namespace {
+
+uint64_t update_bytes(const LiveUpdatePtr& u) {
+  if (!u) return 0;
+  return (u->data ? u->data->size() : 0) + (u->patch ? u->patch->size() : 0);
+}
+
+}  // namespace
+
+void WsSession::account() {
+  uint64_t bytes = head_.size() + update_bytes(in_flight_);
+  for (const Out& m : outbox_) bytes += m.text.size() + update_bytes(m.update);
+  if (bytes == counted_) return;
+  int64_t delta = static_cast<int64_t>(bytes) - static_cast<int64_t>(counted_);
+  counted_ = bytes;
+  queued_.store(bytes, std::memory_order_relaxed);
+  hub_->queued_changed(delta);
+}
+
+void WsSession::shed() {
+  net::post(ws_.get_executor(), [self = shared_from_this()] {
+    self->close(live::close_code::too_slow, "client too slow: live memory budget (--live-memory-budget) exceeded");
+  });
+}
 
 void WsSession::run(Request req) {
   beast::get_lowest_layer(ws_).expires_never();  // the WebSocket keeps its own timeouts
@@ -97,6 +125,7 @@ void WsSession::enqueue(Out out) {
   outbox_.push_back(std::move(out));
   if (outbox_.size() > net_->options.live_outbox) collapse();
   do_write();
+  account();
 }
 
 // Keeps every literal message and, per subscription, only its newest result
@@ -169,13 +198,18 @@ void WsSession::do_write() {
 void WsSession::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
   in_flight_.reset();
-  if (ec) return finish();
+  head_.clear();
+  if (ec) {
+    finish();
+    return account();
+  }
   if (outbox_.empty()) {
     overflowed_ = false;
     stuck_timer_.cancel();
     if (close_after_flush_) return close(websocket::close_code::going_away, "server shutting down");
   }
   do_write();
+  account();
 }
 
 void WsSession::shut_down() {
@@ -195,6 +229,7 @@ void WsSession::close(uint16_t code, std::string reason) {
     spdlog::warn("live socket closed ({}): {}", code, reason);
   }
   outbox_.clear();
+  account();
   init_timer_.cancel();
   stuck_timer_.cancel();
   auto self = shared_from_this();
@@ -223,7 +258,8 @@ void WsSession::finish() {
   init_timer_.cancel();
   stuck_timer_.cancel();
   handler_.finish();
-  outbox_.clear();
+  outbox_.clear();  // a write in flight keeps its buffers until on_write
+  account();
 }
 
 }  // namespace dc

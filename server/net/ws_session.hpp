@@ -9,6 +9,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/websocket.hpp>
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -30,6 +31,8 @@ class WsSession final : public LiveConnection, public LiveOutput, public std::en
   // LiveConnection (any thread)
   void deliver(uint64_t subscription, LiveUpdatePtr update) override;
   void shut_down() override;
+  uint64_t queued_bytes() const override { return queued_.load(std::memory_order_relaxed); }
+  void shed() override;
 
   // LiveOutput (on the strand, from the handler)
   void send_text(std::string text) override;
@@ -57,6 +60,8 @@ class WsSession final : public LiveConnection, public LiveOutput, public std::en
   void do_write();
   void on_write(boost::beast::error_code ec, std::size_t bytes);
   void finish();
+  // Recounts what the outbox and the write in flight hold, and tells the hub.
+  void account();
 
   std::shared_ptr<NetContext> net_;
   SessionCount::Ticket ticket_;
@@ -77,6 +82,8 @@ class WsSession final : public LiveConnection, public LiveOutput, public std::en
   std::string head_;  // the envelope around the shared body of the write in flight
   std::string_view tail_;
   LiveUpdatePtr in_flight_;
+  uint64_t counted_ = 0;  // last reported to the hub
+  std::atomic<uint64_t> queued_{0};
 };
 
 }  // namespace dc

@@ -42,8 +42,9 @@ std::string id_target(const Validator& v) {
 // or nullable reference, restrict otherwise.
 std::vector<ReferenceRule> referencing(const Schema& schema, const std::string& table) {
   std::vector<ReferenceRule> out;
-  for (const auto& [child, rels] : schema.relations) {
-    for (const auto& r : rels) {
+  for (const auto& entry : schema.relations) {
+    const std::string& child = entry.first;  // a named variable: lambdas cannot capture bindings before clang 16
+    for (const auto& r : entry.second) {
       if (r.many || r.through || r.target != table) continue;
       bool seen = std::any_of(out.begin(), out.end(), [&](const ReferenceRule& x) {
         return x.table == child && x.field == r.from && x.to == r.to;

@@ -30,8 +30,7 @@ std::optional<PlanFilter> and_of(std::vector<PlanFilter> parts) {
 
 class Planner {
  public:
-  Planner(const Schema& schema, const TableStats& stats, const PlannerOptions& options)
-      : schema_(schema), stats_(stats), options_(options) {}
+  Planner(const Schema& schema, const TableStats& stats) : schema_(schema), stats_(stats) {}
 
   // `bound`: a filter already bound on `table` (relation filters), used instead of cfg.where.
   Result<ReadNode> node(const TableDef& table, const ReadConfig& cfg, const std::string& key_field,
@@ -75,7 +74,6 @@ class Planner {
 
   const Schema& schema_;
   const TableStats& stats_;
-  const PlannerOptions& options_;
 };
 
 Status check_columns(const TableDef& table, const ColumnSelection& cols) {
@@ -348,7 +346,7 @@ Result<ReadPlan> plan_read(const ReadQuery& q, const Schema& schema, const Table
                            const PlannerOptions& options) {
   const TableDef* table = schema.table(q.table);
   if (!table) return Error::query("unknown table '" + q.table + "'", "/table");
-  Planner planner(schema, stats, options);
+  Planner planner(schema, stats);
   ReadPlan plan;
   plan.op = q.op;
   plan.budget = options.read_budget;

@@ -169,3 +169,48 @@ test('heavy reads run on the engine\'s threads: /healthz and a point read are an
     assert.deepEqual(await Promise.all(heavies), [200, 200, 200, 200]);
   } finally { assert.equal(await server.stop(), 0, server.stderr().slice(-2000)); }
 });
+
+test('a client that disconnects stops its read: the engine does not finish work nobody will receive', { timeout: 60000 }, async () => {
+  const OR = Array.from({ length: 990 }, (_, i) => ({ body: { ilike: `%q${i}%z%y%x%w%` } }));
+  const body = JSON.stringify({ table: 'comments', op: 'findMany', where: { OR }, limit: 10 });
+  const server = await startServer(bin, ['--demo', '--no-access-log', '--request-timeout', '60000', '--match-budget', '1000000000']);
+  const cancelled = async () => {
+    const text = await (await fetch(server.url + '/metrics')).text();
+    return Number(/^dc_engine_reads_cancelled_total (\d+)$/m.exec(text)?.[1] ?? NaN);
+  };
+  try {
+    assert.equal(await cancelled(), 0);
+    const s = net.connect(server.port, '127.0.0.1');
+    s.on('error', () => {});
+    await new Promise((r) => s.once('connect', r));
+    s.write(`POST /v1/query HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    await new Promise((r) => setTimeout(r, 300));  // the read is running on an engine thread
+    s.destroy();
+    let n = 0;
+    for (let i = 0; i < 40 && n < 1; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      n = await cancelled();
+    }
+    assert.equal(n, 1, 'the read was stopped within 2 s of the disconnect');
+    const cpuBefore = cpuSeconds(server.proc.pid);
+    await new Promise((r) => setTimeout(r, 1000));
+    const cpu = cpuSeconds(server.proc.pid) - cpuBefore;
+    assert.ok(cpu < 0.3, `the server used ${cpu} CPU seconds in the second after the read was cancelled`);
+  } finally { assert.equal(await server.stop(), 0, server.stderr().slice(-2000)); }
+});
+
+test('--match-budget: a read whose string patterns would scan more text than the budget is a 400 naming it', { timeout: 60000 }, async () => {
+  const OR = Array.from({ length: 50 }, (_, i) => ({ body: { ilike: `%q${i}%` } }));
+  const heavy = { table: 'comments', op: 'findMany', where: { OR } };
+  const server = await startServer(bin, ['--demo', '--no-access-log', '--match-budget', '20000']);
+  try {
+    const r = await post(server.url, '/v1/query', heavy);
+    assert.equal(r.status, 400, r.text.slice(0, 300));
+    assert.equal(r.json.error.code, 'INVALID_QUERY');
+    assert.equal(r.json.error.path, '/where');
+    assert.match(r.json.error.message, /budget of 20000 bytes of text \(--match-budget\)/);
+    // One pattern over the same rows fits.
+    const one = await post(server.url, '/v1/query', { table: 'comments', op: 'findMany', where: { body: { ilike: '%q%' } }, limit: 1 });
+    assert.equal(one.status, 200, one.text.slice(0, 300));
+  } finally { assert.equal(await server.stop(), 0, server.stderr().slice(-2000)); }
+});

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
@@ -336,5 +337,51 @@ test('a client that never reads does not slow the others; it is closed with 4008
     for (let i = 0; i < 100 && (await metric(server.url, 'dc_live_connections')) !== 1; i++) await sleep(50);
     assert.equal(await metric(server.url, 'dc_live_connections'), 1, 'only the reader is left');
     await reader.close();
+  });
+});
+
+function rssBytes(pid) {
+  const pages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
+  return pages * 4096;
+}
+
+test('--live-memory-budget: past it the connection holding the most is closed (4008) first; readers go on; memory goes back', { skip: !bin, timeout: 90000 }, async () => {
+  await withServer(['--live-memory-budget', '8000000', '--live-stuck-timeout', '60000'], async (server) => {
+    // ~1 MB results, ten distinct queries (one topic each).
+    const filler = 'x'.repeat(4000);
+    const rows = Array.from({ length: 250 }, (_, i) => ({ name: `big-${String(i).padStart(3, '0')}-${filler}` }));
+    assert.equal((await post(server.url, '/v1/mutate', { op: 'insert', table: 'tags', values: rows })).status, 200);
+    const rssBefore = rssBytes(server.proc.pid);
+    const queries = Array.from({ length: 10 }, (_, i) => ({ ...tagsByName, limit: 250 - i }));
+    const hog = await LiveClient.open(server.url, { patches: false });
+    queries.forEach((q, i) => hog.subscribe(`q${i}`, q));
+    for (let i = 0; i < queries.length; i++) await hog.waitVersion(`q${i}`, 1);
+    const reader = await LiveClient.open(server.url, { patches: true });
+    reader.subscribe('r', queries[0]);
+    await reader.waitVersion('r', 1);
+    hog.ws._socket.pause();  // never reads again: every change to its ten results piles up
+    for (let i = 0; i < 40 && !(await metric(server.url, 'dc_live_budget_closes_total')); i++) {
+      const w = await post(server.url, '/v1/mutate', { op: 'insert', table: 'tags', values: { name: `a-${String(i).padStart(3, '0')}` } });
+      assert.equal(w.status, 200);
+    }
+    assert.equal(await metric(server.url, 'dc_live_budget_closes_total'), 1, 'the hog was closed for the budget');
+    for (let i = 0; i < 100 && (await metric(server.url, 'dc_live_connections')) !== 1; i++) await sleep(50);
+    assert.equal(await metric(server.url, 'dc_live_connections'), 1, 'only the reader is left');
+    // The reader is exact and still served.
+    assert.equal((await post(server.url, '/v1/mutate', { op: 'insert', table: 'tags', values: { name: 'a-last' } })).status, 200);
+    const fresh = (await post(server.url, '/v1/query', queries[0])).json.data;
+    await reader.waitFor(() => JSON.stringify(reader.state.get('r').data) === JSON.stringify(fresh), { timeoutMs: 5000 });
+    assert.deepEqual(reader.gaps, []);
+    assert.ok((await metric(server.url, 'dc_live_queued_bytes')) < 8000000);
+    await reader.close();
+    hog.ws.terminate();
+    for (let i = 0; i < 100 && (await metric(server.url, 'dc_live_queued_bytes')) !== 0; i++) await sleep(50);
+    assert.equal(await metric(server.url, 'dc_live_queued_bytes'), 0, 'closed connections hold nothing');
+    // What the burst took comes back within the trim interval (5 s).
+    const rssPeak = rssBytes(server.proc.pid);
+    await sleep(6000);
+    const rssAfter = rssBytes(server.proc.pid);
+    console.log(`server RSS: ${(rssBefore / 1e6).toFixed(1)} MB before the burst, ${(rssPeak / 1e6).toFixed(1)} MB after it, ${(rssAfter / 1e6).toFixed(1)} MB 6 s later`);
+    assert.ok(rssAfter < rssBefore + 40e6, `RSS ${rssAfter} stays ${rssAfter - rssBefore} bytes above where it was before the burst`);
   });
 });

@@ -1,5 +1,6 @@
 #include "server/backend/embedded/embedded_backend.hpp"
 
+#include <algorithm>
 #include <mutex>
 #include <random>
 
@@ -14,21 +15,40 @@ namespace dc {
 EmbeddedBackend::EmbeddedBackend(std::shared_ptr<const Schema> schema, uint64_t id_seed, Options options)
     : schema_(std::move(schema)), store_(*schema_), ids_(id_seed ? id_seed : std::random_device{}()), options_(options) {
   if (options_.threads) pool_ = std::make_unique<WorkPool>(options_.threads, options_.max_queue);
+  for (const auto& [name, def] : schema_->tables) published_counts_[name];
+}
+
+void EmbeddedBackend::publish_counts() {
+  for (auto& [name, count] : published_counts_) {
+    if (const Table* t = store_.table(name)) count.store(t->size(), std::memory_order_relaxed);
+  }
 }
 
 EmbeddedBackend::~EmbeddedBackend() { drain(); }
 
 void EmbeddedBackend::drain() {
+  if (committer_) committer_->stop();
   if (pool_) pool_->stop();
 }
 
 // Serialized under the lock too: the result shares nothing with the store,
 // but doing it here keeps one code path and no half-built Result around.
-Result<ReadOutcome> EmbeddedBackend::run_read(const ReadPlan& plan, bool with_tree, Executor::Clock::time_point deadline) const {
+ReadLimits EmbeddedBackend::limits_for(const RequestContext& ctx) const {
+  return ReadLimits{ctx.deadline, options_.match_budget, ctx.cancelled.get()};
+}
+
+Result<ReadOutcome> EmbeddedBackend::run_read(const ReadPlan& plan, bool with_tree, const ReadLimits& limits) const {
   std::shared_lock lock(mu_);
-  Executor ex(store_, plan.budget, deadline);
+  return run_read_locked(plan, with_tree, limits);
+}
+
+Result<ReadOutcome> EmbeddedBackend::run_read_locked(const ReadPlan& plan, bool with_tree, const ReadLimits& limits) const {
+  Executor ex(store_, plan.budget, limits);
   Result<Value> result = ex.run(plan);
-  if (!result) return std::move(result).error();
+  if (!result) {
+    if (limits.cancelled && limits.cancelled->load(std::memory_order_relaxed)) reads_cancelled_.fetch_add(1, std::memory_order_relaxed);
+    return std::move(result).error();
+  }
   ReadOutcome out;
   out.docs_read = ex.docs_read();
   write_json(result.value(), out.data_json);
@@ -38,13 +58,31 @@ Result<ReadOutcome> EmbeddedBackend::run_read(const ReadPlan& plan, bool with_tr
 
 void EmbeddedBackend::read(std::shared_ptr<const ReadPlan> plan, const RequestContext& ctx,
                            std::function<void(Result<ReadOutcome>)> done) {
-  // Point reads and small ranges cost less than a hop to another thread.
-  if (!pool_ || plan->max_reads <= options_.inline_reads) return done(run_read(*plan, false, ctx.deadline));
-  auto deadline = ctx.deadline;
-  auto job = std::make_shared<std::pair<std::shared_ptr<const ReadPlan>, std::function<void(Result<ReadOutcome>)>>>(plan, std::move(done));
-  bool queued = pool_->submit([this, job, deadline] { job->second(run_read(*job->first, false, deadline)); });
+  if (!pool_) return done(run_read(*plan, false, limits_for(ctx)));
+  // Point reads and small ranges cost less than a hop to another thread,
+  // unless a group commit holds the lock through its fdatasync: then they
+  // wait on the engine's threads, never on a socket thread.
+  if (plan->max_reads <= options_.inline_reads) {
+    std::shared_lock lock(mu_, std::try_to_lock);
+    if (lock.owns_lock()) {
+      auto outcome = run_read_locked(*plan, false, limits_for(ctx));
+      lock.unlock();
+      return done(std::move(outcome));
+    }
+  }
+  // The job keeps the cancel flag alive with the context's copy.
+  struct Job {
+    std::shared_ptr<const ReadPlan> plan;
+    RequestContext ctx;
+    std::function<void(Result<ReadOutcome>)> done;
+  };
+  auto job = std::make_shared<Job>(Job{std::move(plan), ctx, std::move(done)});
+  bool queued = pool_->submit([this, job] {
+    // A client gone while its read waited in the queue costs nothing.
+    job->done(run_read(*job->plan, false, limits_for(job->ctx)));
+  });
   if (!queued) {
-    job->second(Error{ErrorCode::unavailable, "the engine is busy: " + std::to_string(options_.max_queue) + " reads are waiting", std::nullopt});
+    job->done(Error{ErrorCode::unavailable, "the engine is busy: " + std::to_string(options_.max_queue) + " reads are waiting", std::nullopt});
   }
 }
 
@@ -112,7 +150,7 @@ void EmbeddedBackend::schedule(const std::shared_ptr<WatchState>& w) {
 void EmbeddedBackend::evaluate(const std::shared_ptr<WatchState>& w) {
   for (;;) {
     if (!w->stopped) {
-      w->on_result(run_read(*w->plan, true));
+      w->on_result(run_read(*w->plan, true, ReadLimits{.match_bytes = options_.match_budget}));
     }
     std::lock_guard lock(w->mu);
     if (!w->dirty || w->stopped) {
@@ -125,45 +163,101 @@ void EmbeddedBackend::evaluate(const std::shared_ptr<WatchState>& w) {
 
 void EmbeddedBackend::write(std::shared_ptr<const MutationPlan> plan, const RequestContext&,
                             std::function<void(Result<WriteOutcome>)> done) {
+  PendingWrite w{std::move(plan), std::move(done)};
+  if (committer_) {
+    if (committer_->push(w)) return;
+    return w.done(Error{ErrorCode::unavailable,
+                        "the engine is busy: " + std::to_string(options_.max_queue) + " writes are waiting; nothing was written",
+                        std::nullopt});
+  }
+  std::vector<PendingWrite> one;
+  one.push_back(std::move(w));
+  commit(one);
+}
+
+void EmbeddedBackend::commit(std::vector<PendingWrite>& group) {
+  std::vector<Result<WriteOutcome>> outcomes;
+  outcomes.reserve(group.size());
   std::vector<std::shared_ptr<WatchState>> affected;
-  Result<WriteOutcome> outcome = [&]() -> Result<WriteOutcome> {
+  {
     std::unique_lock lock(mu_);
-    Writer writer(store_, ids_);
-    Result<Value> result = writer.run(*plan);  // rolled back on failure
-    if (!result) return std::move(result).error();
-    // The net changes, worked out once for the log and the live watches, and only if one needs them.
-    std::optional<std::vector<Change>> changes;
-    auto changed = [&]() -> const std::vector<Change>& {
-      if (!changes) changes = writer.changes();
-      return *changes;
-    };
-    if (wal_) {
-      // Durable before acknowledged, and before any other request can read it:
-      // the log is synced while the write lock is still held.
-      if (auto st = wal_->append(changed()); !st) {
-        writer.undo();
-        spdlog::error("write not persisted, rolled back: {}", st.error().message);
-        return Error{ErrorCode::unavailable, "the write could not be made durable; nothing was written", std::nullopt};
+    publish_counts();
+    // Each write applies on top of the ones before it, or rolls itself back.
+    std::vector<std::unique_ptr<Writer>> applied(group.size());
+    for (size_t i = 0; i < group.size(); ++i) {
+      auto writer = std::make_unique<Writer>(store_, ids_);
+      Result<Value> result = writer->run(*group[i].plan);
+      if (!result) {
+        outcomes.emplace_back(std::move(result).error());
+        continue;
       }
-      if (wal_->records_since_snapshot() >= snapshot_every_records || wal_->log_bytes() >= snapshot_every_bytes) {
-        if (auto st = wal_->snapshot(store_); !st) spdlog::warn("snapshot failed (the log still holds every write): {}", st.error().message);
-      }
+      WriteOutcome out;
+      out.docs_read = writer->docs_read();
+      write_json(result.value(), out.data_json);
+      outcomes.emplace_back(std::move(out));
+      applied[i] = std::move(writer);
     }
-    version_.fetch_add(1, std::memory_order_acq_rel);
+    bool watched = false;
     {
       std::lock_guard wl(watches_mu_);
-      for (auto& [id, w] : watches_) {
-        if (w->reads.affected_by(changed(), store_)) affected.push_back(w);
+      watched = !watches_.empty();
+    }
+    // The net changes, worked out once for the log and the live watches, and only if one needs them.
+    std::vector<std::vector<Change>> changes(group.size());
+    std::vector<const std::vector<Change>*> records;
+    if (wal_ || watched) {
+      for (size_t i = 0; i < group.size(); ++i) {
+        if (!applied[i]) continue;
+        changes[i] = applied[i]->changes();
+        records.push_back(&changes[i]);
       }
     }
-    WriteOutcome out;
-    out.docs_read = writer.docs_read();
-    write_json(result.value(), out.data_json);
-    return out;
-  }();
-  // Acknowledge first: live evaluations never delay the writer's answer.
-  done(std::move(outcome));
+    if (wal_ && !records.empty()) {
+      // Durable before acknowledged, and before any other request can read
+      // it: the log is synced while the write lock is still held.
+      commit_groups_.fetch_add(1, std::memory_order_relaxed);
+      if (auto st = wal_->append(records); !st) {
+        commit_failures_.fetch_add(1, std::memory_order_relaxed);
+        spdlog::error("{} write(s) not persisted, rolled back: {}", records.size(), st.error().message);
+        for (size_t i = group.size(); i-- > 0;) {
+          if (!applied[i]) continue;
+          applied[i]->undo();
+          applied[i].reset();
+          outcomes[i] = Error{ErrorCode::unavailable, "the write could not be made durable; nothing was written", std::nullopt};
+        }
+      } else if (snapshot_due()) {
+        if (auto snap = wal_->snapshot(store_); !snap) {
+          spdlog::warn("snapshot failed (the log still holds every write): {}", snap.error().message);
+        }
+      }
+    }
+    uint64_t committed = 0;
+    for (const auto& w : applied) committed += w ? 1 : 0;
+    if (committed) version_.fetch_add(committed, std::memory_order_acq_rel);
+    if (watched && committed) {
+      std::lock_guard wl(watches_mu_);
+      for (auto& [id, w] : watches_) {
+        for (size_t i = 0; i < group.size(); ++i) {
+          if (applied[i] && w->reads.affected_by(changes[i], store_)) {
+            affected.push_back(w);
+            break;
+          }
+        }
+      }
+    }
+  }
+  // Acknowledge first: live evaluations never delay the writers' answers.
+  for (size_t i = 0; i < group.size(); ++i) group[i].done(std::move(outcomes[i]));
   for (auto& w : affected) schedule(w);
+}
+
+// A snapshot costs the whole store; the log it replaces grows by one record
+// per write. Waiting until the log holds as many records (or bytes) as the
+// last snapshot keeps the cost per write constant as the store grows, and
+// recovery at most twice the snapshot's load.
+bool EmbeddedBackend::snapshot_due() const {
+  return wal_->records_since_snapshot() >= std::max(snapshot_every_records, wal_->snapshot_documents()) ||
+         wal_->log_bytes() >= std::max(snapshot_every_bytes, wal_->snapshot_bytes());
 }
 
 Status EmbeddedBackend::enable_durability(const std::string& dir, RecoveryReport* report, const RecoveryOptions& options) {
@@ -171,6 +265,10 @@ Status EmbeddedBackend::enable_durability(const std::string& dir, RecoveryReport
   auto wal = WriteAheadLog::open(dir, store_, ids_, report, options);
   if (!wal) return std::move(wal).error();
   wal_ = std::move(wal).value();
+  if (options_.threads && !committer_) {
+    committer_ = std::make_unique<BatchQueue<PendingWrite>>(options_.max_queue, options_.max_group,
+                                                            [this](std::vector<PendingWrite>& group) { commit(group); });
+  }
   return Ok{};
 }
 
@@ -180,8 +278,24 @@ Status EmbeddedBackend::checkpoint() {
   return wal_->snapshot(store_);
 }
 
+void EmbeddedBackend::write_metrics(MetricsText& out) const {
+  out.counter("dc_engine_reads_cancelled_total", "Embedded reads stopped because their client closed the connection.",
+              reads_cancelled_.load(std::memory_order_relaxed));
+  if (!wal_) return;
+  out.counter("dc_engine_commit_groups_total", "Groups of writes made durable with one fdatasync (--data-dir).",
+              commit_groups_.load(std::memory_order_relaxed));
+  out.counter("dc_engine_commit_failures_total", "Groups whose log write or fdatasync failed: every write in them was rolled back and answered 503.",
+              commit_failures_.load(std::memory_order_relaxed));
+  out.counter("dc_engine_writes_committed_total", "Durable writes acknowledged.", version_.load(std::memory_order_relaxed));
+}
+
 std::optional<uint64_t> EmbeddedBackend::row_count(std::string_view table) const {
-  std::shared_lock lock(mu_);
+  std::shared_lock lock(mu_, std::try_to_lock);
+  if (!lock.owns_lock()) {  // a commit is running: its starting counts will do for planning
+    auto it = published_counts_.find(table);
+    if (it == published_counts_.end()) return std::nullopt;
+    return it->second.load(std::memory_order_relaxed);
+  }
   const Table* t = store_.table(table);
   if (!t) return std::nullopt;
   return t->size();

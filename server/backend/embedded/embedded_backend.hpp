@@ -1,16 +1,21 @@
 // The embedded engine as a Backend: the store behind a reader/writer lock,
-// running plans in process. Readers share the lock; writes (issue 3) take it
-// exclusively.
+// running plans in process. Readers share the lock; writes take it
+// exclusively. With a data directory and engine threads, writes are
+// committed in groups on the engine's commit thread: everything waiting is
+// applied, logged with one fdatasync, and only then made visible to readers
+// and acknowledged (durable before visible, as in a database).
 #pragma once
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <unordered_map>
 
 #include "server/backend/backend.hpp"
+#include "server/backend/embedded/batch_queue.hpp"
 #include "server/backend/embedded/executor.hpp"
 #include "server/backend/embedded/ids.hpp"
 #include "server/backend/embedded/read_set.hpp"
@@ -22,9 +27,11 @@ namespace dc {
 
 // threads == 0 runs everything inline on the caller's thread (tests do).
 struct EmbeddedOptions {
-  unsigned threads = 0;        // the engine's own threads (WorkPool)
-  size_t max_queue = 4096;     // jobs waiting for them; beyond it reads get 503
+  unsigned threads = 0;        // the engine's own threads (WorkPool), plus one commit thread when durable
+  size_t max_queue = 4096;     // jobs (and writes) waiting for them; beyond it they get 503
+  size_t max_group = 256;      // writes committed with one fdatasync at most
   uint64_t inline_reads = 64;  // a plan that reads at most this many documents runs inline
+  uint64_t match_budget = 64ull << 20;  // text bytes one read's string patterns may scan (--match-budget)
 };
 
 class EmbeddedBackend : public Backend, public TableStats {
@@ -46,8 +53,10 @@ class EmbeddedBackend : public Backend, public TableStats {
   // plan's read set (read_set.hpp), on the engine's threads.
   std::unique_ptr<Watch> watch(std::shared_ptr<const ReadPlan> plan, const RequestContext& ctx, WatchFn on_result) override;
 
-  // After the server stopped serving: running jobs finish, queued ones are dropped.
+  // After the server stopped serving: queued writes are committed, running
+  // reads finish, queued reads are dropped.
   void drain() override;
+  void write_metrics(MetricsText& out) const override;
 
   std::optional<uint64_t> row_count(std::string_view table) const override;
   uint64_t version() const override { return version_.load(std::memory_order_acquire); }
@@ -62,13 +71,22 @@ class EmbeddedBackend : public Backend, public TableStats {
   // Writes a snapshot now (after start-up loading) so loaded data is durable too.
   Status checkpoint();
 
-  // When the log has grown this much, the next write also takes a snapshot.
+  // When the log has grown this much (and at least as much as the last
+  // snapshot holds), the next group also takes a snapshot.
   uint64_t snapshot_every_records = 10000;
   uint64_t snapshot_every_bytes = 64ull << 20;
 
  private:
-  Result<ReadOutcome> run_read(const ReadPlan& plan, bool with_tree,
-                               Executor::Clock::time_point deadline = Executor::Clock::time_point::max()) const;
+  Result<ReadOutcome> run_read(const ReadPlan& plan, bool with_tree, const ReadLimits& limits) const;
+  Result<ReadOutcome> run_read_locked(const ReadPlan& plan, bool with_tree, const ReadLimits& limits) const;
+  ReadLimits limits_for(const RequestContext& ctx) const;
+  struct PendingWrite {
+    std::shared_ptr<const MutationPlan> plan;
+    std::function<void(Result<WriteOutcome>)> done;
+  };
+  // Applies a group of writes, makes them durable together, then answers each.
+  void commit(std::vector<PendingWrite>& group);
+  bool snapshot_due() const;
   struct WatchState;
   class EmbeddedWatch;
   void schedule(const std::shared_ptr<WatchState>& w);
@@ -80,12 +98,21 @@ class EmbeddedBackend : public Backend, public TableStats {
   IdGenerator ids_;
   std::unique_ptr<WriteAheadLog> wal_;
   std::atomic<uint64_t> version_{0};  // bumped by every committed write
+  mutable std::atomic<uint64_t> reads_cancelled_{0};
+  std::atomic<uint64_t> commit_groups_{0};
+  std::atomic<uint64_t> commit_failures_{0};
   mutable std::shared_mutex mu_;
   Options options_;
   std::unique_ptr<WorkPool> pool_;
+  // Row counts as of the last commit's start, for the planner while a group
+  // commit holds the lock: planning never waits for an fdatasync.
+  std::map<std::string, std::atomic<uint64_t>, std::less<>> published_counts_;
+  void publish_counts();
   std::mutex watches_mu_;
   std::unordered_map<uint64_t, std::shared_ptr<WatchState>> watches_;
   uint64_t next_watch_ = 0;
+  // Last: stopped (its queue committed) before anything it uses goes.
+  std::unique_ptr<BatchQueue<PendingWrite>> committer_;
 };
 
 }  // namespace dc

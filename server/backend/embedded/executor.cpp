@@ -83,8 +83,12 @@ bool Executor::count_read() {
     failure_ = Error::query("the query read more than the budget of " + std::to_string(budget_) + " documents", "");
     return false;
   }
+  if (limits_.cancelled && limits_.cancelled->load(std::memory_order_relaxed)) {
+    failure_ = Error{ErrorCode::unavailable, "the read was cancelled: its client closed the connection", std::nullopt};
+    return false;
+  }
   // Every document: a filter over one large document can take milliseconds.
-  if (deadline_ != Clock::time_point::max() && Clock::now() >= deadline_) {
+  if (limits_.deadline != Clock::time_point::max() && Clock::now() >= limits_.deadline) {
     failure_ = Error{ErrorCode::upstream_timeout,
                      "the query ran past the request deadline (--request-timeout) after reading " + std::to_string(reads_) + " documents",
                      std::nullopt};
@@ -96,7 +100,13 @@ bool Executor::count_read() {
 bool Executor::passes(const TableAccess& a, const DocPtr& d) {
   if (!a.post_filter) return true;
   ExistsFn fn = [this](const RelationStep& step, const Value& parent) { return exists(step, parent); };
-  return eval_filter(*a.post_filter, d->value, fn) == Truth::true_;
+  bool pass = eval_filter(*a.post_filter, d->value, fn, &matched_bytes_) == Truth::true_;
+  if (matched_bytes_ > limits_.match_bytes && !failure_) {
+    failure_ = Error::query("the query's string patterns scanned more than the budget of " + std::to_string(limits_.match_bytes) +
+                                " bytes of text (--match-budget): narrow it with an indexed condition or fewer patterns",
+                            "/where");
+  }
+  return pass && !failure_;
 }
 
 void Executor::scan(const TableAccess& a, const Index& idx, const std::vector<Interval>& intervals, size_t need,

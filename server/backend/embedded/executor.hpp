@@ -2,11 +2,14 @@
 // post-filters, early stops, relation lookups by deduplicated keys. Counts
 // every document it reads and fails (never truncates) past the read budget.
 // Stops at the request's deadline (checked between documents), failing with
-// UPSTREAM_TIMEOUT. One executor per request; the caller holds the store's
-// read lock.
+// UPSTREAM_TIMEOUT, when its client went away, and past the budget of text
+// bytes its string patterns may scan. One executor per request; the caller
+// holds the store's read lock.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <limits>
 #include <map>
 #include <optional>
 #include <vector>
@@ -18,11 +21,19 @@
 
 namespace dc {
 
+// What bounds one read besides its document budget.
+struct ReadLimits {
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  // Text bytes that like/ilike/contains may scan in all (--match-budget).
+  uint64_t match_bytes = std::numeric_limits<uint64_t>::max();
+  // Set when the client disconnected: the answer has nowhere to go.
+  const std::atomic<bool>* cancelled = nullptr;
+};
+
 class Executor {
  public:
   using Clock = std::chrono::steady_clock;
-  Executor(const Store& store, uint64_t budget, Clock::time_point deadline = Clock::time_point::max())
-      : store_(store), budget_(budget), deadline_(deadline) {}
+  Executor(const Store& store, uint64_t budget, ReadLimits limits = {}) : store_(store), budget_(budget), limits_(limits) {}
   Result<Value> run(const ReadPlan& plan);
   // The root rows a plan selects, as documents (update and delete use this).
   Result<std::vector<DocPtr>> rows(const ReadPlan& plan);
@@ -49,8 +60,9 @@ class Executor {
 
   const Store& store_;
   uint64_t budget_;
-  Clock::time_point deadline_;
+  ReadLimits limits_;
   uint64_t reads_ = 0;
+  uint64_t matched_bytes_ = 0;
   std::optional<Error> failure_;
   struct ExistsKeyLess {
     bool operator()(const std::pair<const RelationStep*, Value>& a, const std::pair<const RelationStep*, Value>& b) const {

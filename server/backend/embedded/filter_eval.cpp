@@ -89,7 +89,7 @@ bool match_points(const std::u32string& t, const std::u32string& p) {
 
 Truth from_bool(bool b) { return b ? Truth::true_ : Truth::false_; }
 
-Truth eval_cmp(const PlanFilter& f, const Value& doc) {
+Truth eval_cmp(const PlanFilter& f, const Value& doc, uint64_t* matched_bytes) {
   const Value* v = lookup_path(doc, f.field);
   bool nullish = v == nullptr || v->is_nullish();
   if (f.op == CmpOp::is_null) return from_bool(nullish);
@@ -123,6 +123,7 @@ Truth eval_cmp(const PlanFilter& f, const Value& doc) {
     case CmpOp::not_like:
     case CmpOp::not_ilike: {
       if (!v->is_string()) return Truth::false_;
+      if (matched_bytes) *matched_bytes += v->as_string().size();
       bool fold = f.op == CmpOp::ilike || f.op == CmpOp::not_ilike;
       bool m = like_match(v->as_string(), f.arg.as_string(), fold);
       return from_bool(m == (f.op == CmpOp::like || f.op == CmpOp::ilike));
@@ -130,6 +131,7 @@ Truth eval_cmp(const PlanFilter& f, const Value& doc) {
     case CmpOp::starts_with: return from_bool(v->is_string() && v->as_string().starts_with(f.arg.as_string()));
     case CmpOp::ends_with: return from_bool(v->is_string() && v->as_string().ends_with(f.arg.as_string()));
     case CmpOp::contains:
+      if (matched_bytes && v->is_string()) *matched_bytes += v->as_string().size();
       return from_bool(v->is_string() && v->as_string().find(f.arg.as_string()) != std::string::npos);
     case CmpOp::array_contains:
     case CmpOp::array_contained:
@@ -183,19 +185,19 @@ bool like_match(const std::string& text, const std::string& pattern, bool fold) 
   return match_points(t, p);
 }
 
-Truth eval_filter(const PlanFilter& f, const Value& doc, const ExistsFn& exists) {
+Truth eval_filter(const PlanFilter& f, const Value& doc, const ExistsFn& exists, uint64_t* matched_bytes) {
   switch (f.kind) {
     case PlanFilter::Kind::constant: return from_bool(f.constant);
-    case PlanFilter::Kind::cmp: return eval_cmp(f, doc);
+    case PlanFilter::Kind::cmp: return eval_cmp(f, doc, matched_bytes);
     case PlanFilter::Kind::exists: return from_bool(exists(*f.relation, doc) != f.negate);
     case PlanFilter::Kind::not_: {
-      Truth t = eval_filter(f.children[0], doc, exists);
+      Truth t = eval_filter(f.children[0], doc, exists, matched_bytes);
       return t == Truth::unknown ? t : from_bool(t == Truth::false_);
     }
     case PlanFilter::Kind::and_: {
       Truth acc = Truth::true_;
       for (const auto& c : f.children) {
-        Truth t = eval_filter(c, doc, exists);
+        Truth t = eval_filter(c, doc, exists, matched_bytes);
         if (t == Truth::false_) return t;
         if (t == Truth::unknown) acc = t;
       }
@@ -204,7 +206,7 @@ Truth eval_filter(const PlanFilter& f, const Value& doc, const ExistsFn& exists)
     case PlanFilter::Kind::or_: {
       Truth acc = Truth::false_;
       for (const auto& c : f.children) {
-        Truth t = eval_filter(c, doc, exists);
+        Truth t = eval_filter(c, doc, exists, matched_bytes);
         if (t == Truth::true_) return t;
         if (t == Truth::unknown) acc = t;
       }

@@ -3,6 +3,7 @@
 // when the whole filter is true.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -16,7 +17,10 @@ enum class Truth { false_, true_, unknown };
 // Answers EXISTS for a relation step and one parent document.
 using ExistsFn = std::function<bool(const RelationStep&, const Value& parent)>;
 
-Truth eval_filter(const PlanFilter& f, const Value& doc, const ExistsFn& exists);
+// `matched_bytes`, when given, grows by the length of every text a string
+// pattern (like family, contains) was matched against: the work a budget
+// can bound, since it does not depend on how many documents were read.
+Truth eval_filter(const PlanFilter& f, const Value& doc, const ExistsFn& exists, uint64_t* matched_bytes = nullptr);
 
 // SQL LIKE over Unicode code points: % any run, _ one character, \ escapes.
 bool like_match(const std::string& text, const std::string& pattern, bool fold_case);

@@ -44,19 +44,6 @@ uint32_t get_u32(const char* p) {
   return v;
 }
 
-Status write_all(int fd, const std::string& bytes) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return io_error("write");
-    }
-    done += static_cast<size_t>(n);
-  }
-  return Ok{};
-}
-
 Status sync_dir(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
   if (fd < 0) return io_error("open " + dir);
@@ -213,7 +200,7 @@ Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::open(const std::string& di
   fs::path log = fs::path(dir) / kLog;
   int fd = ::open(log.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return io_error("open " + log.string());
-  std::unique_ptr<WriteAheadLog> wal(new WriteAheadLog(dir, fd));
+  std::unique_ptr<WriteAheadLog> wal(new WriteAheadLog(dir, fd, options.io ? options.io : posix_file_io()));
   std::string bytes;
   {
     std::ifstream in(log, std::ios::binary);
@@ -271,6 +258,9 @@ Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::open(const std::string& di
   if (::lseek(fd, static_cast<off_t>(pos), SEEK_SET) < 0) return io_error("seek " + log.string());
   wal->seq_ = seq;
   wal->log_bytes_ = pos;
+  wal->snapshot_documents_ = report->snapshot_documents;
+  std::error_code size_ec;
+  if (fs::exists(snap)) wal->snapshot_bytes_ = fs::file_size(snap, size_ec);
   return wal;
 }
 
@@ -278,46 +268,60 @@ WriteAheadLog::~WriteAheadLog() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Status WriteAheadLog::append(const std::vector<Change>& changes) {
-  std::string payload = "{\"seq\":" + std::to_string(seq_ + 1) + ",\"changes\":[";
-  bool first = true;
-  for (const auto& c : changes) {
-    if (!first) payload += ',';
-    first = false;
-    payload += "{\"t\":";
-    write_json_string(c.table, payload);
-    payload += ",\"id\":";
-    write_json_string(c.id, payload);
-    payload += ",\"d\":";
-    if (c.after) write_json(c.after->value, payload);
-    else payload += "null";
-    payload += '}';
+Status WriteAheadLog::append(const std::vector<const std::vector<Change>*>& writes) {
+  std::string records;
+  uint64_t seq = seq_;
+  std::string payload;
+  for (const std::vector<Change>* changes : writes) {
+    payload = "{\"seq\":" + std::to_string(++seq) + ",\"changes\":[";
+    bool first = true;
+    for (const auto& c : *changes) {
+      if (!first) payload += ',';
+      first = false;
+      payload += "{\"t\":";
+      write_json_string(c.table, payload);
+      payload += ",\"id\":";
+      write_json_string(c.id, payload);
+      payload += ",\"d\":";
+      if (c.after) write_json(c.after->value, payload);
+      else payload += "null";
+      payload += '}';
+    }
+    payload += "]}";
+    records += frame_record(payload);
   }
-  payload += "]}";
-  std::string record = frame_record(payload);
-  off_t start = static_cast<off_t>(log_bytes_);
-  Status st = write_all(fd_, record);
-  if (st && ::fdatasync(fd_) != 0) st = io_error("fdatasync");
-  if (!st) {
+  auto fail = [&](int err, const char* what) {
     // Leave no partial record behind for the next append to follow.
-    if (::ftruncate(fd_, start) == 0) ::lseek(fd_, start, SEEK_SET);
-    return st;
-  }
-  ++seq_;
-  ++records_since_snapshot_;
-  log_bytes_ += record.size();
+    if (io_->truncate(fd_, static_cast<long long>(log_bytes_)) == 0) ::lseek(fd_, static_cast<off_t>(log_bytes_), SEEK_SET);
+    errno = err;
+    return io_error(what);
+  };
+  if (int err = io_->write_all(fd_, records.data(), records.size())) return fail(err, "write");
+  if (int err = io_->datasync(fd_)) return fail(err, "fdatasync");
+  records_since_snapshot_ += seq - seq_;
+  seq_ = seq;
+  log_bytes_ += records.size();
   return Ok{};
 }
 
 Status WriteAheadLog::snapshot(const Store& store) {
+  auto write_to = [&](int fd, const std::string& bytes) -> Status {
+    if (int err = io_->write_all(fd, bytes.data(), bytes.size())) {
+      errno = err;
+      return io_error("write snapshot");
+    }
+    return Ok{};
+  };
   fs::path tmp = fs::path(dir_) / "snapshot.tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return io_error("open " + tmp.string());
   std::string out = "{\"version\":2,\"seq\":" + std::to_string(seq_) + "}\n";
+  uint64_t bytes = 0;
   Status st = Ok{};
   uint64_t count = 0;
   std::string line;
-  for (const auto& [name, def] : store.schema().tables) {
+  for (const auto& entry : store.schema().tables) {
+    const std::string& name = entry.first;  // named: lambdas cannot capture bindings before clang 16
     const Table* t = store.table(name);
     t->scan_all([&](const DocPtr& d) {
       line = "{\"t\":";
@@ -330,7 +334,8 @@ Status WriteAheadLog::snapshot(const Store& store) {
       put_snapshot_line(out, line);
       ++count;
       if (out.size() > (1 << 20)) {
-        st = write_all(fd, out);
+        bytes += out.size();
+        st = write_to(fd, out);
         out.clear();
       }
       return static_cast<bool>(st);
@@ -339,7 +344,8 @@ Status WriteAheadLog::snapshot(const Store& store) {
   }
   if (st) {
     put_snapshot_line(out, "{\"end\":true,\"count\":" + std::to_string(count) + "}");
-    st = write_all(fd, out);
+    bytes += out.size();
+    st = write_to(fd, out);
   }
   if (st && ::fsync(fd) != 0) st = io_error("fsync snapshot");
   ::close(fd);
@@ -352,6 +358,8 @@ Status WriteAheadLog::snapshot(const Store& store) {
   if (::ftruncate(fd_, 0) != 0 || ::lseek(fd_, 0, SEEK_SET) < 0 || ::fsync(fd_) != 0) return io_error("truncate log");
   records_since_snapshot_ = 0;
   log_bytes_ = 0;
+  snapshot_documents_ = count;
+  snapshot_bytes_ = bytes;
   return Ok{};
 }
 

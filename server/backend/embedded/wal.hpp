@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "protocol/error.hpp"
+#include "server/backend/embedded/file_io.hpp"
 #include "server/backend/embedded/ids.hpp"
 #include "server/backend/embedded/store.hpp"
 #include "server/backend/embedded/writer.hpp"
@@ -39,6 +40,8 @@ struct RecoveryOptions {
   // A corrupt record followed by valid ones: cut the log there (dropping the
   // records from it on) instead of refusing to start. --recover-truncate.
   bool truncate_corrupt = false;
+  // The file operations appends use; tests inject failing ones.
+  std::shared_ptr<FileIo> io = posix_file_io();
 };
 
 class WriteAheadLog {
@@ -48,21 +51,29 @@ class WriteAheadLog {
                                                      RecoveryReport* report, const RecoveryOptions& options = {});
   ~WriteAheadLog();
 
-  // Appends one committed write and syncs it to disk. On failure nothing may
-  // be acknowledged: the caller rolls the write back.
-  Status append(const std::vector<Change>& changes);
+  // Appends one record per committed write and syncs them to disk with one
+  // fdatasync (group commit). On failure none of them may be acknowledged:
+  // the log is cut back to where it was and the caller rolls them back.
+  Status append(const std::vector<const std::vector<Change>*>& writes);
+  Status append(const std::vector<Change>& changes) { return append(std::vector<const std::vector<Change>*>{&changes}); }
   // Writes a snapshot of `store` and truncates the log. Called under the write lock.
   Status snapshot(const Store& store);
   uint64_t records_since_snapshot() const { return records_since_snapshot_; }
   uint64_t log_bytes() const { return log_bytes_; }
+  // What the last snapshot held (written, or found at recovery).
+  uint64_t snapshot_documents() const { return snapshot_documents_; }
+  uint64_t snapshot_bytes() const { return snapshot_bytes_; }
 
  private:
-  WriteAheadLog(std::string dir, int fd) : dir_(std::move(dir)), fd_(fd) {}
+  WriteAheadLog(std::string dir, int fd, std::shared_ptr<FileIo> io) : dir_(std::move(dir)), fd_(fd), io_(std::move(io)) {}
   std::string dir_;
   int fd_ = -1;
+  std::shared_ptr<FileIo> io_;
   uint64_t seq_ = 0;
   uint64_t records_since_snapshot_ = 0;
   uint64_t log_bytes_ = 0;
+  uint64_t snapshot_documents_ = 0;
+  uint64_t snapshot_bytes_ = 0;
 };
 
 // Encodes / decodes one log record's frame (exposed for tests).
