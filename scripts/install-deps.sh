@@ -10,6 +10,10 @@ packages=(
   nlohmann-json3-dev libspdlog-dev doctest-dev libssl-dev
   openssl ca-certificates  # TLS to Convex; the TLS test makes its certificate with openssl
 )
+# Fuzzing only (fuzz/run.sh): clang with libFuzzer.
+if [[ "${DC_WITH_FUZZ:-0}" == "1" ]]; then
+  packages+=(clang-14 libclang-rt-14-dev)
+fi
 # Benchmarks only (B1 compares against nginx under wrk).
 if [[ "${DC_WITH_BENCH:-0}" == "1" ]]; then
   packages+=(wrk nginx-light)

@@ -125,6 +125,12 @@ void ConvexClient::attempt(std::shared_ptr<Attempt> a) {
       if (t.kind == TransportError::Kind::timeout) may_retry = false;     // the deadline is spent
       if (t.kind == TransportError::Kind::overloaded) may_retry = false;  // retrying would only add to the queue
     }
+    // A mutation that may have reached Convex is not repeated, and its caller
+    // must know that it may have committed all the same.
+    if (a->kind != FunctionKind::query && !may_retry) {
+      bool unknown = std::holds_alternative<HttpResponse>(out) || std::get<TransportError>(out).maybe_sent;
+      if (unknown) failure->message += "; the mutation may have been applied: read before repeating it";
+    }
     auto now = Clock::now();
     if (!may_retry || a->number >= a->options.max_attempts || now >= a->options.deadline) return a->done(*failure);
     // Jittered exponential steps: half to all of 50 ms, 100 ms, 200 ms ... capped at 1 s.

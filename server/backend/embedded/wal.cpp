@@ -139,6 +139,20 @@ std::string frame_record(const std::string& payload) {
 
 Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::open(const std::string& dir, Store& store, IdGenerator& ids,
                                                            RecoveryReport* report, const RecoveryOptions& options) {
+  // A checksummed record of the wrong shape (a line of a version 1 snapshot
+  // has no checksum at all) must stop recovery with a message, not throw.
+  try {
+    return open_checked(dir, store, ids, report, options);
+  } catch (const Json::exception& e) {
+    return Error{ErrorCode::internal,
+                 dir + ": a snapshot or log record has the wrong shape (" + safe_text(e.what(), 200) +
+                     "); the files were not written by this server or were altered: restore the data directory from a backup",
+                 std::nullopt};
+  }
+}
+
+Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::open_checked(const std::string& dir, Store& store, IdGenerator& ids,
+                                                                   RecoveryReport* report, const RecoveryOptions& options) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Error{ErrorCode::unavailable, "cannot create " + dir + ": " + ec.message(), std::nullopt};

@@ -65,6 +65,8 @@ class WriteAheadLog {
   uint64_t snapshot_bytes() const { return snapshot_bytes_; }
 
  private:
+  static Result<std::unique_ptr<WriteAheadLog>> open_checked(const std::string& dir, Store& store, IdGenerator& ids,
+                                                             RecoveryReport* report, const RecoveryOptions& options);
   WriteAheadLog(std::string dir, int fd, std::shared_ptr<FileIo> io) : dir_(std::move(dir)), fd_(fd), io_(std::move(io)) {}
   std::string dir_;
   int fd_ = -1;

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs one fuzz target for a while on its committed corpus, then merges what
+# it found back into the corpus (minimized) and prints one summary line for
+# docs/reliability.md. Findings (crashes, leaks, timeouts) are written to
+# build/fuzz/findings/<target>/ and make the script exit non-zero.
+#
+#   fuzz/run.sh request 3600        (targets: request cursor live_message convex_answer log)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target="$1"
+seconds="${2:-600}"
+if [[ "${DC_FUZZ_NO_BUILD:-0}" != "1" ]]; then  # set when several targets run side by side on one build
+  DC_WITH_FUZZ=1 ./scripts/install-deps.sh
+  cmake --preset fuzz >/dev/null
+  cmake --build --preset fuzz --target "fuzz_$target" >/dev/null
+fi
+bin="build/fuzz/fuzz/fuzz_$target"
+corpus="fuzz/corpus/$target"
+findings="build/fuzz/findings/$target"
+work="build/fuzz/work/$target"
+mkdir -p "$findings" "$work"
+rm -rf "$work"/*
+log="build/fuzz/$target.log"
+set +e
+"$bin" "$work" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
+  -artifact_prefix="$findings/" -print_final_stats=1 >"$log" 2>&1
+rc=$?
+set -e
+# Keep only inputs that add coverage: the old corpus plus this run's finds, minimized.
+merged="build/fuzz/merged/$target"
+rm -rf "$merged" && mkdir -p "$merged"
+"$bin" -merge=1 "$merged" "$corpus" "$work" >"build/fuzz/$target.merge.log" 2>&1
+rm -rf "$corpus" && mkdir -p "$corpus" && cp "$merged"/* "$corpus"/
+execs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log")
+rate=$(awk '/stat::average_exec_per_sec/ {print $2}' "$log")
+cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{print $2}')
+ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | awk '{print $2}')
+found=$(find "$findings" -type f | wc -l)
+echo "$(date -u +%F) $target: ${seconds} s, ${execs:-?} executions (${rate:-?}/s), coverage ${cov:-?} edges / ${ft:-?} features, corpus $(ls "$corpus" | wc -l) inputs, findings ${found} (exit ${rc})"
+[[ "$rc" == 0 && "$found" == 0 ]]
