@@ -138,6 +138,13 @@ size_t utf8_sequence(std::string_view s, size_t i) {
 
 }  // namespace
 
+std::string string_field(const Json& j, std::string_view key, std::string fallback) {
+  if (!j.is_object()) return fallback;
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) return fallback;
+  return it->get<std::string>();
+}
+
 std::string safe_text(std::string_view s, size_t max_bytes) {
   static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
   static constexpr std::string_view kEllipsis = "\xE2\x80\xA6";

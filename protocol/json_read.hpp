@@ -27,6 +27,12 @@ struct JsonLimits {
 Result<Json> read_json(std::string_view text, const JsonLimits& limits, std::string_view what = "JSON",
                        ErrorCode code = ErrorCode::invalid_query);
 
+// The string at `key` of a JSON object from outside, or `fallback` when `j`
+// is not an object or the value is missing or not a string. (nlohmann's
+// value() throws on a type mismatch: an answer that sends a number where a
+// string belongs must not end the process.)
+std::string string_field(const Json& j, std::string_view key, std::string fallback = {});
+
 // Text fit for an error message or a log line: at most `max_bytes` (cut on a
 // character boundary, "…" appended), invalid UTF-8 replaced by U+FFFD.
 std::string safe_text(std::string_view s, size_t max_bytes = SIZE_MAX);

@@ -29,6 +29,20 @@ TEST_CASE("a function that crashed, or claims an upstream code, is an upstream e
   CHECK(spoof.error().code == ErrorCode::upstream_error);
 }
 
+// Found by fuzz_convex_answer: a non-string errorMessage threw out of the
+// answer's reading (std::terminate: one upstream answer ended the process).
+TEST_CASE("fields of the wrong type in Convex's answer are an upstream error, never an exception") {
+  for (const char* body : {R"({"status":"error","errorMessage":{"c":"X"}})", R"({"status":7})",
+                           R"({"status":"error","errorMessage":"x","errorData":{"code":"CONFLICT","message":[1]}})",
+                           R"({"status":["success"],"value":1})"}) {
+    std::string shown = body;
+    CAPTURE(shown);
+    Result<Json> r = Json();
+    CHECK_NOTHROW(r = interpret_convex_response(200, body, "drizzle:execute"));
+    CHECK_FALSE(r.ok());
+  }
+}
+
 TEST_CASE("HTTP failures map to 503, 429, 504 or 502") {
   CHECK(interpret_convex_response(503, R"({"code":"Overloaded","message":"busy"})", "p").error().code == ErrorCode::unavailable);
   CHECK(interpret_convex_response(429, R"({"code":"RateLimited","message":"slow down"})", "p").error().code == ErrorCode::rate_limited);

@@ -214,3 +214,27 @@ test('--match-budget: a read whose string patterns would scan more text than the
     assert.equal(one.status, 200, one.text.slice(0, 300));
   } finally { assert.equal(await server.stop(), 0, server.stderr().slice(-2000)); }
 });
+
+test('an update whose row selection is heavy runs off the socket threads and stops at --request-timeout, changing nothing', { timeout: 60000 }, async () => {
+  // 990 patterns that match nothing, then one that matches every comment: all the work, then every row selected.
+  const OR = [...Array.from({ length: 990 }, (_, i) => ({ body: { ilike: `%q${i}%z%y%x%w%` } })), { body: { ilike: '%' } }];
+  const heavyUpdate = { op: 'update', table: 'comments', set: { body: 'changed' }, where: { OR } };
+  const changed = { table: 'comments', op: 'count', where: { body: 'changed' } };
+  // One socket thread: /healthz is answered while the update runs.
+  const patient = await startServer(bin, ['--demo', '--no-access-log', '--threads', '1', '--request-timeout', '60000']);
+  try {
+    let updated = false;
+    const pending = post(patient.url, '/v1/mutate', heavyUpdate).then((r) => { updated = true; return r; });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await fetch(patient.url + '/healthz')).status, 200);
+    assert.equal(updated, false, '/healthz was answered while the update still ran');
+    assert.equal((await pending).status, 200);
+  } finally { assert.equal(await patient.stop(), 0, patient.stderr().slice(-2000)); }
+  const quick = await startServer(bin, ['--demo', '--no-access-log', '--request-timeout', '20']);
+  try {
+    const r = await post(quick.url, '/v1/mutate', heavyUpdate);
+    assert.equal(r.status, 504, r.text.slice(0, 300));
+    assert.equal(r.json.error.code, 'UPSTREAM_TIMEOUT');
+    assert.deepEqual((await post(quick.url, '/v1/query', changed)).json.data, { count: 0 }, 'nothing was changed');
+  } finally { assert.equal(await quick.stop(), 0, quick.stderr().slice(-2000)); }
+});

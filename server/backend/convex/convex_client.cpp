@@ -28,7 +28,7 @@ std::string short_text(const std::string& s) { return safe_text(s, 300); }
 }  // namespace
 
 Result<Json> interpret_function_outcome(const Json& body, const std::string& path) {
-  const std::string status = body.value("status", "");
+  const std::string status = string_field(body, "status");
   if (status == "success") return body.contains("value") ? body["value"] : Json(nullptr);
   if (status != "error") return Error{ErrorCode::upstream_error, "Convex answered " + path + " without a status", std::nullopt};
   const Json& data = body.contains("errorData") ? body["errorData"] : Json();
@@ -36,10 +36,10 @@ Result<Json> interpret_function_outcome(const Json& body, const std::string& pat
     if (auto code = code_from_name(data["code"].get<std::string>())) {
       std::optional<std::string> p;
       if (data.value("path", Json()).is_string()) p = data["path"].get<std::string>();
-      return Error{*code, data.value("message", std::string("the adapter refused the plan")), p};
+      return Error{*code, safe_text(string_field(data, "message", "the adapter refused the plan"), 2000), p};
     }
   }
-  return Error{ErrorCode::upstream_error, "Convex function " + path + " failed: " + short_text(body.value("errorMessage", std::string("(no message)"))),
+  return Error{ErrorCode::upstream_error, "Convex function " + path + " failed: " + short_text(string_field(body, "errorMessage", "(no message)")),
                std::nullopt};
 }
 

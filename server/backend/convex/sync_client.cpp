@@ -276,11 +276,11 @@ void SyncClient::on_message(uint64_t generation, const std::string& text) {
   if (!parsed) return lost(generation, parsed.error().message);
   const Json& m = *parsed;
   if (!m.is_object()) return lost(generation, "Convex sent a message that is not a JSON object");
-  std::string type = m.value("type", std::string());
+  std::string type = string_field(m, "type");
   if (type == "Transition") return on_transition(generation, m);
   if (type == "Ping") return;
   if (type == "FatalError" || type == "AuthError") {
-    spdlog::error("Convex sync: {} {}", type, m.value("error", std::string()));
+    spdlog::error("Convex sync: {} {}", type, safe_text(string_field(m, "error"), 300));
     return lost(generation, type);
   }
   if (type == "TransitionChunk") {
@@ -310,12 +310,12 @@ void SyncClient::on_transition(uint64_t generation, const Json& m) {
     if (!mod.is_object() || !mod.value("queryId", Json()).is_number_unsigned()) continue;
     auto it = queries_.find(mod["queryId"].get<uint32_t>());
     if (it == queries_.end()) continue;
-    std::string kind = mod.value("type", std::string());
+    std::string kind = string_field(mod, "type");
     OnValue on_value = it->second.on_value;  // a callback may remove its own query
     if (kind == "QueryUpdated") {
       on_value(mod.contains("value") ? mod["value"] : Json(nullptr));
     } else if (kind == "QueryFailed") {
-      Json failure{{"status", "error"}, {"errorMessage", mod.value("errorMessage", std::string())}};
+      Json failure{{"status", "error"}, {"errorMessage", string_field(mod, "errorMessage")}};
       if (mod.contains("errorData")) failure["errorData"] = mod["errorData"];
       auto r = interpret_function_outcome(failure, it->second.udf_path);
       on_value(r ? Result<Json>(Error{ErrorCode::upstream_error, "query failed", std::nullopt}) : Result<Json>(std::move(r).error()));

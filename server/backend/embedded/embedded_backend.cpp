@@ -14,7 +14,11 @@ namespace dc {
 
 EmbeddedBackend::EmbeddedBackend(std::shared_ptr<const Schema> schema, uint64_t id_seed, Options options)
     : schema_(std::move(schema)), store_(*schema_), ids_(id_seed ? id_seed : std::random_device{}()), options_(options) {
-  if (options_.threads) pool_ = std::make_unique<WorkPool>(options_.threads, options_.max_queue);
+  if (options_.threads) {
+    pool_ = std::make_unique<WorkPool>(options_.threads, options_.max_queue);
+    committer_ = std::make_unique<BatchQueue<PendingWrite>>(options_.max_queue, options_.max_group,
+                                                            [this](std::vector<PendingWrite>& group) { commit(group); });
+  }
   for (const auto& [name, def] : schema_->tables) published_counts_[name];
 }
 
@@ -161,10 +165,15 @@ void EmbeddedBackend::evaluate(const std::shared_ptr<WatchState>& w) {
   }
 }
 
-void EmbeddedBackend::write(std::shared_ptr<const MutationPlan> plan, const RequestContext&,
+void EmbeddedBackend::write(std::shared_ptr<const MutationPlan> plan, const RequestContext& ctx,
                             std::function<void(Result<WriteOutcome>)> done) {
-  PendingWrite w{std::move(plan), std::move(done)};
-  if (committer_) {
+  // An update or delete that may read many rows is a slow read too; a
+  // durable write waits for an fdatasync: both go to the commit thread.
+  // Small memory-only writes cost less than the hop and stay inline.
+  bool heavy = false;
+  for (const auto& step : plan->steps) heavy = heavy || (step.target && step.target->max_reads > options_.inline_reads);
+  PendingWrite w{std::move(plan), ctx, std::move(done)};
+  if (committer_ && (wal_ || heavy)) {
     if (committer_->push(w)) return;
     return w.done(Error{ErrorCode::unavailable,
                         "the engine is busy: " + std::to_string(options_.max_queue) + " writes are waiting; nothing was written",
@@ -185,7 +194,7 @@ void EmbeddedBackend::commit(std::vector<PendingWrite>& group) {
     // Each write applies on top of the ones before it, or rolls itself back.
     std::vector<std::unique_ptr<Writer>> applied(group.size());
     for (size_t i = 0; i < group.size(); ++i) {
-      auto writer = std::make_unique<Writer>(store_, ids_);
+      auto writer = std::make_unique<Writer>(store_, ids_, limits_for(group[i].ctx));
       Result<Value> result = writer->run(*group[i].plan);
       if (!result) {
         outcomes.emplace_back(std::move(result).error());
@@ -265,10 +274,6 @@ Status EmbeddedBackend::enable_durability(const std::string& dir, RecoveryReport
   auto wal = WriteAheadLog::open(dir, store_, ids_, report, options);
   if (!wal) return std::move(wal).error();
   wal_ = std::move(wal).value();
-  if (options_.threads && !committer_) {
-    committer_ = std::make_unique<BatchQueue<PendingWrite>>(options_.max_queue, options_.max_group,
-                                                            [this](std::vector<PendingWrite>& group) { commit(group); });
-  }
   return Ok{};
 }
 

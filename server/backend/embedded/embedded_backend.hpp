@@ -82,6 +82,7 @@ class EmbeddedBackend : public Backend, public TableStats {
   ReadLimits limits_for(const RequestContext& ctx) const;
   struct PendingWrite {
     std::shared_ptr<const MutationPlan> plan;
+    RequestContext ctx;
     std::function<void(Result<WriteOutcome>)> done;
   };
   // Applies a group of writes, makes them durable together, then answers each.

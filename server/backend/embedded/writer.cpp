@@ -256,7 +256,7 @@ Result<Value> Writer::apply(const MutationStep& step, uint64_t budget) {
       break;
     case MutationOp::Kind::update:
     case MutationOp::Kind::delete_: {
-      Executor ex(store_, budget);
+      Executor ex(store_, budget, limits_);
       auto rows = ex.rows(*step.target);
       reads_ += ex.docs_read();
       if (!rows) return std::move(rows).error();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "protocol/error.hpp"
+#include "server/backend/embedded/executor.hpp"
 #include "server/backend/embedded/ids.hpp"
 #include "server/backend/embedded/store.hpp"
 #include "server/planner/mutation_plan.hpp"
@@ -26,7 +27,8 @@ struct Change {
 
 class Writer {
  public:
-  Writer(Store& store, IdGenerator& ids) : store_(store), ids_(ids) {}
+  // `limits` bound the row selection of update and delete like any read.
+  Writer(Store& store, IdGenerator& ids, ReadLimits limits = {}) : store_(store), ids_(ids), limits_(limits) {}
   // Applies `plan`; the integrity rules come from the plan only.
   Result<Value> run(const MutationPlan& plan);
   // The documents this run changed, each once with its final state.
@@ -55,6 +57,7 @@ class Writer {
 
   Store& store_;
   IdGenerator& ids_;
+  ReadLimits limits_;
   const TableRules& rules(const Table& table) const;
 
   const MutationPlan* plan_ = nullptr;
