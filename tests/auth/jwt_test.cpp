@@ -7,12 +7,12 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rsa.h>
 
 #include <random>
 
 #include "server/auth/jwt.hpp"
+#include "tests/auth/tokens.hpp"
 
 using namespace dc;
 
@@ -55,21 +55,12 @@ std::string raw_es256(const std::string& der) {
   return out;
 }
 
-std::string hmac(const EVP_MD* md, const std::string& secret, std::string_view data) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(md, secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len);
-  return std::string(reinterpret_cast<char*>(mac), len);
-}
-
 std::string token(const Json& header, const Json& claims, const std::string& secret = kSecret) {
-  std::string signed_part = base64url_encode(header.dump()) + "." + base64url_encode(claims.dump());
   std::string alg = header.value("alg", "");
+  if (alg.starts_with("HS")) return dc::testing::hmac_token(header, claims, secret);
+  std::string signed_part = base64url_encode(header.dump()) + "." + base64url_encode(claims.dump());
   std::string sig;
-  if (alg == "HS256") sig = hmac(EVP_sha256(), secret, signed_part);
-  else if (alg == "HS384") sig = hmac(EVP_sha384(), secret, signed_part);
-  else if (alg == "HS512") sig = hmac(EVP_sha512(), secret, signed_part);
-  else if (alg == "RS256") sig = sign_with(rsa_key().get(), signed_part);
+  if (alg == "RS256") sig = sign_with(rsa_key().get(), signed_part);
   else if (alg == "ES256") sig = raw_es256(sign_with(ec_key().get(), signed_part));
   return signed_part + "." + base64url_encode(sig);
 }

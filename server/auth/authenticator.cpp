@@ -1,0 +1,131 @@
+#include "server/auth/authenticator.hpp"
+
+#include <openssl/crypto.h>
+
+#include "protocol/json_read.hpp"
+
+namespace dc {
+
+namespace {
+
+// RFC 6750 section 3: the challenge, with the reason when a credential was refused.
+Error refused(const std::string& why) {
+  std::string quoted;
+  for (char c : safe_text(why, 200)) {
+    if (c == '"' || c == '\\') quoted.push_back('\\');
+    quoted.push_back(c);
+  }
+  Error e{ErrorCode::unauthenticated, why, std::nullopt};
+  e.detail = "Bearer error=\"invalid_token\", error_description=\"" + quoted + "\"";
+  return e;
+}
+
+const Json* at_path(const Json& claims, std::string_view dotted) {
+  const Json* cur = &claims;
+  size_t start = 0;
+  while (start <= dotted.size()) {
+    size_t dot = dotted.find('.', start);
+    std::string key(dotted.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+    if (!cur->is_object()) return nullptr;
+    auto it = cur->find(key);
+    if (it == cur->end()) return nullptr;
+    cur = &*it;
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return cur;
+}
+
+std::string cache_key(std::string_view token) {
+  auto d = sha256_of(token);
+  return std::string(reinterpret_cast<const char*>(d.data()), d.size());
+}
+
+}  // namespace
+
+Authenticator::Authenticator(std::shared_ptr<const AuthConfig> config, size_t cache_entries)
+    : config_(std::move(config)), capacity_(cache_entries) {
+  if (config_->jwt) verifier_.emplace(*config_->jwt);
+}
+
+Result<Caller> Authenticator::authenticate(std::string_view authorization, int64_t now) {
+  if (authorization.empty()) return authenticate_token("", now);
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization.size() <= kBearer.size() || authorization.substr(0, kBearer.size()) != kBearer) {
+    return refused("the Authorization header must be \"Bearer <token>\"");
+  }
+  std::string_view token = authorization.substr(kBearer.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  if (token.empty()) return refused("the Authorization header names no token");
+  return authenticate_token(token, now);
+}
+
+Result<Caller> Authenticator::authenticate_token(std::string_view token, int64_t now) {
+  if (token.empty()) {
+    if (config_->anonymous_role) return Caller{*config_->anonymous_role, "", Json::object(), std::nullopt};
+    Error e{ErrorCode::unauthenticated, "credentials are required: send Authorization: Bearer <token or API key>", std::nullopt};
+    e.detail = "Bearer";
+    return e;
+  }
+  if (!looks_like_jwt(token)) return from_api_key(token);
+  if (!verifier_) return refused("this server accepts no JWTs (no \"jwt\" in its auth file)");
+  std::string key = cache_key(token);
+  {
+    std::lock_guard lock(mu_);
+    auto it = cache_.find(key);
+    if (it != cache_.end()) {
+      const Caller& c = it->second.caller;
+      // Cached until it expires; past `exp` (+ skew) it is verified again, and refused.
+      if (!c.expires_at || now <= *c.expires_at + config_->jwt->clock_skew_seconds) {
+        order_.splice(order_.begin(), order_, it->second.order);
+        return c;
+      }
+      order_.erase(it->second.order);
+      cache_.erase(it);
+    }
+  }
+  auto claims = verifier_->verify(token, now);
+  if (!claims) return refused(claims.error().message);
+  std::optional<int64_t> exp;
+  if (claims->contains("exp") && (*claims)["exp"].is_number()) exp = static_cast<int64_t>((*claims)["exp"].get<double>());
+  auto caller = from_claims(std::move(claims).value(), exp);
+  if (!caller) return caller;
+  std::lock_guard lock(mu_);
+  if (capacity_ && !cache_.count(key)) {
+    order_.push_front(key);
+    cache_.emplace(key, Cached{*caller, order_.begin()});
+    if (cache_.size() > capacity_) {
+      cache_.erase(order_.back());
+      order_.pop_back();
+    }
+  }
+  return caller;
+}
+
+Result<Caller> Authenticator::from_claims(Json claims, std::optional<int64_t> exp) const {
+  std::string role;
+  const Json* named = at_path(claims, config_->role_claim);
+  if (named && named->is_string()) role = named->get<std::string>();
+  else if (config_->default_role) role = *config_->default_role;
+  else return refused("the token names no role (claim \"" + config_->role_claim + "\") and no defaultRole is set");
+  if (!config_->roles.count(role)) return refused("the token's role \"" + safe_text(role, 64) + "\" is not defined");
+  Caller c;
+  c.role = std::move(role);
+  c.subject = string_field(claims, "sub");
+  c.claims = std::move(claims);
+  c.expires_at = exp;
+  return c;
+}
+
+Result<Caller> Authenticator::from_api_key(std::string_view key) const {
+  auto digest = sha256_of(key);
+  const ApiKey* found = nullptr;
+  // Every key is compared, whatever matched: the time taken says nothing about which key is close.
+  for (const auto& k : config_->api_keys) {
+    if (CRYPTO_memcmp(k.sha256.data(), digest.data(), digest.size()) == 0) found = &k;
+  }
+  if (!found) return refused("unknown API key");
+  return Caller{found->role, found->name, found->claims, std::nullopt};
+}
+
+}  // namespace dc

@@ -1,0 +1,63 @@
+// Credentials → who calls (../shared/docs/auth.md section 3): a bearer
+// token of three base64url parts is a JWT, anything else an API key
+// (compared by SHA-256 in constant time); no credentials is the anonymous
+// role when the file names one. The role comes from the claims (roleClaim,
+// a dotted path) or the default role, and must be defined. Verified tokens
+// are cached (LRU, by the token's SHA-256) until they expire, so a client
+// that sends the same token on every request pays for one signature check.
+// Thread-safe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "protocol/error.hpp"
+#include "protocol/value_json.hpp"
+#include "server/auth/auth_config.hpp"
+
+namespace dc {
+
+struct Caller {
+  std::string role;
+  std::string subject;                 // the `sub` claim or the API key's name; empty when anonymous
+  Json claims = Json::object();        // what $claim reads
+  std::optional<int64_t> expires_at;   // a JWT's `exp` (Unix seconds): live sockets close then
+};
+
+class Authenticator {
+ public:
+  explicit Authenticator(std::shared_ptr<const AuthConfig> config, size_t cache_entries = 10000);
+
+  // `authorization` is the Authorization header ("Bearer <token>") or empty.
+  // Failures are UNAUTHENTICATED; `Error::detail` holds the
+  // WWW-Authenticate value to send with the 401.
+  Result<Caller> authenticate(std::string_view authorization, int64_t now);
+  // The same for a bare token (connection_init.payload.token); empty: none.
+  Result<Caller> authenticate_token(std::string_view token, int64_t now);
+
+  const AuthConfig& config() const { return *config_; }
+
+ private:
+  Result<Caller> from_claims(Json claims, std::optional<int64_t> exp) const;
+  Result<Caller> from_api_key(std::string_view key) const;
+
+  std::shared_ptr<const AuthConfig> config_;
+  std::optional<JwtVerifier> verifier_;
+  struct Cached {
+    Caller caller;
+    std::list<std::string>::iterator order;
+  };
+  std::mutex mu_;
+  size_t capacity_;
+  std::list<std::string> order_;  // most recently used first
+  std::unordered_map<std::string, Cached> cache_;
+};
+
+}  // namespace dc
