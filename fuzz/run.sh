@@ -36,5 +36,8 @@ rate=$(awk '/stat::average_exec_per_sec/ {print $2}' "$log")
 cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{print $2}')
 ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | awk '{print $2}')
 found=$(find "$findings" -type f | wc -l)
-echo "$(date -u +%F) $target: ${seconds} s, ${execs:-?} executions (${rate:-?}/s), coverage ${cov:-?} edges / ${ft:-?} features, corpus $(ls "$corpus" | wc -l) inputs, findings ${found} (exit ${rc})"
+# The time it ran: libFuzzer's last line, or (stopped by a finding) executions / rate.
+ran=$(awk '/^Done [0-9]+ runs in/ {print $5}' "$log")
+[[ -z "$ran" && -n "$execs" && -n "$rate" && "$rate" != 0 ]] && ran=$((execs / rate))
+echo "$(date -u +%F) $target: ${ran:-?} s, ${execs:-?} executions (${rate:-?}/s), coverage ${cov:-?} edges / ${ft:-?} features, corpus $(ls "$corpus" | wc -l) inputs, findings ${found} (exit ${rc})"
 [[ "$rc" == 0 && "$found" == 0 ]]

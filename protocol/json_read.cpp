@@ -145,6 +145,15 @@ std::string string_field(const Json& j, std::string_view key, std::string fallba
   return it->get<std::string>();
 }
 
+std::optional<uint64_t> unsigned_field(const Json& j, std::string_view key) {
+  if (!j.is_object()) return std::nullopt;
+  auto it = j.find(key);
+  if (it == j.end()) return std::nullopt;
+  if (it->is_number_unsigned()) return it->get<uint64_t>();
+  if (it->is_number_integer() && it->get<int64_t>() >= 0) return static_cast<uint64_t>(it->get<int64_t>());
+  return std::nullopt;
+}
+
 std::string safe_text(std::string_view s, size_t max_bytes) {
   static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
   static constexpr std::string_view kEllipsis = "\xE2\x80\xA6";

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,11 @@ Result<Json> read_json(std::string_view text, const JsonLimits& limits, std::str
 // value() throws on a type mismatch: an answer that sends a number where a
 // string belongs must not end the process.)
 std::string string_field(const Json& j, std::string_view key, std::string fallback = {});
+
+// The unsigned integer at `key` of an object, or nullopt when `j` is not an
+// object or the value is missing or not a non-negative integer. (value()
+// with a uint64_t default converts 3e108 with undefined behaviour.)
+std::optional<uint64_t> unsigned_field(const Json& j, std::string_view key);
 
 // Text fit for an error message or a log line: at most `max_bytes` (cut on a
 // character boundary, "…" appended), invalid UTF-8 replaced by U+FFFD.

@@ -228,7 +228,22 @@ Result<Validator> validator_from_json(const Json& j, const std::string& path) {
   return v;
 }
 
+namespace {
+Result<Schema> load_schema_checked(const Json& j);
+}  // namespace
+
+// A schema comes from an operator's file or from Convex's describe: a value
+// of the wrong type anywhere is a schema error, never an exception.
 Result<Schema> load_schema(const Json& j) {
+  try {
+    return load_schema_checked(j);
+  } catch (const Json::exception& e) {
+    return Error{ErrorCode::invalid_value, std::string("schema: a value has the wrong type (") + e.what() + ")", std::string()};
+  }
+}
+
+namespace {
+Result<Schema> load_schema_checked(const Json& j) {
   if (!j.is_object() || !j.contains("tables")) return schema_error("expected an object with 'tables'", "");
   Schema s;
   const Json& tables = j["tables"];
@@ -281,6 +296,8 @@ Result<Schema> load_schema(const Json& j) {
   infer_relations(s);
   return s;
 }
+
+}  // namespace
 
 Result<Schema> load_schema_file(const std::string& file) {
   std::ifstream in(file);

@@ -120,3 +120,15 @@ TEST_CASE("validators: accepts checks types, optional fields and literals") {
   CHECK(v->accepts(Value(Object{{"role", Value("admin")}, {"n", Value(int64_t{1})}})));
   CHECK_FALSE(v->accepts(Value(Object{{"role", Value("admin")}, {"extra", Value(1.0)}})));
 }
+
+// A schema may come from Convex's describe: a wrong type there threw out of loading (std::terminate).
+TEST_CASE("schema: a value of the wrong type anywhere is a schema error, never an exception") {
+  for (const char* text : {R"({"tables":{"t":{"documentType":{"type":"object","value":{"a":{"fieldType":{"type":"string"},"optional":"yes"}}}}}})",
+                           R"({"tables":{"t":{"documentType":{"type":"any"}}},"relations":{"t":{"r":{"one":"t","from":7}}}})"}) {
+    std::string shown = text;
+    CAPTURE(shown);
+    Result<Schema> s = Error{ErrorCode::internal, "", std::nullopt};
+    CHECK_NOTHROW(s = load_schema(Json::parse(text)));
+    CHECK_FALSE(s.ok());
+  }
+}

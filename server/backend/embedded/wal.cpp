@@ -176,8 +176,13 @@ Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::open_checked(const std::st
       if (lineno == 1 && line.starts_with("{")) {
         parsed = read_json(line, JsonLimits{kRecordDepth}, "snapshot header", ErrorCode::internal);
         if (!parsed) return Error{ErrorCode::internal, where + ": corrupt snapshot header: " + parsed.error().message, std::nullopt};
-        version = parsed->value("version", 1);
-        seq = parsed->value("seq", uint64_t{0});
+        auto v = unsigned_field(*parsed, "version");
+        auto s = unsigned_field(*parsed, "seq");
+        if ((parsed->contains("version") && !v) || (parsed->contains("seq") && !s)) {
+          return Error{ErrorCode::internal, where + ": corrupt snapshot header: version and seq must be unsigned integers", std::nullopt};
+        }
+        version = static_cast<int>(std::min<uint64_t>(v.value_or(1), 1000));
+        seq = s.value_or(0);
         continue;
       }
       if (version >= 2) {
@@ -189,8 +194,10 @@ Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::open_checked(const std::st
       }
       const Json& j = *parsed;
       if (version >= 2 && j.contains("end")) {
-        if (j.value("count", uint64_t{0}) != report->snapshot_documents) {
-          return Error{ErrorCode::internal, where + ": the snapshot's trailer counts " + std::to_string(j.value("count", uint64_t{0})) +
+        auto count = unsigned_field(j, "count");
+        if (!count) return Error{ErrorCode::internal, where + ": the snapshot's trailer has no count", std::nullopt};
+        if (*count != report->snapshot_documents) {
+          return Error{ErrorCode::internal, where + ": the snapshot's trailer counts " + std::to_string(*count) +
                                                 " documents but it holds " + std::to_string(report->snapshot_documents),
                        std::nullopt};
         }
@@ -227,7 +234,9 @@ Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::open_checked(const std::st
     auto parsed = read_json(std::string_view(bytes).substr(pos + 8, *len), JsonLimits{kRecordDepth}, "log record", ErrorCode::internal);
     if (!parsed) break;
     Json rec = std::move(parsed).value();
-    uint64_t rec_seq = rec.value("seq", uint64_t{0});
+    auto seq_field = unsigned_field(rec, "seq");
+    if (!seq_field) break;  // a checksummed record without a sequence number: told apart below like any bad record
+    uint64_t rec_seq = *seq_field;
     if (rec_seq > seq) {
       std::string where = log.string() + " record " + std::to_string(rec_seq);
       for (const auto& c : rec["changes"]) {
