@@ -1,6 +1,7 @@
 #include "server/live/hub.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <vector>
 
 #include "server/planner/plan_json.hpp"
@@ -84,9 +85,16 @@ void LiveHub::queued_changed(int64_t delta) {
 }
 
 // One thread sheds at a time; the others go on (their bytes are counted,
-// and the next report over the budget looks again).
+// and the next report over the budget looks again). A shed connection's
+// bytes stay counted until its socket is gone (up to 2 s for a client that
+// does not read), so a pass is made at most every 250 ms: each pass sorts
+// every connection.
 void LiveHub::shed_slowest() {
+  auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+  auto last = last_shed_.load(std::memory_order_relaxed);
+  if (now - last < std::chrono::nanoseconds(std::chrono::milliseconds(250)).count()) return;
   if (shedding_.exchange(true)) return;
+  last_shed_.store(now, std::memory_order_relaxed);
   auto alive = connections_.alive();
   std::vector<std::pair<uint64_t, LiveConnection*>> by_size;
   by_size.reserve(alive.size());

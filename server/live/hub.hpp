@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -72,6 +73,7 @@ class LiveHub {
   uint64_t memory_budget_ = UINT64_MAX;
   std::atomic<uint64_t> queued_bytes_{0};
   std::atomic<bool> shedding_{false};
+  std::atomic<int64_t> last_shed_{std::numeric_limits<int64_t>::min() / 2};
 };
 
 // The topic key: the plan's canonical JSON and who asks.
