@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { convexTest } from 'convex-test';
-import { defineSchema, defineTable, makeFunctionReference, internalMutationGeneric } from 'convex/server';
+import { defineSchema, defineTable, makeFunctionReference, internalMutationGeneric, internalQueryGeneric } from 'convex/server';
 import { v, jsonToConvex } from 'convex/values';
 import { defineAdapter } from 'drizzle-convex-adapter';
 
@@ -128,7 +128,9 @@ export async function createDeployment({ schemaJson, importDir }) {
       return ids;
     },
   });
-  const modules = { drizzle: adapter, _emulator: { seed } };
+  // What a function sees of its caller: the acting-as identity, or null.
+  const whoami = internalQueryGeneric({ handler: async (ctx) => ctx.auth.getUserIdentity() });
+  const modules = { drizzle: adapter, _emulator: { seed, whoami } };
   const t = convexTest(schema, {
     './_generated/api.js': async () => ({}),
     './drizzle.js': async () => modules.drizzle,
@@ -176,12 +178,13 @@ export async function createDeployment({ schemaJson, importDir }) {
     queue = run.catch(() => {});
     return run;
   };
-  const call = (kind, path, args) => serial(() => t[kind](makeFunctionReference(path), args));
+  // `identity`: an admin acting as a user (Convex <key>:<base64 identity>); functions see it in ctx.auth.
+  const call = (kind, path, args, identity) => serial(() => (identity ? t.withIdentity(identity) : t)[kind](makeFunctionReference(path), args));
   return {
     idMap,
     kindOf,
-    query: (path, args) => call('query', path, args),
-    mutation: (path, args) => call('mutation', path, args),
-    action: (path, args) => call('action', path, args),
+    query: (path, args, identity) => call('query', path, args, identity),
+    mutation: (path, args, identity) => call('mutation', path, args, identity),
+    action: (path, args, identity) => call('action', path, args, identity),
   };
 }

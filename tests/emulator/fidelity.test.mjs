@@ -109,3 +109,30 @@ test('ConvexClient: after the emulator drops its WebSocket, the client reconnect
     }
   });
 });
+
+test('an admin key acting as a user (ConvexHttpClient.setAdminAuth): functions see the identity; a malformed identity is a 400', async () => {
+  await withEmulator(async (url) => {
+    const whoami = makeFunctionReference('_emulator:whoami');
+    const client = new ConvexHttpClient(url);
+    client.setAdminAuth(KEY);
+    assert.equal(await client.query(whoami, {}), null, 'plain admin: no user');
+    client.setAdminAuth(KEY, { issuer: 'https://issuer.example', subject: 'u1', name: 'Ada', emailVerified: true, org: 'acme' });
+    const id = await client.query(whoami, {});
+    assert.equal(id.subject, 'u1');
+    assert.equal(id.issuer, 'https://issuer.example');
+    assert.equal(id.tokenIdentifier, 'https://issuer.example|u1');
+    assert.equal(id.name, 'Ada');
+    assert.equal(id.org, 'acme');
+    const raw = (identity) => fetch(`${url}/api/query`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Convex ${KEY}:${identity}` },
+      body: JSON.stringify({ path: '_emulator:whoami', args: {}, format: 'json' }),
+    });
+    for (const bad of ['not base64!', Buffer.from('{"name":"no subject"}').toString('base64'), Buffer.from('[1]').toString('base64'),
+                       Buffer.from('{"subject":"u1","issuer":"i","emailVerified":"yes"}').toString('base64')]) {
+      const r = await raw(bad);
+      assert.equal(r.status, 400, bad);
+      assert.equal((await r.json()).code, 'InvalidActingAsIdentity');
+    }
+    assert.equal((await raw(Buffer.from('{"subject":"u2","issuer":"i"}').toString('base64'))).status, 200);
+  });
+});

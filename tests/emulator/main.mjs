@@ -52,11 +52,36 @@ const encodeTs = (ts) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(ts); re
 
 const sessions = new Set();
 
-// Admin auth as Convex checks it: `Convex <key>` (prefix case-insensitive).
+// The acting-as part of an admin key: standard base64 of a JSON
+// UserIdentityAttributes object, which needs tokenIdentifier, or issuer and
+// subject; the fields Convex knows must have their types. null: malformed.
+const IDENTITY_STRINGS = ['tokenIdentifier', 'issuer', 'subject', 'name', 'givenName', 'familyName', 'nickname', 'preferredUsername',
+  'profileUrl', 'pictureUrl', 'email', 'gender', 'birthday', 'timezone', 'language', 'phoneNumber', 'address', 'updatedAt'];
+function actingAs(b64) {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) return null;
+  let id;
+  try { id = JSON.parse(Buffer.from(b64, 'base64').toString('utf8')); } catch { return null; }
+  if (!id || typeof id !== 'object' || Array.isArray(id)) return null;
+  for (const k of IDENTITY_STRINGS) if (k in id && typeof id[k] !== 'string') return null;
+  for (const k of ['emailVerified', 'phoneNumberVerified']) if (k in id && typeof id[k] !== 'boolean') return null;
+  if (!id.tokenIdentifier && !(id.issuer && id.subject)) return null;
+  return { tokenIdentifier: id.tokenIdentifier ?? `${id.issuer}|${id.subject}`, ...id };
+}
+
+// Admin auth as Convex checks it: `Convex <key>` (prefix case-insensitive),
+// optionally acting as a user: `Convex <key>:<base64 identity>`.
 function authorize(header) {
   if (!header) return { admin: false };
   if (header.slice(0, 7).toLowerCase() === 'convex ') {
-    return header.slice(7) === adminKey ? { admin: true } : { error: [401, 'BadAdminKey', 'The provided admin key was invalid for this instance'] };
+    const token = header.slice(7);
+    if (token === adminKey) return { admin: true };
+    if (token.startsWith(adminKey + ':')) {
+      const identity = actingAs(token.slice(adminKey.length + 1));
+      if (!identity) return { error: [400, 'InvalidActingAsIdentity', 'The acting-as identity after the admin key is not base64 of a valid UserIdentityAttributes object'] };
+      stats.actingAs = (stats.actingAs ?? 0) + 1;
+      return { admin: true, identity };
+    }
+    return { error: [401, 'BadAdminKey', 'The provided admin key was invalid for this instance'] };
   }
   if (header.startsWith('Bearer ')) return { admin: false };
   return { error: [400, 'InvalidAdminKey', 'Authorization header must be "Convex <key>" or "Bearer <token>"'] };
@@ -66,7 +91,7 @@ const canonicalPath = (p) => (p.includes(':') ? p : `${p}:default`).replace(/\.j
 const KINDS = { query: 'query', mutation: 'mutation', action: 'action' };
 
 // Runs one function; the result is a Convex UdfResponse-like object.
-async function runFunction(kind, path, args, { admin }) {
+async function runFunction(kind, path, args, { admin, identity }) {
   path = canonicalPath(path);
   stats.calls++;
   stats.byKind[kind] = (stats.byKind[kind] ?? 0) + 1;
@@ -76,7 +101,7 @@ async function runFunction(kind, path, args, { admin }) {
   if (!admin || !actual) return { status: 'error', errorMessage: `Could not find public function for '${path}'. Did you forget to run \`npx convex dev\`?` };
   if (kind !== actual) return { status: 'error', errorMessage: `Trying to execute ${path} as ${kind}, but it is defined as ${actual}.` };
   try {
-    const value = await deployment[kind](path, args);
+    const value = await deployment[kind](path, args, identity);
     if (kind === 'mutation') {
       const ts = nextTs();
       for (const s of sessions) s.invalidate();
