@@ -28,9 +28,33 @@ std::optional<PlanFilter> and_of(std::vector<PlanFilter> parts) {
   return f;
 }
 
+Error forbidden(std::string message, std::string path) { return Error{ErrorCode::forbidden, std::move(message), std::move(path)}; }
+
+// `with` levels above an access, from its request path (/with/a/with/b: 2).
+int with_depth(const std::string& path) {
+  int depth = 0;
+  for (size_t at = path.find("/with/"); at != std::string::npos; at = path.find("/with/", at + 1)) ++depth;
+  return depth;
+}
+
+// The first comparison in `f` (outside relation filters, which are checked
+// on their own table) on a column the caller may not see.
+const PlanFilter* hidden_column(const PlanFilter& f, const std::set<std::string>& visible) {
+  if (f.kind == PlanFilter::Kind::cmp) {
+    std::string top = f.field.substr(0, f.field.find('.'));
+    return visible.count(top) ? nullptr : &f;
+  }
+  if (f.kind == PlanFilter::Kind::exists) return nullptr;
+  for (const auto& c : f.children) {
+    if (const PlanFilter* h = hidden_column(c, visible)) return h;
+  }
+  return nullptr;
+}
+
 class Planner {
  public:
-  Planner(const Schema& schema, const TableStats& stats) : schema_(schema), stats_(stats) {}
+  Planner(const Schema& schema, const TableStats& stats, const ReadRules* rules = nullptr)
+      : schema_(schema), stats_(stats), rules_(rules) {}
 
   // `bound`: a filter already bound on `table` (relation filters), used instead of cfg.where.
   Result<ReadNode> node(const TableDef& table, const ReadConfig& cfg, const std::string& key_field,
@@ -60,8 +84,10 @@ class Planner {
   uint64_t estimate_access(TableAccess& a, uint64_t parents, bool is_lookup, int64_t extra_rows);
   uint64_t estimate_filter(PlanFilter& f, uint64_t parents);
 
-  // The junction rows of a many-to-many relation, looked up by parent key.
-  TableAccess junction_access(const Through& th, const std::string& path) const {
+  // The junction rows of a many-to-many relation, looked up by parent key;
+  // under read rules the junction table needs its own rule, whose filter
+  // applies to every link read.
+  Result<TableAccess> junction_access(const Through& th, const std::string& path) {
     AccessChoice choice = choose_access(*schema_.table(th.table), {}, {}, th.from);
     TableAccess j;
     j.table = th.table;
@@ -69,11 +95,43 @@ class Planner {
     j.source = std::move(choice.source);
     j.warnings = std::move(choice.warnings);
     j.path = path;
+    if (rules_) {
+      auto rule = read_rule(*schema_.table(th.table), path);
+      if (!rule) return std::move(rule).error();
+      auto filter = role_filter(*schema_.table(th.table), **rule);
+      if (!filter) return std::move(filter).error();
+      if (*filter) {
+        if (auto st = plan_exists(**filter); !st) return std::move(st).error();
+        j.post_filter = std::move(*filter);
+      }
+    }
     return j;
+  }
+
+  // The caller's rule for `table`, or FORBIDDEN at `path`.
+  Result<const TableReadRule*> read_rule(const TableDef& table, const std::string& path) const {
+    auto it = rules_->tables.find(table.name);
+    if (it == rules_->tables.end()) {
+      return forbidden("role '" + rules_->role + "' may not read table '" + table.name + "'", path.empty() ? "/table" : path);
+    }
+    return &it->second;
+  }
+
+  // The rule's row filter bound on `table`, normalized; nullopt: every row.
+  Result<std::optional<PlanFilter>> role_filter(const TableDef& table, const TableReadRule& rule) const {
+    if (!rule.filter) return std::optional<PlanFilter>();
+    auto b = bind_filter(*rule.filter, schema_, table);
+    if (!b) {
+      return Error{ErrorCode::internal, "the select filter of role '" + rules_->role + "' on '" + table.name + "' does not bind: " + b.error().message,
+                   std::nullopt};
+    }
+    return std::optional<PlanFilter>(normalize_filter(std::move(b).value()));
   }
 
   const Schema& schema_;
   const TableStats& stats_;
+  const ReadRules* rules_;
+  int nesting_ = 0;  // node() calls in progress: rules whose filters probe each other stop here
 };
 
 Status check_columns(const TableDef& table, const ColumnSelection& cols) {
@@ -110,6 +168,11 @@ Status plan_search(TableAccess& a, const TableDef& table, const SearchSpec& s) {
 
 Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, const std::string& key_field,
                                const std::optional<SearchSpec>& search, std::optional<PlanFilter> bound) {
+  struct Nesting {
+    int& n;
+    ~Nesting() { --n; }
+  } nesting{++nesting_};
+  if (nesting_ > 32) return Error::query("relations and relation filters nest deeper than 32 accesses", cfg.path);
   ReadNode n;
   TableAccess& a = n.access;
   a.table = table.name;
@@ -120,11 +183,70 @@ Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, con
   for (const auto& k : cfg.order_by) {
     if (auto st = check_field(table, k.field, k.path); !st) return std::move(st).error();
   }
+  const TableReadRule* rule = nullptr;
+  if (rules_) {
+    auto r = read_rule(table, cfg.path);
+    if (!r) return std::move(r).error();
+    rule = *r;
+    if (rules_->max_limit && cfg.limit && *cfg.limit > *rules_->max_limit) {
+      return forbidden("limit " + std::to_string(*cfg.limit) + " is over the maxLimit of role '" + rules_->role + "' (" +
+                           std::to_string(*rules_->max_limit) + ")",
+                       cfg.path + "/limit");
+    }
+    if (rules_->max_depth && with_depth(cfg.path) > *rules_->max_depth) {
+      return forbidden("relations nest deeper than the maxDepth of role '" + rules_->role + "' (" + std::to_string(*rules_->max_depth) + ")",
+                       cfg.path);
+    }
+  }
+  if (rule && rule->columns) {
+    const auto& visible = *rule->columns;
+    auto hidden = [&](const std::string& column, const std::string& path) {
+      return forbidden("role '" + rules_->role + "' may not read column '" + column + "' of table '" + table.name + "'", path);
+    };
+    ColumnSelection shown;
+    shown.mode = ColumnSelection::Mode::include;
+    if (cfg.columns.mode == ColumnSelection::Mode::include) {
+      for (size_t i = 0; i < cfg.columns.fields.size(); ++i) {
+        if (!visible.count(cfg.columns.fields[i])) return hidden(cfg.columns.fields[i], cfg.columns.paths[i]);
+      }
+      shown = cfg.columns;
+    } else {
+      // Everything (but what is excluded) the caller may see.
+      for (const auto& c : visible) {
+        const auto& ex = cfg.columns.fields;
+        if (cfg.columns.mode == ColumnSelection::Mode::all || std::find(ex.begin(), ex.end(), c) == ex.end()) shown.fields.push_back(c);
+      }
+      shown.paths.assign(shown.fields.size(), cfg.path);
+    }
+    n.columns = std::move(shown);
+    for (const auto& k : cfg.order_by) {
+      std::string top = k.field.substr(0, k.field.find('.'));
+      if (!visible.count(top)) return hidden(top, k.path);
+    }
+  }
   std::optional<PlanFilter> where = std::move(bound);
   if (!where && cfg.where) {
     auto b = bind_filter(*cfg.where, schema_, table);
     if (!b) return std::move(b).error();
     where = normalize_filter(std::move(b).value());
+  }
+  if (rule && rule->columns && where) {
+    if (const PlanFilter* h = hidden_column(*where, *rule->columns)) {
+      return forbidden("role '" + rules_->role + "' may not read column '" + h->field.substr(0, h->field.find('.')) + "' of table '" +
+                           table.name + "'",
+                       h->path);
+    }
+  }
+  if (rule) {
+    // The rule's rows only, in every access of the table, before the access path is chosen.
+    auto filter = role_filter(table, *rule);
+    if (!filter) return std::move(filter).error();
+    if (*filter) {
+      std::vector<PlanFilter> both;
+      if (where) both.push_back(std::move(*where));
+      both.push_back(std::move(**filter));
+      where = normalize_filter(and_of(std::move(both)).value_or(PlanFilter{}));
+    }
   }
   if (where) {
     if (auto st = plan_exists(*where); !st) return std::move(st).error();
@@ -178,7 +300,9 @@ Result<RelationStep> Planner::relation(const RelationDef& rel, const ReadConfig&
     return Error::query("limit and offset apply to many relations only", cfg.path);
   }
   if (rel.through) {
-    step.junction = junction_access(*rel.through, cfg.path);
+    auto j = junction_access(*rel.through, cfg.path);
+    if (!j) return std::move(j).error();
+    step.junction = std::move(j).value();
     step.through_to = rel.through->to;
   }
   auto n = node(target, cfg, rel.to, std::nullopt);
@@ -199,7 +323,9 @@ Status Planner::plan_exists(PlanFilter& f) {
     step->many = f.relation_def->many;
     step->parent_field = f.relation_def->from;
     if (f.relation_def->through) {
-      step->junction = junction_access(*f.relation_def->through, f.path);
+      auto j = junction_access(*f.relation_def->through, f.path);
+      if (!j) return std::move(j).error();
+      step->junction = std::move(j).value();
       step->through_to = f.relation_def->through->to;
       cfg.limit.reset();  // links are followed per parent; the target test stops at the first match
     }
@@ -346,7 +472,12 @@ Result<ReadPlan> plan_read(const ReadQuery& q, const Schema& schema, const Table
                            const PlannerOptions& options) {
   const TableDef* table = schema.table(q.table);
   if (!table) return Error::query("unknown table '" + q.table + "'", "/table");
-  Planner planner(schema, stats);
+  Planner planner(schema, stats, options.rules.get());
+  if (options.rules && options.rules->max_limit && q.op == ReadOp::paginate && q.num_items > *options.rules->max_limit) {
+    return forbidden("numItems " + std::to_string(q.num_items) + " is over the maxLimit of role '" + options.rules->role + "' (" +
+                         std::to_string(*options.rules->max_limit) + ")",
+                     "/numItems");
+  }
   ReadPlan plan;
   plan.op = q.op;
   plan.budget = options.read_budget;

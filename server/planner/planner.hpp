@@ -3,12 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 
 #include "protocol/ast.hpp"
 #include "protocol/error.hpp"
 #include "server/planner/plan.hpp"
+#include "server/planner/read_rules.hpp"
 #include "server/schema/model.hpp"
 
 namespace dc {
@@ -24,6 +26,8 @@ class TableStats {
 
 struct PlannerOptions {
   uint64_t read_budget = 32000;  // Convex's per-transaction document limit
+  // The caller's read rules; null: none (the built-in admin, a bypass role).
+  std::shared_ptr<const ReadRules> rules;
 };
 
 Result<ReadPlan> plan_read(const ReadQuery& query, const Schema& schema, const TableStats& stats,

@@ -1,0 +1,33 @@
+// What a caller may read, as the planner applies it (auth.md section 4):
+// per table, a row filter ANDed into every access of that table (root,
+// each `with` level, each relation-filter probe, junction tables) before
+// the access path is chosen, so an index can serve it; the columns the
+// caller may see and name; limits on `limit` and nesting. A table without
+// a rule may not be read at all (deny by default). The filters arrive with
+// the caller's claims already in them, so equal callers get equal plans.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "protocol/ast.hpp"
+
+namespace dc {
+
+struct TableReadRule {
+  std::optional<FilterNode> filter;              // parsed against the schema; nullopt: every row
+  std::optional<std::set<std::string>> columns;  // visible columns; nullopt: all
+  bool live = true;                              // subscriptions allowed
+};
+
+struct ReadRules {
+  std::string role;  // named in messages
+  std::map<std::string, TableReadRule, std::less<>> tables;
+  std::optional<int64_t> max_limit;
+  std::optional<int64_t> max_depth;  // `with` levels
+};
+
+}  // namespace dc
