@@ -17,9 +17,9 @@ set(allow_server/backend "protocol/;server/common/;server/schema/;server/planner
 set(allow_server/backend/embedded "protocol/;server/common/;server/schema/;server/planner/;${seam}")
 set(allow_server/demo "protocol/;server/schema/;server/planner/;server/backend/embedded/")
 set(allow_server/live "protocol/;server/common/;server/schema/;server/planner/;${seam}")
-set(allow_server/pipeline "protocol/;server/common/;server/schema/;server/planner/;${seam};server/live/")
+set(allow_server/pipeline "protocol/;server/common/;server/auth/;server/schema/;server/planner/;${seam};server/live/")
 set(allow_server/backend/convex "protocol/;server/common/;server/schema/;server/planner/;${seam}")
-set(allow_server/net "protocol/;server/common/;server/schema/;server/planner/;${seam};server/live/;server/pipeline/")
+set(allow_server/net "protocol/;server/common/;server/auth/;server/schema/;server/planner/;${seam};server/live/;server/pipeline/")
 set(allow_server/auth "protocol/;server/common/")
 set(allow_client "protocol/")
 # modules that may touch the network

@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 
 #include "protocol/json_read.hpp"
+#include "server/auth/claims.hpp"
 
 namespace dc {
 
@@ -18,22 +19,6 @@ Error refused(const std::string& why) {
   Error e{ErrorCode::unauthenticated, why, std::nullopt};
   e.detail = "Bearer error=\"invalid_token\", error_description=\"" + quoted + "\"";
   return e;
-}
-
-const Json* at_path(const Json& claims, std::string_view dotted) {
-  const Json* cur = &claims;
-  size_t start = 0;
-  while (start <= dotted.size()) {
-    size_t dot = dotted.find('.', start);
-    std::string key(dotted.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
-    if (!cur->is_object()) return nullptr;
-    auto it = cur->find(key);
-    if (it == cur->end()) return nullptr;
-    cur = &*it;
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
-  }
-  return cur;
 }
 
 std::string cache_key(std::string_view token) {
@@ -104,7 +89,7 @@ Result<Caller> Authenticator::authenticate_token(std::string_view token, int64_t
 
 Result<Caller> Authenticator::from_claims(Json claims, std::optional<int64_t> exp) const {
   std::string role;
-  const Json* named = at_path(claims, config_->role_claim);
+  const Json* named = claim_at(claims, config_->role_claim);
   if (named && named->is_string()) role = named->get<std::string>();
   else if (config_->default_role) role = *config_->default_role;
   else return refused("the token names no role (claim \"" + config_->role_claim + "\") and no defaultRole is set");

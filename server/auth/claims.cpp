@@ -1,0 +1,63 @@
+#include "server/auth/claims.hpp"
+
+namespace dc {
+
+namespace {
+
+bool is_claim_ref(const Json& j) { return j.is_object() && j.size() == 1 && j.contains("$claim") && j["$claim"].is_string(); }
+
+}  // namespace
+
+const Json* claim_at(const Json& claims, std::string_view dotted) {
+  const Json* cur = &claims;
+  size_t start = 0;
+  for (;;) {
+    size_t dot = dotted.find('.', start);
+    std::string key(dotted.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+    if (!cur->is_object()) return nullptr;
+    auto it = cur->find(key);
+    if (it == cur->end()) return nullptr;
+    cur = &*it;
+    if (dot == std::string_view::npos) return cur;
+    start = dot + 1;
+  }
+}
+
+std::optional<Json> substitute_claims(const Json& rule, const Json& claims) {
+  if (is_claim_ref(rule)) {
+    const Json* v = claim_at(claims, rule["$claim"].get<std::string>());
+    if (!v || v->is_null()) return std::nullopt;
+    return *v;
+  }
+  if (rule.is_object()) {
+    Json out = Json::object();
+    for (const auto& [k, v] : rule.items()) {
+      auto s = substitute_claims(v, claims);
+      if (!s) return std::nullopt;
+      out[k] = std::move(*s);
+    }
+    return out;
+  }
+  if (rule.is_array()) {
+    Json out = Json::array();
+    for (const auto& v : rule) {
+      auto s = substitute_claims(v, claims);
+      if (!s) return std::nullopt;
+      out.push_back(std::move(*s));
+    }
+    return out;
+  }
+  return rule;
+}
+
+bool uses_claims(const Json& rule) {
+  if (is_claim_ref(rule)) return true;
+  if (rule.is_structured()) {
+    for (const auto& v : rule) {
+      if (uses_claims(v)) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace dc

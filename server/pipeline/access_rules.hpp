@@ -1,0 +1,19 @@
+// A caller's rules, compiled for the planner: the role's policies from the
+// auth file with the caller's claims substituted and the filters parsed
+// against the schema (auth.md section 4). A bypass role gets no rules.
+#pragma once
+
+#include <memory>
+
+#include "protocol/error.hpp"
+#include "server/auth/auth_config.hpp"
+#include "server/auth/authenticator.hpp"
+#include "server/planner/read_rules.hpp"
+#include "server/schema/model.hpp"
+
+namespace dc {
+
+// Null: the caller reads without rules (a bypass role).
+Result<std::shared_ptr<const ReadRules>> read_rules_for(const AuthConfig& config, const Caller& caller, const Schema& schema);
+
+}  // namespace dc
