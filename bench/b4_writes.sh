@@ -42,13 +42,18 @@ run() {  # mode batch [label]
   "$SERVER" "${args[@]}" >"$work/out" 2>"$work/err" &
   for _ in $(seq 100); do grep -q listening "$work/out" && break; sleep 0.1; done
   local port; port=$(grep -o '[0-9]*$' "$work/out")
+  # /healthz while the writes run: its worst time of 20 probes, 150 ms apart, from the second second on.
+  (sleep 1; for _ in $(seq 20); do curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$port/healthz"; sleep 0.15; done) >"$work/health" &
+  local probe=$!
   local out; out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$work/insert.lua" "http://127.0.0.1:$port/v1/mutate" -- "$2")
+  wait "$probe" 2>/dev/null || true
   kill %1; wait %1 2>/dev/null || true
+  local health; health=$(sort -n "$work/health" | tail -1 | awk '{printf "%.1f ms", $1 * 1000}')
   local rps; rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   local p99; p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
   local bad; bad=$(awk '/NON2XX/ {print $2}' <<<"$out")
-  printf '  %-9s %-7s %3s-row inserts: %9.0f rows/s  %7.0f requests/s  p99 %-8s (non-2xx: %s)\n' "${LABEL:-}" "$1" "$2" \
-    "$(awk -v r="$rps" -v b="$2" 'BEGIN {print r * b}')" "$rps" "$p99" "${bad:-0}"
+  printf '  %-9s %-7s %3s-row inserts: %9.0f rows/s  %7.0f requests/s  p99 %-8s (non-2xx: %s)  /healthz max %s\n' "${LABEL:-}" "$1" "$2" \
+    "$(awk -v r="$rps" -v b="$2" 'BEGIN {print r * b}')" "$rps" "$p99" "${bad:-0}" "$health"
 }
 
 fsync_latency() {
