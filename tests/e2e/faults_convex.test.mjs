@@ -101,7 +101,8 @@ test('fault matrix against the emulator: latency, 5xx bursts, stalls, dropped so
       assert.deepEqual(load.bad, [], `${name}: every answer is 200 or a clean 502/503/504`);
       if (expectOnly200) assert.deepEqual(Object.keys(answers), ['200'], `${name}: ${JSON.stringify(answers)}`);
       assert.ok(row.fdDelta <= 8, `${name}: ${row.fdDelta} more descriptors than before the faults`);
-      assert.ok(row.rssDeltaMB <= 100, `${name}: RSS grew ${row.rssDeltaMB} MB`);
+      // ASan's allocator keeps what is freed (CMakeLists.txt, DC_SANITIZED): the bound holds on the other builds.
+      if (process.env.DC_SANITIZED !== '1') assert.ok(row.rssDeltaMB <= 100, `${name}: RSS grew ${row.rssDeltaMB} MB`);
       for (const c of [a, b]) assert.deepEqual(c.gaps, [], `${name}: no version gap`);
     };
 

@@ -382,6 +382,9 @@ test('--live-memory-budget: past it the connection holding the most is closed (4
     await sleep(6000);
     const rssAfter = rssBytes(server.proc.pid);
     console.log(`server RSS: ${(rssBefore / 1e6).toFixed(1)} MB before the burst, ${(rssPeak / 1e6).toFixed(1)} MB after it, ${(rssAfter / 1e6).toFixed(1)} MB 6 s later`);
-    assert.ok(rssAfter < rssBefore + 40e6, `RSS ${rssAfter} stays ${rssAfter - rssBefore} bytes above where it was before the burst`);
+    // ASan's allocator keeps what is freed (CMakeLists.txt, DC_SANITIZED): the bound holds on the other builds.
+    if (process.env.DC_SANITIZED !== '1') {
+      assert.ok(rssAfter < rssBefore + 40e6, `RSS ${rssAfter} stays ${rssAfter - rssBefore} bytes above where it was before the burst`);
+    }
   });
 });
