@@ -12,6 +12,11 @@
 
 namespace dc {
 
+namespace {
+// More rows than this in one insert step and the write leaves the socket thread.
+constexpr size_t kInlineRows = 16;
+}  // namespace
+
 EmbeddedBackend::EmbeddedBackend(std::shared_ptr<const Schema> schema, uint64_t id_seed, Options options)
     : schema_(std::move(schema)), store_(*schema_), ids_(id_seed ? id_seed : std::random_device{}()), options_(options) {
   if (options_.threads) {
@@ -167,12 +172,15 @@ void EmbeddedBackend::evaluate(const std::shared_ptr<WatchState>& w) {
 
 void EmbeddedBackend::write(std::shared_ptr<const MutationPlan> plan, const RequestContext& ctx,
                             std::function<void(Result<WriteOutcome>)> done) {
-  // An update or delete that may read many rows is a slow read too; a
-  // durable write waits for an fdatasync: both go to the commit thread.
-  // Small memory-only writes cost less than the hop and stay inline.
+  // An update or delete that may read many rows is a slow read too, and
+  // many rows inserted at once take a while; a durable write waits for an
+  // fdatasync: all of them go to the commit thread. Small memory-only
+  // writes cost less than the hop and stay inline.
   bool heavy = false;
-  for (const auto& step : plan->steps) heavy = heavy || (step.target && step.target->max_reads > options_.inline_reads);
-  PendingWrite w{std::move(plan), ctx, std::move(done)};
+  for (const auto& step : plan->steps) {
+    heavy = heavy || (step.target && step.target->max_reads > options_.inline_reads) || step.rows.size() > kInlineRows;
+  }
+  PendingWrite w{std::move(plan), limits_for(ctx), ctx.cancelled, std::move(done)};
   if (committer_ && (wal_ || heavy)) {
     if (committer_->push(w)) return;
     return w.done(Error{ErrorCode::unavailable,
@@ -194,7 +202,7 @@ void EmbeddedBackend::commit(std::vector<PendingWrite>& group) {
     // Each write applies on top of the ones before it, or rolls itself back.
     std::vector<std::unique_ptr<Writer>> applied(group.size());
     for (size_t i = 0; i < group.size(); ++i) {
-      auto writer = std::make_unique<Writer>(store_, ids_, limits_for(group[i].ctx));
+      auto writer = std::make_unique<Writer>(store_, ids_, group[i].limits);
       Result<Value> result = writer->run(*group[i].plan);
       if (!result) {
         outcomes.emplace_back(std::move(result).error());

@@ -82,7 +82,8 @@ class EmbeddedBackend : public Backend, public TableStats {
   ReadLimits limits_for(const RequestContext& ctx) const;
   struct PendingWrite {
     std::shared_ptr<const MutationPlan> plan;
-    RequestContext ctx;
+    ReadLimits limits;                            // for the row selection of update and delete
+    std::shared_ptr<std::atomic<bool>> cancelled; // keeps limits.cancelled alive while queued
     std::function<void(Result<WriteOutcome>)> done;
   };
   // Applies a group of writes, makes them durable together, then answers each.
