@@ -44,6 +44,9 @@ struct AppParts {
   std::shared_ptr<Backend> backend;
 };
 
+// The demo blog: asked for, or what the embedded engine serves without a schema.
+bool serves_demo(const Config& c) { return c.demo || (c.convex_url.empty() && c.schema_file.empty()); }
+
 int setup_embedded(const Config& config, AppParts& app) {
   if (config.demo && !config.schema_file.empty()) {
     return fail("--demo brings its own schema; use either --demo or --schema FILE");
@@ -231,6 +234,19 @@ int run_app(const Config& config) {
   auto net_ctx = std::make_shared<NetContext>();
   net_ctx->options = net_options(config);
   net_ctx->pipeline = std::make_shared<Pipeline>(pipeline_options(config, address.is_loopback()), parts.backend, parts.schema, hub);
+  if (!config.auth_file.empty()) {
+    auto auth = load_auth_file(config.auth_file);
+    if (!auth) return fail("--auth " + config.auth_file + ": " + located(auth.error()));
+    net_ctx->pipeline->set_auth(std::make_shared<const AuthConfig>(std::move(auth).value()));
+    spdlog::info("auth: roles and rules from {}", config.auth_file);
+  } else if (!address.is_loopback() && !serves_demo(config) && !config.insecure_no_auth) {
+    // auth.md section 1: without --auth every caller is admin, so only where nobody else can reach it.
+    return fail("refusing to serve " + config.host + " without --auth: every caller would read and write everything. "
+                "Give --auth FILE (docs/auth.md), listen on a loopback --host, or pass --insecure-no-auth if something in front "
+                "of this server already checks who calls");
+  } else if (!address.is_loopback()) {
+    spdlog::warn("no --auth: every caller on {} reads and writes everything as admin", config.host);
+  }
 
   auto listener = std::make_shared<Listener>(ioc, net_ctx);
   if (auto err = listener->open({address, config.port})) {
@@ -254,11 +270,30 @@ int run_app(const Config& config) {
   };
   trim_later();
 
+  // SIGHUP: the auth file again. A bad one is logged and the old rules stay.
+  net::signal_set reload(ioc, SIGHUP);
+  std::function<void()> reload_later = [&] {
+    reload.async_wait([&](const boost::system::error_code& rec, int) {
+      if (rec) return;
+      if (config.auth_file.empty()) {
+        spdlog::warn("SIGHUP: no --auth file to reload");
+      } else if (auto auth = load_auth_file(config.auth_file); !auth) {
+        spdlog::error("SIGHUP: {} not reloaded, the rules in force stay: {}", config.auth_file, located(auth.error()));
+      } else {
+        net_ctx->pipeline->set_auth(std::make_shared<const AuthConfig>(std::move(auth).value()));
+        spdlog::info("SIGHUP: auth rules reloaded from {}", config.auth_file);
+      }
+      reload_later();
+    });
+  };
+  reload_later();
+
   net::signal_set signals(ioc, SIGINT, SIGTERM);
   net::steady_timer deadline(ioc);
   signals.async_wait([&](const boost::system::error_code& sec, int sig) {
     if (sec) return;
     trim.cancel();
+    reload.cancel();
     spdlog::info("signal {}: stopping (finishing requests in flight, at most {} s)", sig, kShutdownDeadline.count());
     listener->stop();
     for (auto& s : net_ctx->http_sessions.alive()) s->close_soon();

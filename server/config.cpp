@@ -12,6 +12,11 @@ std::string usage() {
          "                        localhost, 127.0.0.1 and [::1] are answered (DNS rebinding)\n"
          "  --cors-origins LIST   comma-separated browser origins allowed to call, e.g. https://app.example.com;\n"
          "                        a request with any other Origin gets 403 (default: none)\n"
+         "  --auth FILE           roles, JWT keys, API keys and per-role rules (docs/auth.md; env DC_AUTH_FILE);\n"
+         "                        SIGHUP reloads it. Without it every caller is admin, which is allowed only\n"
+         "                        on a loopback --host, with --demo, or with --insecure-no-auth\n"
+         "  --insecure-no-auth    serve without --auth on a non-loopback address: anyone who reaches it reads\n"
+         "                        and writes everything\n"
          "  --schema FILE         schema JSON (protocol.md section 8)\n"
          "  --import DIR          load a Convex snapshot export into the embedded engine\n"
          "  --demo                demo blog schema and data (when no --schema is given)\n"
@@ -57,6 +62,7 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
   *help = false;
   if (const char* u = std::getenv("CONVEX_URL")) c.convex_url = u;
   if (const char* k = std::getenv("CONVEX_DEPLOY_KEY")) c.convex_deploy_key = k;
+  if (const char* f = std::getenv("DC_AUTH_FILE")) c.auth_file = f;
   auto bad = [](std::string msg) { return Error{ErrorCode::invalid_query, std::move(msg), std::nullopt}; };
   auto number = [&](std::string_view flag, const char* text, uint64_t max) -> Result<uint64_t> {
     char* end = nullptr;
@@ -89,6 +95,10 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
       c.access_log = false;
       continue;
     }
+    if (a == "--insecure-no-auth") {
+      c.insecure_no_auth = true;
+      continue;
+    }
     if (i + 1 >= argc) return bad("unknown flag or missing value: " + std::string(a));
     const char* v = argv[++i];
     if (a == "--port") {
@@ -101,6 +111,8 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
       auto origins = parse_cors_origins(v);
       if (!origins) return std::move(origins).error();
       c.cors_origins = std::move(origins).value();
+    } else if (a == "--auth") {
+      c.auth_file = v;
     } else if (a == "--schema") {
       c.schema_file = v;
     } else if (a == "--import") {

@@ -21,6 +21,8 @@ struct Config {
   std::string schema_file;
   std::string import_dir;
   bool demo = false;
+  std::string auth_file;          // --auth / DC_AUTH_FILE: roles, keys and rules (auth.md)
+  bool insecure_no_auth = false;  // serve without auth on a non-loopback address
   std::string data_dir;
   bool recover_truncate = false;  // --data-dir: cut a corrupt log instead of refusing to start
   unsigned threads = 0;  // 0 = one per core

@@ -12,6 +12,7 @@ export class PlanError extends Error {
 export const queryError = (message: string, path: string | null = "") => new PlanError("INVALID_QUERY", message, path);
 export const conflict = (message: string, path: string) => new PlanError("CONFLICT", message, path);
 export const invalidValue = (message: string, path: string) => new PlanError("INVALID_VALUE", message, path);
+export const forbidden = (message: string, path: string) => new PlanError("FORBIDDEN", message, path);
 
 // Runs `fn`, turning a PlanError into a ConvexError. A mutation that throws
 // commits nothing, so a failed plan leaves nothing behind.

@@ -5,7 +5,8 @@
 // whole Convex mutation, so a failed plan writes nothing.
 import type { GenericDatabaseWriter } from "convex/server";
 import type { Value } from "convex/values";
-import { conflict, invalidValue, pointerAppend } from "./errors.js";
+import { conflict, forbidden, invalidValue, pointerAppend } from "./errors.js";
+import { compileFilter, type Filter } from "./filter.js";
 import { project, Reader } from "./read.js";
 import { compare, decode, isNullish, lookupPath, type Doc } from "./values.js";
 
@@ -23,6 +24,10 @@ const userFields = (d: Doc): Doc => {
 const decodeSet = (set: any): [string, Value | undefined][] =>
   Object.entries(set ?? {}).map(([f, v]: [string, any]) =>
     [f, v && typeof v === "object" && !Array.isArray(v) && v.$unset === true ? undefined : decode(v)]);
+
+// A rule's check or an upsert's update filter (auth.md section 4): plain
+// filters on the written row, without relation filters (the planner refuses those).
+const rowFilter = (j: any): Filter | null => (j ? compileFilter(j, async () => false) : null);
 
 export class Writer {
   private reads = 0;
@@ -146,7 +151,17 @@ export class Writer {
     }
   }
 
+  // One violation refuses the whole request; the thrown error aborts the Convex mutation.
+  private async checkRow(check: Filter | null, row: Doc, table: string, path: string) {
+    if (check && (await check(row)) !== 1) {
+      throw forbidden(`the row written to '${table}' does not pass the check of role '${this.plan.role}'`, path);
+    }
+  }
+
   private async apply(step: any): Promise<Value> {
+    const check = rowFilter(step.check);
+    const updateCheck = rowFilter(step.updateCheck);
+    const updateFilter = rowFilter(step.updateFilter);
     const affected: Doc[] = [];
     const ids: string[] = [];
     let count = 0;
@@ -161,12 +176,18 @@ export class Writer {
           const existing = values.some(isNullish) ? [] : await this.findEqual(step.table, oc.target, values as Value[]);
           if (existing.length) {
             if (oc.do !== "update") continue; // do nothing: not inserted, not counted
-            affected.push(await this.updateRow(step.table, existing[0], conflictSet, path));
+            if (updateFilter && (await updateFilter(existing[0])) !== 1) {
+              throw forbidden(`the row of '${step.table}' this insert conflicts with is outside what role '${this.plan.role}' may update`, path);
+            }
+            const updated = await this.updateRow(step.table, existing[0], conflictSet, path);
+            await this.checkRow(updateCheck, updated, step.table, path);
+            affected.push(updated);
             count++;
             continue;
           }
         }
         const d = await this.insertRow(step.table, row, path);
+        await this.checkRow(check, d, step.table, path);
         ids.push(d._id as string);
         affected.push(d);
         count++;
@@ -177,7 +198,9 @@ export class Writer {
       const set = decodeSet(step.set);
       for (const row of rows) {
         if (step.op === "update") {
-          affected.push(await this.updateRow(step.table, row, set, step.path + "/set"));
+          const updated = await this.updateRow(step.table, row, set, step.path + "/set");
+          await this.checkRow(check, updated, step.table, step.path + "/set");
+          affected.push(updated);
         } else {
           if ((await this.db.get(row._id as any)) === null) continue;
           await this.deleteRow(step.table, row, step.path + "/where", 0);

@@ -2,6 +2,8 @@
 
 #include <openssl/crypto.h>
 
+#include <set>
+
 #include "protocol/json_read.hpp"
 #include "server/auth/claims.hpp"
 
@@ -21,12 +23,51 @@ Error refused(const std::string& why) {
   return e;
 }
 
+void collect_claims(const Json& rule, std::set<std::string>& out) {
+  if (rule.is_object() && rule.size() == 1 && rule.contains("$claim") && rule["$claim"].is_string()) {
+    out.insert(rule["$claim"].get<std::string>());
+    return;
+  }
+  if (rule.is_structured()) {
+    for (const auto& v : rule) collect_claims(v, out);
+  }
+}
+
 std::string cache_key(std::string_view token) {
   auto d = sha256_of(token);
   return std::string(reinterpret_cast<const char*>(d.data()), d.size());
 }
 
 }  // namespace
+
+std::string rules_key(const AuthConfig& config, const Caller& caller) {
+  std::string key = caller.role;
+  auto role = config.roles.find(caller.role);
+  if (role == config.roles.end() || role->second.bypass) return key;
+  std::set<std::string> used;
+  for (const auto& [table, policy] : role->second.tables) {
+    for (const auto* op : {&policy.select, &policy.insert, &policy.update, &policy.delete_}) {
+      if (!*op) continue;
+      if ((*op)->filter) collect_claims(*(*op)->filter, used);
+      if ((*op)->check) collect_claims(*(*op)->check, used);
+      collect_claims((*op)->set, used);
+    }
+  }
+  for (const auto& path : used) {
+    const Json* v = claim_at(caller.claims, path);
+    key += '\n';
+    key += path;
+    key += '=';
+    key += v ? v->dump() : "-";
+  }
+  return key;
+}
+
+Caller Authenticator::keyed(Caller c) const {
+  c.rules_key = rules_key(*config_, c);
+  c.claims_json = std::make_shared<const std::string>(c.claims.dump());
+  return c;
+}
 
 Authenticator::Authenticator(std::shared_ptr<const AuthConfig> config, size_t cache_entries)
     : config_(std::move(config)), capacity_(cache_entries) {
@@ -47,7 +88,7 @@ Result<Caller> Authenticator::authenticate(std::string_view authorization, int64
 
 Result<Caller> Authenticator::authenticate_token(std::string_view token, int64_t now) {
   if (token.empty()) {
-    if (config_->anonymous_role) return Caller{*config_->anonymous_role, "", Json::object(), std::nullopt};
+    if (config_->anonymous_role) return keyed(Caller{*config_->anonymous_role, "", Json::object(), std::nullopt, "", nullptr});
     Error e{ErrorCode::unauthenticated, "credentials are required: send Authorization: Bearer <token or API key>", std::nullopt};
     e.detail = "Bearer";
     return e;
@@ -99,7 +140,7 @@ Result<Caller> Authenticator::from_claims(Json claims, std::optional<int64_t> ex
   c.subject = string_field(claims, "sub");
   c.claims = std::move(claims);
   c.expires_at = exp;
-  return c;
+  return keyed(std::move(c));
 }
 
 Result<Caller> Authenticator::from_api_key(std::string_view key) const {
@@ -110,7 +151,7 @@ Result<Caller> Authenticator::from_api_key(std::string_view key) const {
     if (CRYPTO_memcmp(k.sha256.data(), digest.data(), digest.size()) == 0) found = &k;
   }
   if (!found) return refused("unknown API key");
-  return Caller{found->role, found->name, found->claims, std::nullopt};
+  return keyed(Caller{found->role, found->name, found->claims, std::nullopt, "", nullptr});
 }
 
 }  // namespace dc

@@ -29,7 +29,14 @@ struct Caller {
   std::string subject;                 // the `sub` claim or the API key's name; empty when anonymous
   Json claims = Json::object();        // what $claim reads
   std::optional<int64_t> expires_at;   // a JWT's `exp` (Unix seconds): live sockets close then
+  // The role and the values of the claims its rules name: callers with equal
+  // keys get equal rules and equal plans (so they share plan-cache entries
+  // and live topics).
+  std::string rules_key;
+  std::shared_ptr<const std::string> claims_json;  // `claims` as JSON text, made once per verified token
 };
+
+std::string rules_key(const AuthConfig& config, const Caller& caller);
 
 class Authenticator {
  public:
@@ -47,6 +54,7 @@ class Authenticator {
  private:
   Result<Caller> from_claims(Json claims, std::optional<int64_t> exp) const;
   Result<Caller> from_api_key(std::string_view key) const;
+  Caller keyed(Caller c) const;
 
   std::shared_ptr<const AuthConfig> config_;
   std::optional<JwtVerifier> verifier_;

@@ -10,9 +10,15 @@
 
 namespace dc {
 
+// The caller, once the pipeline's auth step has run. Without --auth every
+// caller is the built-in role "admin".
 struct Identity {
-  std::string subject = "anonymous";
-  std::string role = "anonymous";
+  std::string subject;
+  std::string role = "admin";
+  // The verified claims (JSON text), shared with the token cache; null for
+  // the built-in admin. The Convex backend turns them into the acting-as
+  // identity of its calls.
+  std::shared_ptr<const std::string> claims_json;
 };
 
 struct RequestContext {

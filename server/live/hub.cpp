@@ -8,18 +8,11 @@
 
 namespace dc {
 
-std::string topic_key(const ReadPlan& plan, const Identity& identity) {
-  std::string key = identity.role;
-  key += '\n';
-  key += identity.subject;
-  key += '\n';
-  key += plan_to_json(plan).dump();
-  return key;
-}
+std::string topic_key(const ReadPlan& plan) { return plan_to_json(plan).dump(); }
 
 std::shared_ptr<Topic> LiveHub::subscribe(const std::shared_ptr<const ReadPlan>& plan, const RequestContext& ctx,
                                           std::weak_ptr<LiveSink> sink, uint64_t id) {
-  std::string key = topic_key(*plan, ctx.identity);
+  std::string key = topic_key(*plan);
   std::shared_ptr<Topic> topic;
   bool fresh = false;
   subscriptions_total_.fetch_add(1, std::memory_order_relaxed);

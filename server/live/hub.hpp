@@ -1,5 +1,5 @@
-// The live hub: maps each (canonical plan, identity) to one Topic, so equal
-// live queries share one evaluation and one upstream subscription, and keeps
+// The live hub: maps each canonical plan to one Topic, so equal live queries
+// share one evaluation and one upstream subscription, and keeps
 // weak references to the open live sessions for limits and shutdown.
 #pragma once
 
@@ -34,8 +34,9 @@ class LiveHub {
 
   // A key for a new subscription, unique in the process.
   uint64_t new_key() { return ++next_subscription_; }
-  // Adds subscription `key` to the topic for `plan` under `ctx`'s identity
-  // (started if new) and returns the topic.
+  // Adds subscription `key` to the topic for `plan` (started if new, with
+  // `ctx`) and returns the topic. Callers share a topic whenever their plans
+  // are equal: a caller's read rules are in its plan (auth.md section 4).
   std::shared_ptr<Topic> subscribe(const std::shared_ptr<const ReadPlan>& plan, const RequestContext& ctx,
                                    std::weak_ptr<LiveSink> sink, uint64_t key);
   // Drops the subscription; the topic (and its backend watch) goes with its last one.
@@ -76,7 +77,7 @@ class LiveHub {
   std::atomic<int64_t> last_shed_{std::numeric_limits<int64_t>::min() / 2};
 };
 
-// The topic key: the plan's canonical JSON and who asks.
-std::string topic_key(const ReadPlan& plan, const Identity& identity);
+// The topic key: the plan's canonical JSON.
+std::string topic_key(const ReadPlan& plan);
 
 }  // namespace dc

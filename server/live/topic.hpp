@@ -1,4 +1,4 @@
-// A topic: one live query (a canonical plan and an identity) shared by every
+// A topic: one live query (a canonical plan) shared by every
 // subscription that asked for it. It holds the backend's watch, the last
 // result, and who listens. Each change is diffed and serialized once into a
 // LiveUpdate that every recipient shares; sessions add their own envelope.

@@ -100,6 +100,7 @@ Response error_response(const Error& e) {
   Response res = answer_response(std::move(a));
   switch (e.code) {
     case ErrorCode::rate_limited: res.set(http::field::retry_after, e.detail.empty() ? "1" : e.detail); break;
+    case ErrorCode::unauthenticated: res.set(http::field::www_authenticate, e.detail.empty() ? "Bearer" : e.detail); break;
     case ErrorCode::method_not_allowed: res.set(http::field::allow, e.detail); break;
     case ErrorCode::upgrade_required: res.set(http::field::upgrade, "websocket"); break;
     default: break;

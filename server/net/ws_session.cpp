@@ -1,5 +1,6 @@
 #include "server/net/ws_session.hpp"
 
+#include <algorithm>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -22,6 +23,7 @@ WsSession::WsSession(Stream&& stream, std::shared_ptr<NetContext> net, RequestCo
       hub_(net_->pipeline->hub()),
       ws_(LiveStream(std::move(stream))),
       init_timer_(ws_.get_executor()),
+      expiry_timer_(ws_.get_executor()),
       stuck_timer_(ws_.get_executor()),
       close_timer_(ws_.get_executor()),
       handler_(net_->pipeline, LiveLimits{net_->options.live_max_subscriptions}, *this, std::move(ctx)) {}
@@ -92,9 +94,24 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
   if (buffer_.capacity() > 4096) buffer_.shrink_to_fit();  // idle sockets stay small
   if (!closing_) {
     handler_.on_message(text);
-    if (handler_.initialised()) init_timer_.cancel();
+    if (handler_.initialised()) {
+      init_timer_.cancel();
+      arm_expiry();
+    }
   }
   if (!finished_) do_read();
+}
+
+void WsSession::arm_expiry() {
+  if (expiry_armed_ || closing_) return;
+  expiry_armed_ = true;
+  auto at = handler_.expires_at();
+  if (!at) return;
+  auto left = std::chrono::seconds(*at) - std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  expiry_timer_.expires_after(std::max(left, std::chrono::seconds(0)));
+  expiry_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec && !self->closing_ && !self->finished_) self->handler_.on_expired();
+  });
 }
 
 void WsSession::deliver(uint64_t key, LiveUpdatePtr update) {
@@ -231,6 +248,7 @@ void WsSession::close(uint16_t code, std::string reason) {
   outbox_.clear();
   account();
   init_timer_.cancel();
+  expiry_timer_.cancel();
   stuck_timer_.cancel();
   auto self = shared_from_this();
   websocket::close_reason why;
@@ -256,6 +274,7 @@ void WsSession::finish() {
   upgrade_.reset();
   close_timer_.cancel();
   init_timer_.cancel();
+  expiry_timer_.cancel();
   stuck_timer_.cancel();
   handler_.finish();
   outbox_.clear();  // a write in flight keeps its buffers until on_write

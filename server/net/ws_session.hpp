@@ -54,6 +54,7 @@ class WsSession final : public LiveConnection, public LiveOutput, public std::en
 
   void on_accept(boost::beast::error_code ec);
   void do_read();
+  void arm_expiry();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void enqueue(Out out);
   void collapse();
@@ -69,6 +70,8 @@ class WsSession final : public LiveConnection, public LiveOutput, public std::en
   boost::beast::websocket::stream<LiveStream> ws_;
   boost::beast::flat_buffer buffer_;
   boost::asio::steady_timer init_timer_;
+  boost::asio::steady_timer expiry_timer_;  // the credentials' expiry, armed after connection_init
+  bool expiry_armed_ = false;
   boost::asio::steady_timer stuck_timer_;
   boost::asio::steady_timer close_timer_;
   std::optional<Request> upgrade_;  // kept until the handshake is answered

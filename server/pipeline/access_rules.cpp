@@ -5,41 +5,120 @@
 
 namespace dc {
 
+namespace {
+
+FilterNode match_nothing() {
+  FilterNode none;
+  none.kind = FilterNode::Kind::constant;
+  none.constant = false;
+  return none;
+}
+
+Error unusable(const std::string& role, const std::string& what, const std::string& table, const Error& e) {
+  return Error{ErrorCode::internal,
+               "the " + what + " of role '" + role + "' on '" + table + "' cannot be used: " + e.message + (e.path ? " at " + *e.path : std::string()),
+               std::nullopt};
+}
+
+// The claim paths a rule names, for messages.
+void claim_paths(const Json& rule, std::string& out) {
+  if (rule.is_object() && rule.size() == 1 && rule.contains("$claim") && rule["$claim"].is_string()) {
+    out += (out.empty() ? "" : ", ") + rule["$claim"].get<std::string>();
+    return;
+  }
+  if (rule.is_structured()) {
+    for (const auto& v : rule) claim_paths(v, out);
+  }
+}
+
+// One write op's rule with the caller's claims in it.
+Result<TableWriteRule> write_rule(const OpPolicy& policy, const std::string& role, const std::string& table, const Caller& caller,
+                                  const Schema& schema) {
+  TableWriteRule r;
+  r.columns = policy.columns;
+  auto missing = [&](const Json& part) {
+    std::string names;
+    claim_paths(part, names);
+    r.missing_claim = names;
+  };
+  auto filter = [&](const Json& part, const char* what) -> Result<std::optional<FilterNode>> {
+    auto bound = substitute_claims(part, caller.claims);
+    if (!bound) {
+      missing(part);
+      return std::optional<FilterNode>();
+    }
+    auto parsed = parse_filter(*bound, table, schema, ParseLimits{}, "");
+    if (!parsed) return unusable(role, what, table, parsed.error());
+    return std::optional<FilterNode>(std::move(parsed).value());
+  };
+  if (policy.filter) {
+    auto f = filter(*policy.filter, "filter");
+    if (!f) return std::move(f).error();
+    r.filter = std::move(*f);
+  }
+  if (policy.check) {
+    auto f = filter(*policy.check, "check");
+    if (!f) return std::move(f).error();
+    r.check = std::move(*f);
+  }
+  for (const auto& [field, preset] : policy.set.items()) {
+    auto bound = substitute_claims(preset, caller.claims);
+    if (!bound) {
+      missing(preset);
+      continue;
+    }
+    auto v = value_from_json(*bound, "/set/" + field, ErrorCode::invalid_value);
+    if (!v) return unusable(role, "preset", table, v.error());
+    r.set.emplace_back(field, std::move(v).value());
+  }
+  return r;
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const ReadRules>> read_rules_for(const AuthConfig& config, const Caller& caller, const Schema& schema) {
+  auto rules = rules_for(config, caller, schema);
+  if (!rules) return std::move(rules).error();
+  return rules->read;
+}
+
+Result<CallerRules> rules_for(const AuthConfig& config, const Caller& caller, const Schema& schema) {
   auto role = config.roles.find(caller.role);
   if (role == config.roles.end()) return Error{ErrorCode::unauthenticated, "the role \"" + caller.role + "\" is not defined", std::nullopt};
-  if (role->second.bypass) return std::shared_ptr<const ReadRules>();
-  auto rules = std::make_shared<ReadRules>();
-  rules->role = caller.role;
-  rules->max_limit = role->second.limits.max_limit;
-  rules->max_depth = role->second.limits.max_depth;
+  if (role->second.bypass) return CallerRules{};
+  auto read = std::make_shared<ReadRules>();
+  auto write = std::make_shared<WriteRules>();
+  read->role = write->role = caller.role;
+  read->max_limit = role->second.limits.max_limit;
+  read->max_depth = role->second.limits.max_depth;
   for (const auto& [table, policy] : role->second.tables) {
-    if (!policy.select) continue;
-    TableReadRule r;
-    r.columns = policy.select->columns;
-    r.live = policy.select->live;
-    if (policy.select->filter) {
-      auto filter = substitute_claims(*policy.select->filter, caller.claims);
-      if (!filter) {
-        // A claim the rule needs is missing: the rule matches nothing.
-        FilterNode none;
-        none.kind = FilterNode::Kind::constant;
-        none.constant = false;
-        r.filter = std::move(none);
-      } else {
-        auto parsed = parse_filter(*filter, table, schema, ParseLimits{}, "");
-        if (!parsed) {
-          return Error{ErrorCode::internal,
-                       "the select filter of role '" + caller.role + "' on '" + table + "' cannot be used: " + parsed.error().message +
-                           (parsed.error().path ? " at " + *parsed.error().path : std::string()),
-                       std::nullopt};
+    if (!schema.table(table)) continue;  // a table this deployment does not have: nothing to allow
+    if (policy.select) {
+      TableReadRule r;
+      r.columns = policy.select->columns;
+      r.live = policy.select->live;
+      if (policy.select->filter) {
+        auto filter = substitute_claims(*policy.select->filter, caller.claims);
+        if (!filter) {
+          r.filter = match_nothing();  // a claim the rule needs is missing: the rule matches nothing
+        } else {
+          auto parsed = parse_filter(*filter, table, schema, ParseLimits{}, "");
+          if (!parsed) return unusable(caller.role, "select filter", table, parsed.error());
+          r.filter = std::move(parsed).value();
         }
-        r.filter = std::move(parsed).value();
       }
+      read->tables.emplace(table, std::move(r));
     }
-    rules->tables.emplace(table, std::move(r));
+    const std::pair<const std::optional<OpPolicy>*, std::map<std::string, TableWriteRule, std::less<>>*> ops[] = {
+        {&policy.insert, &write->insert}, {&policy.update, &write->update}, {&policy.delete_, &write->delete_}};
+    for (const auto& [op, into] : ops) {
+      if (!*op) continue;
+      auto r = write_rule(**op, caller.role, table, caller, schema);
+      if (!r) return std::move(r).error();
+      into->emplace(table, std::move(r).value());
+    }
   }
-  return std::shared_ptr<const ReadRules>(std::move(rules));
+  return CallerRules{std::move(read), std::move(write)};
 }
 
 }  // namespace dc

@@ -4,16 +4,25 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "protocol/error.hpp"
 #include "server/auth/auth_config.hpp"
 #include "server/auth/authenticator.hpp"
 #include "server/planner/read_rules.hpp"
+#include "server/planner/write_rules.hpp"
 #include "server/schema/model.hpp"
 
 namespace dc {
 
-// Null: the caller reads without rules (a bypass role).
+struct CallerRules {
+  std::shared_ptr<const ReadRules> read;    // null: reads without rules (bypass)
+  std::shared_ptr<const WriteRules> write;  // null: writes without rules (bypass)
+};
+
+Result<CallerRules> rules_for(const AuthConfig& config, const Caller& caller, const Schema& schema);
+
+// Only the read half (what `rules_for` gives as `read`).
 Result<std::shared_ptr<const ReadRules>> read_rules_for(const AuthConfig& config, const Caller& caller, const Schema& schema);
 
 }  // namespace dc

@@ -38,9 +38,19 @@ void LiveHandler::on_init(const live::ConnectionInit& init) {
   if (init_seen_) return out_.close(live::close_code::too_many_inits, "Too many initialisation requests");
   init_seen_ = true;
   patches_ = init.patches;
-  // Auth comes later: every live connection is anonymous for now (docs/live.md).
+  auto access = pipeline_->authorize_token(init.token.value_or(""));
+  if (!access) {
+    const Error& e = access.error();
+    // Refused credentials close the socket before connection_ack (auth.md section 3).
+    if (e.code == ErrorCode::unauthenticated) return out_.close(live::close_code::forbidden, "Forbidden: " + e.message);
+    return out_.close(1013, e.message);  // try again later (the schema is not loaded yet)
+  }
+  access_ = std::move(access).value();
+  ctx_.identity = access_.identity;
   out_.send_text(live::encode_connection_ack());
 }
+
+void LiveHandler::on_expired() { out_.close(live::close_code::forbidden, "Forbidden: the credentials expired"); }
 
 void LiveHandler::on_init_timeout() {
   if (!init_seen_) out_.close(live::close_code::init_timeout, "Connection initialisation timeout");
@@ -57,8 +67,18 @@ void LiveHandler::on_subscribe(live::Subscribe& s) {
                                               ""));
   }
   if (!s.query) return out_.send_error(s.id, s.query.error());
-  auto planned = pipeline_->plan_json(*s.query, Accept::both);
+  if (auto st = pipeline_->take_rate(access_); !st) return out_.send_error(s.id, st.error());
+  auto planned = pipeline_->plan_json(*s.query, Accept::both, access_);
   if (!planned) return out_.send_error(s.id, planned.error());
+  if (planned->read && access_.rules.read) {
+    // "live": false in a select rule refuses subscriptions to that table.
+    const auto& table = planned->read->root.access.table;
+    auto rule = access_.rules.read->tables.find(table);
+    if (rule != access_.rules.read->tables.end() && !rule->second.live) {
+      return out_.send_error(s.id, Error{ErrorCode::forbidden, "role '" + access_.identity.role + "' may not subscribe to table '" + table + "'",
+                                         std::string("/table")});
+    }
+  }
   uint64_t key = hub_->new_key();
   by_id_.emplace(s.id, key);
   auto& sub = subs_[key];

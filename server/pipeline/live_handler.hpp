@@ -46,6 +46,10 @@ class LiveHandler {
 
   void on_message(std::string_view text);
   void on_init_timeout();
+  // The caller's credentials expired (at expires_at()): close with 4403.
+  void on_expired();
+  // When the credentials of connection_init stop being valid (Unix seconds).
+  std::optional<int64_t> expires_at() const { return access_.expires_at; }
   // A topic's result for subscription `key` (already on the strand).
   void on_update(uint64_t key, LiveUpdatePtr update);
   // The envelope of the next message of subscription `key`, numbering its
@@ -75,6 +79,7 @@ class LiveHandler {
   LiveLimits limits_;
   LiveOutput& out_;
   RequestContext ctx_;
+  Access access_;  // from connection_init
   bool init_seen_ = false;
   bool patches_ = false;
   std::unordered_map<std::string, uint64_t> by_id_;

@@ -58,9 +58,50 @@ Pipeline::Pipeline(PipelineOptions options, std::shared_ptr<Backend> backend, st
       hub_(std::move(hub)),
       plan_cache_(options_.plan_cache_entries) {}
 
+// ---- auth -----------------------------------------------------------------
+
+const Access& Pipeline::admin() {
+  static const Access a = admin_access();
+  return a;
+}
+
+void Pipeline::set_auth(std::shared_ptr<const AuthConfig> config) {
+  auto fresh = config ? std::make_shared<AccessControl>(std::move(config)) : nullptr;
+  std::lock_guard lock(access_mu_);
+  access_ = std::move(fresh);
+}
+
+std::shared_ptr<AccessControl> Pipeline::access_control() const {
+  std::lock_guard lock(access_mu_);
+  return access_;
+}
+
+bool Pipeline::auth_enabled() const { return access_control() != nullptr; }
+
+Result<Access> Pipeline::authorize(std::string_view authorization) {
+  auto control = access_control();
+  if (!control) return admin();
+  auto loaded = schema_->get();
+  if (!loaded) return kSchemaNotLoaded;
+  return control->admit_header(authorization, loaded->schema);
+}
+
+Result<Access> Pipeline::authorize_token(std::string_view token) {
+  auto control = access_control();
+  if (!control) return admin();
+  auto loaded = schema_->get();
+  if (!loaded) return kSchemaNotLoaded;
+  return control->admit_token(token, loaded->schema);
+}
+
+Status Pipeline::take_rate(const Access& access) {
+  auto control = access_control();
+  return control ? control->take(access) : Status(Ok{});
+}
+
 // ---- planning -------------------------------------------------------------
 
-Result<PlannedBody> Pipeline::plan_json(const Json& body, Accept accept) {
+Result<PlannedBody> Pipeline::plan_json(const Json& body, Accept accept, const Access& access) {
   auto loaded = schema_->get();
   if (!loaded) return kSchemaNotLoaded;
   std::string_view op = op_of(body);
@@ -68,6 +109,8 @@ Result<PlannedBody> Pipeline::plan_json(const Json& body, Accept accept) {
   if (accept == Accept::mutations && is_read_op(op)) return Error::query("reads go to /v1/query", "/op");
   PlannerOptions opts;
   opts.read_budget = options_.read_budget;
+  opts.rules = access.rules.read;
+  opts.write_rules = access.rules.write;
   if (accept == Accept::mutations || is_mutation_op(op)) {
     auto m = parse_mutation(body, *loaded->schema, options_.limits);
     if (!m) return std::move(m).error();
@@ -82,25 +125,33 @@ Result<PlannedBody> Pipeline::plan_json(const Json& body, Accept accept) {
   return PlannedBody{std::make_shared<const ReadPlan>(std::move(plan).value()), nullptr};
 }
 
-Result<PlannedBody> Pipeline::plan_text(std::string_view text, Accept accept) {
-  // The cache is keyed by the body's bytes and the statistics' version: a hit
+Result<PlannedBody> Pipeline::plan_text(std::string_view text, Accept accept, const Access& access) {
+  // The cache is keyed by the body's bytes (after the caller's rules key:
+  // callers with equal rules share plans) and the statistics' version: a hit
   // skips parsing and planning altogether.
   uint64_t version = backend_->stats().version();
+  std::string keyed;
+  std::string_view key = text;
+  if (!access.plan_key.empty()) {
+    keyed.reserve(access.plan_key.size() + 1 + text.size());
+    keyed.append(access.plan_key).append(1, '\0').append(text);
+    key = keyed;
+  }
   if (accept != Accept::mutations) {
-    if (auto cached = plan_cache_.find(text, version)) return PlannedBody{cached, nullptr};
+    if (auto cached = plan_cache_.find(key, version)) return PlannedBody{cached, nullptr};
   }
   if (!schema_->get()) return kSchemaNotLoaded;
   auto body = parse_json_body(text, options_.limits);
   if (!body) return std::move(body).error();
-  auto planned = plan_json(*body, accept);
-  if (planned && planned->read) plan_cache_.insert(text, version, planned->read);
+  auto planned = plan_json(*body, accept, access);
+  if (planned && planned->read) plan_cache_.insert(key, version, planned->read);
   return planned;
 }
 
 // ---- endpoints ------------------------------------------------------------
 
-void Pipeline::query(std::string_view body, const RequestContext& ctx, ResultFn done) {
-  auto planned = plan_text(body, Accept::reads);
+void Pipeline::query(std::string_view body, const Access& access, const RequestContext& ctx, ResultFn done) {
+  auto planned = plan_text(body, Accept::reads, access);
   if (!planned) return done(std::move(planned).error());
   backend_->read(planned->read, ctx, [done = std::move(done)](Result<ReadOutcome> out) {
     if (!out) return done(std::move(out).error());
@@ -108,8 +159,8 @@ void Pipeline::query(std::string_view body, const RequestContext& ctx, ResultFn 
   });
 }
 
-void Pipeline::mutate(std::string_view body, const RequestContext& ctx, ResultFn done) {
-  auto planned = plan_text(body, Accept::mutations);
+void Pipeline::mutate(std::string_view body, const Access& access, const RequestContext& ctx, ResultFn done) {
+  auto planned = plan_text(body, Accept::mutations, access);
   if (!planned) return done(std::move(planned).error());
   write(planned->mutation, ctx, [done = std::move(done)](Result<WriteOutcome> out) {
     if (!out) return done(std::move(out).error());
@@ -122,17 +173,19 @@ void Pipeline::write(std::shared_ptr<const MutationPlan> plan, const RequestCont
   backend_->write(std::move(plan), ctx, std::move(done));
 }
 
-Result<Answer> Pipeline::explain(std::string_view body) {
-  auto planned = plan_text(body, Accept::both);
+Result<Answer> Pipeline::explain(std::string_view body, const Access& access) {
+  auto planned = plan_text(body, Accept::both, access);
   if (!planned) return std::move(planned).error();
   Json j{{"data", planned->read ? plan_to_json(*planned->read) : mutation_plan_to_json(*planned->mutation)}};
   return json_answer(j.dump());
 }
 
-Result<Answer> Pipeline::schema() const {
+Result<Answer> Pipeline::schema(const Access& access) const {
   auto loaded = schema_->get();
   if (!loaded) return kSchemaNotLoaded;
-  return json_answer(loaded->json);
+  auto control = access_control();
+  if (!control || !access.rules.read) return json_answer(loaded->json);
+  return json_answer(control->schema_json(access, loaded->schema, loaded->json));
 }
 
 Answer Pipeline::health() const { return json_answer(R"({"status":"ok"})"); }
@@ -208,15 +261,34 @@ void Pipeline::route(const Call& call, const RequestContext& ctx, ResultFn done)
     e.detail = allowed;
     done(std::move(e));
   };
+  // The auth step, for the endpoints that read or write data; /healthz,
+  // /readyz and /metrics need no credentials.
+  auto admitted = [&]() -> std::optional<std::pair<Access, RequestContext>> {
+    auto access = authorize(call.authorization);
+    if (!access) {
+      done(std::move(access).error());
+      return std::nullopt;
+    }
+    RequestContext as = ctx;
+    as.identity = access->identity;
+    return std::make_pair(std::move(access).value(), std::move(as));
+  };
   if (path == "/v1/query" || path == "/v1/explain" || path == "/v1/mutate") {
     if (call.method != "POST") return wrong_method("POST");
-    if (path == "/v1/query") return query(call.body, ctx, std::move(done));
-    if (path == "/v1/mutate") return mutate(call.body, ctx, std::move(done));
-    return done(explain(call.body));
+    auto who = admitted();
+    if (!who) return;
+    const auto& [access, as] = *who;
+    if (path == "/v1/query") return query(call.body, access, as, std::move(done));
+    if (path == "/v1/mutate") return mutate(call.body, access, as, std::move(done));
+    return done(explain(call.body, access));
   }
   if (path == "/v1/schema" || path == "/healthz" || path == "/readyz" || path == "/metrics") {
     if (call.method != "GET" && call.method != "HEAD") return wrong_method("GET");
-    if (path == "/v1/schema") return done(schema());
+    if (path == "/v1/schema") {
+      auto who = admitted();
+      if (!who) return;
+      return done(schema(who->first));
+    }
     if (path == "/healthz") return done(health());
     if (path == "/readyz") return done(ready());
     return done(metrics());

@@ -2,7 +2,8 @@
 // checked, planned, run and answered, for HTTP (`handle`) and for every
 // `subscribe` on /v1/live (`plan_json`, `write`) alike. Transport-free: no
 // Beast or Asio type crosses it; net/ turns its Answers and Errors into
-// bytes. Auth and per-role limits will be steps of this pipeline.
+// bytes. Auth (who calls, their rate limit, their rules) is its first step
+// after the front door.
 //
 // Owned by the composition root and shared (shared_ptr) by the sessions that
 // call it, so it outlives any request still in flight. Thread-safe; answers
@@ -11,11 +12,13 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string_view>
 
 #include "protocol/parse.hpp"
 #include "server/backend/backend.hpp"
 #include "server/live/hub.hpp"
+#include "server/pipeline/access.hpp"
 #include "server/pipeline/call.hpp"
 #include "server/pipeline/schema_slot.hpp"
 #include "server/planner/plan_cache.hpp"
@@ -54,20 +57,32 @@ class Pipeline {
   // exception thrown while handling becomes a 500 INTERNAL and a log line.
   void handle(const Call& call, const RequestContext& ctx, AnswerFn done);
 
-  // Plans a query or mutation body (reads through the plan cache). A body of
-  // a kind `accept` excludes is refused, naming the right endpoint.
-  Result<PlannedBody> plan_text(std::string_view body, Accept accept);
+  // The auth file in force; null turns auth off (every caller is admin).
+  // Requests already admitted keep the rules they were admitted with.
+  void set_auth(std::shared_ptr<const AuthConfig> config);
+  bool auth_enabled() const;
+  // The auth step: credentials (the Authorization header) → who calls and
+  // their rules; 401, 429 or 503 (no schema yet) otherwise.
+  Result<Access> authorize(std::string_view authorization);
+  // The same for /v1/live's connection_init token (not rate limited).
+  Result<Access> authorize_token(std::string_view token);
+  // One live request's worth of the caller's rate limit.
+  Status take_rate(const Access& access);
+
+  // Plans a query or mutation body for `access` (reads through the plan
+  // cache). A body of a kind `accept` excludes is refused, naming the right endpoint.
+  Result<PlannedBody> plan_text(std::string_view body, Accept accept, const Access& access = admin());
   // Plans a parsed body (a live `subscribe` payload): no printing and re-parsing.
-  Result<PlannedBody> plan_json(const Json& body, Accept accept);
+  Result<PlannedBody> plan_json(const Json& body, Accept accept, const Access& access = admin());
   // Runs a planned mutation; `done` gets the result's JSON text.
   void write(std::shared_ptr<const MutationPlan> plan, const RequestContext& ctx,
              std::function<void(Result<WriteOutcome>)> done);
 
   // The endpoints, one each.
-  void query(std::string_view body, const RequestContext& ctx, ResultFn done);
-  void mutate(std::string_view body, const RequestContext& ctx, ResultFn done);
-  Result<Answer> explain(std::string_view body);
-  Result<Answer> schema() const;
+  void query(std::string_view body, const Access& access, const RequestContext& ctx, ResultFn done);
+  void mutate(std::string_view body, const Access& access, const RequestContext& ctx, ResultFn done);
+  Result<Answer> explain(std::string_view body, const Access& access);
+  Result<Answer> schema(const Access& access) const;
   Answer health() const;
   Result<Answer> ready() const;
   Answer metrics() const;
@@ -76,8 +91,12 @@ class Pipeline {
   const PipelineOptions& options() const { return options_; }
   const PipelineStats& stats() const { return stats_; }
 
+  // The built-in admin: the caller when auth is off.
+  static const Access& admin();
+
  private:
   void route(const Call& call, const RequestContext& ctx, ResultFn done);
+  std::shared_ptr<AccessControl> access_control() const;
 
   PipelineOptions options_;
   std::shared_ptr<Backend> backend_;
@@ -85,6 +104,8 @@ class Pipeline {
   std::shared_ptr<LiveHub> hub_;
   PlanCache plan_cache_;
   PipelineStats stats_;
+  mutable std::mutex access_mu_;
+  std::shared_ptr<AccessControl> access_;  // null: auth off
 };
 
 // The answer to a successful read or write: {"data": RESULT}.

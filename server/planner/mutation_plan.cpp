@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "server/planner/plan_json.hpp"
+#include "server/planner/write_policy.hpp"
 #include "server/schema/validate.hpp"
 
 namespace dc {
@@ -104,6 +105,9 @@ Result<MutationPlan> plan_mutation(const Mutation& m, const Schema& schema, cons
   MutationPlan plan;
   plan.transaction = m.transaction;
   plan.budget = options.read_budget;
+  // Rules come in pairs: a caller with write rules has read rules too.
+  const WriteRules* wr = options.rules ? options.write_rules.get() : nullptr;
+  if (wr) plan.role = wr->role;
   for (const MutationOp& op : m.ops) {
     const TableDef& table = *schema.table(op.table);
     MutationStep step;
@@ -112,10 +116,25 @@ Result<MutationPlan> plan_mutation(const Mutation& m, const Schema& schema, cons
     step.path = op.path;
     step.returning = op.returning;
     if (auto st = check_returning(table, op.returning); !st) return std::move(st).error();
+    if (options.rules) {
+      if (auto st = restrict_returning(*options.rules, table, step.returning, op.path); !st) return std::move(st).error();
+    }
     switch (op.kind) {
       case MutationOp::Kind::insert: {
+        const TableWriteRule* rule = nullptr;
+        if (wr) {
+          auto found = find_write_rule(*wr, WriteOp::insert, op.table, pointer_append(op.path, "table"));
+          if (!found) return std::move(found).error();
+          rule = *found;
+          auto check = bind_check(*wr, *rule, schema, table);
+          if (!check) return std::move(check).error();
+          step.check = std::move(check).value();
+        }
         for (size_t i = 0; i < op.values.size(); ++i) {
           Value row = op.values[i];
+          if (rule) {
+            if (auto st = apply_row_rule(*wr, *rule, op.table, row, op.value_paths[i]); !st) return std::move(st).error();
+          }
           if (auto st = validate_document(table, row, op.value_paths[i]); !st) return std::move(st).error();
           step.rows.push_back(std::move(row));
           step.row_paths.push_back(op.value_paths[i]);
@@ -135,7 +154,20 @@ Result<MutationPlan> plan_mutation(const Mutation& m, const Schema& schema, cons
           }
           step.conflict_target = *match;
           step.conflict_update = op.on_conflict->do_update;
-          auto set = plan_set(table, op.on_conflict->set);
+          std::vector<FieldAssignment> conflict_set = op.on_conflict->set;
+          if (wr && step.conflict_update) {
+            // The upsert's update is an update: it needs the update rule too.
+            auto found = find_write_rule(*wr, WriteOp::update, op.table, op.on_conflict->path);
+            if (!found) return std::move(found).error();
+            if (auto st = apply_set_rule(*wr, **found, op.table, conflict_set, op.on_conflict->path + "/set"); !st) return std::move(st).error();
+            auto check = bind_check(*wr, **found, schema, table);
+            if (!check) return std::move(check).error();
+            step.update_check = std::move(check).value();
+            auto filter = bind_upsert_filter(*wr, **found, schema, table, op.on_conflict->path);
+            if (!filter) return std::move(filter).error();
+            step.update_filter = std::move(filter).value();
+          }
+          auto set = plan_set(table, std::move(conflict_set));
           if (!set) return std::move(set).error();
           step.conflict_set = std::move(set).value();
         }
@@ -143,8 +175,22 @@ Result<MutationPlan> plan_mutation(const Mutation& m, const Schema& schema, cons
       }
       case MutationOp::Kind::update:
       case MutationOp::Kind::delete_: {
+        const TableWriteRule* rule = nullptr;
+        if (wr) {
+          WriteOp kind = op.kind == MutationOp::Kind::update ? WriteOp::update : WriteOp::delete_;
+          auto found = find_write_rule(*wr, kind, op.table, pointer_append(op.path, "table"));
+          if (!found) return std::move(found).error();
+          rule = *found;
+        }
         if (op.kind == MutationOp::Kind::update) {
-          auto set = plan_set(table, op.set);
+          std::vector<FieldAssignment> assignments = op.set;
+          if (rule) {
+            if (auto st = apply_set_rule(*wr, *rule, op.table, assignments, pointer_append(op.path, "set")); !st) return std::move(st).error();
+            auto check = bind_check(*wr, *rule, schema, table);
+            if (!check) return std::move(check).error();
+            step.check = std::move(check).value();
+          }
+          auto set = plan_set(table, std::move(assignments));
           if (!set) return std::move(set).error();
           step.set = std::move(set).value();
         }
@@ -153,7 +199,9 @@ Result<MutationPlan> plan_mutation(const Mutation& m, const Schema& schema, cons
         q.op = ReadOp::find_many;
         q.config.where = op.where;
         q.config.path = op.path;
-        auto target = plan_read(q, schema, stats, options);
+        PlannerOptions selection = options;
+        if (rule) selection.rules = std::make_shared<const ReadRules>(selection_rules(*options.rules, *rule, op.table));
+        auto target = plan_read(q, schema, stats, selection);
         if (!target) return std::move(target).error();
         step.target = std::make_shared<const ReadPlan>(std::move(target).value());
         break;
@@ -193,6 +241,9 @@ Json mutation_plan_to_json(const MutationPlan& p) {
       j["set"] = std::move(set);
     }
     if (s.target) j["target"] = plan_to_json(*s.target);
+    if (s.check) j["check"] = filter_to_json(*s.check);
+    if (s.update_filter) j["updateFilter"] = filter_to_json(*s.update_filter);
+    if (s.update_check) j["updateCheck"] = filter_to_json(*s.update_check);
     if (s.returning.enabled) {
       j["returning"] = s.returning.columns.mode == ColumnSelection::Mode::all
                            ? Json(true)
@@ -211,8 +262,10 @@ Json mutation_plan_to_json(const MutationPlan& p) {
     }
     rules[table] = Json{{"unique", r.unique}, {"references", std::move(refs)}, {"onDelete", std::move(od)}};
   }
-  return Json{{"planVersion", p.version}, {"kind", "mutation"}, {"transaction", p.transaction},
-              {"steps", std::move(steps)}, {"rules", std::move(rules)}, {"readBudget", p.budget}};
+  Json out{{"planVersion", p.version}, {"kind", "mutation"}, {"transaction", p.transaction},
+           {"steps", std::move(steps)}, {"rules", std::move(rules)}, {"readBudget", p.budget}};
+  if (!p.role.empty()) out["role"] = p.role;
+  return out;
 }
 
 }  // namespace dc

@@ -28,6 +28,12 @@ struct MutationStep {
   bool conflict_update = false;
   std::vector<FieldAssignment> conflict_set;
   Returning returning;
+  // The caller's rules (auth.md section 4), checked inside the atomic write:
+  // every row inserted or updated must pass `check`; an upsert's update must
+  // find the existing row inside `update_filter` and pass `update_check`.
+  std::optional<PlanFilter> check;
+  std::optional<PlanFilter> update_filter;
+  std::optional<PlanFilter> update_check;
 };
 
 // What deleting a row of a table does to the rows that reference it: rows of
@@ -61,6 +67,7 @@ struct MutationPlan {
   std::vector<MutationStep> steps;
   std::map<std::string, TableRules, std::less<>> rules;  // by table
   uint64_t budget = 32000;
+  std::string role;  // the caller's role when rules apply (named in check failures)
 };
 
 Result<MutationPlan> plan_mutation(const Mutation& m, const Schema& schema, const TableStats& stats,

@@ -11,6 +11,7 @@
 #include "protocol/error.hpp"
 #include "server/planner/plan.hpp"
 #include "server/planner/read_rules.hpp"
+#include "server/planner/write_rules.hpp"
 #include "server/schema/model.hpp"
 
 namespace dc {
@@ -28,6 +29,8 @@ struct PlannerOptions {
   uint64_t read_budget = 32000;  // Convex's per-transaction document limit
   // The caller's read rules; null: none (the built-in admin, a bypass role).
   std::shared_ptr<const ReadRules> rules;
+  // The caller's write rules; null: none. Set together with `rules`.
+  std::shared_ptr<const WriteRules> write_rules;
 };
 
 Result<ReadPlan> plan_read(const ReadQuery& query, const Schema& schema, const TableStats& stats,

@@ -51,7 +51,7 @@ std::vector<std::string> post_ids(const std::shared_ptr<const ReadRules>& rules)
   return ids;
 }
 
-Caller caller(const std::string& role, Json claims) { return Caller{role, claims.value("sub", ""), std::move(claims), std::nullopt}; }
+Caller caller(const std::string& role, Json claims) { return Caller{role, claims.value("sub", ""), std::move(claims), std::nullopt, "", nullptr}; }
 
 }  // namespace
 

@@ -1,6 +1,7 @@
 #include "server/backend/convex/convex_backend.hpp"
 
 #include "protocol/json_read.hpp"
+#include "server/backend/convex/acting_as.hpp"
 #include "server/planner/plan_json.hpp"
 
 namespace dc {
@@ -40,25 +41,32 @@ class ConvexWatch final : public Watch {
 
 }  // namespace
 
-void ConvexBackend::run(FunctionKind kind, const char* function, std::string plan_json,
+void ConvexBackend::run(FunctionKind kind, const char* function, std::string plan_json, const RequestContext& ctx,
                         std::function<void(Result<ReadOutcome>)> done) {
   // The plan travels as JSON text: its keys ("$unset") are not valid Convex field names.
   Json args{{"plan", std::move(plan_json)}};
-  CallOptions call{Clock::now() + options_.timeout};
+  CallOptions call;
+  call.deadline = Clock::now() + options_.timeout;
+  // A verified caller: the call acts as them, so Convex's logs and ctx.auth see
+  // the user (auth.md section 4). Without a `sub` Convex has no identity to use.
+  if (ctx.identity.claims_json) {
+    auto claims = Json::parse(*ctx.identity.claims_json, nullptr, false);
+    if (!claims.is_discarded()) call.identity = convex_identity(claims, "drizzle-convex");
+  }
   client_->call(kind, options_.module + ":" + function, std::move(args), call, [done = std::move(done)](Result<Json> r) {
     if (!r) return done(std::move(r).error());
     done(adapter_outcome(*r));
   });
 }
 
-void ConvexBackend::read(std::shared_ptr<const ReadPlan> plan, const RequestContext&,
+void ConvexBackend::read(std::shared_ptr<const ReadPlan> plan, const RequestContext& ctx,
                          std::function<void(Result<ReadOutcome>)> done) {
-  run(FunctionKind::query, "execute", plan_to_json(*plan).dump(), std::move(done));
+  run(FunctionKind::query, "execute", plan_to_json(*plan).dump(), ctx, std::move(done));
 }
 
-void ConvexBackend::write(std::shared_ptr<const MutationPlan> plan, const RequestContext&,
+void ConvexBackend::write(std::shared_ptr<const MutationPlan> plan, const RequestContext& ctx,
                           std::function<void(Result<WriteOutcome>)> done) {
-  run(FunctionKind::mutation, "mutate", mutation_plan_to_json(*plan).dump(), std::move(done));
+  run(FunctionKind::mutation, "mutate", mutation_plan_to_json(*plan).dump(), ctx, std::move(done));
 }
 
 // A Convex subscription to execute(plan): Convex re-runs it whenever what it
@@ -82,7 +90,8 @@ void ConvexBackend::write_metrics(MetricsText& out) const {
 }
 
 void ConvexBackend::describe(std::function<void(Result<Json>)> done) {
-  CallOptions call{Clock::now() + options_.timeout};
+  CallOptions call;
+  call.deadline = Clock::now() + options_.timeout;
   client_->call(FunctionKind::query, options_.module + ":describe", Json::object(), call, [done = std::move(done)](Result<Json> r) {
     if (!r) return done(std::move(r).error());
     if (!r->is_string()) return done(Error{ErrorCode::upstream_error, "describe did not return the schema as JSON text", std::nullopt});

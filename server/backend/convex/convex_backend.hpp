@@ -57,7 +57,8 @@ class ConvexBackend final : public Backend {
   const SyncClient* sync() const { return sync_.get(); }
 
  private:
-  void run(FunctionKind kind, const char* function, std::string plan_json, std::function<void(Result<ReadOutcome>)> done);
+  void run(FunctionKind kind, const char* function, std::string plan_json, const RequestContext& ctx,
+           std::function<void(Result<ReadOutcome>)> done);
 
   std::shared_ptr<ConvexClient> client_;
   std::shared_ptr<SyncClient> sync_;

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/json_read.hpp"
+#include "server/backend/convex/acting_as.hpp"
 
 namespace dc {
 
@@ -86,8 +87,8 @@ struct ConvexClient::Attempt {
 
 ConvexClient::ConvexClient(boost::asio::any_io_executor ex, Upstream upstream, std::string deploy_key, size_t connections,
                            const std::string& ca_file)
-    : ex_(ex), pool_(std::make_shared<HttpPool>(ex, std::move(upstream), connections, ca_file)) {
-  headers_ = {{"Authorization", "Convex " + deploy_key}, {"Convex-Client", kClientHeader}};
+    : ex_(ex), pool_(std::make_shared<HttpPool>(ex, std::move(upstream), connections, ca_file)), deploy_key_(std::move(deploy_key)) {
+  headers_ = {{"Authorization", "Convex " + deploy_key_}, {"Convex-Client", kClientHeader}};
 }
 
 void ConvexClient::call(FunctionKind kind, std::string path, Json args, CallOptions options,
@@ -104,7 +105,9 @@ void ConvexClient::call(FunctionKind kind, std::string path, Json args, CallOpti
 void ConvexClient::attempt(std::shared_ptr<Attempt> a) {
   ++a->number;
   const char* target = a->kind == FunctionKind::query ? "/api/query" : "/api/mutation";
-  pool_->post(target, a->body, headers_, a->options.deadline, [this, a](HttpOutcome out) {
+  HttpPool::Headers acting;
+  if (a->options.identity) acting = {{"Authorization", acting_as_authorization(deploy_key_, *a->options.identity)}, {"Convex-Client", kClientHeader}};
+  pool_->post(target, a->body, a->options.identity ? acting : headers_, a->options.deadline, [this, a](HttpOutcome out) {
     std::optional<Error> failure;
     bool may_retry = false;
     if (auto* r = std::get_if<HttpResponse>(&out)) {

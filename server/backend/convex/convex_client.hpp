@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "protocol/error.hpp"
@@ -23,6 +24,9 @@ constexpr size_t kUpstreamJsonDepth = 256;
 struct CallOptions {
   Clock::time_point deadline;
   int max_attempts = 4;
+  // The caller's UserIdentityAttributes: the call acts as that user
+  // (acting_as.hpp); nullopt: as the deploy key's admin.
+  std::optional<Json> identity;
 };
 
 class ConvexClient {
@@ -44,6 +48,7 @@ class ConvexClient {
   boost::asio::any_io_executor ex_;
   std::shared_ptr<HttpPool> pool_;
   HttpPool::Headers headers_;
+  std::string deploy_key_;  // never logged
 };
 
 // The function ran: its value, or its failure (`body` is {status, value,

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "server/backend/embedded/executor.hpp"
+#include "server/backend/embedded/filter_eval.hpp"
 #include "server/schema/validate.hpp"
 
 namespace dc {
@@ -38,6 +39,21 @@ DocPtr make_doc(const std::string& id, double creation_time, Object fields) {
   for (auto& f : fields) full.push_back(std::move(f));
   d->value = Value(std::move(full));
   return d;
+}
+
+// Checks and upsert filters use no relation filters (the planner refuses them).
+const ExistsFn& no_relations() {
+  static const ExistsFn none = [](const RelationStep&, const Value&) { return false; };
+  return none;
+}
+
+// A written row against a rule's check (auth.md: one violation refuses the
+// whole request; the caller rolls back). Checks use no relation filters.
+Status check_row(const std::optional<PlanFilter>& check, const Document& d, const std::string& role, const std::string& table,
+                 const std::string& path) {
+  if (!check) return Ok{};
+  if (eval_filter(*check, d.value, no_relations()) == Truth::true_) return Ok{};
+  return Error{ErrorCode::forbidden, "the row written to '" + table + "' does not pass the check of role '" + role + "'", path};
 }
 
 }  // namespace
@@ -240,8 +256,14 @@ Result<Value> Writer::apply(const MutationStep& step, uint64_t budget) {
           if (!has_null) existing = find_equal(table, *step.conflict_target, values);
           if (!existing.empty()) {
             if (!step.conflict_update) continue;  // do nothing: not inserted, not counted
+            if (step.update_filter && eval_filter(*step.update_filter, existing[0]->value, no_relations()) != Truth::true_) {
+              return Error{ErrorCode::forbidden,
+                           "the row of '" + step.table + "' this insert conflicts with is outside what role '" + plan_->role + "' may update",
+                           path};
+            }
             auto d = update_row(table, existing[0], step.conflict_set, path);
             if (!d) return std::move(d).error();
+            if (auto st = check_row(step.update_check, **d, plan_->role, step.table, path); !st) return std::move(st).error();
             affected.push_back(*d);
             ++count;
             continue;
@@ -249,6 +271,7 @@ Result<Value> Writer::apply(const MutationStep& step, uint64_t budget) {
         }
         auto d = insert_row(table, step.rows[i], path);
         if (!d) return std::move(d).error();
+        if (auto st = check_row(step.check, **d, plan_->role, step.table, path); !st) return std::move(st).error();
         ids.push_back((*d)->id);
         affected.push_back(*d);
         ++count;
@@ -264,6 +287,7 @@ Result<Value> Writer::apply(const MutationStep& step, uint64_t budget) {
         if (step.kind == MutationOp::Kind::update) {
           auto d = update_row(table, row, step.set, step.path + "/set");
           if (!d) return std::move(d).error();
+          if (auto st = check_row(step.check, **d, plan_->role, step.table, step.path + "/set"); !st) return std::move(st).error();
           affected.push_back(*d);
         } else {
           if (!table.get(row->id)) continue;

@@ -1,0 +1,148 @@
+#include "server/pipeline/access.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "server/schema/schema_json.hpp"
+
+namespace dc {
+
+namespace {
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+bool visible(const std::optional<std::set<std::string>>& columns, const std::string& field) {
+  return !columns || columns->count(field.substr(0, field.find('.')));
+}
+
+bool all_visible(const std::optional<std::set<std::string>>& columns, const Json& fields) {
+  if (!fields.is_array()) return true;
+  return std::all_of(fields.begin(), fields.end(), [&](const Json& f) { return !f.is_string() || visible(columns, f.get<std::string>()); });
+}
+
+// Compiled rules are kept per rules_key; past this many distinct keys (one
+// per distinct claim value, so per user for per-user rules) the cache is
+// emptied and refilled, which bounds its memory.
+constexpr size_t kCompiledEntries = 10000;
+
+}  // namespace
+
+Access admin_access() { return Access{}; }
+
+AccessControl::AccessControl(std::shared_ptr<const AuthConfig> config) : config_(config), authenticator_(std::move(config)) {}
+
+Result<Access> AccessControl::admit_header(std::string_view authorization, const std::shared_ptr<const Schema>& schema) {
+  auto access = access_for(authenticator_.authenticate(authorization, unix_now()), schema);
+  if (!access) return access;
+  if (auto st = take(*access); !st) return std::move(st).error();
+  return access;
+}
+
+Result<Access> AccessControl::admit_token(std::string_view token, const std::shared_ptr<const Schema>& schema) {
+  return access_for(authenticator_.authenticate_token(token, unix_now()), schema);
+}
+
+Status AccessControl::take(const Access& access) {
+  if (!access.rate) return Ok{};
+  auto wait = limiter_.take(access.limit_key, *access.rate, access.burst.value_or(std::max(1.0, std::ceil(*access.rate))),
+                            RateLimiter::Clock::now());
+  if (!wait) return Ok{};
+  Error e{ErrorCode::rate_limited,
+          "role '" + access.identity.role + "' may make " + std::to_string(static_cast<int64_t>(*access.rate)) +
+              " requests per second; try again in " + std::to_string(*wait) + " s",
+          std::nullopt};
+  e.detail = std::to_string(*wait);
+  return e;
+}
+
+Result<Access> AccessControl::access_for(Result<Caller> caller, const std::shared_ptr<const Schema>& schema) {
+  if (!caller) return std::move(caller).error();
+  Access a;
+  a.identity.role = caller->role;
+  a.identity.subject = caller->subject;
+  a.identity.claims_json = caller->claims_json;
+  // Accepted until exp + skew (the verifier's rule), so a live socket lives as long.
+  if (caller->expires_at) a.expires_at = *caller->expires_at + (config_->jwt ? config_->jwt->clock_skew_seconds : 0);
+  a.limit_key = caller->role + '\n' + caller->subject;
+  if (auto role = config_->roles.find(caller->role); role != config_->roles.end()) {
+    a.rate = role->second.limits.requests_per_second;
+    a.burst = role->second.limits.burst;
+  }
+  std::lock_guard lock(mu_);
+  if (compiled_for_ != schema || compiled_.size() >= kCompiledEntries) {
+    if (compiled_for_ != schema) schemas_.clear();
+    compiled_.clear();
+    compiled_for_ = schema;
+  }
+  auto it = compiled_.find(caller->rules_key);
+  if (it == compiled_.end()) {
+    auto rules = rules_for(*config_, *caller, *schema);
+    if (!rules) return std::move(rules).error();
+    it = compiled_.emplace(caller->rules_key, std::move(rules).value()).first;
+  }
+  a.rules = it->second;
+  if (a.rules.read) a.plan_key = caller->rules_key;
+  return a;
+}
+
+std::string AccessControl::schema_json(const Access& access, const std::shared_ptr<const Schema>& schema, const std::string& full_json) {
+  if (!access.rules.read) return full_json;
+  std::lock_guard lock(mu_);
+  auto cached = schemas_.find(access.identity.role);
+  if (cached != schemas_.end() && compiled_for_ == schema) return cached->second;
+  const ReadRules& rules = *access.rules.read;
+  Json full = Json::parse(full_json);
+  Json tables = Json::object();
+  for (auto& [name, t] : full["tables"].items()) {
+    auto rule = rules.tables.find(name);
+    if (rule == rules.tables.end()) continue;
+    const auto& cols = rule->second.columns;
+    Json& fields = t["documentType"]["value"];
+    if (fields.is_object()) {
+      Json kept = Json::object();
+      for (auto& [f, def] : fields.items()) {
+        if (visible(cols, f)) kept[f] = def;
+      }
+      fields = std::move(kept);
+    }
+    for (const char* list : {"indexes", "searchIndexes"}) {
+      Json kept = Json::array();
+      for (auto& idx : t[list]) {
+        const Json& j = idx;  // const: looking up a key must not add it
+        auto listed = [&](const char* key) { return !j.contains(key) || all_visible(cols, j[key]); };
+        bool ok = listed("fields") && listed("filterFields") && (!j.contains("searchField") || !j["searchField"].is_string() ||
+                                                                   visible(cols, j["searchField"].get<std::string>()));
+        if (ok) kept.push_back(idx);
+      }
+      t[list] = std::move(kept);
+    }
+    Json unique = Json::array();
+    for (auto& u : t["unique"]) {
+      if (all_visible(cols, u)) unique.push_back(u);
+    }
+    t["unique"] = std::move(unique);
+    tables[name] = std::move(t);
+  }
+  Json relations = Json::object();
+  for (auto& [name, rels] : full["relations"].items()) {
+    auto rule = rules.tables.find(name);
+    if (rule == rules.tables.end()) continue;
+    Json kept = Json::object();
+    for (auto& [rname, r] : rels.items()) {
+      std::string target = r.contains("many") ? r["many"].get<std::string>() : r["one"].get<std::string>();
+      auto target_rule = rules.tables.find(target);
+      if (target_rule == rules.tables.end()) continue;
+      if (!visible(rule->second.columns, r["from"].get<std::string>()) || !visible(target_rule->second.columns, r["to"].get<std::string>())) continue;
+      if (r.contains("through") && !rules.tables.count(r["through"]["table"].get<std::string>())) continue;
+      kept[rname] = r;
+    }
+    relations[name] = std::move(kept);
+  }
+  std::string out = Json{{"tables", std::move(tables)}, {"relations", std::move(relations)}}.dump();
+  schemas_[access.identity.role] = out;
+  return out;
+}
+
+}  // namespace dc

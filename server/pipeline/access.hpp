@@ -1,0 +1,71 @@
+// The pipeline's auth step (auth.md): credentials → a caller, the role's
+// rate limit, and the caller's rules compiled for the planner. One instance
+// per loaded auth file; SIGHUP swaps in a new one. Without --auth there is
+// none and every caller is the built-in admin. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "protocol/error.hpp"
+#include "server/auth/auth_config.hpp"
+#include "server/auth/authenticator.hpp"
+#include "server/auth/rate_limiter.hpp"
+#include "server/common/request_context.hpp"
+#include "server/pipeline/access_rules.hpp"
+#include "server/schema/model.hpp"
+
+namespace dc {
+
+// Who calls and what they may do, for one request or one live connection.
+struct Access {
+  Identity identity;
+  CallerRules rules;                   // both null: no rules (admin, bypass)
+  std::string plan_key;                // keys the plan cache with the body; "" without rules
+  std::optional<int64_t> expires_at;   // a JWT's exp plus the clock skew (Unix s): live sockets close then
+  std::string limit_key;               // role + sub, for the rate limit
+  std::optional<double> rate, burst;   // the role's requestsPerSecond and burst
+};
+
+// The built-in admin (no --auth).
+Access admin_access();
+
+class AccessControl {
+ public:
+  explicit AccessControl(std::shared_ptr<const AuthConfig> config);
+
+  // `authorization`: the HTTP header ("Bearer <token>", or empty). Refusals:
+  // 401 UNAUTHENTICATED (Error::detail: the WWW-Authenticate value), 429
+  // RATE_LIMITED (Error::detail: Retry-After seconds).
+  Result<Access> admit_header(std::string_view authorization, const std::shared_ptr<const Schema>& schema);
+  // /v1/live: connection_init's token ("" for none). Not rate limited:
+  // each subscribe is (`take`).
+  Result<Access> admit_token(std::string_view token, const std::shared_ptr<const Schema>& schema);
+  // One request's worth of the caller's rate limit.
+  Status take(const Access& access);
+
+  // The /v1/schema body as `access` may see it: only tables it may read,
+  // only the columns it may see, and indexes and relations on those.
+  std::string schema_json(const Access& access, const std::shared_ptr<const Schema>& schema, const std::string& full_json);
+
+  const AuthConfig& config() const { return *config_; }
+
+ private:
+  Result<Access> access_for(Result<Caller> caller, const std::shared_ptr<const Schema>& schema);
+
+  std::shared_ptr<const AuthConfig> config_;
+  Authenticator authenticator_;
+  RateLimiter limiter_;
+  std::mutex mu_;
+  std::shared_ptr<const Schema> compiled_for_;            // the schema `compiled_` was made against (held: no address reuse)
+  std::unordered_map<std::string, CallerRules> compiled_;  // by rules_key
+  std::unordered_map<std::string, std::string> schemas_;   // /v1/schema bodies by role
+};
+
+}  // namespace dc
