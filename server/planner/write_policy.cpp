@@ -58,10 +58,11 @@ Status apply_set_rule(const WriteRules& rules, const TableWriteRule& rule, const
   for (const auto& a : set) {
     if (auto st = writable(rules, rule, table, a.field, a.path.empty() ? pointer_append(set_path, a.field) : a.path); !st) return st;
   }
-  for (const auto& [field, value] : rule.set) {
+  for (const auto& preset : rule.set) {
+    const std::string& field = preset.first;  // a named variable: lambdas cannot capture bindings before clang 16
     auto same = std::find_if(set.begin(), set.end(), [&](const FieldAssignment& a) { return a.field == field; });
-    if (same != set.end()) same->value = value;
-    else set.push_back(FieldAssignment{field, value, pointer_append(set_path, field)});
+    if (same != set.end()) same->value = preset.second;
+    else set.push_back(FieldAssignment{field, preset.second, pointer_append(set_path, field)});
   }
   return Ok{};
 }
