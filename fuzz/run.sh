@@ -29,7 +29,7 @@ set -e
 # Keep only inputs that add coverage: the old corpus plus this run's finds, minimized.
 merged="build/fuzz/merged/$target"
 rm -rf "$merged" && mkdir -p "$merged"
-"$bin" -merge=1 "$merged" "$corpus" "$work" >"build/fuzz/$target.merge.log" 2>&1
+"$bin" -merge=1 -artifact_prefix="$findings/" "$merged" "$corpus" "$work" >"build/fuzz/$target.merge.log" 2>&1
 rm -rf "$corpus" && mkdir -p "$corpus" && cp "$merged"/* "$corpus"/
 execs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log")
 rate=$(awk '/stat::average_exec_per_sec/ {print $2}' "$log")
