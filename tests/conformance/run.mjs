@@ -64,13 +64,16 @@ function checkResponse(res, expect) {
   return null;
 }
 
+// Who calls, in files with an auth file: {"as": {claims}} or {"apiKey": KEY}.
+const caller = (x) => (x.as ? { as: x.as } : x.apiKey !== undefined ? { apiKey: x.apiKey } : undefined);
+
 async function runCase(target, c) {
   if (c.steps) {
     // A sequence: typically a mutation, then reads that check the state it left.
     for (let i = 0; i < c.steps.length; i++) {
       const st = c.steps[i];
       const endpoint = st.endpoint ?? (st.mutate ? '/v1/mutate' : '/v1/query');
-      const res = await target.post(endpoint, st.mutate ?? st.query);
+      const res = await target.post(endpoint, st.mutate ?? st.query, caller(st) ?? caller(c));
       const problem = checkResponse(res, st.expect ?? {});
       if (problem) return `step ${i + 1}: ${problem}`;
     }
@@ -80,7 +83,7 @@ async function runCase(target, c) {
     // Paginate until done; every page must match, the last one with isDone.
     let cursor = null;
     for (let i = 0; i < c.pages.length; i++) {
-      const res = await target.post('/v1/query', { ...c.query, cursor });
+      const res = await target.post('/v1/query', { ...c.query, cursor }, caller(c));
       if (res.status !== 200) return `page ${i + 1}: status ${res.status}: ${res.text.slice(0, 300)}`;
       const d = res.json.data;
       if (!isDeepStrictEqual(d.page, c.pages[i])) return `page ${i + 1} differs\n    got:      ${JSON.stringify(d.page)}\n    expected: ${JSON.stringify(c.pages[i])}`;
@@ -91,7 +94,7 @@ async function runCase(target, c) {
     }
     return null;
   }
-  const res = await target.post(c.endpoint ?? '/v1/query', c.rawBody !== undefined ? c.rawBody : c.query);
+  const res = await target.post(c.endpoint ?? '/v1/query', c.rawBody !== undefined ? c.rawBody : c.query, caller(c));
   return checkResponse(res, c.expect ?? {});
 }
 
@@ -99,8 +102,10 @@ const groups = new Map();
 for (const file of readdirSync(join(here, 'cases')).filter((f) => f.endsWith('.json')).sort()) {
   const spec = JSON.parse(readFileSync(join(here, 'cases', file), 'utf8'));
   // Isolated files (mutations) get a fresh server for every case.
-  const key = JSON.stringify([spec.fixture, spec.serverArgs ?? [], spec.isolated ? file : '']);
-  if (!groups.has(key)) groups.set(key, { fixture: spec.fixture, serverArgs: spec.serverArgs ?? [], isolated: !!spec.isolated, cases: [] });
+  // An auth file (auth.md) in the fixture's directory: the servers run with --auth.
+  const auth = spec.auth ? join(here, 'fixtures', spec.fixture, spec.auth) : undefined;
+  const key = JSON.stringify([spec.fixture, spec.serverArgs ?? [], spec.isolated ? file : '', auth ?? '']);
+  if (!groups.has(key)) groups.set(key, { fixture: spec.fixture, serverArgs: spec.serverArgs ?? [], isolated: !!spec.isolated, auth, cases: [] });
   for (const c of spec.cases) {
     if (!filter || `${file}: ${c.name}`.includes(filter)) groups.get(key).cases.push({ ...c, file });
   }
@@ -114,7 +119,7 @@ for (const g of groups.values()) {
   const fx = join(here, 'fixtures', g.fixture);
   const batches = g.isolated ? g.cases.map((c) => [c]) : [g.cases];
   for (const batch of batches) {
-    const target = await startTarget(backend, { bin, fixtureDir: fx, serverArgs: g.serverArgs });
+    const target = await startTarget(backend, { bin, fixtureDir: fx, serverArgs: g.serverArgs, auth: g.auth });
     try {
       for (const c of batch) {
         // A case may name a backend where the reference it is checked against

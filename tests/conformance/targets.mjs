@@ -1,6 +1,7 @@
 // Where conformance cases run: the server on its embedded engine, the Convex
 // adapter under convex-test, or the server in front of the Convex emulator.
 // Each target answers post(endpoint, body) → {status, json, text} like HTTP.
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { convexToJson } from 'convex/values';
@@ -34,14 +35,34 @@ export function idMapper(fixtureToDeployment) {
 
 const serverFlags = (fixtureDir) => ['--schema', join(fixtureDir, 'schema.json'), '--import', join(fixtureDir, 'data')];
 
+// Cases with an auth file (auth.md) name who calls: {"as": {claims}} signs an
+// HS256 token with the file's secret (valid for an hour), {"apiKey": "..."}
+// sends a key. Claims pass through `mapIds` first, so a "sub" naming a
+// fixture row names the deployment's row on the Convex paths.
+export function credentialHeaders(authFile, who, mapIds = (x) => x) {
+  if (!who) return {};
+  if (who.apiKey !== undefined) return { authorization: `Bearer ${who.apiKey}` };
+  const secret = JSON.parse(readFileSync(authFile, 'utf8')).jwt.secret;
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const claims = JSON.parse(mapIds(JSON.stringify(who.as)));
+  const head = b64({ alg: 'HS256', typ: 'JWT' });
+  const body = b64({ exp: Math.floor(Date.now() / 1000) + 3600, ...claims });
+  const sig = createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url');
+  return { authorization: `Bearer ${head}.${body}.${sig}` };
+}
+const authFlags = (auth) => (auth ? ['--auth', auth] : []);
+
 async function stopServer(server, what) {
   const code = await server.stop();
   return code === 0 ? null : `${what} exited with ${code}\n${server.stderr().slice(-2000)}`;
 }
 
-async function embedded({ bin, fixtureDir, serverArgs }) {
-  const server = await startServer(bin, [...serverFlags(fixtureDir), ...serverArgs]);
-  return { post: (endpoint, body) => post(server.url, endpoint, body), stop: () => stopServer(server, 'server') };
+async function embedded({ bin, fixtureDir, serverArgs, auth }) {
+  const server = await startServer(bin, [...serverFlags(fixtureDir), ...authFlags(auth), ...serverArgs]);
+  return {
+    post: (endpoint, body, who) => post(server.url, endpoint, body, credentialHeaders(auth, who)),
+    stop: () => stopServer(server, 'server'),
+  };
 }
 
 // Statuses of the protocol's error codes (server/net/reply.cpp).
@@ -49,18 +70,20 @@ const STATUS = { INVALID_QUERY: 400, INVALID_VALUE: 400, CONFLICT: 409, NOT_FOUN
 
 // The adapter alone: the embedded server only plans (/v1/explain); the plan
 // runs in the adapter under convex-test, as the proxy would ship it.
-async function adapter({ bin, fixtureDir, serverArgs }) {
-  const planner = await startServer(bin, [...serverFlags(fixtureDir), ...serverArgs]);
+async function adapter({ bin, fixtureDir, serverArgs, auth }) {
+  const planner = await startServer(bin, [...serverFlags(fixtureDir), ...authFlags(auth), ...serverArgs]);
   const schemaJson = JSON.parse(readFileSync(join(fixtureDir, 'schema.json'), 'utf8'));
   const deployment = await createDeployment({ schemaJson, importDir: join(fixtureDir, 'data') });
   const ids = idMapper(deployment.idMap);
-  const run = async (endpoint, body) => {
-    if (endpoint !== '/v1/query' && endpoint !== '/v1/mutate') return post(planner.url, endpoint, body);
-    const planned = await post(planner.url, '/v1/explain', ids.request(body));
+  const run = async (endpoint, body, who) => {
+    // The plan is made for the caller (their rules are in it); the adapter runs it with no rules of its own.
+    const headers = credentialHeaders(auth, who, ids.request);
+    if (endpoint !== '/v1/query' && endpoint !== '/v1/mutate') return post(planner.url, endpoint, body, headers);
+    const planned = await post(planner.url, '/v1/explain', ids.request(body), headers);
     if (planned.status !== 200) return planned;
     const plan = planned.json.data;
     // A read sent to /v1/mutate (or the reverse) is refused by the server without running anything.
-    if ((plan.kind === 'mutation') !== (endpoint === '/v1/mutate')) return post(planner.url, endpoint, body);
+    if ((plan.kind === 'mutation') !== (endpoint === '/v1/mutate')) return post(planner.url, endpoint, body, headers);
     try {
       const fn = plan.kind === 'mutation' ? deployment.mutation('drizzle:mutate', { plan: JSON.stringify(plan) })
         : deployment.query('drizzle:execute', { plan: JSON.stringify(plan) });
@@ -75,23 +98,24 @@ async function adapter({ bin, fixtureDir, serverArgs }) {
     }
   };
   return {
-    post: async (endpoint, body) => ids.response(await run(endpoint, body)),
+    post: async (endpoint, body, who) => ids.response(await run(endpoint, body, who)),
     stop: () => stopServer(planner, 'planning server'),
   };
 }
 
 // The whole Convex path: the server (schema from the adapter's describe)
 // calling the emulator over HTTP.
-async function convex({ bin, fixtureDir, serverArgs }) {
+async function convex({ bin, fixtureDir, serverArgs, auth }) {
   const emulator = await startEmulator(['--schema', join(fixtureDir, 'schema.json'), '--import', join(fixtureDir, 'data'), '--admin-key', ADMIN_KEY]);
   let server;
   try {
     const idMap = new Map(Object.entries(await (await fetch(`${emulator.url}/_emulator/ids`)).json()));
     const ids = idMapper(idMap);
-    server = await startServer(bin, ['--convex-url', emulator.url, '--convex-deploy-key', ADMIN_KEY, ...serverArgs]);
+    server = await startServer(bin, ['--convex-url', emulator.url, '--convex-deploy-key', ADMIN_KEY, ...authFlags(auth), ...serverArgs]);
     await waitReady(server.url);
     return {
-      post: async (endpoint, body) => ids.response(await post(server.url, endpoint, ids.request(body))),
+      post: async (endpoint, body, who) =>
+        ids.response(await post(server.url, endpoint, ids.request(body), credentialHeaders(auth, who, ids.request))),
       stop: async () => (await stopServer(server, 'server')) ?? (await stopServer(emulator, 'emulator')),
     };
   } catch (e) {
