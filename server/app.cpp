@@ -223,21 +223,15 @@ int run_app(const Config& config) {
   // and what they hold (sessions → NetContext → pipeline → backend) is
   // jointly owned, so nothing they point to is gone before them.
   net::io_context ioc(static_cast<int>(threads));
-  AppParts parts;
-  int rc = config.convex_url.empty() ? setup_embedded(config, parts) : setup_convex(config, ioc, parts);
-  if (rc) return rc;
   boost::system::error_code ec;
   auto address = net::ip::make_address(config.host, ec);
   if (ec) return fail("invalid --host " + config.host);
-  auto hub = std::make_shared<LiveHub>(parts.backend);
-  hub->set_memory_budget(config.live_memory_budget);
-  auto net_ctx = std::make_shared<NetContext>();
-  net_ctx->options = net_options(config);
-  net_ctx->pipeline = std::make_shared<Pipeline>(pipeline_options(config, address.is_loopback()), parts.backend, parts.schema, hub);
+  // Who may call is settled before anything is loaded: a refusal is immediate.
+  std::shared_ptr<const AuthConfig> auth;
   if (!config.auth_file.empty()) {
-    auto auth = load_auth_file(config.auth_file);
-    if (!auth) return fail("--auth " + config.auth_file + ": " + located(auth.error()));
-    net_ctx->pipeline->set_auth(std::make_shared<const AuthConfig>(std::move(auth).value()));
+    auto loaded = load_auth_file(config.auth_file);
+    if (!loaded) return fail("--auth " + config.auth_file + ": " + located(loaded.error()));
+    auth = std::make_shared<const AuthConfig>(std::move(loaded).value());
     spdlog::info("auth: roles and rules from {}", config.auth_file);
   } else if (!address.is_loopback() && !serves_demo(config) && !config.insecure_no_auth) {
     // auth.md section 1: without --auth every caller is admin, so only where nobody else can reach it.
@@ -247,6 +241,16 @@ int run_app(const Config& config) {
   } else if (!address.is_loopback()) {
     spdlog::warn("no --auth: every caller on {} reads and writes everything as admin", config.host);
   }
+
+  AppParts parts;
+  int rc = config.convex_url.empty() ? setup_embedded(config, parts) : setup_convex(config, ioc, parts);
+  if (rc) return rc;
+  auto hub = std::make_shared<LiveHub>(parts.backend);
+  hub->set_memory_budget(config.live_memory_budget);
+  auto net_ctx = std::make_shared<NetContext>();
+  net_ctx->options = net_options(config);
+  net_ctx->pipeline = std::make_shared<Pipeline>(pipeline_options(config, address.is_loopback()), parts.backend, parts.schema, hub);
+  if (auth) net_ctx->pipeline->set_auth(std::move(auth));
 
   auto listener = std::make_shared<Listener>(ioc, net_ctx);
   if (auto err = listener->open({address, config.port})) {

@@ -79,6 +79,7 @@ function authorize(header) {
       const identity = actingAs(token.slice(adminKey.length + 1));
       if (!identity) return { error: [400, 'InvalidActingAsIdentity', 'The acting-as identity after the admin key is not base64 of a valid UserIdentityAttributes object'] };
       stats.actingAs = (stats.actingAs ?? 0) + 1;
+      stats.lastIdentity = identity;  // what the function's ctx.auth.getUserIdentity() returns
       return { admin: true, identity };
     }
     return { error: [401, 'BadAdminKey', 'The provided admin key was invalid for this instance'] };

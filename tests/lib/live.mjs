@@ -5,12 +5,13 @@ import WebSocket from 'ws';
 import jsonpatch from 'fast-json-patch';
 
 export class LiveClient {
-  static async open(baseUrl, { patches = false, init = true, protocol = 'graphql-transport-ws' } = {}) {
+  // `token`: connection_init's credentials (auth.md section 3).
+  static async open(baseUrl, { patches = false, init = true, protocol = 'graphql-transport-ws', token } = {}) {
     const ws = new WebSocket(baseUrl.replace(/^http/, 'ws') + '/v1/live', protocol);
     const c = new LiveClient(ws);
     await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`))); });
     if (init) {
-      c.send({ type: 'connection_init', payload: { patches } });
+      c.send({ type: 'connection_init', payload: token === undefined ? { patches } : { patches, token } });
       await c.waitFor((m) => m.type === 'connection_ack');
     }
     return c;
