@@ -16,4 +16,5 @@ USER drizzle-convex
 WORKDIR /var/lib/drizzle-convex
 EXPOSE 8787
 # Listens on all interfaces inside the container; with no flags it serves the demo blog.
+# Anything else needs --auth FILE (docs/auth.md) or, behind a gateway that checks callers, --insecure-no-auth.
 ENTRYPOINT ["drizzle-convex-server", "--host", "0.0.0.0", "--port", "8787"]
