@@ -33,10 +33,6 @@ void collect_claims(const Json& rule, std::set<std::string>& out) {
   }
 }
 
-std::string cache_key(std::string_view token) {
-  auto d = sha256_of(token);
-  return std::string(reinterpret_cast<const char*>(d.data()), d.size());
-}
 
 }  // namespace
 
@@ -72,10 +68,11 @@ Caller Authenticator::keyed(Caller c) const {
 Authenticator::Authenticator(std::shared_ptr<const AuthConfig> config, size_t cache_entries)
     : config_(std::move(config)), capacity_(cache_entries) {
   if (config_->jwt) verifier_.emplace(*config_->jwt);
+  if (config_->anonymous_role) anonymous_ = std::make_shared<const Caller>(keyed(Caller{*config_->anonymous_role, "", Json::object(), std::nullopt, "", nullptr}));
 }
 
-Result<Caller> Authenticator::authenticate(std::string_view authorization, int64_t now) {
-  if (authorization.empty()) return authenticate_token("", now);
+Result<std::shared_ptr<const Caller>> Authenticator::authenticate_shared(std::string_view authorization, int64_t now) {
+  if (authorization.empty()) return authenticate_token_shared("", now);
   constexpr std::string_view kBearer = "Bearer ";
   if (authorization.size() <= kBearer.size() || authorization.substr(0, kBearer.size()) != kBearer) {
     return refused("the Authorization header must be \"Bearer <token>\"");
@@ -83,49 +80,67 @@ Result<Caller> Authenticator::authenticate(std::string_view authorization, int64
   std::string_view token = authorization.substr(kBearer.size());
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   if (token.empty()) return refused("the Authorization header names no token");
-  return authenticate_token(token, now);
+  return authenticate_token_shared(token, now);
 }
 
-Result<Caller> Authenticator::authenticate_token(std::string_view token, int64_t now) {
+Result<std::shared_ptr<const Caller>> Authenticator::authenticate_token_shared(std::string_view token, int64_t now) {
   if (token.empty()) {
-    if (config_->anonymous_role) return keyed(Caller{*config_->anonymous_role, "", Json::object(), std::nullopt, "", nullptr});
+    if (anonymous_) return anonymous_;
     Error e{ErrorCode::unauthenticated, "credentials are required: send Authorization: Bearer <token or API key>", std::nullopt};
     e.detail = "Bearer";
     return e;
   }
-  if (!looks_like_jwt(token)) return from_api_key(token);
-  if (!verifier_) return refused("this server accepts no JWTs (no \"jwt\" in its auth file)");
-  std::string key = cache_key(token);
+  std::string key(token);
   {
     std::lock_guard lock(mu_);
     auto it = cache_.find(key);
     if (it != cache_.end()) {
-      const Caller& c = it->second.caller;
+      const Caller& c = *it->second.caller;
       // Cached until it expires; past `exp` (+ skew) it is verified again, and refused.
-      if (!c.expires_at || now <= *c.expires_at + config_->jwt->clock_skew_seconds) {
+      if (!c.expires_at || now <= *c.expires_at + (config_->jwt ? config_->jwt->clock_skew_seconds : 0)) {
         order_.splice(order_.begin(), order_, it->second.order);
-        return c;
+        return it->second.caller;
       }
       order_.erase(it->second.order);
       cache_.erase(it);
     }
   }
-  auto claims = verifier_->verify(token, now);
-  if (!claims) return refused(claims.error().message);
-  std::optional<int64_t> exp;
-  if (claims->contains("exp") && (*claims)["exp"].is_number()) exp = static_cast<int64_t>((*claims)["exp"].get<double>());
-  auto caller = from_claims(std::move(claims).value(), exp);
-  if (!caller) return caller;
+  Result<Caller> caller = Error{ErrorCode::internal, "", std::nullopt};
+  if (!looks_like_jwt(token)) {
+    caller = from_api_key(token);
+  } else if (!verifier_) {
+    return refused("this server accepts no JWTs (no \"jwt\" in its auth file)");
+  } else {
+    auto claims = verifier_->verify(token, now);
+    if (!claims) return refused(claims.error().message);
+    std::optional<int64_t> exp;
+    if (claims->contains("exp") && (*claims)["exp"].is_number()) exp = static_cast<int64_t>((*claims)["exp"].get<double>());
+    caller = from_claims(std::move(claims).value(), exp);
+  }
+  if (!caller) return std::move(caller).error();
+  auto shared = std::make_shared<const Caller>(std::move(caller).value());
   std::lock_guard lock(mu_);
   if (capacity_ && !cache_.count(key)) {
     order_.push_front(key);
-    cache_.emplace(key, Cached{*caller, order_.begin()});
+    cache_.emplace(std::move(key), Cached{shared, order_.begin()});
     if (cache_.size() > capacity_) {
       cache_.erase(order_.back());
       order_.pop_back();
     }
   }
-  return caller;
+  return shared;
+}
+
+Result<Caller> Authenticator::authenticate(std::string_view authorization, int64_t now) {
+  auto c = authenticate_shared(authorization, now);
+  if (!c) return std::move(c).error();
+  return **c;
+}
+
+Result<Caller> Authenticator::authenticate_token(std::string_view token, int64_t now) {
+  auto c = authenticate_token_shared(token, now);
+  if (!c) return std::move(c).error();
+  return **c;
 }
 
 Result<Caller> Authenticator::from_claims(Json claims, std::optional<int64_t> exp) const {

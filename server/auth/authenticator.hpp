@@ -44,9 +44,13 @@ class Authenticator {
 
   // `authorization` is the Authorization header ("Bearer <token>") or empty.
   // Failures are UNAUTHENTICATED; `Error::detail` holds the
-  // WWW-Authenticate value to send with the 401.
-  Result<Caller> authenticate(std::string_view authorization, int64_t now);
+  // WWW-Authenticate value to send with the 401. The caller is shared with
+  // the cache: a repeated token costs a lookup, no copy.
+  Result<std::shared_ptr<const Caller>> authenticate_shared(std::string_view authorization, int64_t now);
   // The same for a bare token (connection_init.payload.token); empty: none.
+  Result<std::shared_ptr<const Caller>> authenticate_token_shared(std::string_view token, int64_t now);
+  // Copies of the above, for callers that keep the Caller.
+  Result<Caller> authenticate(std::string_view authorization, int64_t now);
   Result<Caller> authenticate_token(std::string_view token, int64_t now);
 
   const AuthConfig& config() const { return *config_; }
@@ -58,13 +62,16 @@ class Authenticator {
 
   std::shared_ptr<const AuthConfig> config_;
   std::optional<JwtVerifier> verifier_;
+  std::shared_ptr<const Caller> anonymous_;  // the anonymous role's caller, when the file names one
+  // Verified tokens and known API keys by their text, most recently used
+  // first. JWTs stay until they expire; keys until they drop out.
   struct Cached {
-    Caller caller;
+    std::shared_ptr<const Caller> caller;
     std::list<std::string>::iterator order;
   };
   std::mutex mu_;
   size_t capacity_;
-  std::list<std::string> order_;  // most recently used first
+  std::list<std::string> order_;
   std::unordered_map<std::string, Cached> cache_;
 };
 

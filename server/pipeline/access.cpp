@@ -34,19 +34,20 @@ Access admin_access() { return Access{}; }
 AccessControl::AccessControl(std::shared_ptr<const AuthConfig> config) : config_(config), authenticator_(std::move(config)) {}
 
 Result<Access> AccessControl::admit_header(std::string_view authorization, const std::shared_ptr<const Schema>& schema) {
-  auto access = access_for(authenticator_.authenticate(authorization, unix_now()), schema);
+  auto access = access_for(authenticator_.authenticate_shared(authorization, unix_now()), schema);
   if (!access) return access;
   if (auto st = take(*access); !st) return std::move(st).error();
   return access;
 }
 
 Result<Access> AccessControl::admit_token(std::string_view token, const std::shared_ptr<const Schema>& schema) {
-  return access_for(authenticator_.authenticate_token(token, unix_now()), schema);
+  return access_for(authenticator_.authenticate_token_shared(token, unix_now()), schema);
 }
 
 Status AccessControl::take(const Access& access) {
   if (!access.rate) return Ok{};
-  auto wait = limiter_.take(access.limit_key, *access.rate, access.burst.value_or(std::max(1.0, std::ceil(*access.rate))),
+  std::string key = access.identity.role + '\n' + access.identity.subject;
+  auto wait = limiter_.take(key, *access.rate, access.burst.value_or(std::max(1.0, std::ceil(*access.rate))),
                             RateLimiter::Clock::now());
   if (!wait) return Ok{};
   Error e{ErrorCode::rate_limited,
@@ -57,33 +58,36 @@ Status AccessControl::take(const Access& access) {
   return e;
 }
 
-Result<Access> AccessControl::access_for(Result<Caller> caller, const std::shared_ptr<const Schema>& schema) {
-  if (!caller) return std::move(caller).error();
+Result<Access> AccessControl::access_for(Result<std::shared_ptr<const Caller>> who, const std::shared_ptr<const Schema>& schema) {
+  if (!who) return std::move(who).error();
+  const Caller& caller = **who;
   Access a;
-  a.identity.role = caller->role;
-  a.identity.subject = caller->subject;
-  a.identity.claims_json = caller->claims_json;
+  a.identity.role = caller.role;
+  a.identity.subject = caller.subject;
+  a.identity.claims_json = caller.claims_json;
   // Accepted until exp + skew (the verifier's rule), so a live socket lives as long.
-  if (caller->expires_at) a.expires_at = *caller->expires_at + (config_->jwt ? config_->jwt->clock_skew_seconds : 0);
-  a.limit_key = caller->role + '\n' + caller->subject;
-  if (auto role = config_->roles.find(caller->role); role != config_->roles.end()) {
+  if (caller.expires_at) a.expires_at = *caller.expires_at + (config_->jwt ? config_->jwt->clock_skew_seconds : 0);
+  if (auto role = config_->roles.find(caller.role); role != config_->roles.end()) {
     a.rate = role->second.limits.requests_per_second;
     a.burst = role->second.limits.burst;
   }
-  std::lock_guard lock(mu_);
-  if (compiled_for_ != schema || compiled_.size() >= kCompiledEntries) {
-    if (compiled_for_ != schema) schemas_.clear();
-    compiled_.clear();
-    compiled_for_ = schema;
+  {
+    std::lock_guard lock(mu_);
+    if (compiled_for_ != schema || compiled_.size() >= kCompiledEntries) {
+      if (compiled_for_ != schema) schemas_.clear();
+      compiled_.clear();
+      compiled_for_ = schema;
+    }
+    auto it = compiled_.find(caller.rules_key);
+    if (it == compiled_.end()) {
+      auto rules = rules_for(*config_, caller, *schema);
+      if (!rules) return std::move(rules).error();
+      it = compiled_.emplace(caller.rules_key, std::move(rules).value()).first;
+    }
+    a.rules = it->second;
   }
-  auto it = compiled_.find(caller->rules_key);
-  if (it == compiled_.end()) {
-    auto rules = rules_for(*config_, *caller, *schema);
-    if (!rules) return std::move(rules).error();
-    it = compiled_.emplace(caller->rules_key, std::move(rules).value()).first;
-  }
-  a.rules = it->second;
-  if (a.rules.read) a.plan_key = caller->rules_key;
+  if (a.rules.read) a.plan_key = caller.rules_key;
+  a.caller = std::move(who).value();
   return a;
 }
 

@@ -25,12 +25,12 @@ namespace dc {
 
 // Who calls and what they may do, for one request or one live connection.
 struct Access {
+  std::shared_ptr<const Caller> caller;  // null: the built-in admin
   Identity identity;
-  CallerRules rules;                   // both null: no rules (admin, bypass)
-  std::string plan_key;                // keys the plan cache with the body; "" without rules
-  std::optional<int64_t> expires_at;   // a JWT's exp plus the clock skew (Unix s): live sockets close then
-  std::string limit_key;               // role + sub, for the rate limit
-  std::optional<double> rate, burst;   // the role's requestsPerSecond and burst
+  CallerRules rules;                     // both null: no rules (admin, bypass)
+  std::string_view plan_key;             // keys the plan cache with the body ("" without rules); points into `caller`
+  std::optional<int64_t> expires_at;     // a JWT's exp plus the clock skew (Unix s): live sockets close then
+  std::optional<double> rate, burst;     // the role's requestsPerSecond and burst
 };
 
 // The built-in admin (no --auth).
@@ -57,7 +57,7 @@ class AccessControl {
   const AuthConfig& config() const { return *config_; }
 
  private:
-  Result<Access> access_for(Result<Caller> caller, const std::shared_ptr<const Schema>& schema);
+  Result<Access> access_for(Result<std::shared_ptr<const Caller>> caller, const std::shared_ptr<const Schema>& schema);
 
   std::shared_ptr<const AuthConfig> config_;
   Authenticator authenticator_;
