@@ -7,6 +7,10 @@
 #   BASELINE_SERVER=/path/to/older/drizzle-convex-server bench/b1_http.sh
 #                               also runs an older build on the same request in
 #                               the same run and prints this build / that build
+#   AUTH=1 bench/b1_http.sh     also runs this build with --auth, a valid HS256
+#                               JWT on every request (verified once, then
+#                               cached) and a row rule with a claim on posts,
+#                               and prints auth / no auth from the same run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DC_WITH_BENCH=1 ./scripts/build.sh >/dev/null  # the README's build, plus wrk and nginx
@@ -17,6 +21,7 @@ work=$(mktemp -d)
 cleanup() {
   [[ -n "${server_pid:-}" ]] && kill "$server_pid" 2>/dev/null || true
   [[ -n "${base_pid:-}" ]] && kill "$base_pid" 2>/dev/null || true
+  [[ -n "${auth_pid:-}" ]] && kill "$auth_pid" 2>/dev/null || true
   [[ -f "$work/nginx.pid" ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
   rm -rf "$work"
 }
@@ -80,4 +85,37 @@ if [[ -n "${BASELINE_SERVER:-}" ]]; then
   printf '  baseline build: %10s req/s  p50 %-8s p99 %s   (%s)\n' "$base_rps" "$(pct "$base" 50%)" "$(pct "$base" 99%)" "$BASELINE_SERVER"
   printf '  this build, again: %7s req/s  p50 %-8s p99 %s\n' "$again_rps" "$(pct "$again" 50%)" "$(pct "$again" 99%)"
   awk -v a="$ours_rps" -v c="$again_rps" -v b="$base_rps" -v n="$ref_rps" 'BEGIN { printf "  ratio this build / baseline: %.2f (mean of both runs of this build); baseline / nginx: %.2f\n", (a + c) / 2 / b, b / n }'
+fi
+
+if [[ "${AUTH:-0}" == "1" ]]; then
+  secret="b1-bench-secret-0123456789abcdef0123"
+  cat >"$work/auth.json" <<AUTHFILE
+{"jwt": {"secret": "$secret", "algorithms": ["HS256"]}, "defaultRole": "user",
+ "roles": {"user": {"tables": {"posts": {"select": {"filter": {"OR": [{"published": true}, {"authorId": {"\$claim": "sub"}}]}}}}}}}
+AUTHFILE
+  build/release/drizzle-convex-server --demo --port 0 --plan-cache "${PLAN_CACHE:-1024}" --auth "$work/auth.json" >"$work/auth.out" 2>/dev/null &
+  auth_pid=$!
+  for _ in $(seq 100); do grep -q listening "$work/auth.out" && break; sleep 0.1; done
+  auth_port=$(grep -o '[0-9]*$' "$work/auth.out")
+  token=$(node -e '
+    const { createHmac } = require("node:crypto");
+    const b64 = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    const s = b64({ alg: "HS256", typ: "JWT" }) + "." + b64({ sub: "bench-user", exp: Math.floor(Date.now() / 1000) + 3600 });
+    process.stdout.write(s + "." + createHmac("sha256", process.argv[1]).update(s).digest("base64url"));' "$secret")
+  sed "s|^wrk.headers\[\"Content-Type\"\].*|&\nwrk.headers[\"Authorization\"] = \"Bearer $token\"|" "$work/post.lua" >"$work/post-auth.lua"
+  # The demo's ids are deterministic and the post is published: both servers answer the same row.
+  curl -s "127.0.0.1:$auth_port/v1/query" -H "Authorization: Bearer $token" -d "$body" | cmp -s - "$work/response.json" \
+    || { echo "B1 auth: the authenticated answer differs from the plain one" >&2; exit 1; }
+  # Alternating pairs (no auth, then auth), so drift over the run falls on both sides alike.
+  ratios=()
+  for pair in 1 2 3; do
+    plain=$(run -s "$work/post.lua" "http://127.0.0.1:$port/v1/query")
+    with_auth=$(run -s "$work/post-auth.lua" "http://127.0.0.1:$auth_port/v1/query")
+    plain_rps=$(rps "$plain"); auth_rps=$(rps "$with_auth")
+    printf '  pair %s: no auth %10s req/s (p99 %s), --auth + JWT each request %10s req/s (p99 %s)\n' \
+      "$pair" "$plain_rps" "$(pct "$plain" 99%)" "$auth_rps" "$(pct "$with_auth" 99%)"
+    ratios+=("$(awk -v a="$auth_rps" -v p="$plain_rps" 'BEGIN { printf "%.3f", a / p }')")
+  done
+  printf '  ratio auth / no auth per pair: %s; mean %s\n' "${ratios[*]}" \
+    "$(printf '%s\n' "${ratios[@]}" | awk '{ s += $1 } END { printf "%.2f", s / NR }')"
 fi
