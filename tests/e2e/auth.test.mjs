@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { startServer, startEmulator, post, waitReady, metric } from '../lib/server.mjs';
+import { withServer as withFreshServer, startServer, startEmulator, post, waitReady, metric } from '../lib/server.mjs';
 import { LiveClient } from '../lib/live.mjs';
 import { hs256, keyPair, now } from '../lib/tokens.mjs';
 
@@ -52,14 +52,7 @@ function authDir(config = baseConfig) {
   return join(dir, 'auth.json');
 }
 
-async function withServer(args, fn) {
-  const server = await startServer(bin, [...blog, '--no-access-log', ...args]);
-  try {
-    await fn(server);
-  } finally {
-    assert.equal(await server.stop(), 0, server.stderr().slice(-3000));
-  }
-}
+const withServer = (args, fn) => withFreshServer(bin, [...blog, '--no-access-log', ...args], fn);
 
 const claims = (extra = {}) => ({ sub: 'u1', iss: ISSUER, aud: AUDIENCE, ...extra });
 const bearer = (token) => ({ authorization: `Bearer ${token}` });

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
-import { startServer, post, metric } from '../lib/server.mjs';
+import { withServer as withFreshServer, startServer, post, metric } from '../lib/server.mjs';
 import { LiveClient } from '../lib/live.mjs';
 
 const bin = process.env.DC_SERVER;
@@ -15,15 +15,7 @@ const blog = ['--schema', join(root, 'tests/conformance/fixtures/blog/schema.jso
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 
-async function withServer(args, fn) {
-  const server = await startServer(bin, [...blog, '--no-access-log', ...args]);
-  try {
-    await fn(server);
-  } finally {
-    // A clean exit: a sanitizer report (leak, use-after-free) makes it non-zero.
-    assert.equal(await server.stop(), 0, server.stderr().slice(-3000));
-  }
-}
+const withServer = (args, fn) => withFreshServer(bin, [...blog, '--no-access-log', ...args], fn);
 
 const tagsByName = { table: 'tags', op: 'findMany', orderBy: { name: 'asc' } };
 

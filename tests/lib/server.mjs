@@ -1,9 +1,21 @@
 // Starts drizzle-convex-server on a free loopback port for a test and stops it.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import assert from 'node:assert/strict';
 
 export async function startServer(bin, args = [], { timeoutMs = 30000, env } = {}) {
   return startProgram(bin, ['--port', '0', ...args], { timeoutMs, env });
+}
+
+// Runs `fn(server)` on a fresh server, then stops it and checks that it
+// exited cleanly: a sanitizer report (leak, use-after-free) makes it non-zero.
+export async function withServer(bin, args, fn) {
+  const server = await startServer(bin, args);
+  try {
+    await fn(server);
+  } finally {
+    assert.equal(await server.stop(), 0, server.stderr().slice(-3000));
+  }
 }
 
 // The Convex emulator (tests/emulator/main.mjs); it prints the same ready line.
