@@ -19,6 +19,7 @@
 #include "server/backend/embedded/import.hpp"
 #include "server/demo/demo_data.hpp"
 #include "server/net/listener.hpp"
+#include "server/pipeline/access_rules.hpp"
 #include "server/pipeline/pipeline.hpp"
 #include "server/schema/load.hpp"
 
@@ -250,7 +251,16 @@ int run_app(const Config& config) {
   auto net_ctx = std::make_shared<NetContext>();
   net_ctx->options = net_options(config);
   net_ctx->pipeline = std::make_shared<Pipeline>(pipeline_options(config, address.is_loopback()), parts.backend, parts.schema, hub);
-  if (auth) net_ctx->pipeline->set_auth(std::move(auth));
+  // The rules' names against the schema, when it is known now (the embedded
+  // engine; a Convex deployment's arrives later and is checked on reload).
+  auto names_ok = [&](const AuthConfig& a) -> Status {
+    auto loaded = parts.schema->get();
+    return loaded ? check_rules_against(a, *loaded->schema) : Status(Ok{});
+  };
+  if (auth) {
+    if (auto st = names_ok(*auth); !st) return fail("--auth " + config.auth_file + ": " + located(st.error()));
+    net_ctx->pipeline->set_auth(std::move(auth));
+  }
 
   auto listener = std::make_shared<Listener>(ioc, net_ctx);
   if (auto err = listener->open({address, config.port})) {
@@ -283,6 +293,8 @@ int run_app(const Config& config) {
         spdlog::warn("SIGHUP: no --auth file to reload");
       } else if (auto auth = load_auth_file(config.auth_file); !auth) {
         spdlog::error("SIGHUP: {} not reloaded, the rules in force stay: {}", config.auth_file, located(auth.error()));
+      } else if (auto st = names_ok(*auth); !st) {
+        spdlog::error("SIGHUP: {} not reloaded, the rules in force stay: {}", config.auth_file, located(st.error()));
       } else {
         net_ctx->pipeline->set_auth(std::make_shared<const AuthConfig>(std::move(auth).value()));
         spdlog::info("SIGHUP: auth rules reloaded from {}", config.auth_file);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <spdlog/spdlog.h>
+
 #include "server/schema/schema_json.hpp"
 
 namespace dc {
@@ -74,10 +76,22 @@ Result<Access> AccessControl::access_for(Result<std::shared_ptr<const Caller>> w
   {
     std::lock_guard lock(mu_);
     if (compiled_for_ != schema || compiled_.size() >= kCompiledEntries) {
-      if (compiled_for_ != schema) schemas_.clear();
+      if (compiled_for_ != schema) {
+        schemas_.clear();
+        // A schema that arrived after start-up (a Convex deployment's): a rule naming
+        // what it lacks is refused on every request rather than half applied.
+        schema_problem_.reset();
+        if (auto st = check_rules_against(*config_, *schema); !st) {
+          schema_problem_ = Error{ErrorCode::internal,
+                                  "the auth file does not fit the schema: " + st.error().message + " at " + st.error().path.value_or(""),
+                                  std::nullopt};
+          spdlog::error("{}", schema_problem_->message);
+        }
+      }
       compiled_.clear();
       compiled_for_ = schema;
     }
+    if (schema_problem_) return *schema_problem_;
     auto it = compiled_.find(caller.rules_key);
     if (it == compiled_.end()) {
       auto rules = rules_for(*config_, caller, *schema);

@@ -66,6 +66,7 @@ class AccessControl {
   std::shared_ptr<const Schema> compiled_for_;            // the schema `compiled_` was made against (held: no address reuse)
   std::unordered_map<std::string, CallerRules> compiled_;  // by rules_key
   std::unordered_map<std::string, std::string> schemas_;   // /v1/schema bodies by role
+  std::optional<Error> schema_problem_;                    // the rules name what the schema lacks
 };
 
 }  // namespace dc

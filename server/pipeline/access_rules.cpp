@@ -76,6 +76,73 @@ Result<TableWriteRule> write_rule(const OpPolicy& policy, const std::string& rol
 
 }  // namespace
 
+namespace {
+
+Error misnamed(const std::string& pointer, std::string message) { return Error{ErrorCode::invalid_value, std::move(message), pointer}; }
+
+bool is_column(const TableDef& table, const std::string& name) {
+  return name == "_id" || name == "_creationTime" || table.field_type(name.substr(0, name.find('.'))) != nullptr;
+}
+
+// The names in a protocol filter on `table`: columns (dotted paths by their
+// first part) and relations, whose filters name the target table's.
+Status check_filter_names(const Json& filter, const TableDef& table, const Schema& schema, const std::string& pointer, int depth = 0) {
+  if (depth > 32) return misnamed(pointer, "the filter nests too deeply");
+  if (!filter.is_object()) return Ok{};
+  for (const auto& [key, value] : filter.items()) {
+    std::string at = pointer_append(pointer, key);
+    if (key == "AND" || key == "OR") {
+      if (!value.is_array()) continue;
+      for (size_t i = 0; i < value.size(); ++i) {
+        if (auto st = check_filter_names(value[i], table, schema, pointer_append(at, i), depth + 1); !st) return st;
+      }
+    } else if (key == "NOT") {
+      if (auto st = check_filter_names(value, table, schema, at, depth + 1); !st) return st;
+    } else if (const RelationDef* rel = schema.relation(table.name, key)) {
+      if (value.is_object()) {
+        if (auto st = check_filter_names(value, *schema.table(rel->target), schema, at, depth + 1); !st) return st;
+      }
+    } else if (!is_column(table, key)) {
+      return misnamed(at, "table '" + table.name + "' has no column or relation '" + key + "'");
+    }
+  }
+  return Ok{};
+}
+
+}  // namespace
+
+Status check_rules_against(const AuthConfig& config, const Schema& schema) {
+  for (const auto& [role, policy] : config.roles) {
+    std::string role_at = pointer_append(pointer_append("/roles", role), "tables");
+    for (const auto& [name, tp] : policy.tables) {
+      std::string at = pointer_append(role_at, name);
+      const TableDef* table = schema.table(name);
+      if (!table) return misnamed(at, "the schema has no table '" + name + "'");
+      const std::pair<const char*, const std::optional<OpPolicy>*> ops[] = {
+          {"select", &tp.select}, {"insert", &tp.insert}, {"update", &tp.update}, {"delete", &tp.delete_}};
+      for (const auto& [op, rule] : ops) {
+        if (!*rule) continue;
+        std::string op_at = pointer_append(at, op);
+        if ((*rule)->columns) {
+          for (const auto& c : *(*rule)->columns) {
+            if (!is_column(*table, c)) return misnamed(pointer_append(op_at, "columns"), "table '" + name + "' has no column '" + c + "'");
+          }
+        }
+        for (const auto& [field, v] : (*rule)->set.items()) {
+          if (!is_column(*table, field)) return misnamed(pointer_append(pointer_append(op_at, "set"), field), "table '" + name + "' has no column '" + field + "'");
+        }
+        if ((*rule)->filter) {
+          if (auto st = check_filter_names(*(*rule)->filter, *table, schema, pointer_append(op_at, "filter")); !st) return st;
+        }
+        if ((*rule)->check) {
+          if (auto st = check_filter_names(*(*rule)->check, *table, schema, pointer_append(op_at, "check")); !st) return st;
+        }
+      }
+    }
+  }
+  return Ok{};
+}
+
 Result<std::shared_ptr<const ReadRules>> read_rules_for(const AuthConfig& config, const Caller& caller, const Schema& schema) {
   auto rules = rules_for(config, caller, schema);
   if (!rules) return std::move(rules).error();

@@ -22,6 +22,11 @@ struct CallerRules {
 
 Result<CallerRules> rules_for(const AuthConfig& config, const Caller& caller, const Schema& schema);
 
+// Checks every name the rules use against `schema`: tables, columns,
+// preset fields, and the columns and relations their filters name. The
+// error (INVALID_VALUE) has the JSON Pointer of the part in the auth file.
+Status check_rules_against(const AuthConfig& config, const Schema& schema);
+
 // Only the read half (what `rules_for` gives as `read`).
 Result<std::shared_ptr<const ReadRules>> read_rules_for(const AuthConfig& config, const Caller& caller, const Schema& schema);
 

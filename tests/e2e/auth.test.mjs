@@ -187,6 +187,11 @@ test('without --auth the server refuses a non-loopback address, naming --auth an
   // A bad auth file stops it at start-up with the JSON Pointer of the bad part.
   const bad = authDir({ ...baseConfig, roles: { user: { tables: { posts: { select: { colums: [] } } } } } });
   await assert.rejects(startServer(bin, [...blog, '--auth', bad]), /\/roles\/user\/tables\/posts\/select/);
+  // So does a rule naming a column, relation or table the schema lacks.
+  const misnamed = authDir({ ...baseConfig, roles: { ...baseConfig.roles, user: { tables: { posts: { select: { filter: { author: { nmae: 'x' } } } } } } } });
+  await assert.rejects(startServer(bin, [...blog, '--auth', misnamed]), /no column or relation 'nmae' at \/roles\/user\/tables\/posts\/select\/filter\/author\/nmae/);
+  const noTable = authDir({ ...baseConfig, roles: { ...baseConfig.roles, user: { tables: { post: { select: {} } } } } });
+  await assert.rejects(startServer(bin, [...blog, '--auth', noTable]), /no table 'post' at \/roles\/user\/tables\/post/);
 });
 
 test('SIGHUP reloads the auth file; a bad file keeps the rules in force', { skip: !bin }, async () => {
