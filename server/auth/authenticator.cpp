@@ -23,17 +23,6 @@ Error refused(const std::string& why) {
   return e;
 }
 
-void collect_claims(const Json& rule, std::set<std::string>& out) {
-  if (rule.is_object() && rule.size() == 1 && rule.contains("$claim") && rule["$claim"].is_string()) {
-    out.insert(rule["$claim"].get<std::string>());
-    return;
-  }
-  if (rule.is_structured()) {
-    for (const auto& v : rule) collect_claims(v, out);
-  }
-}
-
-
 }  // namespace
 
 std::string rules_key(const AuthConfig& config, const Caller& caller) {
@@ -44,9 +33,9 @@ std::string rules_key(const AuthConfig& config, const Caller& caller) {
   for (const auto& [table, policy] : role->second.tables) {
     for (const auto* op : {&policy.select, &policy.insert, &policy.update, &policy.delete_}) {
       if (!*op) continue;
-      if ((*op)->filter) collect_claims(*(*op)->filter, used);
-      if ((*op)->check) collect_claims(*(*op)->check, used);
-      collect_claims((*op)->set, used);
+      if ((*op)->filter) claims_named(*(*op)->filter, used);
+      if ((*op)->check) claims_named(*(*op)->check, used);
+      claims_named((*op)->set, used);
     }
   }
   for (const auto& path : used) {

@@ -50,6 +50,16 @@ std::optional<Json> substitute_claims(const Json& rule, const Json& claims) {
   return rule;
 }
 
+void claims_named(const Json& rule, std::set<std::string>& out) {
+  if (is_claim_ref(rule)) {
+    out.insert(rule["$claim"].get<std::string>());
+    return;
+  }
+  if (rule.is_structured()) {
+    for (const auto& v : rule) claims_named(v, out);
+  }
+}
+
 bool uses_claims(const Json& rule) {
   if (is_claim_ref(rule)) return true;
   if (rule.is_structured()) {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <optional>
+#include <set>
+#include <string>
 #include <string_view>
 
 #include "protocol/value_json.hpp"
@@ -17,6 +19,9 @@ const Json* claim_at(const Json& claims, std::string_view dotted);
 // nullopt when any of them is missing (then a read rule matches nothing
 // and a write is refused).
 std::optional<Json> substitute_claims(const Json& rule, const Json& claims);
+
+// Adds the claim paths `rule` names to `out`.
+void claims_named(const Json& rule, std::set<std::string>& out);
 
 // Whether `rule` names any claim (rules that name none give every caller
 // of the role the same plan, so live subscribers share one topic).

@@ -20,25 +20,16 @@ Error unusable(const std::string& role, const std::string& what, const std::stri
                std::nullopt};
 }
 
-// The claim paths a rule names, for messages.
-void claim_paths(const Json& rule, std::string& out) {
-  if (rule.is_object() && rule.size() == 1 && rule.contains("$claim") && rule["$claim"].is_string()) {
-    out += (out.empty() ? "" : ", ") + rule["$claim"].get<std::string>();
-    return;
-  }
-  if (rule.is_structured()) {
-    for (const auto& v : rule) claim_paths(v, out);
-  }
-}
-
 // One write op's rule with the caller's claims in it.
 Result<TableWriteRule> write_rule(const OpPolicy& policy, const std::string& role, const std::string& table, const Caller& caller,
                                   const Schema& schema) {
   TableWriteRule r;
   r.columns = policy.columns;
   auto missing = [&](const Json& part) {
+    std::set<std::string> named;
+    claims_named(part, named);
     std::string names;
-    claim_paths(part, names);
+    for (const auto& n : named) names += (names.empty() ? "" : ", ") + n;
     r.missing_claim = names;
   };
   auto filter = [&](const Json& part, const char* what) -> Result<std::optional<FilterNode>> {
@@ -73,10 +64,6 @@ Result<TableWriteRule> write_rule(const OpPolicy& policy, const std::string& rol
   }
   return r;
 }
-
-}  // namespace
-
-namespace {
 
 Error misnamed(const std::string& pointer, std::string message) { return Error{ErrorCode::invalid_value, std::move(message), pointer}; }
 

@@ -76,8 +76,6 @@ std::shared_ptr<AccessControl> Pipeline::access_control() const {
   return access_;
 }
 
-bool Pipeline::auth_enabled() const { return access_control() != nullptr; }
-
 Result<Access> Pipeline::authorize(std::string_view authorization) {
   auto control = access_control();
   if (!control) return admin();

@@ -60,7 +60,6 @@ class Pipeline {
   // The auth file in force; null turns auth off (every caller is admin).
   // Requests already admitted keep the rules they were admitted with.
   void set_auth(std::shared_ptr<const AuthConfig> config);
-  bool auth_enabled() const;
   // The auth step: credentials (the Authorization header) → who calls and
   // their rules; 401, 429 or 503 (no schema yet) otherwise.
   Result<Access> authorize(std::string_view authorization);
