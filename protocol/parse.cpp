@@ -87,6 +87,13 @@ bool is_special_value(const Json& j) {
   return key == "$integer" || key == "$float" || key == "$bytes";
 }
 
+// JavaScript's falsy values that JSON can carry: Drizzle skips `with` and
+// `orderBy` entries holding one.
+bool is_falsy(const Json& j) {
+  return j.is_null() || (j.is_boolean() && !j.get<bool>()) || (j.is_number() && j.get<double>() == 0) ||
+         (j.is_string() && j.get_ref<const std::string&>().empty());
+}
+
 // Shared state of one parse: limits and the filter-node budget.
 class Parser {
  public:
@@ -106,11 +113,13 @@ class Parser {
     return Ok{};
   }
   Result<FilterNode> column_filter(const Json& j, const std::string& field, const std::string& path);
-  // "AND"/"OR": an array whose items `child` parses; nothing when it is empty (Drizzle skips it).
+  // "AND"/"OR": a non-empty array whose items `child` parses. Drizzle 1.0
+  // refuses an empty one (is it true or false?): so do we.
   template <class ParseChild>
   Result<std::optional<FilterNode>> connective(const std::string& key, const Json& items, const std::string& path,
                                                const char* what, ParseChild&& child) {
     if (!items.is_array()) return Error::query(key + " takes an array of " + what, path);
+    if (items.empty()) return Error::query(key + " takes a non-empty array of " + what + "; leave the key out to filter nothing", path);
     FilterNode n;
     n.kind = key == "AND" ? FilterNode::Kind::and_ : FilterNode::Kind::or_;
     n.path = path;
@@ -205,18 +214,12 @@ Result<FilterNode> Parser::column_filter(const Json& j, const std::string& field
   for (const auto& [key, arg] : j.items()) {
     std::string p = pointer_append(path, key);
     if (key == "AND" || key == "OR") {
-      auto n = connective(key, arg, p, "operator objects", [&](const Json& child, const std::string& cp) -> Result<FilterNode> {
-        if (!child.is_object() || is_special_value(child)) {
-          return Error::query("expected an operator object such as {\"gt\": 1}", cp);
-        }
-        return column_filter(child, field, cp);
-      });
+      // Each item is a column filter like the column's own value: a bare value means eq.
+      auto n = connective(key, arg, p, "column filters",
+                          [&](const Json& child, const std::string& cp) { return column_filter(child, field, cp); });
       if (!n) return std::move(n).error();
       if (n->has_value()) parts.push_back(std::move(**n));
     } else if (key == "NOT") {
-      if (!arg.is_object() || is_special_value(arg)) {
-        return Error::query("NOT takes an operator object such as {\"eq\": 1}", p);
-      }
       auto f = column_filter(arg, field, p);
       if (!f) return std::move(f).error();
       parts.push_back(make_not(std::move(f).value(), p));
@@ -313,6 +316,7 @@ Result<FilterNode> Parser::column_op(CmpOp op, const Json& arg, const std::strin
 Result<std::vector<OrderKey>> Parser::order_by(const Json& j, const std::string& path) {
   std::vector<OrderKey> keys;
   auto add = [&](const std::string& field, const Json& dir, const std::string& p) -> Status {
+    if (is_falsy(dir)) return Ok{};  // Drizzle skips an entry whose value is falsy
     if (!dir.is_string() || (dir != "asc" && dir != "desc")) {
       return Error::query("orderBy direction must be \"asc\" or \"desc\"", p);
     }
@@ -396,8 +400,8 @@ Result<ReadConfig> Parser::config(const Json& j, std::string_view table, ReadOp 
         std::string rp = pointer_append(p, rel);
         auto target = schema_.relation_target(table, rel);
         if (!target) return Error::query("unknown relation '" + rel + "' on table '" + std::string(table) + "'", rp);
+        if (is_falsy(sub)) continue;  // Drizzle skips falsy entries
         if (sub.is_boolean()) {
-          if (!sub.get<bool>()) continue;
           auto c = std::make_shared<ReadConfig>();
           c->path = rp;
           cfg.with.push_back(RelationLoad{rel, std::move(c), rp});
@@ -414,6 +418,14 @@ Result<ReadConfig> Parser::config(const Json& j, std::string_view table, ReadOp 
     } else {
       return Error::query("unknown key '" + key + "'", p);
     }
+  }
+  // Drizzle refuses a level that selects nothing ("No fields selected"); with
+  // relations loaded, `columns: {}` means rows holding only those.
+  if (op != ReadOp::count && cfg.columns.mode == ColumnSelection::Mode::include && cfg.columns.fields.empty() &&
+      cfg.with.empty() && j.contains("columns")) {
+    return Error::query("no fields selected: columns selects nothing and nothing is loaded with 'with'; "
+                        "select at least one column or relation",
+                        pointer_append(path, "columns"));
   }
   return cfg;
 }

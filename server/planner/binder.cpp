@@ -1,5 +1,7 @@
 #include "server/planner/binder.hpp"
 
+#include "server/schema/comparison.hpp"
+
 namespace dc {
 
 Status check_field(const TableDef& table, const std::string& field, const std::string& path) {
@@ -11,69 +13,15 @@ Status check_field(const TableDef& table, const std::string& field, const std::s
 
 namespace {
 
-Error type_error(const std::string& field, const Validator& type, const std::string& path, std::string_view what) {
-  return Error::query(std::string(what) + " for field '" + field + "', which holds " + type.describe(), path);
-}
-
 Result<PlanFilter> bind_cmp(const FilterNode& n, const TableDef& table) {
-  bool optional = false;
-  const Validator* type = table.field_type(n.field, &optional);
-  if (!type) return Error::query("unknown field '" + n.field + "' on table '" + table.name + "'", n.path);
+  FilterNode checked = n;
+  if (auto st = check_comparison(table, checked); !st) return std::move(st).error();
   PlanFilter f;
   f.kind = PlanFilter::Kind::cmp;
-  f.field = n.field;
-  f.op = n.op;
-  f.arg = n.arg;
-  f.path = n.path;
-  switch (n.op) {
-    case CmpOp::eq:
-    case CmpOp::ne:
-    case CmpOp::gt:
-    case CmpOp::gte:
-    case CmpOp::lt:
-    case CmpOp::lte:
-      if (!coerce_to(*type, f.arg)) return type_error(n.field, *type, n.path, "wrong argument type");
-      break;
-    case CmpOp::in:
-    case CmpOp::not_in:
-    case CmpOp::between:
-    case CmpOp::not_between: {
-      auto& items = f.arg.as_array();
-      for (size_t i = 0; i < items.size(); ++i) {
-        if (items[i].is_null() && (n.op == CmpOp::in || n.op == CmpOp::not_in)) continue;  // never matches; SQL's rule
-        if (!coerce_to(*type, items[i])) {
-          return type_error(n.field, *type, pointer_append(n.path, i), "wrong argument type");
-        }
-      }
-      break;
-    }
-    case CmpOp::is_null:
-    case CmpOp::is_not_null: break;
-    case CmpOp::like:
-    case CmpOp::ilike:
-    case CmpOp::not_like:
-    case CmpOp::not_ilike:
-    case CmpOp::starts_with:
-    case CmpOp::ends_with:
-    case CmpOp::contains:
-      if (!type->admits_kind(Value::Kind::string)) {
-        return type_error(n.field, *type, n.path, std::string(op_name(n.op)) + " needs a string field");
-      }
-      break;
-    case CmpOp::array_contains:
-    case CmpOp::array_contained:
-    case CmpOp::array_overlaps: {
-      const Validator* elem = type->element();
-      if (!elem) return type_error(n.field, *type, n.path, std::string(op_name(n.op)) + " needs an array field");
-      auto& items = f.arg.as_array();
-      for (size_t i = 0; i < items.size(); ++i) {
-        if (!coerce_to(*elem, items[i])) {
-          return type_error(n.field, *type, pointer_append(n.path, i), "wrong element type");
-        }
-      }
-      break;
-    }
-  }
+  f.field = std::move(checked.field);
+  f.op = checked.op;
+  f.arg = std::move(checked.arg);
+  f.path = std::move(checked.path);
   return f;
 }
 

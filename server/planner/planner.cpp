@@ -57,8 +57,10 @@ class Planner {
       : schema_(schema), stats_(stats), rules_(rules) {}
 
   // `bound`: a filter already bound on `table` (relation filters), used instead of cfg.where.
+  // `via`: the relation these rows are reached through; its predefined where applies too.
   Result<ReadNode> node(const TableDef& table, const ReadConfig& cfg, const std::string& key_field,
-                        const std::optional<SearchSpec>& search, std::optional<PlanFilter> bound = std::nullopt);
+                        const std::optional<SearchSpec>& search, std::optional<PlanFilter> bound = std::nullopt,
+                        const RelationDef* via = nullptr);
   Result<RelationStep> relation(const RelationDef& rel, const ReadConfig& cfg);
   Status plan_exists(PlanFilter& f);
   uint64_t estimate(ReadNode& node, uint64_t parents, bool is_lookup, int64_t extra_rows);
@@ -167,7 +169,8 @@ Status plan_search(TableAccess& a, const TableDef& table, const SearchSpec& s) {
 }
 
 Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, const std::string& key_field,
-                               const std::optional<SearchSpec>& search, std::optional<PlanFilter> bound) {
+                               const std::optional<SearchSpec>& search, std::optional<PlanFilter> bound,
+                               const RelationDef* via) {
   struct Nesting {
     int& n;
     ~Nesting() { --n; }
@@ -237,6 +240,16 @@ Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, con
                        h->path);
     }
   }
+  if (via && via->where) {
+    // Part of the schema, not of the request: checked at load, so it binds;
+    // it may name columns the caller's rule hides, as a rule's filter may.
+    auto b = bind_filter(*via->where, schema_, table);
+    if (!b) return Error{ErrorCode::internal, "the where of relation '" + via->name + "' does not bind: " + b.error().message, std::nullopt};
+    std::vector<PlanFilter> both;
+    if (where) both.push_back(std::move(*where));
+    both.push_back(std::move(b).value());
+    where = normalize_filter(and_of(std::move(both)).value_or(PlanFilter{}));
+  }
   if (rule) {
     // The rule's rows only, in every access of the table, before the access path is chosen.
     auto filter = role_filter(table, *rule);
@@ -305,7 +318,7 @@ Result<RelationStep> Planner::relation(const RelationDef& rel, const ReadConfig&
     step.junction = std::move(j).value();
     step.through_to = rel.through->to;
   }
-  auto n = node(target, cfg, rel.to, std::nullopt);
+  auto n = node(target, cfg, rel.to, std::nullopt, std::nullopt, &rel);
   if (!n) return std::move(n).error();
   step.node = std::move(n).value();
   if (!rel.many) step.node.access.limit = 1;
@@ -331,7 +344,7 @@ Status Planner::plan_exists(PlanFilter& f) {
     }
     std::optional<PlanFilter> nested;
     if (!f.children.empty()) nested = std::move(f.children[0]);
-    auto n = node(target, cfg, f.relation_def->to, std::nullopt, std::move(nested));
+    auto n = node(target, cfg, f.relation_def->to, std::nullopt, std::move(nested), f.relation_def);
     if (!n) return std::move(n).error();
     step->node = std::move(n).value();
     f.relation = step;

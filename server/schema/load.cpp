@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "server/schema/comparison.hpp"
 #include "server/schema/relation_inference.hpp"
 
 namespace dc {
@@ -116,6 +117,33 @@ Result<TableDef> table_from_json(const std::string& name, const Json& j, const s
   return t;
 }
 
+// Relation names are unknown inside a relation's where: it filters the
+// target's own columns (relation filters there could recurse without end).
+class NoRelations : public RelationResolver {
+ public:
+  std::optional<std::string> relation_target(std::string_view, std::string_view) const override { return std::nullopt; }
+  bool has_table(std::string_view) const override { return false; }
+};
+
+Status check_filter(const TableDef& target, FilterNode& n) {
+  if (n.kind == FilterNode::Kind::cmp) return check_comparison(target, n);
+  for (auto& c : n.children) {
+    if (auto st = check_filter(target, c); !st) return st;
+  }
+  return Ok{};
+}
+
+// A relation's predefined `where`: a filter on the target's columns, in the
+// request grammar, with names and argument types checked now.
+Result<FilterNode> relation_where(const TableDef& target, const Json& j, const std::string& path) {
+  auto f = parse_filter(j, target.name, NoRelations(), ParseLimits{}, path);
+  if (!f) return schema_error("relation where: " + f.error().message, f.error().path.value_or(path));
+  if (auto st = check_filter(target, *f); !st) {
+    return schema_error("relation where: " + st.error().message, st.error().path.value_or(path));
+  }
+  return f;
+}
+
 Result<RelationDef> relation_from_json(const Schema& s, const std::string& table, const std::string& name,
                                        const Json& j, const std::string& path) {
   if (!j.is_object()) return schema_error("a relation must be an object", path);
@@ -128,6 +156,12 @@ Result<RelationDef> relation_from_json(const Schema& s, const std::string& table
     return schema_error("relation target is not a table", pointer_append(path, r.many ? "many" : "one"));
   }
   r.target = target.get<std::string>();
+  for (const char* side : {"from", "to"}) {
+    auto f = j.find(side);
+    if (f == j.end() || f->is_string()) continue;
+    if (f->is_array()) return schema_error("relations over several fields are not supported yet; name one field", pointer_append(path, side));
+    return schema_error(std::string(side) + " must name a field", pointer_append(path, side));
+  }
   r.from = j.value("from", std::string("_id"));
   r.to = j.value("to", std::string("_id"));
   if (!s.table(table)->field_type(r.from)) return schema_error("'" + r.from + "' is not a field of " + table, pointer_append(path, "from"));
@@ -152,8 +186,15 @@ Result<RelationDef> relation_from_json(const Schema& s, const std::string& table
     else if (v == "setNull") r.on_delete = OnDelete::set_null;
     else return schema_error("onDelete is cascade, restrict or setNull", pointer_append(path, "onDelete"));
   }
+  if (auto w = j.find("where"); w != j.end()) {
+    auto where = relation_where(*s.table(r.target), *w, pointer_append(path, "where"));
+    if (!where) return std::move(where).error();
+    r.where = std::move(where).value();
+    r.where_json = *w;
+  }
   for (const auto& [key, val] : j.items()) {
-    if (key != "one" && key != "many" && key != "from" && key != "to" && key != "through" && key != "onDelete") {
+    if (key != "one" && key != "many" && key != "from" && key != "to" && key != "through" && key != "onDelete" &&
+        key != "where") {
       return schema_error("unknown relation key '" + key + "'", pointer_append(path, key));
     }
   }

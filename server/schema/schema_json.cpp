@@ -78,6 +78,7 @@ Json schema_to_json(const Schema& s) {
       if (r.on_delete) {
         d["onDelete"] = *r.on_delete == OnDelete::cascade ? "cascade" : *r.on_delete == OnDelete::set_null ? "setNull" : "restrict";
       }
+      if (r.where) d["where"] = r.where_json;
       if (r.inferred) d["inferred"] = true;
       rj[r.name] = std::move(d);
     }

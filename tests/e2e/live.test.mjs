@@ -103,6 +103,36 @@ test('two clients on the same query share one topic and see the same versions; a
   });
 });
 
+test('live queries keep a relation\'s predefined where and bare values in column OR, in with and in relation filters', { skip: !bin }, async () => {
+  await withServer([], async (server) => {
+    const c = await LiveClient.open(server.url);
+    // tags.publishedPosts is a through relation with where {published: true}; users.publishedPosts a many one.
+    c.subscribe('tags', { table: 'tags', columns: { name: true }, where: { name: { OR: ['math', 'history'] } }, orderBy: { name: 'asc' },
+      with: { publishedPosts: { columns: { title: true }, orderBy: { title: 'asc' } } } });
+    c.subscribe('quiet', { table: 'users', columns: { name: true }, where: { publishedPosts: false }, orderBy: { name: 'asc' } });
+    await c.waitVersion('tags', 1);
+    await c.waitVersion('quiet', 1);
+    const titles = () => c.state.get('tags').data.map((t) => [t.name, t.publishedPosts.map((p) => p.title)]);
+    assert.deepEqual(titles(), [['history', ['Notes on the Engine']], ['math', ['Computable numbers']]]);
+    assert.deepEqual(c.state.get('quiet').data.map((u) => u.name), ['Barbara Liskov', 'Émilie du Châtelet']);
+
+    // Publishing p2 (tagged math) brings it into the relation; an unpublished post by u8 changes nothing.
+    assert.equal((await post(server.url, '/v1/mutate', { op: 'update', table: 'posts', set: { published: true }, where: { _id: 'p2' } })).status, 200);
+    await c.waitFor(() => titles()[1][1].length === 2);
+    assert.deepEqual(titles(), [['history', ['Notes on the Engine']], ['math', ['Bernoulli numbers', 'Computable numbers']]]);
+    const quietVersion = c.state.get('quiet').version;
+    const draft = { op: 'insert', table: 'posts', values: { authorId: 'u8', title: 'Draft', published: false, views: 0 } };
+    assert.equal((await post(server.url, '/v1/mutate', draft)).status, 200);
+    const published = { op: 'insert', table: 'posts', values: { authorId: 'u5', title: 'CLU', published: true, views: 1 } };
+    assert.equal((await post(server.url, '/v1/mutate', published)).status, 200);
+    await c.waitFor(() => c.state.get('quiet').data.length === 1);
+    assert.deepEqual(c.state.get('quiet').data.map((u) => u.name), ['Émilie du Châtelet']);
+    assert.ok(c.state.get('quiet').version > quietVersion);
+    assert.deepEqual(c.gaps, []);
+    await c.close();
+  });
+});
+
 test('patches applied client-side reproduce the full result exactly, over random write sequences', { skip: !bin }, async () => {
   await withServer([], async (server) => {
     const c = await LiveClient.open(server.url, { patches: true });

@@ -91,6 +91,26 @@ TEST_CASE("embedded watch: get by id, relation tables, other tables, and a stopp
   CHECK(*tags.runs == 1);
 }
 
+TEST_CASE("embedded watch: relation filters track their target tables, at the root, in with levels and through junctions") {
+  Live live;
+  // NOT EXISTS reads an empty range: a new post by u5 must still re-run it.
+  auto quiet = live.watch(R"({"table":"users","op":"findMany","columns":{"name":true},"where":{"posts":false}})");
+  auto nested = live.watch(
+      R"({"table":"tags","op":"findMany","where":{"name":"unused"},"with":{"posts":{"where":{"author":{"role":"member"}}}}})");
+  auto tagged = live.watch(R"({"table":"tags","op":"findMany","where":{"posts":{"views":{"gt":0}}}})");
+  CHECK(quiet.last->find("Barbara") != std::string::npos);
+  live.write(R"({"op":"insert","table":"posts","values":{"authorId":"u5","title":"CLU","published":true,"views":1}})");
+  CHECK(*quiet.runs == 2);
+  CHECK(quiet.last->find("Barbara") == std::string::npos);
+  int nested_before = *nested.runs;
+  live.write(R"({"op":"update","table":"users","where":{"_id":"u3"},"set":{"credits":1}})");
+  CHECK(*nested.runs == nested_before + 1);  // users is read by the relation filter inside the with level
+  int before = *tagged.runs;
+  live.write(R"({"op":"insert","table":"postTags","values":{"postId":"p2","tagId":"t4"}})");
+  CHECK(*tagged.runs == before + 1);  // the junction of tags.posts
+  CHECK(tagged.last->find("unused") != std::string::npos);
+}
+
 TEST_CASE("sync client: Transition versions parse from base64 little-endian u64 and round-trip") {
   auto v = parse_sync_version(Json::parse(R"({"querySet":3,"identity":1,"ts":"AQAAAAAAAAA="})"));
   REQUIRE(v);

@@ -131,9 +131,41 @@ TEST_CASE("parse: columns modes follow Drizzle") {
   CHECK(inc->config.columns.fields == std::vector<std::string>{"a"});
   auto exc = parse(R"({"table":"users","columns":{"a":false}})");
   CHECK(exc->config.columns.mode == ColumnSelection::Mode::exclude);
-  auto none = parse(R"({"table":"users","columns":{}})");
-  CHECK(none->config.columns.mode == ColumnSelection::Mode::include);
-  CHECK(none->config.columns.fields.empty());
+  // Drizzle: `columns: {}` alone selects nothing and is refused; with relations it
+  // gives rows holding only those.
+  expect_error(R"({"table":"users","columns":{}})", "/columns", "no fields selected");
+  expect_error(R"({"table":"users","with":{"posts":{"columns":{}}}})", "/with/posts/columns", "no fields selected");
+  expect_error(R"({"table":"users","columns":{},"with":{"posts":false}})", "/columns");
+  auto only_relations = parse(R"({"table":"users","columns":{},"with":{"posts":true}})");
+  REQUIRE(only_relations.ok());
+  CHECK(only_relations->config.columns.mode == ColumnSelection::Mode::include);
+  CHECK(only_relations->config.columns.fields.empty());
+  auto counted = parse(R"({"table":"users","op":"count","where":{"a":1}})");
+  CHECK(counted.ok());
+}
+
+TEST_CASE("parse: a bare value inside column-level OR/AND/NOT means eq, as at the top level") {
+  FilterNode any = where(R"({"id":{"OR":[3,4]}})");
+  REQUIRE(any.kind == FilterNode::Kind::or_);
+  REQUIRE(any.children.size() == 2);
+  CHECK(any.children[0].op == CmpOp::eq);
+  CHECK(any.children[0].field == "id");
+  CHECK(any.children[1].arg == Value(4.0));
+  CHECK(any.children[1].path == "/where/id/OR/1");
+  FilterNode mixed = where(R"({"id":{"OR":[{"eq":2},3]}})");
+  CHECK(mixed.children[0].op == CmpOp::eq);
+  CHECK(mixed.children[1].op == CmpOp::eq);
+  FilterNode negated = where(R"({"ownerId":{"NOT":3}})");
+  REQUIRE(negated.kind == FilterNode::Kind::not_);
+  CHECK(negated.children[0].op == CmpOp::eq);
+  CHECK(negated.children[0].field == "ownerId");
+  FilterNode all = where(R"({"id":{"AND":[3]}})");
+  CHECK(all.kind == FilterNode::Kind::and_);
+  CHECK(all.children[0].op == CmpOp::eq);
+  FilterNode null_item = where(R"({"id":{"OR":[null,{"$integer":"AQAAAAAAAAA="}]}})");
+  CHECK(null_item.children[0].op == CmpOp::is_null);
+  CHECK(null_item.children[1].op == CmpOp::eq);
+  CHECK(where(R"({"id":{"NOT":[1,2]}})").children[0].arg.is_array());  // an array value, as at the top level
 }
 
 TEST_CASE("parse: with nests configs and counts depth") {
@@ -189,6 +221,17 @@ TEST_CASE("parse: errors carry the JSON Pointer of the bad part") {
   expect_error(R"({"table":"users","search":{"query":"x"}})", "/search/index");
   expect_error(R"({"table":"users","search":{"index":"s","query":"x"},"orderBy":{"a":"asc"}})", "/orderBy");
   expect_error(R"({"table":"users","surprise":1})", "/surprise");
+  expect_error(R"({"table":"users","where":{"OR":[]}})", "/where/OR", "non-empty");      // Drizzle 1.0 throws too
+  expect_error(R"({"table":"users","where":{"x":{"AND":[]}}})", "/where/x/AND", "non-empty");
+}
+
+TEST_CASE("parse: falsy orderBy and with entries are skipped, as Drizzle skips them") {
+  auto q = parse(R"({"table":"users","orderBy":{"a":null,"b":"desc","c":false,"d":0,"e":""},"with":{"posts":null}})");
+  REQUIRE(q.ok());
+  REQUIRE(q->config.order_by.size() == 1);
+  CHECK(q->config.order_by[0].field == "b");
+  CHECK(q->config.with.empty());
+  expect_error(R"({"table":"users","orderBy":{"a":1}})", "/orderBy/a");
 }
 
 TEST_CASE("parse: in lists and filters are bounded") {

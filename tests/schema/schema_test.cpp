@@ -132,3 +132,41 @@ TEST_CASE("schema: a value of the wrong type anywhere is a schema error, never a
     CHECK_FALSE(s.ok());
   }
 }
+
+TEST_CASE("schema: a relation's where is checked against the target table at load") {
+  Json j;
+  j["tables"]["users"] = table(R"({})");
+  j["tables"]["posts"] = table(
+      R"({"authorId":{"fieldType":{"type":"id","tableName":"users"},"optional":false},
+          "published":{"fieldType":{"type":"boolean"},"optional":false}})");
+  j["relations"]["users"]["published"] =
+      Json{{"many", "posts"}, {"from", "_id"}, {"to", "authorId"}, {"where", Json{{"published", true}}}};
+  auto s = load_schema(j);
+  REQUIRE(s.ok());
+  const RelationDef* rel = s->relation("users", "published");
+  REQUIRE(rel->where.has_value());
+  CHECK(rel->where->kind == FilterNode::Kind::cmp);
+  CHECK(rel->where->path == "/relations/users/published/where/published");
+  CHECK(schema_to_json(*s)["relations"]["users"]["published"]["where"] == Json{{"published", true}});
+
+  auto refused = [&](const Json& where, const std::string& path) {
+    Json k = j;
+    k["relations"]["users"]["published"]["where"] = where;
+    auto t = load_schema(k);
+    CAPTURE(where.dump());
+    REQUIRE_FALSE(t.ok());
+    CHECK(t.error().path == path);
+  };
+  refused(Json{{"title", "x"}}, "/relations/users/published/where/title");                     // not a field of posts
+  refused(Json{{"published", "yes"}}, "/relations/users/published/where/published");           // wrong type
+  refused(Json{{"published", Json{{"bogus", 1}}}}, "/relations/users/published/where/published/bogus");
+  refused(Json{{"author", true}}, "/relations/users/published/where/author");                   // relation filters: not inside a relation's where
+  refused(Json::array(), "/relations/users/published/where");
+
+  Json several = j;
+  several["relations"]["users"]["published"]["to"] = Json::array({"authorId", "published"});
+  auto t = load_schema(several);
+  REQUIRE_FALSE(t.ok());
+  CHECK(t.error().path == "/relations/users/published/to");
+  CHECK(t.error().message.find("several fields") != std::string::npos);
+}

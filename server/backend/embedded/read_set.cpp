@@ -6,12 +6,34 @@ namespace dc {
 
 namespace {
 
-void collect_relations(const ReadNode& node, std::set<std::string, std::less<>>& tables) {
-  for (const auto& step : node.with) {
-    if (step.junction) tables.insert(step.junction->table);
-    tables.insert(step.node.access.table);
-    collect_relations(step.node, tables);
+void collect_relations(const ReadNode& node, std::set<std::string, std::less<>>& tables);
+
+void collect_access(const TableAccess& a, std::set<std::string, std::less<>>& tables);
+
+void collect_step(const RelationStep& step, std::set<std::string, std::less<>>& tables) {
+  if (step.junction) {
+    tables.insert(step.junction->table);
+    collect_access(*step.junction, tables);
   }
+  tables.insert(step.node.access.table);
+  collect_relations(step.node, tables);
+}
+
+// Relation filters (EXISTS / NOT EXISTS) read their target tables too: a
+// write there can add or remove a row of the result.
+void collect_filter(const PlanFilter& f, std::set<std::string, std::less<>>& tables) {
+  if (f.kind == PlanFilter::Kind::exists && f.relation) collect_step(*f.relation, tables);
+  for (const auto& c : f.children) collect_filter(c, tables);
+}
+
+void collect_access(const TableAccess& a, std::set<std::string, std::less<>>& tables) {
+  if (a.post_filter) collect_filter(*a.post_filter, tables);
+  for (const auto& f : a.served) collect_filter(f, tables);
+}
+
+void collect_relations(const ReadNode& node, std::set<std::string, std::less<>>& tables) {
+  collect_access(node.access, tables);
+  for (const auto& step : node.with) collect_step(step, tables);
 }
 
 }  // namespace

@@ -1,0 +1,191 @@
+#!/usr/bin/env node
+// Differential check against Drizzle itself: every read case of the
+// conformance suite that Drizzle's RQBv2 can express runs twice, through the
+// proxy (embedded engine) and through drizzle-orm on PGlite over a Postgres
+// mirror of the same fixture (pg_mirror.mjs), and the answers must agree.
+// When the proxy refuses a query (400), Drizzle must refuse it too.
+// Where the two differ on purpose, the case is listed in DIFFERENCES with the
+// reason, the same reason docs/query-language.md gives; a listed case that
+// stops differing fails too, so the list stays true.
+//
+//   node tests/drizzle/differential.mjs --server build/debug/drizzle-convex-server [--filter TEXT] [--verbose]
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+import { startServer, post } from '../lib/server.mjs';
+import { mirror, fromConvexJson } from './pg_mirror.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const casesDir = join(here, '..', 'conformance', 'cases');
+const fixturesDir = join(here, '..', 'conformance', 'fixtures');
+const argv = process.argv.slice(2);
+const flag = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
+const bin = flag('--server');
+const filter = flag('--filter');
+const verbose = argv.includes('--verbose');
+if (!bin) { console.error('usage: differential.mjs --server PATH [--filter TEXT] [--verbose]'); process.exit(2); }
+
+// Cases whose answers differ from Drizzle's by design ("file: case name" → why).
+const NULLS_FIRST = 'ordering follows Convex: missing, then null, then values (Postgres puts nulls last)';
+const TOTAL_ORDER = 'values of different types compare in Convex\'s total order (Postgres jsonb has another)';
+const STRICT = 'the proxy refuses what Drizzle\'s JavaScript would coerce or ignore: a typo is never silently dropped';
+const DIFFERENCES = {
+  '03_order_columns.json: missing sorts before null before values': NULLS_FIRST,
+  '03_order_columns.json: desc puts values first, missing last, ties by _creationTime': NULLS_FIRST,
+  '09_values.json: mixed types sort in Convex\'s total order': TOTAL_ORDER,
+  '09_values.json: comparisons across types use the total order': TOTAL_ORDER,
+  '07_errors.json: columns value must be boolean': STRICT,
+  '07_errors.json: relation filter of the wrong type': STRICT,
+  '07_errors.json: unknown top-level key': STRICT,
+  '07_errors.json: with nested too deep': 'the proxy bounds the nesting of with (4 levels; docs/query-language.md, Limits); Drizzle has no bound',
+};
+
+// Constructs of the proxy's grammar that RQBv2 has no object form for.
+const EXTENSION_OPS = new Set(['between', 'notBetween', 'startsWith', 'endsWith', 'contains']);
+
+// Why Drizzle cannot run this query as written, or null.
+function notExpressible(q) {
+  if ((q.op ?? 'findMany') !== 'findMany' && q.op !== 'findFirst') return `${q.op} has no RQBv2 form`;
+  if (q.search) return 'full-text search has no RQBv2 form';
+  const inFilter = (f) => {
+    if (f === null || typeof f !== 'object' || Array.isArray(f)) return null;
+    for (const [k, v] of Object.entries(f)) {
+      if (EXTENSION_OPS.has(k)) return `${k} is an extension`;
+      if (k.includes('.')) return 'dotted paths into objects are an extension';
+      if (v === null) return 'a JSON null as a filter value (isNull here; a TypeError in Drizzle)';
+      if ((k === 'eq' || k === 'ne') && v === null) return 'eq/ne null is an extension';
+      const inner = inFilter(v) ?? (Array.isArray(v) ? v.map(inFilter).find(Boolean) : null);
+      if (inner) return inner;
+    }
+    return null;
+  };
+  const inConfig = (c) => {
+    if (!c || typeof c !== 'object') return null;
+    const w = inFilter(c.where);
+    if (w) return w;
+    for (const sub of Object.values(c.with ?? {})) {
+      const r = inConfig(sub);
+      if (r) return r;
+    }
+    return null;
+  };
+  return inConfig(q);
+}
+
+// Order is only comparable where it is specified: a level without orderBy
+// but with limit/offset may rightly pick other rows.
+function unspecifiedOrder(c, first) {
+  if (!c || typeof c !== 'object') return false;
+  const ordered = c.orderBy && Object.keys(c.orderBy).length;
+  if (!ordered && (first || c.limit !== undefined || c.offset !== undefined)) return true;
+  return Object.values(c.with ?? {}).some((sub) => unspecifiedOrder(sub, false));
+}
+
+// The query as a Drizzle config: values decoded, the array orderBy form as
+// the object form, and the proxy's documented tie-breakers (_creationTime,
+// _id) appended so both sides order ties alike.
+function drizzleConfig(c) {
+  if (c === true || !c || typeof c !== 'object') return c;
+  const out = {};
+  for (const [k, v] of Object.entries(c)) {
+    if (k === 'table' || k === 'op') continue;
+    if (k === 'where') out.where = fromConvexJson(v);
+    else if (k === 'orderBy') {
+      const entries = Array.isArray(v) ? v.flatMap((o) => Object.entries(o)) : Object.entries(v);
+      const order = Object.fromEntries(entries);
+      if (entries.some(([, d]) => d)) {
+        if (!('_creationTime' in order)) order._creationTime = 'asc';
+        if (!('_id' in order)) order._id = 'asc';
+      }
+      out.orderBy = order;
+    } else if (k === 'with') out.with = Object.fromEntries(Object.entries(v).map(([r, sub]) => [r, drizzleConfig(sub)]));
+    else out[k] = v;
+  }
+  return out;
+}
+
+// Comparable form: nulls and missing fields are one thing in Postgres, so
+// null-valued keys are dropped on both sides; bigints as strings; rows of an
+// unordered level sorted.
+function normalize(data, config, first) {
+  const canon = (x) => JSON.stringify(x, (k, v) => (typeof v === 'bigint' ? `${v}n`
+    : v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().filter((key) => v[key] !== null).map((key) => [key, v[key]])) : v));
+  const row = (r, c) => {
+    if (r === null || r === undefined) return null;
+    const out = {};
+    for (const [k, v] of Object.entries(r)) {
+      if (v === null || v === undefined) continue;
+      const sub = c && typeof c === 'object' ? c.with?.[k] : undefined;
+      out[k] = sub !== undefined ? rows(v, sub) : v;
+    }
+    return JSON.parse(canon(out));
+  };
+  const rows = (v, c) => {
+    if (!Array.isArray(v)) return row(v, c);
+    const mapped = v.map((r) => row(r, c));
+    const ordered = c && typeof c === 'object' && c.orderBy && Object.keys(c.orderBy).length;
+    return ordered ? mapped : mapped.sort((a, b) => (canon(a) < canon(b) ? -1 : canon(a) > canon(b) ? 1 : 0));
+  };
+  return first ? row(data, config) : rows(data, config);
+}
+
+const cases = [];
+for (const file of readdirSync(casesDir).filter((f) => f.endsWith('.json')).sort()) {
+  const spec = JSON.parse(readFileSync(join(casesDir, file), 'utf8'));
+  for (const c of spec.cases) {
+    const name = `${file}: ${c.name}`;
+    if (filter && !name.includes(filter)) continue;
+    let why = null;
+    if (spec.auth) why = 'roles and rules are the proxy\'s own';
+    else if (spec.serverArgs?.length) why = 'runs with server flags (limits) Drizzle does not have';
+    else if (c.steps || c.pages || c.rawBody !== undefined || (c.endpoint && c.endpoint !== '/v1/query')) why = 'not a single read';
+    else why = notExpressible(c.query) ?? (unspecifiedOrder(c.query, c.query.op === 'findFirst') ? 'no orderBy with limit/offset: either answer is right' : null);
+    cases.push({ name, fixture: spec.fixture, query: c.query, why });
+  }
+}
+
+let same = 0, refusedBoth = 0, skipped = 0, listed = 0;
+const problems = [];
+const report = (line) => { if (verbose) console.log(line); };
+for (const fixture of [...new Set(cases.map((c) => c.fixture))]) {
+  const fx = join(fixturesDir, fixture);
+  const server = await startServer(bin, ['--schema', join(fx, 'schema.json'), '--import', join(fx, 'data')]);
+  const schema = await (await fetch(`${server.url}/v1/schema`)).json();
+  const { db, client } = await mirror(schema, fx);
+  try {
+    for (const c of cases.filter((x) => x.fixture === fixture)) {
+      if (c.why) { skipped++; report(`skip - ${c.name}: ${c.why}`); continue; }
+      const res = await post(server.url, '/v1/query', c.query);
+      const first = c.query.op === 'findFirst';
+      let drizzle;
+      try {
+        const rq = db.query[c.query.table];
+        drizzle = { data: await (first ? rq.findFirst(drizzleConfig(c.query)) : rq.findMany(drizzleConfig(c.query))) };
+        if (first && drizzle.data === undefined) drizzle.data = null;
+      } catch (e) {
+        drizzle = { error: e.message.split('\n')[0] };
+      }
+      let problem = null;
+      if (res.status === 200 && drizzle.error) problem = `the proxy answers, Drizzle throws: ${drizzle.error}`;
+      else if (res.status !== 200 && !drizzle.error) problem = `the proxy refuses (${res.status} ${res.json?.error?.path}: ${res.json?.error?.message}), Drizzle answers ${JSON.stringify(drizzle.data, (k, v) => (typeof v === 'bigint' ? `${v}n` : v)).slice(0, 300)}`;
+      else if (res.status === 200) {
+        const got = normalize(fromConvexJson(res.json.data), c.query, first);
+        const want = normalize(drizzle.data, c.query, first);
+        if (!isDeepStrictEqual(got, want)) problem = `answers differ\n    proxy:   ${JSON.stringify(got)}\n    drizzle: ${JSON.stringify(want)}`;
+      }
+      const reason = DIFFERENCES[c.name];
+      if (reason && problem) { listed++; report(`differs (listed) - ${c.name}: ${reason}`); continue; }
+      if (reason) { problems.push(`${c.name}: listed as differing (${reason}) but now agrees: take it off the list`); continue; }
+      if (problem) { problems.push(`${c.name}: ${problem}`); continue; }
+      if (res.status === 200) { same++; report(`same - ${c.name}`); } else { refusedBoth++; report(`both refuse - ${c.name}: ${drizzle.error}`); }
+    }
+  } finally {
+    await client.close();
+    const code = await server.stop();
+    if (code !== 0) problems.push(`server for ${fixture} exited with ${code}`);
+  }
+}
+for (const p of problems) console.log(`not ok - ${p}`);
+console.log(`drizzle differential: ${same} same answers, ${refusedBoth} refused by both, ${listed} listed differences, ${skipped} not expressible in RQBv2, ${problems.length} problems`);
+process.exit(problems.length || !same ? 1 : 0);
