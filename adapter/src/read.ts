@@ -20,7 +20,7 @@ type Groups = Map<string, { key: Maybe; rows: Doc[] }>;
 type Access = {
   table: string;
   source: any;
-  lookupBy?: string;
+  lookupBy?: string[];
   ids: Value[];
   ranges: Interval[];
   filter?: Filter;
@@ -60,8 +60,31 @@ function compareToAfter(order: OrderKey[], d: Doc, after: Value[]): number {
 
 const decodeBound = (b: any): Bound | undefined => (b ? { key: b.key.map(decode), inclusive: b.inclusive } : undefined);
 
-function withKey(iv: Interval, key: Value): Interval {
-  const prefixed = (b?: Bound): Bound => (b ? { key: [key, ...b.key], inclusive: b.inclusive } : { key: [key], inclusive: true });
+// Relation key fields in a plan: one field as a string, several as an array.
+const fieldsOf = (f: string | string[]): string[] => (Array.isArray(f) ? f : [f]);
+
+// A relation's key in a row: the field's value, or for several fields the
+// array of their values; undefined when any part is null or missing (such a
+// row relates to nothing, as with SQL's NULL).
+function relationKey(row: Doc, fields: string[]): Maybe {
+  if (fields.length === 1) {
+    const v = lookupPath(row, fields[0]);
+    return isNullish(v) ? undefined : v;
+  }
+  const parts: Value[] = [];
+  for (const f of fields) {
+    const v = lookupPath(row, f);
+    if (isNullish(v)) return undefined;
+    parts.push(v as Value);
+  }
+  return parts;
+}
+
+// An index interval with the parent's key in front (`arity` fields: a
+// composite key is the array relationKey made).
+function withKey(iv: Interval, key: Value, arity: number): Interval {
+  const parts = arity > 1 ? (key as Value[]) : [key];
+  const prefixed = (b?: Bound): Bound => (b ? { key: [...parts, ...b.key], inclusive: b.inclusive } : { key: [...parts], inclusive: true });
   return { lower: prefixed(iv.lower), upper: prefixed(iv.upper) };
 }
 
@@ -124,7 +147,7 @@ export class Reader {
     a = {
       table: j.table,
       source: j.source,
-      lookupBy: j.lookupBy,
+      lookupBy: j.lookupBy === undefined ? undefined : fieldsOf(j.lookupBy),
       ids: (j.source.ids ?? []).map(decode),
       ranges: (j.source.ranges ?? []).map((r: any) => ({ lower: decodeBound(r.lower), upper: decodeBound(r.upper) })),
       filter: j.postFilter ? compileFilter(j.postFilter, (rel, doc) => this.exists(rel, doc)) : undefined,
@@ -305,7 +328,8 @@ export class Reader {
         break;
       case "index":
         for (const key of keys) {
-          const intervals = a.ranges.length ? a.ranges.map((iv) => withKey(iv, key as Value)) : [withKey({}, key as Value)];
+          const arity = a.lookupBy?.length ?? 1;
+          const intervals = a.ranges.length ? a.ranges.map((iv) => withKey(iv, key as Value, arity)) : [withKey({}, key as Value, arity)];
           const rows: Doc[] = [];
           await this.scan(a, intervals, need, null, rows);
           if (rows.length) out.set(valueKey(key), { key, rows });
@@ -316,8 +340,8 @@ export class Reader {
         this.countRange(a);
         for await (const doc of this.db.query(a.table)) {
           this.countRead(a);
-          const k = lookupPath(doc as Doc, a.lookupBy!);
-          if (wanted.has(valueKey(k)) && (await this.passes(a, doc as Doc))) add(k, doc as Doc);
+          const k = relationKey(doc as Doc, a.lookupBy!);
+          if (!isNullish(k) && wanted.has(valueKey(k)) && (await this.passes(a, doc as Doc))) add(k, doc as Doc);
         }
         break;
       }
@@ -331,7 +355,7 @@ export class Reader {
 
   // Whether `parent` has a related row (EXISTS), once per relation and key.
   async exists(step: any, parent: Doc): Promise<boolean> {
-    const key = lookupPath(parent, step.parentField);
+    const key = relationKey(parent, fieldsOf(step.parentField));
     if (isNullish(key)) return false;
     let cache = this.existsCache.get(step);
     if (!cache) this.existsCache.set(step, (cache = new Map()));
@@ -342,7 +366,12 @@ export class Reader {
     if (step.junction) {
       const links = await this.lookup(this.access(step.junction), [key], false);
       const targets: Maybe[] = [];
-      for (const g of links.values()) for (const r of g.rows) targets.push(lookupPath(r, step.junctionTargetField));
+      for (const g of links.values()) {
+        for (const r of g.rows) {
+          const t = relationKey(r, fieldsOf(step.junctionTargetField));
+          if (!isNullish(t)) targets.push(t);
+        }
+      }
       found = targets.length > 0 && (await this.lookup(this.access(step.target.access), targets, false)).size > 0;
     } else {
       found = (await this.lookup(this.access(step.target.access), [key], true)).size > 0;
@@ -358,7 +387,7 @@ export class Reader {
       const keys: Maybe[] = [];
       const seen = new Set<string>();
       for (const d of docs) {
-        const k = lookupPath(d, step.parentField);
+        const k = relationKey(d, fieldsOf(step.parentField));
         if (!isNullish(k) && !seen.has(valueKey(k))) {
           seen.add(valueKey(k));
           keys.push(k);
@@ -372,7 +401,7 @@ export class Reader {
         const seenT = new Set<string>();
         for (const g of [...links.values()].sort((x, y) => compare(x.key, y.key))) {
           for (const r of g.rows) {
-            const t = lookupPath(r, step.junctionTargetField);
+            const t = relationKey(r, fieldsOf(step.junctionTargetField));
             if (!isNullish(t) && !seenT.has(valueKey(t))) {
               seenT.add(valueKey(t));
               targets.push(t);
@@ -381,10 +410,10 @@ export class Reader {
         }
         const found = await this.lookup(target, targets, false);
         docs.forEach((d, i) => {
-          const g = links.get(valueKey(lookupPath(d, step.parentField)));
+          const g = links.get(valueKey(relationKey(d, fieldsOf(step.parentField))));
           if (!g) return;
           for (const link of g.rows) {
-            const f = found.get(valueKey(lookupPath(link, step.junctionTargetField)));
+            const f = found.get(valueKey(relationKey(link, fieldsOf(step.junctionTargetField))));
             if (f) kids[i].push(...f.rows);
           }
           this.sortRows(target, kids[i]);
@@ -393,7 +422,7 @@ export class Reader {
       } else {
         const found = await this.lookup(target, keys, true);
         docs.forEach((d, i) => {
-          const g = found.get(valueKey(lookupPath(d, step.parentField)));
+          const g = found.get(valueKey(relationKey(d, fieldsOf(step.parentField))));
           if (g) kids[i] = g.rows;
         });
       }

@@ -19,7 +19,9 @@ bool visible(const std::optional<std::set<std::string>>& columns, const std::str
   return !columns || columns->count(field.substr(0, field.find('.')));
 }
 
+// A list of fields, or one field (a relation's `from`/`to`).
 bool all_visible(const std::optional<std::set<std::string>>& columns, const Json& fields) {
+  if (fields.is_string()) return visible(columns, fields.get<std::string>());
   if (!fields.is_array()) return true;
   return std::all_of(fields.begin(), fields.end(), [&](const Json& f) { return !f.is_string() || visible(columns, f.get<std::string>()); });
 }
@@ -152,7 +154,7 @@ std::string AccessControl::schema_json(const Access& access, const std::shared_p
       std::string target = r.contains("many") ? r["many"].get<std::string>() : r["one"].get<std::string>();
       auto target_rule = rules.tables.find(target);
       if (target_rule == rules.tables.end()) continue;
-      if (!visible(rule->second.columns, r["from"].get<std::string>()) || !visible(target_rule->second.columns, r["to"].get<std::string>())) continue;
+      if (!all_visible(rule->second.columns, r["from"]) || !all_visible(target_rule->second.columns, r["to"])) continue;
       if (r.contains("through") && !rules.tables.count(r["through"]["table"].get<std::string>())) continue;
       kept[rname] = r;
     }

@@ -134,16 +134,29 @@ struct Candidate {
   int score = 0;
 };
 
-Candidate evaluate(const IndexDef& idx, const std::vector<const PlanFilter*>& conj, const std::string& key_field) {
+// Does the index start with the key fields, in any order?
+bool led_by(const IndexDef& idx, const FieldList& key_fields) {
+  if (key_fields.empty()) return true;
+  if (idx.fields.size() < key_fields.size()) return false;
+  return std::is_permutation(key_fields.begin(), key_fields.end(), idx.fields.begin());
+}
+
+std::string join_fields(const FieldList& f) {
+  std::string out;
+  for (const auto& x : f) out += (out.empty() ? "" : ", ") + x;
+  return out;
+}
+
+Candidate evaluate(const IndexDef& idx, const std::vector<const PlanFilter*>& conj, const FieldList& key_fields) {
   Candidate cand;
   cand.index = &idx;
   cand.keys = idx.fields;
   cand.keys.push_back("_creationTime");
   std::set<const PlanFilter*> used;
   size_t pos = 0;
-  if (!key_field.empty()) {
-    pos = 1;  // the parent key pins the first field
-    cand.eq_fields.push_back(key_field);
+  if (!key_fields.empty()) {
+    pos = key_fields.size();  // the parent key pins the first fields
+    cand.eq_fields.insert(cand.eq_fields.end(), idx.fields.begin(), idx.fields.begin() + static_cast<long>(pos));
   }
   std::vector<std::vector<Value>> prefixes{{}};
   auto take_eqs = [&] {
@@ -242,7 +255,7 @@ Candidate evaluate(const IndexDef& idx, const std::vector<const PlanFilter*>& co
     }
   }
   // A relation lookup's key pins the first field like an equality does.
-  int key_pin = key_field.empty() ? 0 : 1;
+  int key_pin = static_cast<int>(key_fields.size());
   cand.score = 100 * (cand.eq_count + key_pin) + (cand.has_in ? 60 : 0) + (cand.has_range ? 30 : 0) +
                (cand.has_complement ? 10 : 0) + (cand.narrowing.empty() ? 0 : 5);
   return cand;
@@ -348,11 +361,11 @@ std::string describe_fields(const std::vector<std::string>& fields) {
 }  // namespace
 
 AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFilter*>& conj,
-                           const std::vector<OrderKey>& user_order, const std::string& key_field) {
+                           const std::vector<OrderKey>& user_order, const FieldList& key_fields) {
   AccessChoice out;
   // get by _id: for a relation keyed on _id, or an _id equality / in list.
   const PlanFilter* id_conj = nullptr;
-  if (key_field.empty()) {
+  if (key_fields.empty()) {
     for (const PlanFilter* c : conj) {
       if (is_cmp_on(c, "_id") && (c->op == CmpOp::eq || c->op == CmpOp::in)) {
         id_conj = c;
@@ -360,7 +373,8 @@ AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFi
       }
     }
   }
-  if (key_field == "_id" || id_conj) {
+  if (key_fields == FieldList{"_id"} || id_conj) {
+    out.key_fields = key_fields;
     out.source.kind = Source::Kind::get;
     if (id_conj) {
       out.served.push_back(id_conj);
@@ -383,8 +397,8 @@ AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFi
   Candidate best;
   int best_total = -1;
   for (const IndexDef& idx : table.indexes) {
-    if (!key_field.empty() && (idx.fields.empty() || idx.fields[0] != key_field)) continue;
-    Candidate cand = evaluate(idx, conj, key_field);
+    if (!led_by(idx, key_fields)) continue;
+    Candidate cand = evaluate(idx, conj, key_fields);
     AccessChoice probe;
     decide_order(probe, cand, user_order, table.unique);
     int order_bonus = probe.order_source == OrderSource::index ? 25 : probe.order_source == OrderSource::index_ties ? 20 : 0;
@@ -403,8 +417,10 @@ AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFi
     out.source.kind = Source::Kind::full_scan;
     out.source.index = std::string(kByCreationTime);
     out.source.index_fields = {"_creationTime"};
-    out.warnings.push_back("no index on " + table.name + "(" + key_field + "): the whole table is scanned once; an index on " +
-                           table.name + "(" + key_field + ") would serve it");
+    std::string key = join_fields(key_fields);
+    out.key_fields = key_fields;
+    out.warnings.push_back("no index on " + table.name + "(" + key + "): the whole table is scanned once; an index on " +
+                           table.name + "(" + key + ") would serve it");
     Candidate scan;
     scan.keys = {"_creationTime"};
     decide_order(out, scan, user_order);
@@ -418,6 +434,8 @@ AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFi
   out.source.index = best.index->name;
   out.source.index_fields = best.keys;
   out.source.intervals = best.intervals;
+  // The key in the index's order: the planner pairs the parent's fields to it.
+  out.key_fields.assign(best.index->fields.begin(), best.index->fields.begin() + static_cast<long>(key_fields.size()));
   out.served = best.served;
   decide_order(out, best, user_order, table.unique);
   if (!user_order.empty()) out.order = effective_order(user_order);

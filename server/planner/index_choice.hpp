@@ -19,13 +19,15 @@ struct AccessChoice {
   OrderSource order_source = OrderSource::none;
   bool at_most_one_per_interval = false;      // the pinned fields cover a unique constraint (or _id)
   std::vector<std::string> warnings;
+  FieldList key_fields;  // a relation lookup's key fields, in the order the index holds them
 };
 
-// `key_field`: non-empty for relation lookups, where rows are found by a
-// per-parent key on that field; interval bounds then exclude the key, which
-// the executor puts in front at run time.
+// `key_fields`: non-empty for relation lookups, where rows are found by a
+// per-parent key on those fields; only an index led by them (in any order)
+// serves it. Interval bounds then exclude the key, which the executor puts
+// in front at run time.
 AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFilter*>& conjuncts,
-                           const std::vector<OrderKey>& user_order, const std::string& key_field);
+                           const std::vector<OrderKey>& user_order, const FieldList& key_fields);
 
 // The smallest string above every string that starts with `prefix`, by UTF-8
 // bytes; empty when there is none (all 0xFF).

@@ -46,13 +46,16 @@ std::vector<ReferenceRule> referencing(const Schema& schema, const std::string& 
   for (const auto& entry : schema.relations) {
     const std::string& child = entry.first;  // a named variable: lambdas cannot capture bindings before clang 16
     for (const auto& r : entry.second) {
-      if (r.many || r.through || r.target != table) continue;
+      // A relation over several fields is a join on data, not a reference.
+      if (r.many || r.through || r.target != table || r.from.size() != 1) continue;
+      const std::string& field = r.from[0];
+      const std::string& to = r.to[0];
       bool seen = std::any_of(out.begin(), out.end(), [&](const ReferenceRule& x) {
-        return x.table == child && x.field == r.from && x.to == r.to;
+        return x.table == child && x.field == field && x.to == to;
       });
       if (seen) continue;
       bool optional = false;
-      const Validator* type = schema.table(child)->field_type(r.from, &optional);
+      const Validator* type = schema.table(child)->field_type(field, &optional);
       bool nullable = type->admits_kind(Value::Kind::null);
       bool junction = false;
       for (const auto& [t, rs] : schema.relations) {
@@ -62,7 +65,7 @@ std::vector<ReferenceRule> referencing(const Schema& schema, const std::string& 
                       : junction ? OnDelete::cascade
                       : (optional || nullable) ? OnDelete::set_null
                                                : OnDelete::restrict_;
-      out.push_back(ReferenceRule{child, r.from, r.to, rule, nullable});
+      out.push_back(ReferenceRule{child, field, to, rule, nullable});
     }
   }
   return out;

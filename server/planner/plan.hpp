@@ -73,8 +73,9 @@ enum class OrderSource {
 struct TableAccess {
   std::string table;
   Source source;
-  // For relation lookups: rows are found per parent key on this field of the table.
-  std::string key_field;
+  // For relation lookups: rows are found per parent key on these fields of
+  // the table (one, or several for a composite key, in the index's order).
+  FieldList key_fields;
   std::vector<PlanFilter> served;           // the filter parts the index range answers (for explain)
   std::optional<PlanFilter> post_filter;    // applied to every row read
   std::vector<OrderKey> order;              // effective order, tie-breakers included; empty = none
@@ -98,11 +99,13 @@ struct ReadNode {
 struct RelationStep {
   std::string name;
   bool many = false;
-  std::string parent_field;  // the relation's `from`, read from each parent row
+  // The relation's `from` fields, read from each parent row, paired with the
+  // lookup's key_fields (the junction's, or the target's).
+  FieldList parent_fields;
   // many-to-many: the junction lookup by parent key; its rows give `through_to` keys for `node`.
   std::optional<TableAccess> junction;
-  std::string through_to;
-  ReadNode node;  // the target rows, looked up by key on node.access.key_field
+  FieldList through_to;
+  ReadNode node;  // the target rows, looked up by key on node.access.key_fields
 };
 
 struct ReadPlan {

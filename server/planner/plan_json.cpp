@@ -1,5 +1,7 @@
 #include "server/planner/plan_json.hpp"
 
+#include "server/schema/schema_json.hpp"
+
 namespace dc {
 
 std::string_view order_source_name(OrderSource s) {
@@ -40,10 +42,10 @@ Json relation_json(const RelationStep& s) {
   Json j = Json::object();
   j["relation"] = s.name;
   j["cardinality"] = s.many ? "many" : "one";
-  j["parentField"] = s.parent_field;
+  j["parentField"] = fields_json(s.parent_fields);
   if (s.junction) {
     j["junction"] = access_json(*s.junction);
-    j["junctionTargetField"] = s.through_to;
+    j["junctionTargetField"] = fields_json(s.through_to);
   }
   j["target"] = plan_node_to_json(s.node);
   return j;
@@ -52,12 +54,12 @@ Json relation_json(const RelationStep& s) {
 Json access_json(const TableAccess& a) {
   Json j = Json::object();
   j["table"] = a.table;
-  if (!a.key_field.empty()) j["lookupBy"] = a.key_field;
+  if (!a.key_fields.empty()) j["lookupBy"] = fields_json(a.key_fields);
   Json src = Json::object();
   src["type"] = source_kind_name(a.source.kind);
   switch (a.source.kind) {
     case Source::Kind::get:
-      if (a.key_field.empty()) src["ids"] = values_json(a.source.ids);
+      if (a.key_fields.empty()) src["ids"] = values_json(a.source.ids);
       break;
     case Source::Kind::index:
     case Source::Kind::full_scan: {

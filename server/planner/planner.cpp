@@ -58,7 +58,7 @@ class Planner {
 
   // `bound`: a filter already bound on `table` (relation filters), used instead of cfg.where.
   // `via`: the relation these rows are reached through; its predefined where applies too.
-  Result<ReadNode> node(const TableDef& table, const ReadConfig& cfg, const std::string& key_field,
+  Result<ReadNode> node(const TableDef& table, const ReadConfig& cfg, const FieldList& key_fields,
                         const std::optional<SearchSpec>& search, std::optional<PlanFilter> bound = std::nullopt,
                         const RelationDef* via = nullptr);
   Result<RelationStep> relation(const RelationDef& rel, const ReadConfig& cfg);
@@ -93,7 +93,7 @@ class Planner {
     AccessChoice choice = choose_access(*schema_.table(th.table), {}, {}, th.from);
     TableAccess j;
     j.table = th.table;
-    j.key_field = th.from;
+    j.key_fields = std::move(choice.key_fields);
     j.source = std::move(choice.source);
     j.warnings = std::move(choice.warnings);
     j.path = path;
@@ -136,6 +136,24 @@ class Planner {
   int nesting_ = 0;  // node() calls in progress: rules whose filters probe each other stop here
 };
 
+// `pairs` in the order `chosen` puts `keys` in (pairs[i] goes with keys[i]).
+FieldList paired(const FieldList& keys, const FieldList& pairs, const FieldList& chosen) {
+  FieldList out;
+  for (const auto& k : chosen) out.push_back(pairs[static_cast<size_t>(std::find(keys.begin(), keys.end(), k) - keys.begin())]);
+  return out;
+}
+
+// A relation step's parent fields (and junction target fields), paired with
+// the key fields of the lookups as the chosen indexes order them.
+void pair_keys(RelationStep& step, const RelationDef& rel) {
+  if (rel.through) {
+    step.parent_fields = paired(rel.through->from, rel.from, step.junction->key_fields);
+    step.through_to = paired(rel.to, rel.through->to, step.node.access.key_fields);
+  } else {
+    step.parent_fields = paired(rel.to, rel.from, step.node.access.key_fields);
+  }
+}
+
 Status check_columns(const TableDef& table, const ColumnSelection& cols) {
   for (size_t i = 0; i < cols.fields.size(); ++i) {
     const auto& f = cols.fields[i];
@@ -168,7 +186,7 @@ Status plan_search(TableAccess& a, const TableDef& table, const SearchSpec& s) {
   return Ok{};
 }
 
-Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, const std::string& key_field,
+Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, const FieldList& key_fields,
                                const std::optional<SearchSpec>& search, std::optional<PlanFilter> bound,
                                const RelationDef* via) {
   struct Nesting {
@@ -179,7 +197,7 @@ Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, con
   ReadNode n;
   TableAccess& a = n.access;
   a.table = table.name;
-  a.key_field = key_field;
+  a.key_fields = key_fields;
   a.path = cfg.path;
   if (auto st = check_columns(table, cfg.columns); !st) return std::move(st).error();
   n.columns = cfg.columns;
@@ -276,7 +294,8 @@ Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, con
   } else {
     std::vector<const PlanFilter*> conj;
     if (where) conj = conjuncts(*where);
-    AccessChoice choice = choose_access(table, conj, cfg.order_by, key_field);
+    AccessChoice choice = choose_access(table, conj, cfg.order_by, key_fields);
+    if (!choice.key_fields.empty()) a.key_fields = std::move(choice.key_fields);
     a.source = std::move(choice.source);
     a.order = std::move(choice.order);
     a.user_order_keys = choice.user_order_keys;
@@ -307,7 +326,6 @@ Result<RelationStep> Planner::relation(const RelationDef& rel, const ReadConfig&
   RelationStep step;
   step.name = rel.name;
   step.many = rel.many;
-  step.parent_field = rel.from;
   const TableDef& target = *schema_.table(rel.target);
   if (!rel.many && (cfg.limit || cfg.offset)) {
     return Error::query("limit and offset apply to many relations only", cfg.path);
@@ -316,11 +334,11 @@ Result<RelationStep> Planner::relation(const RelationDef& rel, const ReadConfig&
     auto j = junction_access(*rel.through, cfg.path);
     if (!j) return std::move(j).error();
     step.junction = std::move(j).value();
-    step.through_to = rel.through->to;
   }
   auto n = node(target, cfg, rel.to, std::nullopt, std::nullopt, &rel);
   if (!n) return std::move(n).error();
   step.node = std::move(n).value();
+  pair_keys(step, rel);
   if (!rel.many) step.node.access.limit = 1;
   return step;
 }
@@ -334,12 +352,10 @@ Status Planner::plan_exists(PlanFilter& f) {
     auto step = std::make_shared<RelationStep>();
     step->name = f.relation_def->name;
     step->many = f.relation_def->many;
-    step->parent_field = f.relation_def->from;
     if (f.relation_def->through) {
       auto j = junction_access(*f.relation_def->through, f.path);
       if (!j) return std::move(j).error();
       step->junction = std::move(j).value();
-      step->through_to = f.relation_def->through->to;
       cfg.limit.reset();  // links are followed per parent; the target test stops at the first match
     }
     std::optional<PlanFilter> nested;
@@ -347,6 +363,7 @@ Status Planner::plan_exists(PlanFilter& f) {
     auto n = node(target, cfg, f.relation_def->to, std::nullopt, std::move(nested), f.relation_def);
     if (!n) return std::move(n).error();
     step->node = std::move(n).value();
+    pair_keys(*step, *f.relation_def);
     f.relation = step;
     f.children.clear();
     return Ok{};
@@ -498,7 +515,7 @@ Result<ReadPlan> plan_read(const ReadQuery& q, const Schema& schema, const Table
   if (q.op == ReadOp::paginate && q.search) {
     return Error::query("paginate with search is not supported yet; use findMany with limit", "/search");
   }
-  auto root = planner.node(*table, q.config, "", q.search);
+  auto root = planner.node(*table, q.config, {}, q.search);
   if (!root) return std::move(root).error();
   plan.root = std::move(root).value();
   if (q.op == ReadOp::paginate) {

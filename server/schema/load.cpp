@@ -1,5 +1,6 @@
 #include "server/schema/load.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -144,6 +145,33 @@ Result<FilterNode> relation_where(const TableDef& target, const Json& j, const s
   return f;
 }
 
+// A relation's `from`/`to`: one field name or a non-empty array of them,
+// each a field of `table`; `_id` when absent.
+Result<FieldList> field_list(const Json& j, const char* key, const TableDef& table, const std::string& path) {
+  std::string p = pointer_append(path, key);
+  auto it = j.find(key);
+  if (it == j.end()) return FieldList{"_id"};
+  FieldList out;
+  if (it->is_string()) {
+    out.push_back(it->get<std::string>());
+  } else if (it->is_array() && !it->empty()) {
+    for (size_t i = 0; i < it->size(); ++i) {
+      if (!(*it)[i].is_string()) return schema_error("expected a field name", pointer_append(p, i));
+      out.push_back((*it)[i].get<std::string>());
+    }
+  } else {
+    return schema_error(std::string(key) + " names a field or a non-empty array of fields", p);
+  }
+  for (size_t i = 0; i < out.size(); ++i) {
+    std::string fp = out.size() == 1 && it->is_string() ? p : pointer_append(p, i);
+    if (!table.field_type(out[i])) return schema_error("'" + out[i] + "' is not a field of " + table.name, fp);
+    if (std::find(out.begin(), out.begin() + static_cast<long>(i), out[i]) != out.begin() + static_cast<long>(i)) {
+      return schema_error("'" + out[i] + "' is named twice", fp);
+    }
+  }
+  return out;
+}
+
 Result<RelationDef> relation_from_json(const Schema& s, const std::string& table, const std::string& name,
                                        const Json& j, const std::string& path) {
   if (!j.is_object()) return schema_error("a relation must be an object", path);
@@ -156,28 +184,33 @@ Result<RelationDef> relation_from_json(const Schema& s, const std::string& table
     return schema_error("relation target is not a table", pointer_append(path, r.many ? "many" : "one"));
   }
   r.target = target.get<std::string>();
-  for (const char* side : {"from", "to"}) {
-    auto f = j.find(side);
-    if (f == j.end() || f->is_string()) continue;
-    if (f->is_array()) return schema_error("relations over several fields are not supported yet; name one field", pointer_append(path, side));
-    return schema_error(std::string(side) + " must name a field", pointer_append(path, side));
-  }
-  r.from = j.value("from", std::string("_id"));
-  r.to = j.value("to", std::string("_id"));
-  if (!s.table(table)->field_type(r.from)) return schema_error("'" + r.from + "' is not a field of " + table, pointer_append(path, "from"));
-  if (!s.table(r.target)->field_type(r.to)) return schema_error("'" + r.to + "' is not a field of " + r.target, pointer_append(path, "to"));
+  auto from = field_list(j, "from", *s.table(table), path);
+  if (!from) return std::move(from).error();
+  r.from = std::move(from).value();
+  auto to = field_list(j, "to", *s.table(r.target), path);
+  if (!to) return std::move(to).error();
+  r.to = std::move(to).value();
   if (auto th = j.find("through"); th != j.end()) {
     std::string tp = pointer_append(path, "through");
-    if (!th->is_object() || !th->value("table", Json()).is_string() || !th->value("from", Json()).is_string() ||
-        !th->value("to", Json()).is_string()) {
+    if (!th->is_object() || !th->value("table", Json()).is_string() || !th->contains("from") || !th->contains("to")) {
       return schema_error("through needs table, from and to", tp);
     }
-    Through t{(*th)["table"].get<std::string>(), (*th)["from"].get<std::string>(), (*th)["to"].get<std::string>()};
-    const TableDef* jt = s.table(t.table);
-    if (!jt) return schema_error("through table '" + t.table + "' does not exist", pointer_append(tp, "table"));
-    if (!jt->field_type(t.from)) return schema_error("'" + t.from + "' is not a field of " + t.table, pointer_append(tp, "from"));
-    if (!jt->field_type(t.to)) return schema_error("'" + t.to + "' is not a field of " + t.table, pointer_append(tp, "to"));
+    const TableDef* jt = s.table((*th)["table"].get<std::string>());
+    if (!jt) return schema_error("through table '" + (*th)["table"].get<std::string>() + "' does not exist", pointer_append(tp, "table"));
+    Through t;
+    t.table = jt->name;
+    auto jf = field_list(*th, "from", *jt, tp);
+    if (!jf) return std::move(jf).error();
+    auto jto = field_list(*th, "to", *jt, tp);
+    if (!jto) return std::move(jto).error();
+    t.from = std::move(jf).value();
+    t.to = std::move(jto).value();
+    // Pairwise: the source's from[i] meets the junction's from[i]; the junction's to[i] meets the target's to[i].
+    if (t.from.size() != r.from.size()) return schema_error("through.from needs as many fields as from", pointer_append(tp, "from"));
+    if (t.to.size() != r.to.size()) return schema_error("through.to needs as many fields as to", pointer_append(tp, "to"));
     r.through = std::move(t);
+  } else if (r.from.size() != r.to.size()) {
+    return schema_error("from and to need as many fields each (they are matched pairwise)", pointer_append(path, "to"));
   }
   if (auto od = j.find("onDelete"); od != j.end()) {
     std::string v = od->is_string() ? od->get<std::string>() : "";
@@ -185,6 +218,9 @@ Result<RelationDef> relation_from_json(const Schema& s, const std::string& table
     else if (v == "restrict") r.on_delete = OnDelete::restrict_;
     else if (v == "setNull") r.on_delete = OnDelete::set_null;
     else return schema_error("onDelete is cascade, restrict or setNull", pointer_append(path, "onDelete"));
+    if (r.from.size() > 1) {
+      return schema_error("onDelete needs a one-field reference; a relation over several fields is a join", pointer_append(path, "onDelete"));
+    }
   }
   if (auto w = j.find("where"); w != j.end()) {
     auto where = relation_where(*s.table(r.target), *w, pointer_append(path, "where"));

@@ -53,18 +53,22 @@ struct SearchIndexDef {
 
 enum class OnDelete { restrict_, cascade, set_null };
 
+// Relation keys are lists of fields, matched pairwise: one field for a
+// reference, several for a join on a composite key (Drizzle's `from: [a, b]`).
+using FieldList = std::vector<std::string>;
+
 struct Through {
   std::string table;
-  std::string from;  // junction field matching the source's `from`
-  std::string to;    // junction field matching the target's `to`
+  FieldList from;  // junction fields matching the source's `from`
+  FieldList to;    // junction fields matching the target's `to`
 };
 
 struct RelationDef {
   std::string name;
   bool many = false;
   std::string target;
-  std::string from;  // field on the source table
-  std::string to;    // field on the target table
+  FieldList from;  // fields on the source table
+  FieldList to;    // fields on the target table
   std::optional<Through> through;
   std::optional<OnDelete> on_delete;  // as declared; the default depends on optionality
   bool inferred = false;

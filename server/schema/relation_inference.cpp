@@ -29,7 +29,7 @@ bool covered(const Schema& s, const std::string& table, const std::string& field
   auto it = s.relations.find(table);
   if (it == s.relations.end()) return false;
   for (const auto& r : it->second) {
-    if (r.from == field && !r.through) return true;
+    if (r.from == FieldList{field} && !r.through) return true;
   }
   return false;
 }
@@ -60,8 +60,8 @@ void infer_relations(Schema& schema) {
       RelationDef r;
       r.name = one;
       r.target = c.target;
-      r.from = c.field;
-      r.to = "_id";
+      r.from = {c.field};
+      r.to = {"_id"};
       r.inferred = true;
       schema.relations[c.table].push_back(std::move(r));
     }
@@ -69,7 +69,7 @@ void infer_relations(Schema& schema) {
     bool inverse_declared = false;
     if (auto it = schema.relations.find(c.target); it != schema.relations.end()) {
       for (const auto& r : it->second) {
-        if (r.target == c.table && r.to == c.field) inverse_declared = true;
+        if (r.target == c.table && r.to == FieldList{c.field}) inverse_declared = true;
       }
     }
     if (inverse_declared || name_taken(schema, c.target, c.table)) continue;
@@ -77,8 +77,8 @@ void infer_relations(Schema& schema) {
     inv.name = c.table;
     inv.many = true;
     inv.target = c.table;
-    inv.from = "_id";
-    inv.to = c.field;
+    inv.from = {"_id"};
+    inv.to = {c.field};
     inv.inferred = true;
     schema.relations[c.target].push_back(std::move(inv));
   }

@@ -49,6 +49,8 @@ Json validator_to_json(const Validator& v) {
   return j;
 }
 
+Json fields_json(const FieldList& f) { return f.size() == 1 ? Json(f[0]) : Json(f); }
+
 Json schema_to_json(const Schema& s) {
   Json tables = Json::object();
   for (const auto& [name, t] : s.tables) {
@@ -72,9 +74,11 @@ Json schema_to_json(const Schema& s) {
     for (const auto& r : defs) {
       Json d = Json::object();
       d[r.many ? "many" : "one"] = r.target;
-      d["from"] = r.from;
-      d["to"] = r.to;
-      if (r.through) d["through"] = Json{{"table", r.through->table}, {"from", r.through->from}, {"to", r.through->to}};
+      d["from"] = fields_json(r.from);
+      d["to"] = fields_json(r.to);
+      if (r.through) {
+        d["through"] = Json{{"table", r.through->table}, {"from", fields_json(r.through->from)}, {"to", fields_json(r.through->to)}};
+      }
       if (r.on_delete) {
         d["onDelete"] = *r.on_delete == OnDelete::cascade ? "cascade" : *r.on_delete == OnDelete::set_null ? "setNull" : "restrict";
       }

@@ -8,6 +8,9 @@
 namespace dc {
 
 Json validator_to_json(const Validator& v);
+// Relation key fields: one as a string (the common case, and the shape before
+// composite keys), several as an array. Used by the schema and by plans.
+Json fields_json(const FieldList& f);
 Json schema_to_json(const Schema& s);
 
 }  // namespace dc

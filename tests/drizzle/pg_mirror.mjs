@@ -66,9 +66,16 @@ export async function mirror(schema, fixtureDir) {
     table,
     Object.fromEntries(Object.entries(rels).map(([rel, d]) => {
       const target = d.many ?? d.one;
+      // One field or several (a composite key), matched pairwise as in Drizzle's `from: [a, b]`.
+      const list = (x) => (Array.isArray(x) ? x : [x]);
+      const cols = (t, fields) => { const c = list(fields).map((f) => r[t][f]); return c.length === 1 ? c[0] : c; };
+      const via = (t, fields, jt, jfields) => {
+        const c = list(fields).map((f, i) => r[t][f].through(r[jt][list(jfields)[i]]));
+        return c.length === 1 ? c[0] : c;
+      };
       const config = d.through
-        ? { from: r[table][d.from].through(r[d.through.table][d.through.from]), to: r[target][d.to].through(r[d.through.table][d.through.to]) }
-        : { from: r[table][d.from], to: r[target][d.to] };
+        ? { from: via(table, d.from, d.through.table, d.through.from), to: via(target, d.to, d.through.table, d.through.to) }
+        : { from: cols(table, d.from), to: cols(target, d.to) };
       if (d.where) config.where = fromConvexJson(d.where);
       return [rel, d.many ? r.many[target](config) : r.one[target](config)];
     })),

@@ -300,3 +300,34 @@ test('Convex: calls act as the caller (acting-as identity), so the functions see
     await emulator.stop();
   }
 });
+
+test('/v1/schema per role keeps a relation over several fields only when the role sees all of them', { skip: !bin }, async () => {
+  const org = join(root, 'tests/conformance/fixtures/org');
+  const config = {
+    jwt: { secret: SECRET, algorithms: ['HS256'] },
+    roles: {
+      full: { tables: { regions: { select: {} }, offices: { select: {} } } },
+      partial: { tables: { regions: { select: { columns: ['_id', 'country', 'name'] } }, offices: { select: {} } } },
+    },
+  };
+  const args = ['--schema', join(org, 'schema.json'), '--import', join(org, 'data'), '--no-access-log', '--auth', authDir(config)];
+  await withFreshServer(bin, args, async (server) => {
+    const schemaAs = async (role) => {
+      const res = await fetch(`${server.url}/v1/schema`, { headers: bearer(hs256(SECRET, { sub: 'x', role })) });
+      assert.equal(res.status, 200, await res.clone().text());
+      return res.json();
+    };
+    const full = await schemaAs('full');
+    assert.deepEqual(full.relations.offices.region.from, ['country', 'regionCode']);
+    assert.ok(full.relations.regions.offices);
+    const partial = await schemaAs('partial');
+    // regions.code is hidden: every relation keyed on it is left out, the others stay.
+    assert.equal(partial.relations.offices.region, undefined);
+    assert.equal(partial.relations.regions.offices, undefined);
+    assert.deepEqual(Object.keys(partial.tables.regions.documentType.value).sort(), ['country', 'name']);
+    const res = await post(server.url, '/v1/query', { table: 'offices', columns: { city: true }, where: { city: 'Lyon' }, with: { region: true } },
+      bearer(hs256(SECRET, { sub: 'x', role: 'full' })));
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.json.data[0].region.name, 'Auvergne-Rhône-Alpes');
+  });
+});

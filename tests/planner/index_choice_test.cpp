@@ -120,7 +120,7 @@ TEST_CASE("index_choice: relation loads look up by the foreign-key index, keys p
   auto p = must_plan(R"({"table":"users","with":{"posts":{"limit":2,"orderBy":{"_creationTime":"desc"}},"profile":true}})");
   REQUIRE(p.root.with.size() == 2);
   const TableAccess& posts = p.root.with[0].node.access;
-  CHECK(posts.key_field == "authorId");
+  CHECK(posts.key_fields == FieldList{"authorId"});
   CHECK(posts.source.index == "by_author");
   CHECK(posts.order_source == OrderSource::index);
   CHECK(posts.max_reads == 12);  // 8 parents x 2, capped by the table
@@ -183,4 +183,29 @@ TEST_CASE("index_choice: golden plans") {
     want << in.rdbuf();
     CHECK(got == want.str());
   }
+}
+
+TEST_CASE("index_choice: a key over several fields uses an index led by them in any order, and the parent's fields follow") {
+  auto org = load_schema_file(std::string(DC_SOURCE_DIR) + "/tests/conformance/fixtures/org/schema.json");
+  REQUIRE(org.ok());
+  testing::FakeStats stats;
+  auto q = parse_read_query(Json::parse(R"({"table":"regions","with":{"offices":true,"partneredBy":true}})"), *org, ParseLimits{});
+  REQUIRE(q.ok());
+  auto p = plan_read(*q, *org, stats, PlannerOptions{});
+  REQUIRE(p.ok());
+  // regions.offices: from [country, code] to [country, regionCode]; offices is indexed on (regionCode, country).
+  const RelationStep& offices = p->root.with[0];
+  CHECK(offices.node.access.source.index == "by_region");
+  CHECK(offices.node.access.key_fields == FieldList{"regionCode", "country"});
+  CHECK(offices.parent_fields == FieldList{"code", "country"});
+  // partneredBy: no junction index on (toCode, toCountry): one scan, grouped by key; the target by (country, code).
+  const RelationStep& back = p->root.with[1];
+  CHECK(back.junction->source.kind == Source::Kind::full_scan);
+  CHECK(back.junction->key_fields == FieldList{"toCode", "toCountry"});
+  CHECK(back.parent_fields == FieldList{"code", "country"});
+  CHECK(back.node.access.source.index == "by_country_code");
+  CHECK(back.node.access.key_fields == FieldList{"country", "code"});
+  CHECK(back.through_to == FieldList{"fromCountry", "fromCode"});
+  REQUIRE_FALSE(back.junction->warnings.empty());
+  CHECK(back.junction->warnings[0].find("partnerships(toCode, toCountry)") != std::string::npos);
 }

@@ -23,13 +23,13 @@ TEST_CASE("schema: relations are inferred from v.id fields when none are declare
   REQUIRE(author != nullptr);
   CHECK_FALSE(author->many);
   CHECK(author->target == "users");
-  CHECK(author->from == "authorId");
-  CHECK(author->to == "_id");
+  CHECK(author->from == FieldList{"authorId"});
+  CHECK(author->to == FieldList{"_id"});
   CHECK(author->inferred);
   const RelationDef* posts = s->relation("users", "posts");
   REQUIRE(posts != nullptr);
   CHECK(posts->many);
-  CHECK(posts->to == "authorId");
+  CHECK(posts->to == FieldList{"authorId"});
 }
 
 TEST_CASE("schema: an ambiguous inverse is not inferred") {
@@ -168,5 +168,47 @@ TEST_CASE("schema: a relation's where is checked against the target table at loa
   auto t = load_schema(several);
   REQUIRE_FALSE(t.ok());
   CHECK(t.error().path == "/relations/users/published/to");
-  CHECK(t.error().message.find("several fields") != std::string::npos);
+  CHECK(t.error().message.find("as many fields") != std::string::npos);
+}
+
+TEST_CASE("schema: relations over several fields are matched pairwise, checked at load") {
+  Json j;
+  j["tables"]["regions"] = table(
+      R"({"country":{"fieldType":{"type":"string"},"optional":false},"code":{"fieldType":{"type":"string"},"optional":false}})");
+  j["tables"]["offices"] = table(
+      R"({"country":{"fieldType":{"type":"string"},"optional":false},"regionCode":{"fieldType":{"type":"string"},"optional":false}})");
+  j["tables"]["links"] = table(
+      R"({"a":{"fieldType":{"type":"string"},"optional":false},"b":{"fieldType":{"type":"string"},"optional":false},
+          "c":{"fieldType":{"type":"string"},"optional":false},"d":{"fieldType":{"type":"string"},"optional":false}})");
+  j["relations"]["offices"]["region"] = Json::parse(R"({"one":"regions","from":["country","regionCode"],"to":["country","code"]})");
+  j["relations"]["regions"]["linked"] =
+      Json::parse(R"({"many":"regions","from":["country","code"],"to":["country","code"],"through":{"table":"links","from":["a","b"],"to":["c","d"]}})");
+  auto s = load_schema(j);
+  REQUIRE(s.ok());
+  CHECK(s->relation("offices", "region")->from == FieldList{"country", "regionCode"});
+  CHECK(s->relation("regions", "linked")->through->to == FieldList{"c", "d"});
+  Json out = schema_to_json(*s);
+  CHECK(out["relations"]["offices"]["region"]["to"] == Json::array({"country", "code"}));
+  auto again = load_schema(out);
+  REQUIRE(again.ok());
+  CHECK(schema_to_json(*again) == out);
+
+  auto refused = [&](const std::string& table, const std::string& name, const std::string& def, const std::string& path) {
+    Json k = j;
+    k["relations"][table][name] = Json::parse(def);
+    auto t = load_schema(k);
+    CAPTURE(def);
+    REQUIRE_FALSE(t.ok());
+    CHECK(t.error().path == path);
+  };
+  refused("offices", "region", R"({"one":"regions","from":["country","regionCode"],"to":["code"]})", "/relations/offices/region/to");
+  refused("offices", "region", R"({"one":"regions","from":["country","nope"],"to":["country","code"]})", "/relations/offices/region/from/1");
+  refused("offices", "region", R"({"one":"regions","from":[],"to":[]})", "/relations/offices/region/from");
+  refused("offices", "region", R"({"one":"regions","from":["country","country"],"to":["country","code"]})", "/relations/offices/region/from/1");
+  refused("offices", "region", R"({"one":"regions","from":["country",3],"to":["country","code"]})", "/relations/offices/region/from/1");
+  refused("offices", "region", R"({"one":"regions","from":["country","regionCode"],"to":["country","code"],"onDelete":"cascade"})",
+          "/relations/offices/region/onDelete");
+  refused("regions", "linked",
+          R"({"many":"regions","from":["country","code"],"to":["country","code"],"through":{"table":"links","from":["a"],"to":["c","d"]}})",
+          "/relations/regions/linked/through/from");
 }

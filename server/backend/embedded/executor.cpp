@@ -41,9 +41,31 @@ int compare_to_after(const std::vector<OrderKey>& order, const Document& d, cons
   return 0;
 }
 
-Interval with_key(const Interval& iv, const Value& key) {
+// A relation's key in a row: the field's value, or for several fields the
+// array of their values; undefined when any part is null or missing (such a
+// row relates to nothing, as with SQL's NULL).
+Value relation_key(const Value& row, const FieldList& fields) {
+  if (fields.size() == 1) {
+    const Value* v = lookup_path(row, fields[0]);
+    return v && !v->is_nullish() ? *v : Value();
+  }
+  Array parts;
+  parts.reserve(fields.size());
+  for (const auto& f : fields) {
+    const Value* v = lookup_path(row, f);
+    if (!v || v->is_nullish()) return Value();
+    parts.push_back(*v);
+  }
+  return Value(std::move(parts));
+}
+
+// An interval of the lookup's index with the parent's key in front
+// (`arity` fields: a composite key is the array relation_key made).
+Interval with_key(const Interval& iv, const Value& key, size_t arity) {
   Interval out;
-  std::vector<Value> k{key};
+  std::vector<Value> k;
+  if (arity > 1) k = key.as_array();
+  else k.push_back(key);
   auto prefixed = [&](const std::optional<Bound>& b) {
     if (!b) return Bound{k, true};
     Bound nb{k, b->inclusive};
@@ -253,9 +275,9 @@ void Executor::lookup(const TableAccess& a, const std::vector<Value>& keys, bool
       for (const Value& key : keys) {
         std::vector<Interval> intervals;
         if (a.source.intervals.empty()) {
-          intervals.push_back(with_key(Interval{}, key));
+          intervals.push_back(with_key(Interval{}, key, a.key_fields.size()));
         } else {
-          for (const auto& iv : a.source.intervals) intervals.push_back(with_key(iv, key));
+          for (const auto& iv : a.source.intervals) intervals.push_back(with_key(iv, key, a.key_fields.size()));
         }
         std::vector<DocPtr> rows;
         scan(a, *idx, intervals, need, nullptr, rows);
@@ -268,8 +290,8 @@ void Executor::lookup(const TableAccess& a, const std::vector<Value>& keys, bool
       std::set<Value, ValueLess> wanted(keys.begin(), keys.end());
       t->scan_all([&](const DocPtr& d) {
         if (!count_read()) return false;
-        const Value& k = field_or_undefined(*d, a.key_field);
-        if (wanted.count(k) && passes(a, d)) out[k].push_back(d);
+        Value k = relation_key(d->value, a.key_fields);
+        if (!k.is_nullish() && wanted.count(k) && passes(a, d)) out[k].push_back(d);
         return !failure_;
       });
       break;
@@ -285,24 +307,27 @@ void Executor::lookup(const TableAccess& a, const std::vector<Value>& keys, bool
 
 bool Executor::exists(const RelationStep& step, const Value& parent) {
   if (failure_) return false;
-  const Value* key = lookup_path(parent, step.parent_field);
-  if (!key || key->is_nullish()) return false;
-  auto cache_key = std::make_pair(&step, *key);
+  Value key = relation_key(parent, step.parent_fields);
+  if (key.is_nullish()) return false;
+  auto cache_key = std::make_pair(&step, key);
   if (auto it = exists_cache_.find(cache_key); it != exists_cache_.end()) return it->second;
   bool found = false;
   if (step.junction) {
     Groups links;
-    lookup(*step.junction, {*key}, false, links);
+    lookup(*step.junction, {key}, false, links);
     std::vector<Value> targets;
     for (const auto& [k, rows] : links) {
-      for (const auto& r : rows) targets.push_back(field_or_undefined(*r, step.through_to));
+      for (const auto& r : rows) {
+        Value t = relation_key(r->value, step.through_to);
+        if (!t.is_nullish()) targets.push_back(std::move(t));
+      }
     }
     Groups hits;
     if (!targets.empty()) lookup(step.node.access, targets, false, hits);
     found = !hits.empty();
   } else {
     Groups hits;
-    lookup(step.node.access, {*key}, true, hits);
+    lookup(step.node.access, {key}, true, hits);
     found = !hits.empty();
   }
   exists_cache_.emplace(std::move(cache_key), found);
@@ -320,8 +345,8 @@ std::vector<Value> Executor::shape(const ReadNode& n, const std::vector<DocPtr>&
     {
       std::set<Value, ValueLess> seen;
       for (const auto& d : docs) {
-        const Value& k = field_or_undefined(*d, step.parent_field);
-        if (!k.is_nullish() && seen.insert(k).second) keys.push_back(k);
+        Value k = relation_key(d->value, step.parent_fields);
+        if (!k.is_nullish() && seen.insert(k).second) keys.push_back(std::move(k));
       }
     }
     std::vector<std::vector<DocPtr>> kids(docs.size());
@@ -332,17 +357,17 @@ std::vector<Value> Executor::shape(const ReadNode& n, const std::vector<DocPtr>&
       std::set<Value, ValueLess> seen;
       for (const auto& [k, rows] : links) {
         for (const auto& r : rows) {
-          const Value& t = field_or_undefined(*r, step.through_to);
-          if (!t.is_nullish() && seen.insert(t).second) targets.push_back(t);
+          Value t = relation_key(r->value, step.through_to);
+          if (!t.is_nullish() && seen.insert(t).second) targets.push_back(std::move(t));
         }
       }
       Groups found;
       lookup(step.node.access, targets, false, found);
       for (size_t i = 0; i < docs.size(); ++i) {
-        auto it = links.find(field_or_undefined(*docs[i], step.parent_field));
+        auto it = links.find(relation_key(docs[i]->value, step.parent_fields));
         if (it == links.end()) continue;
         for (const auto& link : it->second) {
-          auto f = found.find(field_or_undefined(*link, step.through_to));
+          auto f = found.find(relation_key(link->value, step.through_to));
           if (f != found.end()) kids[i].insert(kids[i].end(), f->second.begin(), f->second.end());
         }
         sort_rows(step.node.access, kids[i]);
@@ -352,7 +377,7 @@ std::vector<Value> Executor::shape(const ReadNode& n, const std::vector<DocPtr>&
       Groups found;
       lookup(step.node.access, keys, true, found);
       for (size_t i = 0; i < docs.size(); ++i) {
-        auto it = found.find(field_or_undefined(*docs[i], step.parent_field));
+        auto it = found.find(relation_key(docs[i]->value, step.parent_fields));
         if (it != found.end()) kids[i] = it->second;
       }
     }
