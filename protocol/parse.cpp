@@ -1,5 +1,6 @@
 #include "protocol/parse.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <utility>
@@ -92,6 +93,20 @@ bool is_special_value(const Json& j) {
 bool is_falsy(const Json& j) {
   return j.is_null() || (j.is_boolean() && !j.get<bool>()) || (j.is_number() && j.get<double>() == 0) ||
          (j.is_string() && j.get_ref<const std::string&>().empty());
+}
+
+// `strategy` ("basic" | "optimized"), `comment` (a string or an object of
+// scalars: sqlcommenter tags) and `withCache` (a boolean).
+Status sql_option(const std::string& key, const Json& v, const std::string& path) {
+  if (key == "strategy" && !(v.is_string() && (v == "basic" || v == "optimized"))) {
+    return Error::query("strategy is \"basic\" or \"optimized\" (it shapes Drizzle's SQL; it has no effect here)", path);
+  }
+  if (key == "withCache" && !v.is_boolean()) return Error::query("withCache takes true or false", path);
+  if (key == "comment") {
+    bool ok = v.is_string() || (v.is_object() && std::all_of(v.begin(), v.end(), [](const Json& x) { return x.is_primitive(); }));
+    if (!ok) return Error::query("comment is a string or an object of strings, numbers and booleans", path);
+  }
+  return Ok{};
 }
 
 // Shared state of one parse: limits and the filter-node budget.
@@ -367,6 +382,12 @@ Result<ReadConfig> Parser::config(const Json& j, std::string_view table, ReadOp 
     std::string p = pointer_append(path, key);
     if (root && (key == "table" || key == "op" || key == "search" || key == "numItems" || key == "cursor")) {
       continue;  // handled by the caller
+    }
+    if (root && (key == "strategy" || key == "comment" || key == "withCache")) {
+      // Drizzle 1.0's root options about the SQL it builds and its cache:
+      // accepted so calls move over unchanged, checked, and without effect here.
+      if (auto st = sql_option(key, val, p); !st) return std::move(st).error();
+      continue;
     }
     bool allowed = true;
     if (op == ReadOp::count) allowed = key == "where";

@@ -38,6 +38,7 @@ const DIFFERENCES = {
   '07_errors.json: columns value must be boolean': STRICT,
   '07_errors.json: relation filter of the wrong type': STRICT,
   '07_errors.json: unknown top-level key': STRICT,
+  '14_drizzle_parity.json: strategy inside with is refused (a root option, as in Drizzle\'s types)': STRICT,
   '14_drizzle_parity.json: an empty relation filter object means a related row exists (protocol.md section 4)':
     'protocol.md section 4 reads {"rel": {}} as "a related row exists"; Drizzle drops the condition',
   '07_errors.json: with nested too deep': 'the proxy bounds the nesting of with (4 levels; docs/query-language.md, Limits); Drizzle has no bound',

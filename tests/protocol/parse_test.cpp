@@ -276,3 +276,13 @@ TEST_CASE("parse: like patterns and substring arguments are bounded (256 bytes)"
     CHECK(q.error().path == std::string("/where/name/") + op);
   }
 }
+
+TEST_CASE("parse: Drizzle 1.0's root options about SQL and caching are accepted, checked and without effect") {
+  auto q = parse(R"({"table":"users","strategy":"basic","comment":{"route":"/users","n":1},"withCache":false})");
+  REQUIRE(q.ok());
+  CHECK(parse(R"({"table":"users","comment":"plain"})").ok());
+  expect_error(R"({"table":"users","strategy":"fast"})", "/strategy");
+  expect_error(R"({"table":"users","withCache":"yes"})", "/withCache");
+  expect_error(R"({"table":"users","comment":{"a":{"b":1}}})", "/comment");
+  expect_error(R"({"table":"users","with":{"posts":{"strategy":"basic"}}})", "/with/posts/strategy");  // root only, as in Drizzle
+}
