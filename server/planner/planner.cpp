@@ -136,6 +136,17 @@ class Planner {
   int nesting_ = 0;  // node() calls in progress: rules whose filters probe each other stop here
 };
 
+// Does the selection leave no column? Only an explicit `columns` can: all
+// fields excluded, or (under read rules) none of the listed ones visible.
+bool selects_nothing(const TableDef& table, const ColumnSelection& cols) {
+  if (cols.mode == ColumnSelection::Mode::all) return false;
+  if (cols.mode == ColumnSelection::Mode::include) return cols.fields.empty();
+  if (table.document.kind != Validator::Kind::object) return false;  // a union: fields vary by row
+  auto excluded = [&](const std::string& f) { return std::find(cols.fields.begin(), cols.fields.end(), f) != cols.fields.end(); };
+  if (!excluded("_id") || !excluded("_creationTime")) return false;
+  return std::all_of(table.document.fields.begin(), table.document.fields.end(), [&](const FieldDef& f) { return excluded(f.name); });
+}
+
 // `pairs` in the order `chosen` puts `keys` in (pairs[i] goes with keys[i]).
 FieldList paired(const FieldList& keys, const FieldList& pairs, const FieldList& chosen) {
   FieldList out;
@@ -244,6 +255,11 @@ Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, con
       std::string top = k.field.substr(0, k.field.find('.'));
       if (!visible.count(top)) return hidden(top, k.path);
     }
+  }
+  if (cfg.with.empty() && selects_nothing(table, n.columns)) {
+    // Drizzle: "No fields selected" (here after exclusions and the caller's columns).
+    return Error::query("no fields selected: every column of '" + table.name + "' is left out and nothing is loaded with 'with'",
+                        cfg.path + "/columns");
   }
   std::optional<PlanFilter> where = std::move(bound);
   if (!where && cfg.where) {
