@@ -26,6 +26,21 @@ bool all_visible(const std::optional<std::set<std::string>>& columns, const Json
   return std::all_of(fields.begin(), fields.end(), [&](const Json& f) { return !f.is_string() || visible(columns, f.get<std::string>()); });
 }
 
+// Every column a filter (request grammar, no relation keys) names is visible.
+bool filter_columns_visible(const std::optional<std::set<std::string>>& columns, const Json& filter) {
+  if (!filter.is_object()) return true;
+  for (const auto& [key, val] : filter.items()) {
+    if (key == "AND" || key == "OR") {
+      if (val.is_array() && !std::all_of(val.begin(), val.end(), [&](const Json& f) { return filter_columns_visible(columns, f); })) return false;
+    } else if (key == "NOT") {
+      if (!filter_columns_visible(columns, val)) return false;
+    } else if (!visible(columns, key)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // Compiled rules are kept per rules_key; past this many distinct keys (one
 // per distinct claim value, so per user for per-user rules) the cache is
 // emptied and refilled, which bounds its memory.
@@ -157,6 +172,8 @@ std::string AccessControl::schema_json(const Access& access, const std::shared_p
       if (!all_visible(rule->second.columns, r["from"]) || !all_visible(target_rule->second.columns, r["to"])) continue;
       if (r.contains("through") && !rules.tables.count(r["through"]["table"].get<std::string>())) continue;
       kept[rname] = r;
+      // The relation stays usable, but its where is not shown when it names a column the role may not read.
+      if (r.contains("where") && !filter_columns_visible(target_rule->second.columns, r["where"])) kept[rname].erase("where");
     }
     relations[name] = std::move(kept);
   }

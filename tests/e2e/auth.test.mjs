@@ -308,6 +308,7 @@ test('/v1/schema per role keeps a relation over several fields only when the rol
     roles: {
       full: { tables: { regions: { select: {} }, offices: { select: {} } } },
       partial: { tables: { regions: { select: { columns: ['_id', 'country', 'name'] } }, offices: { select: {} } } },
+      noOpen: { tables: { regions: { select: {} }, offices: { select: { columns: ['country', 'regionCode', 'city'] } } } },
     },
   };
   const args = ['--schema', join(org, 'schema.json'), '--import', join(org, 'data'), '--no-access-log', '--auth', authDir(config)];
@@ -325,6 +326,11 @@ test('/v1/schema per role keeps a relation over several fields only when the rol
     assert.equal(partial.relations.offices.region, undefined);
     assert.equal(partial.relations.regions.offices, undefined);
     assert.deepEqual(Object.keys(partial.tables.regions.documentType.value).sort(), ['country', 'name']);
+    // A relation's where is shown only to roles that may read the columns it names (offices.open here).
+    assert.deepEqual(full.relations.regions.openOffices.where, { open: true });
+    const noOpen = await schemaAs('noOpen');
+    assert.deepEqual(noOpen.relations.regions.openOffices.from, ['country', 'code']);
+    assert.equal(noOpen.relations.regions.openOffices.where, undefined);
     const res = await post(server.url, '/v1/query', { table: 'offices', columns: { city: true }, where: { city: 'Lyon' }, with: { region: true } },
       bearer(hs256(SECRET, { sub: 'x', role: 'full' })));
     assert.equal(res.status, 200, res.text);
