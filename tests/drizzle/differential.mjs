@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Differential check against Drizzle itself: every read case of the
-// conformance suite that Drizzle's RQBv2 can express runs twice, through the
+// conformance suite that Drizzle's RQBv2 can express (a count as the length
+// of findMany with the same where) runs twice, through the
 // proxy (embedded engine) and through drizzle-orm on PGlite over a Postgres
 // mirror of the same fixture (pg_mirror.mjs), and the answers must agree.
 // When the proxy refuses a query (400), Drizzle must refuse it too.
@@ -49,7 +50,7 @@ const EXTENSION_OPS = new Set(['between', 'notBetween', 'startsWith', 'endsWith'
 
 // Why Drizzle cannot run this query as written, or null.
 function notExpressible(q) {
-  if ((q.op ?? 'findMany') !== 'findMany' && q.op !== 'findFirst') return `${q.op} has no RQBv2 form`;
+  if (!['findMany', 'findFirst', 'count'].includes(q.op ?? 'findMany')) return `${q.op} has no RQBv2 form`;
   if (q.search) return 'full-text search has no RQBv2 form';
   const inFilter = (f) => {
     if (f === null || typeof f !== 'object' || Array.isArray(f)) return null;
@@ -164,8 +165,14 @@ for (const fixture of [...new Set(cases.map((c) => c.fixture))]) {
       let drizzle;
       try {
         const rq = db.query[c.query.table];
-        drizzle = { data: await (first ? rq.findFirst(drizzleConfig(c.query)) : rq.findMany(drizzleConfig(c.query))) };
-        if (first && drizzle.data === undefined) drizzle.data = null;
+        if (c.query.op === 'count') {
+          // A count is the number of rows findMany returns with the same where.
+          const rows = await rq.findMany({ columns: { _id: true }, ...(c.query.where ? { where: fromConvexJson(c.query.where) } : {}) });
+          drizzle = { data: { count: rows.length } };
+        } else {
+          drizzle = { data: await (first ? rq.findFirst(drizzleConfig(c.query)) : rq.findMany(drizzleConfig(c.query))) };
+          if (first && drizzle.data === undefined) drizzle.data = null;
+        }
       } catch (e) {
         drizzle = { error: e.message.split('\n')[0] };
       }
@@ -173,8 +180,9 @@ for (const fixture of [...new Set(cases.map((c) => c.fixture))]) {
       if (res.status === 200 && drizzle.error) problem = `the proxy answers, Drizzle throws: ${drizzle.error}`;
       else if (res.status !== 200 && !drizzle.error) problem = `the proxy refuses (${res.status} ${res.json?.error?.path}: ${res.json?.error?.message}), Drizzle answers ${JSON.stringify(drizzle.data, (k, v) => (typeof v === 'bigint' ? `${v}n` : v)).slice(0, 300)}`;
       else if (res.status === 200) {
-        const got = normalize(fromConvexJson(res.json.data), c.query, first);
-        const want = normalize(drizzle.data, c.query, first);
+        const single = first || c.query.op === 'count';
+        const got = normalize(fromConvexJson(res.json.data), c.query, single);
+        const want = normalize(drizzle.data, c.query, single);
         if (!isDeepStrictEqual(got, want)) problem = `answers differ\n    proxy:   ${JSON.stringify(got)}\n    drizzle: ${JSON.stringify(want)}`;
       }
       const reason = DIFFERENCES[c.name];
