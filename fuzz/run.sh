@@ -29,7 +29,15 @@ set -e
 # Keep only inputs that add coverage: the old corpus plus this run's finds, minimized.
 merged="build/fuzz/merged/$target"
 rm -rf "$merged" && mkdir -p "$merged"
+before_merge=$(find "$findings" -type f | wc -l)
 "$bin" -merge=1 -artifact_prefix="$findings/" "$merged" "$corpus" "$work" >"build/fuzz/$target.merge.log" 2>&1
+# An input that crashes only in the merge (say, the fixtures changed under a
+# binary built before them) is left out of the merge: keep the old corpus
+# rather than replace it with what survived, and say so.
+if [[ $(find "$findings" -type f | wc -l) != "$before_merge" ]]; then
+  echo "fuzz/run.sh: inputs crashed during the merge (build/fuzz/$target.merge.log); the corpus is left as it was" >&2
+  exit 1
+fi
 rm -rf "$corpus" && mkdir -p "$corpus" && cp "$merged"/* "$corpus"/
 execs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log")
 rate=$(awk '/stat::average_exec_per_sec/ {print $2}' "$log")
