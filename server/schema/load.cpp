@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <sstream>
 
 #include "server/schema/comparison.hpp"
@@ -118,31 +120,78 @@ Result<TableDef> table_from_json(const std::string& name, const Json& j, const s
   return t;
 }
 
-// Relation names are unknown inside a relation's where: it filters the
-// target's own columns (relation filters there could recurse without end).
-class NoRelations : public RelationResolver {
- public:
-  std::optional<std::string> relation_target(std::string_view, std::string_view) const override { return std::nullopt; }
-  bool has_table(std::string_view) const override { return false; }
-};
-
-Status check_filter(const TableDef& target, FilterNode& n) {
-  if (n.kind == FilterNode::Kind::cmp) return check_comparison(target, n);
+// Checks a parsed filter on `table`: comparisons against their columns'
+// validators, relation filters against the relations' target tables.
+Status check_filter(const Schema& s, const TableDef& table, FilterNode& n) {
+  if (n.kind == FilterNode::Kind::cmp) return check_comparison(table, n);
+  const TableDef* inner = &table;
+  if (n.kind == FilterNode::Kind::relation) inner = s.table(s.relation(table.name, n.relation)->target);
   for (auto& c : n.children) {
-    if (auto st = check_filter(target, c); !st) return st;
+    if (auto st = check_filter(s, *inner, c); !st) return st;
   }
   return Ok{};
 }
 
-// A relation's predefined `where`: a filter on the target's columns, in the
-// request grammar, with names and argument types checked now.
-Result<FilterNode> relation_where(const TableDef& target, const Json& j, const std::string& path) {
-  auto f = parse_filter(j, target.name, NoRelations(), ParseLimits{}, path);
-  if (!f) return schema_error("relation where: " + f.error().message, f.error().path.value_or(path));
-  if (auto st = check_filter(target, *f); !st) {
-    return schema_error("relation where: " + st.error().message, st.error().path.value_or(path));
+// The relations a filter on `table` uses, at any depth, as (table, name).
+void relations_used(const Schema& s, const std::string& table, const FilterNode& n,
+                    std::vector<std::pair<std::string, std::string>>& out) {
+  std::string inner = table;
+  if (n.kind == FilterNode::Kind::relation) {
+    out.emplace_back(table, n.relation);
+    inner = s.relation(table, n.relation)->target;
   }
-  return f;
+  for (const auto& c : n.children) relations_used(s, inner, c, out);
+}
+
+// Every relation's predefined `where`, once all relations (declared and
+// inferred) are known: parsed in the request grammar on the target table,
+// names and argument types checked, and no cycle of wheres that use each
+// other's relations (planning them would never end).
+Status load_relation_wheres(Schema& s) {
+  for (auto& [table, rels] : s.relations) {
+    for (auto& r : rels) {
+      if (r.where_json.is_null()) continue;
+      std::string path = "/relations/" + table + "/" + r.name + "/where";
+      auto f = parse_filter(r.where_json, r.target, s, ParseLimits{}, path);
+      if (!f) return schema_error("relation where: " + f.error().message, f.error().path.value_or(path));
+      if (auto st = check_filter(s, *s.table(r.target), *f); !st) {
+        return schema_error("relation where: " + st.error().message, st.error().path.value_or(path));
+      }
+      r.where = std::move(f).value();
+    }
+  }
+  // Depth-first search over "this relation's where uses that relation".
+  std::map<std::pair<std::string, std::string>, int> state;  // 1: on the path, 2: done
+  std::vector<std::pair<std::string, std::string>> path;
+  std::function<Status(const std::string&, const std::string&)> visit = [&](const std::string& table, const std::string& name) -> Status {
+    auto key = std::make_pair(table, name);
+    if (state[key] == 2) return Ok{};
+    if (state[key] == 1) {
+      std::string chain;
+      for (const auto& [t, n] : path) chain += t + "." + n + " → ";
+      return schema_error("relation wheres use each other in a cycle: " + chain + table + "." + name,
+                          "/relations/" + path.front().first + "/" + path.front().second + "/where");
+    }
+    state[key] = 1;
+    path.push_back(key);
+    const RelationDef* r = s.relation(table, name);
+    if (r && r->where) {
+      std::vector<std::pair<std::string, std::string>> used;
+      relations_used(s, r->target, *r->where, used);
+      for (const auto& [t, n] : used) {
+        if (auto st = visit(t, n); !st) return st;
+      }
+    }
+    path.pop_back();
+    state[key] = 2;
+    return Ok{};
+  };
+  for (const auto& [table, rels] : s.relations) {
+    for (const auto& r : rels) {
+      if (auto st = visit(table, r.name); !st) return st;
+    }
+  }
+  return Ok{};
 }
 
 // A relation's `from`/`to`: one field name or a non-empty array of them,
@@ -223,9 +272,8 @@ Result<RelationDef> relation_from_json(const Schema& s, const std::string& table
     }
   }
   if (auto w = j.find("where"); w != j.end()) {
-    auto where = relation_where(*s.table(r.target), *w, pointer_append(path, "where"));
-    if (!where) return std::move(where).error();
-    r.where = std::move(where).value();
+    // Parsed and checked once every relation is known (load_relation_wheres).
+    if (!w->is_object()) return schema_error("relation where: a filter must be an object", pointer_append(path, "where"));
     r.where_json = *w;
   }
   for (const auto& [key, val] : j.items()) {
@@ -371,6 +419,7 @@ Result<Schema> load_schema_checked(const Json& j) {
     }
   }
   infer_relations(s);
+  if (auto st = load_relation_wheres(s); !st) return std::move(st).error();
   return s;
 }
 

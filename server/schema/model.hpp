@@ -72,10 +72,11 @@ struct RelationDef {
   std::optional<Through> through;
   std::optional<OnDelete> on_delete;  // as declared; the default depends on optionality
   bool inferred = false;
-  // Drizzle's predefined relation filter on the target's rows: checked at
-  // load, ANDed into every load of the relation and every relation filter on it.
+  // Drizzle's predefined relation filter on the target's rows (relation
+  // filters allowed, cycles refused): checked at load, ANDed into every load
+  // of the relation and every relation filter on it.
   std::optional<FilterNode> where;
-  Json where_json;  // as declared, for /v1/schema
+  Json where_json;  // as declared (null: none), for /v1/schema
 };
 
 struct TableDef {

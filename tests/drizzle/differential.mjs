@@ -31,6 +31,7 @@ if (!bin) { console.error('usage: differential.mjs --server PATH [--filter TEXT]
 const NULLS_FIRST = 'ordering follows Convex: missing, then null, then values (Postgres puts nulls last)';
 const TOTAL_ORDER = 'values of different types compare in Convex\'s total order (Postgres jsonb has another)';
 const STRICT = 'the proxy refuses what Drizzle\'s JavaScript would coerce or ignore: a typo is never silently dropped';
+const RELATION_IN_WHERE = 'relation filters inside a relation\'s predefined where are an extension (Drizzle: "Unknown relational filter field")';
 const DIFFERENCES = {
   '03_order_columns.json: missing sorts before null before values': NULLS_FIRST,
   '03_order_columns.json: desc puts values first, missing last, ties by _creationTime': NULLS_FIRST,
@@ -42,6 +43,8 @@ const DIFFERENCES = {
   '14_drizzle_parity.json: strategy inside with is refused (a root option, as in Drizzle\'s types)': STRICT,
   '14_drizzle_parity.json: an empty relation filter object means a related row exists (protocol.md section 4)':
     'protocol.md section 4 reads {"rel": {}} as "a related row exists"; Drizzle drops the condition',
+  '14_drizzle_parity.json: a relation where that uses a relation filter (whose relation has a where too)': RELATION_IN_WHERE,
+  '14_drizzle_parity.json: a relation filter on a relation whose where uses a relation filter': RELATION_IN_WHERE,
   '07_errors.json: with nested too deep': 'the proxy bounds the nesting of with (4 levels; docs/query-language.md, Limits); Drizzle has no bound',
 };
 

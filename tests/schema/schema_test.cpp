@@ -160,7 +160,17 @@ TEST_CASE("schema: a relation's where is checked against the target table at loa
   refused(Json{{"title", "x"}}, "/relations/users/published/where/title");                     // not a field of posts
   refused(Json{{"published", "yes"}}, "/relations/users/published/where/published");           // wrong type
   refused(Json{{"published", Json{{"bogus", 1}}}}, "/relations/users/published/where/published/bogus");
-  refused(Json{{"author", true}}, "/relations/users/published/where/author");                   // relation filters: not inside a relation's where
+  refused(Json{{"writer", true}}, "/relations/users/published/where/writer");                   // neither a column nor a relation of posts
+  // A where that uses its own relation again (through posts.author) would be planned without end.
+  refused(Json{{"author", Json{{"published", Json::object()}}}}, "/relations/users/published/where");
+
+  Json nested = j;
+  nested["relations"]["users"]["published"]["where"] = Json{{"published", true}, {"author", true}};  // posts.author is inferred
+  auto n = load_schema(nested);
+  REQUIRE_MESSAGE(n.ok(), (n.ok() ? "" : n.error().message));
+  const FilterNode& w = *n->relation("users", "published")->where;
+  REQUIRE(w.kind == FilterNode::Kind::and_);
+  CHECK(w.children[1].kind == FilterNode::Kind::relation);
   refused(Json::array(), "/relations/users/published/where");
 
   Json several = j;
