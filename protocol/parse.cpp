@@ -147,7 +147,7 @@ class Parser {
     return std::optional<FilterNode>(std::move(n));
   }
   Result<FilterNode> column_op(CmpOp op, const Json& arg, const std::string& field, const std::string& path);
-  Result<std::vector<OrderKey>> order_by(const Json& j, const std::string& path);
+  Result<std::vector<OrderKey>> order_by(const Json& j, std::string_view table, const std::string& path);
 
   const RelationResolver& schema_;
   const ParseLimits& limits_;
@@ -328,10 +328,13 @@ Result<FilterNode> Parser::column_op(CmpOp op, const Json& arg, const std::strin
   return Error::query("unknown operator", path);
 }
 
-Result<std::vector<OrderKey>> Parser::order_by(const Json& j, const std::string& path) {
+Result<std::vector<OrderKey>> Parser::order_by(const Json& j, std::string_view table, const std::string& path) {
   std::vector<OrderKey> keys;
   auto add = [&](const std::string& field, const Json& dir, const std::string& p) -> Status {
     if (is_falsy(dir)) return Ok{};  // Drizzle skips an entry whose value is falsy
+    if (schema_.relation_target(table, field)) {
+      return Error::query("ordering by a relation ('" + field + "': its columns or \"asc(count)\", Drizzle 1.0) is not supported yet", p);
+    }
     if (!dir.is_string() || (dir != "asc" && dir != "desc")) {
       return Error::query("orderBy direction must be \"asc\" or \"desc\"", p);
     }
@@ -405,7 +408,7 @@ Result<ReadConfig> Parser::config(const Json& j, std::string_view table, ReadOp 
       if (!f) return std::move(f).error();
       cfg.where = std::move(f).value();
     } else if (key == "orderBy") {
-      auto o = order_by(val, p);
+      auto o = order_by(val, table, p);
       if (!o) return std::move(o).error();
       cfg.order_by = std::move(o).value();
     } else if (key == "limit" || key == "offset") {

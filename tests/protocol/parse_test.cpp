@@ -286,3 +286,8 @@ TEST_CASE("parse: Drizzle 1.0's root options about SQL and caching are accepted,
   expect_error(R"({"table":"users","comment":{"a":{"b":1}}})", "/comment");
   expect_error(R"({"table":"users","with":{"posts":{"strategy":"basic"}}})", "/with/posts/strategy");  // root only, as in Drizzle
 }
+
+TEST_CASE("parse: ordering by a relation is refused by name, not as a bad direction") {
+  expect_error(R"x({"table":"users","orderBy":{"posts":"desc(count)"}})x", "/orderBy/posts", "not supported yet");
+  expect_error(R"({"table":"posts","orderBy":{"author":{"name":"asc"}}})", "/orderBy/author", "not supported yet");
+}
