@@ -106,3 +106,31 @@ test('Convex: a query the adapter refuses ends with an error naming its code and
     await emulator.stop();
   }
 });
+
+test('Convex: a live query through a relation with a predefined where and bare values in column OR follows writes', { skip: !bin }, async () => {
+  const emulator = await startEmulator(['--schema', join(fixture, 'schema.json'), '--import', join(fixture, 'data'), '--admin-key', KEY]);
+  const server = await startServer(bin, ['--convex-url', emulator.url, '--convex-deploy-key', KEY, '--no-access-log']);
+  try {
+    await waitReady(server.url);
+    const ids = await emu(emulator, 'ids');  // fixture id → deployment id
+    const c = await LiveClient.open(server.url);
+    // users.publishedPosts: many posts where {published: true}.
+    c.subscribe('quiet', { table: 'users', columns: { name: true }, where: { publishedPosts: false, role: { OR: ['member', 'editor'] } }, orderBy: { name: 'asc' } });
+    await c.waitVersion('quiet', 1);
+    const quiet = () => c.state.get('quiet').data.map((u) => u.name);
+    assert.deepEqual(quiet(), ['Barbara Liskov', 'Émilie du Châtelet']);
+    const insert = async (values) => {
+      const w = await post(server.url, '/v1/mutate', { op: 'insert', table: 'posts', values });
+      assert.equal(w.status, 200, w.text);
+    };
+    await insert({ authorId: ids.u8, title: 'Draft', published: false, views: 0 });  // unpublished: still quiet
+    await insert({ authorId: ids.u5, title: 'CLU', published: true, views: 1 });
+    await c.waitFor(() => quiet().length === 1);
+    assert.deepEqual(quiet(), ['Émilie du Châtelet']);
+    assert.deepEqual(c.gaps, []);
+    await c.close();
+  } finally {
+    assert.equal(await server.stop(), 0, server.stderr().slice(-2000));
+    await emulator.stop();
+  }
+});
