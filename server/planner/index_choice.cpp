@@ -141,12 +141,6 @@ bool led_by(const IndexDef& idx, const FieldList& key_fields) {
   return std::is_permutation(key_fields.begin(), key_fields.end(), idx.fields.begin());
 }
 
-std::string join_fields(const FieldList& f) {
-  std::string out;
-  for (const auto& x : f) out += (out.empty() ? "" : ", ") + x;
-  return out;
-}
-
 Candidate evaluate(const IndexDef& idx, const std::vector<const PlanFilter*>& conj, const FieldList& key_fields) {
   Candidate cand;
   cand.index = &idx;
@@ -417,7 +411,7 @@ AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFi
     out.source.kind = Source::Kind::full_scan;
     out.source.index = std::string(kByCreationTime);
     out.source.index_fields = {"_creationTime"};
-    std::string key = join_fields(key_fields);
+    std::string key = describe_fields(key_fields);
     out.key_fields = key_fields;
     out.warnings.push_back("no index on " + table.name + "(" + key + "): the whole table is scanned once; an index on " +
                            table.name + "(" + key + ") would serve it");

@@ -28,6 +28,14 @@ std::optional<PlanFilter> and_of(std::vector<PlanFilter> parts) {
   return f;
 }
 
+// `where` AND `extra`, normalized (a relation's where, a rule's row filter).
+void and_into(std::optional<PlanFilter>& where, PlanFilter extra) {
+  std::vector<PlanFilter> both;
+  if (where) both.push_back(std::move(*where));
+  both.push_back(std::move(extra));
+  where = normalize_filter(and_of(std::move(both)).value_or(PlanFilter{}));
+}
+
 Error forbidden(std::string message, std::string path) { return Error{ErrorCode::forbidden, std::move(message), std::move(path)}; }
 
 // `with` levels above an access, from its request path (/with/a/with/b: 2).
@@ -136,8 +144,9 @@ class Planner {
   int nesting_ = 0;  // node() calls in progress: rules whose filters probe each other stop here
 };
 
-// Does the selection leave no column? Only an explicit `columns` can: all
-// fields excluded, or (under read rules) none of the listed ones visible.
+// Does the selection leave no column? Only an explicit `columns` can:
+// `columns: {}`, every field `false`, or (under read rules, where exclusions
+// become the visible columns minus the excluded ones) every visible one excluded.
 bool selects_nothing(const TableDef& table, const ColumnSelection& cols) {
   if (cols.mode == ColumnSelection::Mode::all) return false;
   if (cols.mode == ColumnSelection::Mode::include) return cols.fields.empty();
@@ -279,21 +288,13 @@ Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, con
     // it may name columns the caller's rule hides, as a rule's filter may.
     auto b = bind_filter(*via->where, schema_, table);
     if (!b) return Error{ErrorCode::internal, "the where of relation '" + via->name + "' does not bind: " + b.error().message, std::nullopt};
-    std::vector<PlanFilter> both;
-    if (where) both.push_back(std::move(*where));
-    both.push_back(std::move(b).value());
-    where = normalize_filter(and_of(std::move(both)).value_or(PlanFilter{}));
+    and_into(where, std::move(b).value());
   }
   if (rule) {
     // The rule's rows only, in every access of the table, before the access path is chosen.
     auto filter = role_filter(table, *rule);
     if (!filter) return std::move(filter).error();
-    if (*filter) {
-      std::vector<PlanFilter> both;
-      if (where) both.push_back(std::move(*where));
-      both.push_back(std::move(**filter));
-      where = normalize_filter(and_of(std::move(both)).value_or(PlanFilter{}));
-    }
+    if (*filter) and_into(where, std::move(**filter));
   }
   if (where) {
     if (auto st = plan_exists(*where); !st) return std::move(st).error();

@@ -120,27 +120,22 @@ Result<TableDef> table_from_json(const std::string& name, const Json& j, const s
   return t;
 }
 
+using RelationRef = std::pair<std::string, std::string>;  // (table, relation name)
+
 // Checks a parsed filter on `table`: comparisons against their columns'
-// validators, relation filters against the relations' target tables.
-Status check_filter(const Schema& s, const TableDef& table, FilterNode& n) {
+// validators, relation filters against the relations' target tables; notes
+// in `used` every relation it uses, at any depth.
+Status check_filter(const Schema& s, const TableDef& table, FilterNode& n, std::vector<RelationRef>& used) {
   if (n.kind == FilterNode::Kind::cmp) return check_comparison(table, n);
   const TableDef* inner = &table;
-  if (n.kind == FilterNode::Kind::relation) inner = s.table(s.relation(table.name, n.relation)->target);
+  if (n.kind == FilterNode::Kind::relation) {
+    used.emplace_back(table.name, n.relation);
+    inner = s.table(s.relation(table.name, n.relation)->target);
+  }
   for (auto& c : n.children) {
-    if (auto st = check_filter(s, *inner, c); !st) return st;
+    if (auto st = check_filter(s, *inner, c, used); !st) return st;
   }
   return Ok{};
-}
-
-// The relations a filter on `table` uses, at any depth, as (table, name).
-void relations_used(const Schema& s, const std::string& table, const FilterNode& n,
-                    std::vector<std::pair<std::string, std::string>>& out) {
-  std::string inner = table;
-  if (n.kind == FilterNode::Kind::relation) {
-    out.emplace_back(table, n.relation);
-    inner = s.relation(table, n.relation)->target;
-  }
-  for (const auto& c : n.children) relations_used(s, inner, c, out);
 }
 
 // Every relation's predefined `where`, once all relations (declared and
@@ -148,21 +143,22 @@ void relations_used(const Schema& s, const std::string& table, const FilterNode&
 // names and argument types checked, and no cycle of wheres that use each
 // other's relations (planning them would never end).
 Status load_relation_wheres(Schema& s) {
+  std::map<RelationRef, std::vector<RelationRef>> uses;  // a relation's where → the relations it uses
   for (auto& [table, rels] : s.relations) {
     for (auto& r : rels) {
       if (r.where_json.is_null()) continue;
       std::string path = "/relations/" + table + "/" + r.name + "/where";
       auto f = parse_filter(r.where_json, r.target, s, ParseLimits{}, path);
       if (!f) return schema_error("relation where: " + f.error().message, f.error().path.value_or(path));
-      if (auto st = check_filter(s, *s.table(r.target), *f); !st) {
+      if (auto st = check_filter(s, *s.table(r.target), *f, uses[{table, r.name}]); !st) {
         return schema_error("relation where: " + st.error().message, st.error().path.value_or(path));
       }
       r.where = std::move(f).value();
     }
   }
   // Depth-first search over "this relation's where uses that relation".
-  std::map<std::pair<std::string, std::string>, int> state;  // 1: on the path, 2: done
-  std::vector<std::pair<std::string, std::string>> path;
+  std::map<RelationRef, int> state;  // 1: on the path, 2: done
+  std::vector<RelationRef> path;
   std::function<Status(const std::string&, const std::string&)> visit = [&](const std::string& table, const std::string& name) -> Status {
     auto key = std::make_pair(table, name);
     if (state[key] == 2) return Ok{};
@@ -174,13 +170,8 @@ Status load_relation_wheres(Schema& s) {
     }
     state[key] = 1;
     path.push_back(key);
-    const RelationDef* r = s.relation(table, name);
-    if (r && r->where) {
-      std::vector<std::pair<std::string, std::string>> used;
-      relations_used(s, r->target, *r->where, used);
-      for (const auto& [t, n] : used) {
-        if (auto st = visit(t, n); !st) return st;
-      }
+    for (const auto& [t, n] : uses[key]) {
+      if (auto st = visit(t, n); !st) return st;
     }
     path.pop_back();
     state[key] = 2;
