@@ -71,10 +71,19 @@ struct ColumnSelection {
   std::vector<std::string> paths;  // JSON Pointer of each listed field
 };
 
+// Drizzle 1.0 orders by related rows too: `{"author": {"name": "asc"}}`,
+// `{"posts": "desc(count)"}`, `{"posts": {"likes": "desc(max)"}}`.
+enum class OrderAggregate { none, count, min, max, avg, first };
+std::string_view aggregate_name(OrderAggregate a);
+
 struct OrderKey {
-  std::string field;
+  std::string field;  // a column of the row, or of the rows reached through `via`; empty: count those rows
   bool descending = false;
   std::string path;
+  std::vector<std::string> via = {};  // relations walked from the row, outermost first; empty: the row's own field
+  OrderAggregate aggregate = OrderAggregate::none;
+
+  bool on_row() const { return via.empty(); }
 };
 
 struct SearchSpec {

@@ -47,6 +47,18 @@ std::string_view read_op_name(ReadOp op) {
   return "?";
 }
 
+std::string_view aggregate_name(OrderAggregate a) {
+  switch (a) {
+    case OrderAggregate::none: return "";
+    case OrderAggregate::count: return "count";
+    case OrderAggregate::min: return "min";
+    case OrderAggregate::max: return "max";
+    case OrderAggregate::avg: return "avg";
+    case OrderAggregate::first: return "first";
+  }
+  return "?";
+}
+
 bool is_read_op(std::string_view op) {
   return op == "findMany" || op == "findFirst" || op == "paginate" || op == "count";
 }
@@ -148,6 +160,9 @@ class Parser {
   }
   Result<FilterNode> column_op(CmpOp op, const Json& arg, const std::string& field, const std::string& path);
   Result<std::vector<OrderKey>> order_by(const Json& j, std::string_view table, const std::string& path);
+  // One orderBy entry `key: dir` on `table`, reached from the queried row through `via`.
+  Status order_entry(std::vector<OrderKey>& keys, std::string_view table, const std::vector<std::string>& via,
+                     const std::string& key, const Json& dir, const std::string& path);
 
   const RelationResolver& schema_;
   const ParseLimits& limits_;
@@ -328,32 +343,75 @@ Result<FilterNode> Parser::column_op(CmpOp op, const Json& arg, const std::strin
   return Error::query("unknown operator", path);
 }
 
+// "asc", "desc", or with an aggregate over related rows: "desc(max)".
+std::optional<std::pair<bool, OrderAggregate>> order_direction(const Json& dir) {
+  if (!dir.is_string()) return std::nullopt;
+  const auto& s = dir.get_ref<const std::string&>();
+  bool desc = s.rfind("desc", 0) == 0;
+  if (!desc && s.rfind("asc", 0) != 0) return std::nullopt;
+  std::string_view rest = std::string_view(s).substr(desc ? 4 : 3);
+  if (rest.empty()) return std::pair{desc, OrderAggregate::none};
+  for (auto a : {OrderAggregate::count, OrderAggregate::min, OrderAggregate::max, OrderAggregate::avg, OrderAggregate::first}) {
+    if (rest == "(" + std::string(aggregate_name(a)) + ")") return std::pair{desc, a};
+  }
+  return std::nullopt;
+}
+
+Status Parser::order_entry(std::vector<OrderKey>& keys, std::string_view table, const std::vector<std::string>& via,
+                           const std::string& key, const Json& dir, const std::string& path) {
+  if (is_falsy(dir)) return Ok{};  // Drizzle skips an entry whose value is falsy
+  if (auto target = schema_.relation_target(table, key)) {
+    // Ordering by related rows: their columns (an object), or their number.
+    if (via.size() >= limits_.max_with_depth) {
+      return Error::query("orderBy goes through more than " + std::to_string(limits_.max_with_depth) + " relations", path);
+    }
+    std::vector<std::string> deeper = via;
+    deeper.push_back(key);
+    if (dir.is_object()) {
+      for (const auto& [k, v] : dir.items()) {
+        if (auto st = order_entry(keys, *target, deeper, k, v, pointer_append(path, k)); !st) return st;
+      }
+      return Ok{};
+    }
+    auto d = order_direction(dir);
+    if (!d || d->second != OrderAggregate::count) {
+      return Error::query("ordering by relation '" + key +
+                              "' takes an object of its columns ({\"name\": \"asc\"}), or \"asc(count)\" / \"desc(count)\" for a many relation",
+                          path);
+    }
+    keys.push_back(OrderKey{"", d->first, path, std::move(deeper), OrderAggregate::count});
+    return Ok{};
+  }
+  auto d = order_direction(dir);
+  if (!d || (via.empty() && d->second != OrderAggregate::none)) {
+    return Error::query(via.empty() ? "orderBy direction must be \"asc\" or \"desc\""
+                                    : "orderBy direction must be \"asc\" or \"desc\", or over a many relation's rows "
+                                      "\"asc(<aggregate>)\" / \"desc(<aggregate>)\" with count, min, max, avg or first",
+                        path);
+  }
+  if (via.empty()) {
+    for (const auto& k : keys) {
+      if (k.on_row() && k.field == key) return Error::query("orderBy names '" + key + "' twice", path);
+    }
+  }
+  keys.push_back(OrderKey{key, d->first, path, via, d->second});
+  return Ok{};
+}
+
 Result<std::vector<OrderKey>> Parser::order_by(const Json& j, std::string_view table, const std::string& path) {
   std::vector<OrderKey> keys;
-  auto add = [&](const std::string& field, const Json& dir, const std::string& p) -> Status {
-    if (is_falsy(dir)) return Ok{};  // Drizzle skips an entry whose value is falsy
-    if (schema_.relation_target(table, field)) {
-      return Error::query("ordering by a relation ('" + field + "': its columns or \"asc(count)\", Drizzle 1.0) is not supported yet", p);
-    }
-    if (!dir.is_string() || (dir != "asc" && dir != "desc")) {
-      return Error::query("orderBy direction must be \"asc\" or \"desc\"", p);
-    }
-    for (const auto& k : keys) {
-      if (k.field == field) return Error::query("orderBy names '" + field + "' twice", p);
-    }
-    keys.push_back(OrderKey{field, dir == "desc", p});
-    return Ok{};
-  };
   if (j.is_object()) {
     for (const auto& [key, dir] : j.items()) {
-      if (auto st = add(key, dir, pointer_append(path, key)); !st) return std::move(st).error();
+      if (auto st = order_entry(keys, table, {}, key, dir, pointer_append(path, key)); !st) return std::move(st).error();
     }
   } else if (j.is_array()) {
     for (size_t i = 0; i < j.size(); ++i) {
       std::string ip = pointer_append(path, i);
       if (!j[i].is_object() || j[i].size() != 1) return Error::query("each orderBy entry must be {field: dir}", ip);
       auto only = j[i].begin();
-      if (auto st = add(only.key(), only.value(), pointer_append(ip, only.key())); !st) return std::move(st).error();
+      if (auto st = order_entry(keys, table, {}, only.key(), only.value(), pointer_append(ip, only.key())); !st) {
+        return std::move(st).error();
+      }
     }
   } else {
     return Error::query("orderBy must be an object or an array", path);

@@ -13,7 +13,9 @@ import { compare, decode, isNullish, lookupPath, valueKey, type Doc, type Maybe 
 type Db = GenericDatabaseReader<any>;
 type Bound = { key: Value[]; inclusive: boolean };
 type Interval = { lower?: Bound; upper?: Bound };
-type OrderKey = { field: string; descending: boolean };
+// A key read through relations (Drizzle 1.0's order by related rows) has
+// `through`: one relation step per relation walked, as in `with`.
+type OrderKey = { field: string; descending: boolean; through?: any[]; aggregate?: string };
 type Groups = Map<string, { key: Maybe; rows: Doc[] }>;
 
 // A table access with its values decoded and its post-filter compiled.
@@ -151,7 +153,8 @@ export class Reader {
       ids: (j.source.ids ?? []).map(decode),
       ranges: (j.source.ranges ?? []).map((r: any) => ({ lower: decodeBound(r.lower), upper: decodeBound(r.upper) })),
       filter: j.postFilter ? compileFilter(j.postFilter, (rel, doc) => this.exists(rel, doc)) : undefined,
-      order: (j.order?.keys ?? []).map((k: any) => {
+      order: (j.order?.keys ?? []).map((k: any): OrderKey => {
+        if (Array.isArray(k.through)) return { field: k.field ?? "", descending: k.direction === "desc", through: k.through, aggregate: k.aggregate };
         const [field, dir] = Object.entries(k)[0] as [string, string];
         return { field, descending: dir === "desc" };
       }),
@@ -299,8 +302,85 @@ export class Reader {
     }
   }
 
-  private sortRows(a: Access, rows: Doc[]) {
-    if (a.order.length) rows.sort((x, y) => compareOrder(a.order, x, y)); // Array.prototype.sort is stable
+  private async sortRows(a: Access, rows: Doc[]) {
+    if (!a.order.length || rows.length < 2) return;
+    if (!a.order.some((k) => k.through)) {
+      rows.sort((x, y) => compareOrder(a.order, x, y)); // Array.prototype.sort is stable
+      return;
+    }
+    // Keys read through relations: computed once per row, then a sort of positions.
+    const computed: (Maybe[] | undefined)[] = [];
+    for (const k of a.order) computed.push(k.through ? await this.orderValues(k, rows) : undefined);
+    const key = (k: number, i: number): Maybe => (computed[k] ? computed[k]![i] : lookupPath(rows[i], a.order[k].field));
+    const at = rows.map((_, i) => i);
+    at.sort((x, y) => {
+      for (let k = 0; k < a.order.length; k++) {
+        const c = compare(key(k, x), key(k, y));
+        if (c) return a.order[k].descending ? -c : c;
+      }
+      return 0;
+    });
+    const sorted = at.map((i) => rows[i]);
+    rows.splice(0, rows.length, ...sorted);
+  }
+
+  // Walks one relation from each reached row; a row reached twice (two
+  // paths to it) counts twice, as a SQL join yields it.
+  private async follow(step: any, from: [number, Doc][]): Promise<[number, Doc][]> {
+    const kids = await this.related(step, from.map(([, d]) => d));
+    const out: [number, Doc][] = [];
+    from.forEach(([row], i) => {
+      for (const kid of kids[i]) out.push([row, kid]);
+      if (out.length > this.budget) {
+        throw queryError(`ordering by related rows joins more than the budget of ${this.budget} rows`, this.access(step.target.access).requestPath);
+      }
+    });
+    return out;
+  }
+
+  // The value of an order key read through relations, for each row (as the
+  // embedded engine's relation_order.cpp: nulls ignored, nothing reached → null).
+  private async orderValues(k: OrderKey, rows: Doc[]): Promise<Maybe[]> {
+    let reached: [number, Doc][] = rows.map((d, i) => [i, d]);
+    for (const step of k.through!) reached = await this.follow(step, reached);
+    const perRow: Doc[][] = rows.map(() => []);
+    for (const [row, d] of reached) perRow[row].push(d);
+    const valueOf = (d: Doc): Maybe => {
+      const v = lookupPath(d, k.field);
+      return isNullish(v) ? null : v;
+    };
+    return perRow.map((docs): Maybe => {
+      if (!k.field) return BigInt(docs.length); // "asc(count)" on a relation
+      const values = docs.map(valueOf);
+      switch (k.aggregate) {
+        case undefined:
+        case "first":
+          return values.length ? values[0] : null;
+        case "count":
+          return BigInt(values.filter((v) => v !== null).length);
+        case "min":
+        case "max": {
+          let best: Maybe = null;
+          for (const v of values) {
+            if (v === null) continue;
+            if (best === null || (k.aggregate === "min" ? compare(v, best) < 0 : compare(v, best) > 0)) best = v;
+          }
+          return best;
+        }
+        case "avg": {
+          let sum = 0;
+          let n = 0;
+          for (const v of values) {
+            if (typeof v === "bigint") sum += Number(v);
+            else if (typeof v === "number") sum += v;
+            else continue;
+            n++;
+          }
+          return n ? sum / n : null;
+        }
+      }
+      return null;
+    });
   }
 
   private slice(a: Access, rows: Doc[]): Doc[] {
@@ -347,7 +427,7 @@ export class Reader {
       }
     }
     for (const g of out.values()) {
-      this.sortRows(a, g.rows);
+      await this.sortRows(a, g.rows);
       if (doSlice) g.rows = this.slice(a, g.rows);
     }
     return out;
@@ -380,52 +460,60 @@ export class Reader {
     return found;
   }
 
+  // Each parent's related rows (sorted and sliced per parent), with keys
+  // deduplicated across parents (executor.cpp Executor::related).
+  private async related(step: any, parents: Doc[]): Promise<Doc[][]> {
+    const keys: Maybe[] = [];
+    const seen = new Set<string>();
+    for (const d of parents) {
+      const k = relationKey(d, fieldsOf(step.parentField));
+      if (!isNullish(k) && !seen.has(valueKey(k))) {
+        seen.add(valueKey(k));
+        keys.push(k);
+      }
+    }
+    const target = this.access(step.target.access);
+    const kids: Doc[][] = parents.map(() => []);
+    if (!step.junction) {
+      const found = await this.lookup(target, keys, true);
+      parents.forEach((d, i) => {
+        const g = found.get(valueKey(relationKey(d, fieldsOf(step.parentField))));
+        if (g) kids[i] = g.rows;
+      });
+      return kids;
+    }
+    const links = await this.lookup(this.access(step.junction), keys, false);
+    const targets: Maybe[] = [];
+    const seenT = new Set<string>();
+    for (const g of [...links.values()].sort((x, y) => compare(x.key, y.key))) {
+      for (const r of g.rows) {
+        const t = relationKey(r, fieldsOf(step.junctionTargetField));
+        if (!isNullish(t) && !seenT.has(valueKey(t))) {
+          seenT.add(valueKey(t));
+          targets.push(t);
+        }
+      }
+    }
+    const found: Groups = targets.length ? await this.lookup(target, targets, false) : new Map();
+    parents.forEach((d, i) => {
+      const g = links.get(valueKey(relationKey(d, fieldsOf(step.parentField))));
+      for (const link of g?.rows ?? []) {
+        const f = found.get(valueKey(relationKey(link, fieldsOf(step.junctionTargetField))));
+        if (f) kids[i].push(...f.rows);
+      }
+    });
+    for (let i = 0; i < kids.length; i++) {
+      if (!kids[i].length) continue;
+      await this.sortRows(target, kids[i]);
+      kids[i] = this.slice(target, kids[i]);
+    }
+    return kids;
+  }
+
   async shape(node: any, docs: Doc[]): Promise<Doc[]> {
     const out = docs.map((d) => project(d, node.columns));
     for (const step of node.with ?? []) {
-      // Keys deduplicated across every parent of this level.
-      const keys: Maybe[] = [];
-      const seen = new Set<string>();
-      for (const d of docs) {
-        const k = relationKey(d, fieldsOf(step.parentField));
-        if (!isNullish(k) && !seen.has(valueKey(k))) {
-          seen.add(valueKey(k));
-          keys.push(k);
-        }
-      }
-      const target = this.access(step.target.access);
-      const kids: Doc[][] = docs.map(() => []);
-      if (step.junction) {
-        const links = await this.lookup(this.access(step.junction), keys, false);
-        const targets: Maybe[] = [];
-        const seenT = new Set<string>();
-        for (const g of [...links.values()].sort((x, y) => compare(x.key, y.key))) {
-          for (const r of g.rows) {
-            const t = relationKey(r, fieldsOf(step.junctionTargetField));
-            if (!isNullish(t) && !seenT.has(valueKey(t))) {
-              seenT.add(valueKey(t));
-              targets.push(t);
-            }
-          }
-        }
-        const found = await this.lookup(target, targets, false);
-        docs.forEach((d, i) => {
-          const g = links.get(valueKey(relationKey(d, fieldsOf(step.parentField))));
-          if (!g) return;
-          for (const link of g.rows) {
-            const f = found.get(valueKey(relationKey(link, fieldsOf(step.junctionTargetField))));
-            if (f) kids[i].push(...f.rows);
-          }
-          this.sortRows(target, kids[i]);
-          kids[i] = this.slice(target, kids[i]);
-        });
-      } else {
-        const found = await this.lookup(target, keys, true);
-        docs.forEach((d, i) => {
-          const g = found.get(valueKey(relationKey(d, fieldsOf(step.parentField))));
-          if (g) kids[i] = g.rows;
-        });
-      }
+      const kids = await this.related(step, docs);
       // Shape each distinct child once, then attach it to every parent that has it.
       const unique: Doc[] = [];
       const pos = new Map<string, number>();
@@ -452,7 +540,7 @@ export class Reader {
     const rows: Doc[] = [];
     await this.readRoot(plan, rows);
     const a = this.access(plan.root.access);
-    this.sortRows(a, rows);
+    await this.sortRows(a, rows);
     return this.slice(a, rows);
   }
 
@@ -466,7 +554,7 @@ export class Reader {
     if (plan.afterKey && !atEnd && a.source.type === "get") {
       rows = rows.filter((d) => compareToAfter(a.order, d, plan.afterKey) > 0);
     }
-    if (a.source.type !== "search") this.sortRows(a, rows);
+    if (a.source.type !== "search") await this.sortRows(a, rows);
     switch (plan.op) {
       case "count":
         return { count: rows.length };

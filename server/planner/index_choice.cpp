@@ -261,8 +261,8 @@ std::vector<OrderKey> effective_order(const std::vector<OrderKey>& user_order) {
   bool has_id = false;
   bool has_ct = false;
   for (const auto& k : eff) {
-    has_id = has_id || k.field == "_id";
-    has_ct = has_ct || k.field == "_creationTime";
+    has_id = has_id || (k.on_row() && k.field == "_id");
+    has_ct = has_ct || (k.on_row() && k.field == "_creationTime");
   }
   if (!has_id) {
     if (!has_ct) eff.push_back(OrderKey{"_creationTime", false, ""});
@@ -290,9 +290,11 @@ void decide_order(AccessChoice& out, const Candidate& cand, const std::vector<Or
   bool has_id = false;
   bool has_ct = false;
   for (const auto& k : user_order) {
-    eff.push_back({k.field, k.descending});
-    has_id = has_id || k.field == "_id";
-    has_ct = has_ct || k.field == "_creationTime";
+    // A key read through relations is no index field: it matches none (an empty name).
+    std::string_view field = k.on_row() ? std::string_view(k.field) : std::string_view();
+    eff.push_back({field, k.descending});
+    has_id = has_id || field == "_id";
+    has_ct = has_ct || field == "_creationTime";
   }
   if (!has_id) {
     if (!has_ct) eff.push_back({"_creationTime", false});
@@ -457,8 +459,13 @@ AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFi
   if (out.order_source == OrderSource::sort && !user_order.empty()) {
     std::vector<std::string> fields = best.eq_fields;
     for (const auto& k : user_order) fields.push_back(k.field);
-    out.warnings.push_back("in-memory sort of every matching row; an index on " + table.name + "(" + describe_fields(fields) +
-                           ") would serve the order");
+    if (std::all_of(user_order.begin(), user_order.end(), [](const OrderKey& k) { return k.on_row(); })) {
+      out.warnings.push_back("in-memory sort of every matching row; an index on " + table.name + "(" + describe_fields(fields) +
+                             ") would serve the order");
+    } else {
+      out.warnings.push_back("in-memory sort of every matching row: the order is read from related rows, which no index of " +
+                             table.name + " holds");
+    }
   }
   return out;
 }

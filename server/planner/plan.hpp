@@ -20,6 +20,7 @@ inline constexpr int kPlanVersion = 1;
 inline constexpr uint64_t kUnbounded = std::numeric_limits<uint64_t>::max();
 
 struct RelationStep;
+struct OrderPath;
 
 // A bound filter: fields and relations resolved, arguments typed.
 struct PlanFilter {
@@ -79,6 +80,8 @@ struct TableAccess {
   std::vector<PlanFilter> served;           // the filter parts the index range answers (for explain)
   std::optional<PlanFilter> post_filter;    // applied to every row read
   std::vector<OrderKey> order;              // effective order, tie-breakers included; empty = none
+  // order_paths[i], when set, reads order[i] through relations (order[i].via).
+  std::vector<std::shared_ptr<const OrderPath>> order_paths;
   size_t user_order_keys = 0;               // how many of `order` the client asked for
   OrderSource order_source = OrderSource::none;
   std::optional<int64_t> limit;             // per parent for relation lookups
@@ -106,6 +109,12 @@ struct RelationStep {
   std::optional<TableAccess> junction;
   FieldList through_to;
   ReadNode node;  // the target rows, looked up by key on node.access.key_fields
+};
+
+// The relations an orderBy key walks, one lookup per relation, from the rows
+// being sorted to the rows whose field (aggregated) is the key's value.
+struct OrderPath {
+  std::vector<RelationStep> steps;
 };
 
 struct ReadPlan {

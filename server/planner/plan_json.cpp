@@ -93,7 +93,22 @@ Json access_json(const TableAccess& a) {
   j["indexFilter"] = std::move(served);
   j["postFilter"] = a.post_filter ? filter_to_json(*a.post_filter) : Json(nullptr);
   Json order = Json::array();
-  for (const auto& k : a.order) order.push_back(Json{{k.field, k.descending ? "desc" : "asc"}});
+  for (size_t i = 0; i < a.order.size(); ++i) {
+    const OrderKey& k = a.order[i];
+    const char* dir = k.descending ? "desc" : "asc";
+    if (i >= a.order_paths.size() || !a.order_paths[i]) {
+      order.push_back(Json{{k.field, dir}});
+      continue;
+    }
+    // Read through relations: `through` holds one lookup per relation (an array
+    // where a plain key holds a direction string, so the two never mix up).
+    Json through = Json::array();
+    for (const auto& step : a.order_paths[i]->steps) through.push_back(relation_json(step));
+    Json key{{"through", std::move(through)}, {"direction", dir}};
+    if (!k.field.empty()) key["field"] = k.field;
+    if (k.aggregate != OrderAggregate::none) key["aggregate"] = aggregate_name(k.aggregate);
+    order.push_back(std::move(key));
+  }
   j["order"] = Json{{"source", order_source_name(a.order_source)}, {"keys", std::move(order)},
                     {"requestedKeys", a.user_order_keys}};
   if (a.limit) j["limit"] = *a.limit;

@@ -70,6 +70,7 @@ class Planner {
                         const std::optional<SearchSpec>& search, std::optional<PlanFilter> bound = std::nullopt,
                         const RelationDef* via = nullptr);
   Result<RelationStep> relation(const RelationDef& rel, const ReadConfig& cfg);
+  Result<std::shared_ptr<const OrderPath>> order_path(const TableDef& table, const OrderKey& key);
   Status plan_exists(PlanFilter& f);
   uint64_t estimate(ReadNode& node, uint64_t parents, bool is_lookup, int64_t extra_rows);
 
@@ -222,6 +223,7 @@ Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, con
   if (auto st = check_columns(table, cfg.columns); !st) return std::move(st).error();
   n.columns = cfg.columns;
   for (const auto& k : cfg.order_by) {
+    if (!k.on_row()) continue;  // planned below, through its relations
     if (auto st = check_field(table, k.field, k.path); !st) return std::move(st).error();
   }
   const TableReadRule* rule = nullptr;
@@ -261,6 +263,7 @@ Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, con
     }
     n.columns = std::move(shown);
     for (const auto& k : cfg.order_by) {
+      if (!k.on_row()) continue;  // the related table's rule applies there
       std::string top = k.field.substr(0, k.field.find('.'));
       if (!visible.count(top)) return hidden(top, k.path);
     }
@@ -330,6 +333,13 @@ Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, con
     a.at_most_one_per_range = choice.at_most_one_per_interval;
     if (choice.at_most_one_per_interval) a.warnings.clear();
   }
+  for (size_t i = 0; i < cfg.order_by.size(); ++i) {
+    if (cfg.order_by[i].on_row()) continue;
+    auto path = order_path(table, cfg.order_by[i]);
+    if (!path) return std::move(path).error();
+    a.order_paths.resize(i + 1);
+    a.order_paths[i] = std::move(path).value();
+  }
   for (const auto& load : cfg.with) {
     const RelationDef* rel = schema_.relation(table.name, load.name);
     auto step = relation(*rel, *load.config);
@@ -358,6 +368,47 @@ Result<RelationStep> Planner::relation(const RelationDef& rel, const ReadConfig&
   pair_keys(step, rel);
   if (!rel.many) step.node.access.limit = 1;
   return step;
+}
+
+Result<std::shared_ptr<const OrderPath>> Planner::order_path(const TableDef& table, const OrderKey& key) {
+  auto path = std::make_shared<OrderPath>();
+  const TableDef* t = &table;
+  const RelationDef* rel = nullptr;
+  std::string many;  // the first many relation on the way: past it, a key is an aggregate
+  for (size_t i = 0; i < key.via.size(); ++i) {
+    rel = schema_.relation(t->name, key.via[i]);  // the parser resolved the names
+    if (rel->many && many.empty()) many = rel->name;
+    ReadConfig cfg;
+    cfg.path = key.path;
+    if (i + 1 == key.via.size() && !key.field.empty()) {
+      // Names the ordering column: an unknown one, or one the caller's rule hides, fails here.
+      cfg.columns.mode = ColumnSelection::Mode::include;
+      cfg.columns.fields = {key.field};
+      cfg.columns.paths = {key.path};
+    }
+    auto step = relation(*rel, cfg);
+    if (!step) return std::move(step).error();
+    path->steps.push_back(std::move(step).value());
+    t = schema_.table(rel->target);
+  }
+  if (key.field.empty()) {
+    if (!rel->many) {
+      return Error::query("'" + rel->name + "' is a one relation: \"asc(count)\" and \"desc(count)\" count the rows of a many relation",
+                          key.path);
+    }
+  } else if (!many.empty() && key.aggregate == OrderAggregate::none) {
+    return Error::query("'" + key.field + "' is reached through many relation '" + many +
+                            "': order by an aggregate of it, \"asc(<aggregate>)\" or \"desc(<aggregate>)\" with count, min, max, avg or first",
+                        key.path);
+  } else if (many.empty() && key.aggregate != OrderAggregate::none) {
+    return Error::query("'" + key.field + "' is reached through one relations only: order by it with \"asc\" or \"desc\"", key.path);
+  } else if (key.aggregate == OrderAggregate::avg) {
+    const Validator* type = t->field_type(key.field);
+    if (type && !type->admits_kind(Value::Kind::float64) && !type->admits_kind(Value::Kind::int64)) {
+      return Error::query("avg needs a number column; '" + key.field + "' holds " + type->describe(), key.path);
+    }
+  }
+  return std::shared_ptr<const OrderPath>(std::move(path));
 }
 
 Status Planner::plan_exists(PlanFilter& f) {
@@ -458,6 +509,19 @@ uint64_t Planner::estimate(ReadNode& n, uint64_t parents, bool is_lookup, int64_
     }
     reads = sat_add(reads, estimate(step.node, keys, true, 0));
   }
+  for (const auto& path : n.access.order_paths) {
+    if (!path) continue;
+    // Every row the access reads is sorted, so each one walks the relations.
+    uint64_t keys = n.access.max_reads;
+    for (auto& step : const_cast<OrderPath&>(*path).steps) {
+      if (step.junction) {
+        reads = sat_add(reads, estimate_access(*step.junction, keys, true, 0));
+        keys = step.junction->max_reads;
+      }
+      reads = sat_add(reads, estimate(step.node, keys, true, 0));
+      keys = step.node.access.max_reads;
+    }
+  }
   return reads;
 }
 
@@ -532,6 +596,14 @@ Result<ReadPlan> plan_read(const ReadQuery& q, const Schema& schema, const Table
   if (q.op == ReadOp::paginate && q.search) {
     return Error::query("paginate with search is not supported yet; use findMany with limit", "/search");
   }
+  if (q.op == ReadOp::paginate) {
+    for (const auto& k : q.config.order_by) {
+      if (!k.on_row()) {
+        return Error::query("paginate cannot order by related rows: a cursor holds the last row's own fields; use findMany with limit and offset",
+                            k.path);
+      }
+    }
+  }
   auto root = planner.node(*table, q.config, {}, q.search);
   if (!root) return std::move(root).error();
   plan.root = std::move(root).value();
@@ -564,11 +636,16 @@ Result<ReadPlan> plan_read(const ReadQuery& q, const Schema& schema, const Table
   if (q.op == ReadOp::paginate) plan.root.access.limit.reset();
   auto collect = [&](auto& self, const ReadNode& n) -> void {
     for (const auto& w : n.access.warnings) plan.warnings.push_back(n.access.table + ": " + w);
-    for (const auto& s : n.with) {
+    auto step_warnings = [&](const RelationStep& s) {
       if (s.junction) {
         for (const auto& w : s.junction->warnings) plan.warnings.push_back(s.junction->table + ": " + w);
       }
       self(self, s.node);
+    };
+    for (const auto& s : n.with) step_warnings(s);
+    for (const auto& path : n.access.order_paths) {
+      if (!path) continue;
+      for (const auto& s : path->steps) step_warnings(s);
     }
   };
   collect(collect, plan.root);

@@ -35,6 +35,7 @@ const RELATION_IN_WHERE = 'relation filters inside a relation\'s predefined wher
 const DIFFERENCES = {
   '03_order_columns.json: missing sorts before null before values': NULLS_FIRST,
   '03_order_columns.json: desc puts values first, missing last, ties by _creationTime': NULLS_FIRST,
+  '16_relation_order.json: no related row orders as null, lowest as everywhere here: last in desc': NULLS_FIRST,
   '09_values.json: mixed types sort in Convex\'s total order': TOTAL_ORDER,
   '09_values.json: comparisons across types use the total order': TOTAL_ORDER,
   '07_errors.json: columns value must be boolean': STRICT,

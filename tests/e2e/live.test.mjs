@@ -133,6 +133,27 @@ test('live queries keep a relation\'s predefined where and bare values in column
   });
 });
 
+test('a live query ordered by related rows reorders when only the related table changes', { skip: !bin }, async () => {
+  await withServer([], async (server) => {
+    const c = await LiveClient.open(server.url);
+    // Users by how many comments they wrote: a write to comments alone must move them.
+    c.subscribe('talkers', { table: 'users', columns: { name: true }, where: { role: 'member' },
+      orderBy: { comments: 'desc(count)', name: 'asc' } });
+    await c.waitVersion('talkers', 1);
+    const names = () => c.state.get('talkers').data.map((u) => u.name);
+    // Alan and Ken wrote two comments each; Barbara and Émilie none.
+    assert.deepEqual(names(), ['Alan Turing', 'Ken Thompson', 'Barbara Liskov', 'Émilie du Châtelet']);
+    for (const body of ['First', 'Second', 'Third']) {
+      const w = await post(server.url, '/v1/mutate', { op: 'insert', table: 'comments', values: { postId: 'p1', authorId: 'u8', body } });
+      assert.equal(w.status, 200, w.text);
+    }
+    await c.waitFor(() => names()[0] === 'Émilie du Châtelet');
+    assert.deepEqual(names(), ['Émilie du Châtelet', 'Alan Turing', 'Ken Thompson', 'Barbara Liskov']);
+    assert.deepEqual(c.gaps, []);
+    await c.close();
+  });
+});
+
 test('patches applied client-side reproduce the full result exactly, over random write sequences', { skip: !bin }, async () => {
   await withServer([], async (server) => {
     const c = await LiveClient.open(server.url, { patches: true });

@@ -134,3 +134,29 @@ test('Convex: a live query through a relation with a predefined where and bare v
     await emulator.stop();
   }
 });
+
+test('Convex: a live query ordered by related rows reorders when only the related table changes', { skip: !bin }, async () => {
+  const emulator = await startEmulator(['--schema', join(fixture, 'schema.json'), '--import', join(fixture, 'data'), '--admin-key', KEY]);
+  const server = await startServer(bin, ['--convex-url', emulator.url, '--convex-deploy-key', KEY, '--no-access-log']);
+  try {
+    await waitReady(server.url);
+    const ids = await emu(emulator, 'ids');
+    const c = await LiveClient.open(server.url);
+    c.subscribe('talkers', { table: 'users', columns: { name: true }, where: { role: 'member' },
+      orderBy: { comments: 'desc(count)', name: 'asc' } });
+    await c.waitVersion('talkers', 1);
+    const names = () => c.state.get('talkers').data.map((u) => u.name);
+    assert.deepEqual(names(), ['Alan Turing', 'Ken Thompson', 'Barbara Liskov', 'Émilie du Châtelet']);
+    for (const body of ['First', 'Second', 'Third']) {
+      const w = await post(server.url, '/v1/mutate', { op: 'insert', table: 'comments', values: { postId: ids.p1, authorId: ids.u8, body } });
+      assert.equal(w.status, 200, w.text);
+    }
+    await c.waitFor(() => names()[0] === 'Émilie du Châtelet');
+    assert.deepEqual(names(), ['Émilie du Châtelet', 'Alan Turing', 'Ken Thompson', 'Barbara Liskov']);
+    assert.deepEqual(c.gaps, []);
+    await c.close();
+  } finally {
+    assert.equal(await server.stop(), 0, server.stderr().slice(-2000));
+    await emulator.stop();
+  }
+});

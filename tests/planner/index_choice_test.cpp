@@ -109,6 +109,23 @@ TEST_CASE("index_choice: an order no index serves is sorted in memory, with a wa
   CHECK(p.warnings[0].find("users(role, name)") != std::string::npos);
 }
 
+TEST_CASE("index_choice: a key read through relations is sorted in memory and is no tie-breaker, even on _id") {
+  auto p = must_plan(R"({"table":"posts","where":{"authorId":"u1"},"orderBy":{"author":{"_id":"asc"}},"limit":1})");
+  const TableAccess& a = root(p);
+  CHECK(a.order_source == OrderSource::sort);  // by_author would otherwise serve _creationTime order
+  REQUIRE(a.order.size() == 3);
+  CHECK(a.order[1].field == "_creationTime");  // the related row's _id does not order the posts totally
+  CHECK(a.order[2].field == "_id");
+  REQUIRE(a.order_paths.size() == 1);
+  REQUIRE(a.order_paths[0]);
+  REQUIRE(a.order_paths[0]->steps.size() == 1);
+  CHECK(a.order_paths[0]->steps[0].node.access.table == "users");
+  CHECK(a.order_paths[0]->steps[0].node.access.source.kind == Source::Kind::get);
+  REQUIRE_FALSE(p.warnings.empty());
+  CHECK(p.warnings[0].find("related rows") != std::string::npos);
+  CHECK(p.max_reads == 12 + 8);  // every post read (no early stop despite the limit), then a get per post, at most 8 users
+}
+
 TEST_CASE("index_choice: a filter no index serves is a full scan with a warning") {
   auto p = must_plan(R"({"table":"users","where":{"name":{"like":"%a%"}}})");
   CHECK(root(p).source.kind == Source::Kind::full_scan);
@@ -167,6 +184,7 @@ TEST_CASE("index_choice: golden plans") {
       {"paginate_index", R"({"table":"posts","op":"paginate","numItems":5,"where":{"published":true},"orderBy":{"views":"desc"}})"},
       {"count_is_null", R"({"table":"posts","op":"count","where":{"category":{"isNull":true}}})"},
       {"contradiction_reads_nothing", R"({"table":"users","where":{"role":{"in":[]}}})"},
+      {"order_through_relations", R"x({"table":"users","where":{"role":"admin"},"orderBy":{"posts":{"comments":"desc(count)"},"name":"asc"},"limit":2})x"},
   };
   bool update = std::getenv("DC_UPDATE_GOLDEN") != nullptr;
   for (const auto& [name, query] : cases) {

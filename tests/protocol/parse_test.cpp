@@ -287,7 +287,40 @@ TEST_CASE("parse: Drizzle 1.0's root options about SQL and caching are accepted,
   expect_error(R"({"table":"users","with":{"posts":{"strategy":"basic"}}})", "/with/posts/strategy");  // root only, as in Drizzle
 }
 
-TEST_CASE("parse: ordering by a relation is refused by name, not as a bad direction") {
-  expect_error(R"x({"table":"users","orderBy":{"posts":"desc(count)"}})x", "/orderBy/posts", "not supported yet");
-  expect_error(R"({"table":"posts","orderBy":{"author":{"name":"asc"}}})", "/orderBy/author", "not supported yet");
+TEST_CASE("parse: orderBy through relations (Drizzle 1.0) flattens to keys in precedence order") {
+  auto q = parse(R"x({"table":"users","orderBy":{"posts":{"author":{"name":"desc(max)"},"views":"asc(avg)"},"name":"asc"}})x");
+  REQUIRE(q.ok());
+  const auto& keys = q.value().config.order_by;
+  REQUIRE(keys.size() == 3);
+  CHECK(keys[0].via == std::vector<std::string>{"posts", "author"});
+  CHECK(keys[0].field == "name");
+  CHECK(keys[0].descending);
+  CHECK(keys[0].aggregate == OrderAggregate::max);
+  CHECK(keys[0].path == "/orderBy/posts/author/name");
+  CHECK(keys[1].via == std::vector<std::string>{"posts"});
+  CHECK(keys[1].aggregate == OrderAggregate::avg);
+  CHECK(keys[2].on_row());
+  CHECK(keys[2].field == "name");
+
+  auto count = parse(R"x({"table":"users","orderBy":{"posts":"asc(count)"}})x");
+  REQUIRE(count.ok());
+  CHECK(count.value().config.order_by[0].field.empty());  // the number of related rows
+  CHECK(count.value().config.order_by[0].aggregate == OrderAggregate::count);
+
+  // Falsy entries are skipped at every level, as in Drizzle.
+  auto skipped = parse(R"({"table":"users","orderBy":{"posts":{"views":null},"name":false}})");
+  REQUIRE(skipped.ok());
+  CHECK(skipped.value().config.order_by.empty());
+}
+
+TEST_CASE("parse: orderBy through relations refuses malformed directions where they are written") {
+  expect_error(R"({"table":"users","orderBy":{"posts":"asc"}})", "/orderBy/posts", "asc(count)");
+  expect_error(R"x({"table":"users","orderBy":{"posts":"desc(sum)"}})x", "/orderBy/posts");
+  expect_error(R"x({"table":"users","orderBy":{"name":"asc(max)"}})x", "/orderBy/name");  // an aggregate needs related rows
+  expect_error(R"x({"table":"users","orderBy":{"posts":{"views":"up(max)"}}})x", "/orderBy/posts/views");
+  expect_error(R"x({"table":"users","orderBy":{"posts":{"views":"asc(max"}}})x", "/orderBy/posts/views");
+  expect_error(R"x({"table":"users","orderBy":{"posts":{"views":["asc"]}}})x", "/orderBy/posts/views");
+  // The chain of relations is bounded like `with`'s nesting.
+  expect_error(R"x({"table":"users","orderBy":{"posts":{"author":{"posts":{"author":{"posts":{"views":"asc(max)"}}}}}}})x",
+               "/orderBy/posts/author/posts/author/posts");
 }

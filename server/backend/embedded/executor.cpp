@@ -1,10 +1,12 @@
 #include "server/backend/embedded/executor.hpp"
 
 #include <algorithm>
+#include <numeric>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "server/backend/embedded/relation_key.hpp"
 #include "server/planner/planner.hpp"
 
 namespace dc {
@@ -39,24 +41,6 @@ int compare_to_after(const std::vector<OrderKey>& order, const Document& d, cons
     if (c != 0) return order[i].descending ? -c : c;
   }
   return 0;
-}
-
-// A relation's key in a row: the field's value, or for several fields the
-// array of their values; undefined when any part is null or missing (such a
-// row relates to nothing, as with SQL's NULL).
-Value relation_key(const Value& row, const FieldList& fields) {
-  if (fields.size() == 1) {
-    const Value* v = lookup_path(row, fields[0]);
-    return v && !v->is_nullish() ? *v : Value();
-  }
-  Array parts;
-  parts.reserve(fields.size());
-  for (const auto& f : fields) {
-    const Value* v = lookup_path(row, f);
-    if (!v || v->is_nullish()) return Value();
-    parts.push_back(*v);
-  }
-  return Value(std::move(parts));
 }
 
 // An interval of the lookup's index with the parent's key in front
@@ -240,10 +224,35 @@ void Executor::read_root(const ReadPlan& plan, std::vector<DocPtr>& out, bool* s
   }
 }
 
-void Executor::sort_rows(const TableAccess& a, std::vector<DocPtr>& rows) const {
-  if (a.order.empty()) return;
-  std::stable_sort(rows.begin(), rows.end(),
-                   [&](const DocPtr& x, const DocPtr& y) { return compare_order(a.order, *x, *y) < 0; });
+void Executor::sort_rows(const TableAccess& a, std::vector<DocPtr>& rows) {
+  if (a.order.empty() || rows.size() < 2) return;
+  if (a.order_paths.empty()) {
+    std::stable_sort(rows.begin(), rows.end(),
+                     [&](const DocPtr& x, const DocPtr& y) { return compare_order(a.order, *x, *y) < 0; });
+    return;
+  }
+  // Keys read through relations: computed once per row, then a sort of positions.
+  std::vector<std::vector<Value>> computed(a.order_paths.size());
+  for (size_t k = 0; k < a.order_paths.size() && k < a.order.size(); ++k) {
+    if (a.order_paths[k]) computed[k] = order_values(a.order[k], *a.order_paths[k], rows);
+    if (failure_) return;
+  }
+  auto key = [&](size_t k, size_t row) -> const Value& {
+    return k < computed.size() && a.order_paths[k] ? computed[k][row] : field_or_undefined(*rows[row], a.order[k].field);
+  };
+  std::vector<size_t> at(rows.size());
+  std::iota(at.begin(), at.end(), size_t{0});
+  std::stable_sort(at.begin(), at.end(), [&](size_t x, size_t y) {
+    for (size_t k = 0; k < a.order.size(); ++k) {
+      int c = compare(key(k, x), key(k, y));
+      if (c != 0) return a.order[k].descending ? c > 0 : c < 0;
+    }
+    return false;
+  });
+  std::vector<DocPtr> sorted;
+  sorted.reserve(rows.size());
+  for (size_t i : at) sorted.push_back(std::move(rows[i]));
+  rows = std::move(sorted);
 }
 
 void Executor::slice(const TableAccess& a, std::vector<DocPtr>& rows) const {
@@ -334,53 +343,57 @@ bool Executor::exists(const RelationStep& step, const Value& parent) {
   return found;
 }
 
+std::vector<std::vector<DocPtr>> Executor::related(const RelationStep& step, const std::vector<DocPtr>& parents) {
+  // Keys deduplicated across every parent.
+  std::vector<Value> keys;
+  {
+    std::set<Value, ValueLess> seen;
+    for (const auto& d : parents) {
+      Value k = relation_key(d->value, step.parent_fields);
+      if (!k.is_nullish() && seen.insert(k).second) keys.push_back(std::move(k));
+    }
+  }
+  std::vector<std::vector<DocPtr>> kids(parents.size());
+  Groups found;
+  if (!step.junction) {
+    lookup(step.node.access, keys, true, found);
+    for (size_t i = 0; i < parents.size(); ++i) {
+      auto it = found.find(relation_key(parents[i]->value, step.parent_fields));
+      if (it != found.end()) kids[i] = it->second;
+    }
+    return kids;
+  }
+  Groups links;
+  lookup(*step.junction, keys, false, links);
+  std::vector<Value> targets;
+  std::set<Value, ValueLess> seen;
+  for (const auto& [k, rows] : links) {
+    for (const auto& r : rows) {
+      Value t = relation_key(r->value, step.through_to);
+      if (!t.is_nullish() && seen.insert(t).second) targets.push_back(std::move(t));
+    }
+  }
+  if (!targets.empty()) lookup(step.node.access, targets, false, found);
+  for (size_t i = 0; i < parents.size(); ++i) {
+    auto it = links.find(relation_key(parents[i]->value, step.parent_fields));
+    if (it == links.end()) continue;
+    for (const auto& link : it->second) {
+      auto f = found.find(relation_key(link->value, step.through_to));
+      if (f != found.end()) kids[i].insert(kids[i].end(), f->second.begin(), f->second.end());
+    }
+    sort_rows(step.node.access, kids[i]);
+    slice(step.node.access, kids[i]);
+  }
+  return kids;
+}
+
 std::vector<Value> Executor::shape(const ReadNode& n, const std::vector<DocPtr>& docs) {
   std::vector<Value> out;
   out.reserve(docs.size());
   for (const auto& d : docs) out.push_back(project(*d, n.columns));
   for (const RelationStep& step : n.with) {
     if (failure_) return out;
-    // Keys deduplicated across every parent of this level.
-    std::vector<Value> keys;
-    {
-      std::set<Value, ValueLess> seen;
-      for (const auto& d : docs) {
-        Value k = relation_key(d->value, step.parent_fields);
-        if (!k.is_nullish() && seen.insert(k).second) keys.push_back(std::move(k));
-      }
-    }
-    std::vector<std::vector<DocPtr>> kids(docs.size());
-    if (step.junction) {
-      Groups links;
-      lookup(*step.junction, keys, false, links);
-      std::vector<Value> targets;
-      std::set<Value, ValueLess> seen;
-      for (const auto& [k, rows] : links) {
-        for (const auto& r : rows) {
-          Value t = relation_key(r->value, step.through_to);
-          if (!t.is_nullish() && seen.insert(t).second) targets.push_back(std::move(t));
-        }
-      }
-      Groups found;
-      lookup(step.node.access, targets, false, found);
-      for (size_t i = 0; i < docs.size(); ++i) {
-        auto it = links.find(relation_key(docs[i]->value, step.parent_fields));
-        if (it == links.end()) continue;
-        for (const auto& link : it->second) {
-          auto f = found.find(relation_key(link->value, step.through_to));
-          if (f != found.end()) kids[i].insert(kids[i].end(), f->second.begin(), f->second.end());
-        }
-        sort_rows(step.node.access, kids[i]);
-        slice(step.node.access, kids[i]);
-      }
-    } else {
-      Groups found;
-      lookup(step.node.access, keys, true, found);
-      for (size_t i = 0; i < docs.size(); ++i) {
-        auto it = found.find(relation_key(docs[i]->value, step.parent_fields));
-        if (it != found.end()) kids[i] = it->second;
-      }
-    }
+    std::vector<std::vector<DocPtr>> kids = related(step, docs);
     if (failure_) return out;
     // Shape each distinct child once, then attach it to every parent that has it.
     std::vector<DocPtr> unique_kids;

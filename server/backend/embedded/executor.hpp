@@ -53,8 +53,20 @@ class Executor {
   void read_root(const ReadPlan& plan, std::vector<DocPtr>& out, bool* seekable);
   void lookup(const TableAccess& a, const std::vector<Value>& keys, bool slice, Groups& out);
   bool exists(const RelationStep& step, const Value& parent);
+  // Each parent's related rows (sorted and sliced per parent), with keys deduplicated across parents.
+  std::vector<std::vector<DocPtr>> related(const RelationStep& step, const std::vector<DocPtr>& parents);
   std::vector<Value> shape(const ReadNode& n, const std::vector<DocPtr>& docs);
-  void sort_rows(const TableAccess& a, std::vector<DocPtr>& rows) const;
+  // Sorts by the access's order; keys read through relations are looked up first.
+  void sort_rows(const TableAccess& a, std::vector<DocPtr>& rows);
+
+  // Ordering by related rows (relation_order.cpp). A reached row remembers
+  // which of the sorted rows it was reached from; it appears once per path
+  // to it, as a SQL join would yield it.
+  using Reached = std::vector<std::pair<size_t, DocPtr>>;
+  Reached follow(const RelationStep& step, const Reached& from);
+  // The value of `key` (read through `path`) for each of `rows`.
+  std::vector<Value> order_values(const OrderKey& key, const OrderPath& path, const std::vector<DocPtr>& rows);
+
   void slice(const TableAccess& a, std::vector<DocPtr>& rows) const;
   void search(const TableAccess& a, std::vector<DocPtr>& out);
 

@@ -26,9 +26,14 @@ void collect_filter(const PlanFilter& f, std::set<std::string, std::less<>>& tab
   for (const auto& c : f.children) collect_filter(c, tables);
 }
 
+// So do keys of the order read through relations: a write there can reorder the rows.
 void collect_access(const TableAccess& a, std::set<std::string, std::less<>>& tables) {
   if (a.post_filter) collect_filter(*a.post_filter, tables);
   for (const auto& f : a.served) collect_filter(f, tables);
+  for (const auto& path : a.order_paths) {
+    if (!path) continue;
+    for (const auto& step : path->steps) collect_step(step, tables);
+  }
 }
 
 void collect_relations(const ReadNode& node, std::set<std::string, std::less<>>& tables) {

@@ -1,0 +1,96 @@
+// Ordering by related rows (Drizzle 1.0): `{"author": {"name": "asc"}}`
+// takes the author's name; `{"posts": "desc(count)"}` counts posts;
+// `{"posts": {"likes": "desc(max)"}}` aggregates over them. Each sorted row
+// walks the key's relations; what it reaches is aggregated the way SQL's
+// correlated subquery would (Drizzle writes one): nulls ignored, and no
+// related row (or no value) gives null.
+#include "server/backend/embedded/executor.hpp"
+
+namespace dc {
+
+namespace {
+
+const Value& field_of(const DocPtr& d, const std::string& field) {
+  static const Value null{nullptr};
+  const Value* v = lookup_path(d->value, field);
+  return v && !v->is_nullish() ? *v : null;
+}
+
+// `reached`: the rows one sorted row reached, in the order the lookups gave them.
+Value aggregate(const OrderKey& key, const std::vector<const DocPtr*>& reached) {
+  if (key.field.empty()) return Value(static_cast<int64_t>(reached.size()));  // "asc(count)" on a relation
+  switch (key.aggregate) {
+    case OrderAggregate::none:   // through one relations: at most one row
+    case OrderAggregate::first:  // the first related row the lookups return
+      return reached.empty() ? Value(nullptr) : field_of(*reached[0], key.field);
+    case OrderAggregate::count: {
+      int64_t n = 0;
+      for (const DocPtr* d : reached) n += field_of(*d, key.field).is_null() ? 0 : 1;
+      return Value(n);
+    }
+    case OrderAggregate::min:
+    case OrderAggregate::max: {
+      const Value* best = nullptr;
+      for (const DocPtr* d : reached) {
+        const Value& v = field_of(*d, key.field);
+        if (v.is_null()) continue;
+        int c = best ? compare(v, *best) : 0;
+        if (!best || (key.aggregate == OrderAggregate::min ? c < 0 : c > 0)) best = &v;
+      }
+      return best ? *best : Value(nullptr);
+    }
+    case OrderAggregate::avg: {
+      // Over the numbers; a schema without validators may hold other values here, which do not count.
+      double sum = 0;
+      int64_t n = 0;
+      for (const DocPtr* d : reached) {
+        const Value& v = field_of(*d, key.field);
+        if (v.kind() == Value::Kind::int64) sum += static_cast<double>(v.as_int64());
+        else if (v.kind() == Value::Kind::float64) sum += v.as_float64();
+        else continue;
+        ++n;
+      }
+      return n ? Value(sum / static_cast<double>(n)) : Value(nullptr);
+    }
+  }
+  return Value(nullptr);
+}
+
+}  // namespace
+
+Executor::Reached Executor::follow(const RelationStep& step, const Reached& from) {
+  std::vector<DocPtr> parents;
+  parents.reserve(from.size());
+  for (const auto& [row, d] : from) parents.push_back(d);
+  std::vector<std::vector<DocPtr>> kids = related(step, parents);
+  Reached out;
+  if (failure_) return out;
+  for (size_t i = 0; i < from.size(); ++i) {
+    for (auto& kid : kids[i]) out.emplace_back(from[i].first, std::move(kid));
+    // Paths multiply through many relations: the join itself is bounded like reads are.
+    if (out.size() > budget_) {
+      failure_ = Error::query("ordering by related rows joins more than the budget of " + std::to_string(budget_) + " rows",
+                              step.node.access.path);
+      return out;
+    }
+  }
+  return out;
+}
+
+std::vector<Value> Executor::order_values(const OrderKey& key, const OrderPath& path, const std::vector<DocPtr>& rows) {
+  Reached reached;
+  reached.reserve(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) reached.emplace_back(i, rows[i]);
+  for (const auto& step : path.steps) {
+    reached = follow(step, reached);
+    if (failure_) return std::vector<Value>(rows.size());
+  }
+  std::vector<std::vector<const DocPtr*>> per_row(rows.size());
+  for (const auto& [row, d] : reached) per_row[row].push_back(&d);
+  std::vector<Value> values;
+  values.reserve(rows.size());
+  for (const auto& r : per_row) values.push_back(aggregate(key, r));
+  return values;
+}
+
+}  // namespace dc
