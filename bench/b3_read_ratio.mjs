@@ -3,6 +3,11 @@
 // an index serves (explain shows no full scan and no in-memory sort).
 //
 //   node bench/b3_read_ratio.mjs build/release/drizzle-convex-server
+//   BASELINE_SERVER=<older build> node bench/b3_read_ratio.mjs build/release/drizzle-convex-server
+//
+// The second part runs every read case of the blog fixture on this build
+// (and on BASELINE_SERVER, side by side): documents read in all, and per
+// planning technique the cases whose plan uses it, before and after.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,11 +49,12 @@ let skipped = 0;
 try {
   for (const f of readdirSync(join(conf, 'cases')).sort()) {
     const spec = JSON.parse(readFileSync(join(conf, 'cases', f), 'utf8'));
-    if (spec.serverArgs) continue;
+    if (spec.serverArgs || spec.fixture !== 'blog') continue;
     for (const c of spec.cases) {
       if (!c.query || c.pages || (c.expect?.status ?? 200) !== 200) continue;
       if (c.query.op === 'count' || c.query.search) { skipped++; continue; }
       const ex = await post(server.url, '/v1/explain', c.query);
+      if (ex.status !== 200) throw new Error(`${f}: ${c.name}: explain answered ${ex.status} ${ex.text}`);
       const all = accesses(ex.json.data.root);
       all.forEach((a) => filterAccesses(a.postFilter, all));
       const indexed = all.every((a) => ['index', 'get', 'empty'].includes(a.source.type));
@@ -74,4 +80,50 @@ for (const [name, set] of Object.entries(sets)) {
   const what = name === 'strict' ? 'index range alone answers every access' : 'every access is an index range or a get';
   console.log(`  ${name} (${what}): ${set.used} queries, ${set.read} read / ${set.returned} returned = ${(set.read / set.returned).toFixed(3)}`);
   for (const [ratio, r, n, q] of set.worst.slice(0, 4)) console.log(`      ${ratio.toFixed(2)}  (${r}/${n})  ${q}`);
+}
+
+// Part two: total documents read by every read case, per technique.
+const usesTechnique = (plan) => {
+  const all = accesses(plan.root);
+  all.forEach((a) => filterAccesses(a.postFilter, all));
+  return {
+    'skip-scan': all.some((a) => a.source.skipScan),
+    'full scan': all.some((a) => a.source.type === 'fullScan'),
+  };
+};
+async function readAll(binary) {
+  const srv = await startServer(binary, ['--schema', join(conf, 'fixtures/blog/schema.json'), '--import', join(conf, 'fixtures/blog/data')]);
+  const out = new Map();
+  try {
+    for (const f of readdirSync(join(conf, 'cases')).sort()) {
+      const spec = JSON.parse(readFileSync(join(conf, 'cases', f), 'utf8'));
+      if (spec.serverArgs || spec.fixture !== 'blog' || spec.auth) continue;
+      for (const c of spec.cases) {
+        if (!c.query || c.pages || (c.expect?.status ?? 200) !== 200) continue;
+        const res = await post(srv.url, '/v1/query', c.query);
+        if (res.status !== 200) continue;
+        const ex = await post(srv.url, '/v1/explain', c.query);
+        out.set(`${f}: ${c.name}`, { read: Number(res.headers.get('x-docs-read')), uses: usesTechnique(ex.json.data) });
+      }
+    }
+  } finally {
+    await srv.stop();
+  }
+  return out;
+}
+const now = await readAll(bin);
+const base = process.env.BASELINE_SERVER ? await readAll(process.env.BASELINE_SERVER) : null;
+const both = [...now.keys()].filter((k) => !base || base.has(k));
+const sum = (m, keys) => keys.reduce((t, k) => t + m.get(k).read, 0);
+console.log(`\nB3 every read case of the blog fixture (${both.length} answered by both builds): documents read`);
+console.log(`  all: ${sum(now, both)}${base ? ` (baseline ${sum(base, both)})` : ''}`);
+for (const technique of ['skip-scan', 'full scan']) {
+  const keys = both.filter((k) => now.get(k).uses[technique]);
+  const was = base ? both.filter((k) => base.get(k).uses[technique]).length : null;
+  console.log(`  plans using ${technique}: ${keys.length}${was !== null ? ` (baseline ${was})` : ''}; they read ${sum(now, keys)}${base ? ` (baseline ${sum(base, keys)})` : ''}`);
+}
+if (base) {
+  const worse = both.filter((k) => now.get(k).read > base.get(k).read);
+  console.log(`  cases reading more than the baseline: ${worse.length}`);
+  for (const k of worse) console.log(`      ${base.get(k).read} -> ${now.get(k).read}  ${k}`);
 }

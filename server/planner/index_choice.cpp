@@ -131,8 +131,35 @@ struct Candidate {
   bool has_in = false;
   bool has_range = false;
   bool has_complement = false;
+  std::string skip_field;  // skip-scan: this leading field takes every value of its domain, one range each
   int score = 0;
 };
+
+// The values a field can hold when the schema says they are few: a required
+// boolean, literal or null, or a union of those. nullopt otherwise (an
+// optional field may be missing, which no index range of values covers).
+std::optional<std::vector<Value>> finite_domain(const TableDef& table, const std::string& field) {
+  constexpr size_t kMaxDomain = 16;  // past this a skip-scan costs more ranges than it saves
+  bool optional = false;
+  const Validator* type = table.field_type(field, &optional);
+  if (!type || optional) return std::nullopt;
+  std::vector<Value> values;
+  auto collect = [&](auto& self, const Validator& v) -> bool {
+    switch (v.kind) {
+      case Validator::Kind::boolean: values.emplace_back(false); values.emplace_back(true); return true;
+      case Validator::Kind::literal: values.push_back(v.literal); return true;
+      case Validator::Kind::null_: values.emplace_back(nullptr); return true;
+      case Validator::Kind::union_:
+        return std::all_of(v.items.begin(), v.items.end(), [&](const Validator& m) { return self(self, m); });
+      default: return false;
+    }
+  };
+  if (!collect(collect, *type)) return std::nullopt;
+  std::sort(values.begin(), values.end(), [](const Value& a, const Value& b) { return compare(a, b) < 0; });
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  if (values.empty() || values.size() > kMaxDomain) return std::nullopt;
+  return values;
+}
 
 // Does the index start with the key fields, in any order?
 bool led_by(const IndexDef& idx, const FieldList& key_fields) {
@@ -141,7 +168,10 @@ bool led_by(const IndexDef& idx, const FieldList& key_fields) {
   return std::is_permutation(key_fields.begin(), key_fields.end(), idx.fields.begin());
 }
 
-Candidate evaluate(const IndexDef& idx, const std::vector<const PlanFilter*>& conj, const FieldList& key_fields) {
+// `skip`: try a skip-scan over the first field the key and equalities leave
+// free; the candidate has no index when that field has no finite domain.
+Candidate evaluate(const TableDef& table, const IndexDef& idx, const std::vector<const PlanFilter*>& conj,
+                   const FieldList& key_fields, bool skip) {
   Candidate cand;
   cand.index = &idx;
   cand.keys = idx.fields;
@@ -172,6 +202,24 @@ Candidate evaluate(const IndexDef& idx, const std::vector<const PlanFilter*>& co
     }
   };
   take_eqs();
+  if (skip) {
+    // Every value of the field's domain, in index order, each a prefix: the
+    // fields after it are then served per value as if it were pinned.
+    auto domain = pos + 1 < cand.keys.size() ? finite_domain(table, cand.keys[pos]) : std::nullopt;
+    bool filtered = std::any_of(conj.begin(), conj.end(), [&](const PlanFilter* c) { return is_cmp_on(c, cand.keys[pos]); });
+    if (!domain || filtered || prefixes.size() != 1) return Candidate{};  // a filter on it serves better as itself
+    std::vector<std::vector<Value>> expanded;
+    for (const Value& v : *domain) {
+      auto p = prefixes[0];
+      p.push_back(v);
+      expanded.push_back(std::move(p));
+    }
+    prefixes = std::move(expanded);
+    cand.skip_field = cand.keys[pos];
+    cand.eq_fields.push_back(cand.keys[pos]);  // pinned within each range
+    ++pos;
+    take_eqs();
+  }
   if (pos < cand.keys.size()) {
     const std::string& field = cand.keys[pos];
     const PlanFilter* in = nullptr;
@@ -250,8 +298,10 @@ Candidate evaluate(const IndexDef& idx, const std::vector<const PlanFilter*>& co
   }
   // A relation lookup's key pins the first field like an equality does.
   int key_pin = static_cast<int>(key_fields.size());
+  // A skip-scan reads a range per domain value: worth less than the same
+  // filter served directly, more than a scan of everything.
   cand.score = 100 * (cand.eq_count + key_pin) + (cand.has_in ? 60 : 0) + (cand.has_range ? 30 : 0) +
-               (cand.has_complement ? 10 : 0) + (cand.narrowing.empty() ? 0 : 5);
+               (cand.has_complement ? 10 : 0) + (cand.narrowing.empty() ? 0 : 5) - (cand.skip_field.empty() ? 0 : 15);
   return cand;
 }
 
@@ -394,17 +444,20 @@ AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFi
   int best_total = -1;
   for (const IndexDef& idx : table.indexes) {
     if (!led_by(idx, key_fields)) continue;
-    Candidate cand = evaluate(idx, conj, key_fields);
-    AccessChoice probe;
-    decide_order(probe, cand, user_order, table.unique);
-    int order_bonus = probe.order_source == OrderSource::index ? 25 : probe.order_source == OrderSource::index_ties ? 20 : 0;
-    int total = cand.score + order_bonus;
-    if (total == 0 && idx.name != kByCreationTime) continue;  // serves nothing
-    bool better = total > best_total ||
-                  (total == best_total && best.index && cand.index->fields.size() < best.index->fields.size());
-    if (better) {
-      best = std::move(cand);
-      best_total = total;
+    for (bool skip : {false, true}) {
+      Candidate cand = evaluate(table, idx, conj, key_fields, skip);
+      if (!cand.index) continue;
+      AccessChoice probe;
+      decide_order(probe, cand, user_order, table.unique);
+      int order_bonus = probe.order_source == OrderSource::index ? 25 : probe.order_source == OrderSource::index_ties ? 20 : 0;
+      int total = cand.score + order_bonus;
+      if (total <= 0 && idx.name != kByCreationTime) continue;  // serves nothing
+      bool better = total > best_total ||
+                    (total == best_total && best.index && cand.index->fields.size() < best.index->fields.size());
+      if (better) {
+        best = std::move(cand);
+        best_total = total;
+      }
     }
   }
 
@@ -430,6 +483,7 @@ AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFi
   out.source.index = best.index->name;
   out.source.index_fields = best.keys;
   out.source.intervals = best.intervals;
+  out.source.skip_field = best.skip_field;
   // The key in the index's order: the planner pairs the parent's fields to it.
   out.key_fields.assign(best.index->fields.begin(), best.index->fields.begin() + static_cast<long>(key_fields.size()));
   out.served = best.served;

@@ -56,6 +56,7 @@ struct Source {
   std::string index;                       // index, full_scan (by_creation_time), search
   std::vector<std::string> index_fields;   // the index key: declared fields, then _creationTime (then _id)
   std::vector<Interval> intervals;         // index: a union of disjoint ranges in index order; empty = whole index
+  std::string skip_field;                  // index: a leading field no filter pins, one range per value of its finite domain
   bool descending = false;
   // search
   std::string search_field;

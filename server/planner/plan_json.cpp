@@ -73,6 +73,7 @@ Json access_json(const TableAccess& a) {
         ivs.push_back(std::move(r));
       }
       if (a.source.kind == Source::Kind::index) src["ranges"] = std::move(ivs);
+      if (!a.source.skip_field.empty()) src["skipScan"] = a.source.skip_field;  // for explain; the ranges say it all
       src["order"] = a.source.descending ? "desc" : "asc";
       break;
     }

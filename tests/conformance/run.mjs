@@ -61,6 +61,11 @@ function checkResponse(res, expect) {
   if ('data' in expect && !sameRows(res.json?.data, expect.data, expect.unordered)) {
     return `data differs\n    got:      ${JSON.stringify(res.json?.data)}\n    expected: ${JSON.stringify(expect.data)}`;
   }
+  if ('docsRead' in expect) {
+    // What the plan cost: X-Docs-Read over HTTP, the adapter's own count without it.
+    const read = res.docsRead ?? Number(res.headers?.get('x-docs-read'));
+    if (read !== expect.docsRead) return `read ${read} documents, expected ${expect.docsRead}`;
+  }
   return null;
 }
 

@@ -89,7 +89,7 @@ async function adapter({ bin, fixtureDir, serverArgs, auth }) {
         : deployment.query('drizzle:execute', { plan: JSON.stringify(plan) });
       const out = await fn;
       const json = { data: convexToJson(out.data) };
-      return { status: 200, json, text: JSON.stringify(json) };
+      return { status: 200, json, text: JSON.stringify(json), docsRead: out.docsRead };
     } catch (e) {
       const d = e?.data;
       if (!d?.code) throw e;

@@ -109,6 +109,41 @@ TEST_CASE("index_choice: an order no index serves is sorted in memory, with a wa
   CHECK(p.warnings[0].find("users(role, name)") != std::string::npos);
 }
 
+TEST_CASE("index_choice: skip-scan over a required boolean or union of literals serves the next field") {
+  auto p = must_plan(R"({"table":"posts","where":{"views":{"lt":100}}})");
+  const TableAccess& a = root(p);
+  CHECK(a.source.index == "by_published_views");
+  CHECK(a.source.skip_field == "published");
+  REQUIRE(a.source.intervals.size() == 2);  // published = false, then true
+  CHECK(a.source.intervals[0].lower->key.at(0) == Value(false));
+  CHECK(a.source.intervals[1].upper->key.at(1) == Value(100.0));
+  CHECK_FALSE(a.post_filter);  // the ranges answer the filter exactly
+  CHECK(p.warnings.empty());
+
+  auto roles = must_plan(R"({"table":"users","where":{"credits":{"gte":100}}})");
+  CHECK(root(roles).source.skip_field == "role");
+  CHECK(root(roles).source.intervals.size() == 3);  // admin, editor, member
+
+  // Ordered by the second field with a limit: each range stops after the limit.
+  auto top = must_plan(R"({"table":"posts","orderBy":{"views":"desc"},"limit":2})");
+  CHECK(root(top).source.skip_field == "published");
+  CHECK(root(top).order_source == OrderSource::index_ties);
+  // The bound stays the table: the tie group at each range's boundary has no
+  // proven size (conformance 17_read_less counts the 6 actually read).
+}
+
+TEST_CASE("index_choice: no skip-scan where a filter pins the leading field, or nothing follows it") {
+  auto pinned = must_plan(R"({"table":"posts","where":{"published":true,"views":{"lt":100}}})");
+  CHECK(root(pinned).source.skip_field.empty());
+  CHECK(root(pinned).source.intervals.size() == 1);
+  // published in a range of its own is no skip: the filter is served as written.
+  auto ne = must_plan(R"({"table":"posts","where":{"published":{"ne":true},"views":{"lt":100}}})");
+  CHECK(root(ne).source.skip_field.empty());
+  // Nothing on views and no order: a skip-scan would read everything in more ranges.
+  auto none = must_plan(R"({"table":"posts","where":{"title":"x"}})");
+  CHECK(root(none).source.skip_field.empty());
+}
+
 TEST_CASE("index_choice: a key read through relations is sorted in memory and is no tie-breaker, even on _id") {
   auto p = must_plan(R"({"table":"posts","where":{"authorId":"u1"},"orderBy":{"author":{"_id":"asc"}},"limit":1})");
   const TableAccess& a = root(p);
@@ -184,6 +219,8 @@ TEST_CASE("index_choice: golden plans") {
       {"paginate_index", R"({"table":"posts","op":"paginate","numItems":5,"where":{"published":true},"orderBy":{"views":"desc"}})"},
       {"count_is_null", R"({"table":"posts","op":"count","where":{"category":{"isNull":true}}})"},
       {"contradiction_reads_nothing", R"({"table":"users","where":{"role":{"in":[]}}})"},
+      {"skip_scan_range", R"({"table":"posts","where":{"views":{"lt":100}}})"},
+      {"skip_scan_order_limit", R"({"table":"posts","orderBy":{"views":"desc"},"limit":2})"},
       {"order_through_relations", R"x({"table":"users","where":{"role":"admin"},"orderBy":{"posts":{"comments":"desc(count)"},"name":"asc"},"limit":2})x"},
   };
   bool update = std::getenv("DC_UPDATE_GOLDEN") != nullptr;
