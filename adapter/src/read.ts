@@ -32,6 +32,7 @@ type Access = {
   limit?: number;
   offset: number;
   requestPath: string;
+  driver?: any; // drivenBy: the related rows read first, whose keys look this access up
 };
 
 function comparePrefix(key: Maybe[], bound: Value[]): number {
@@ -163,6 +164,7 @@ export class Reader {
       limit: j.limit,
       offset: j.offset ?? 0,
       requestPath: j.requestPath ?? "",
+      driver: j.drivenBy,
     };
     this.accesses.set(j, a);
     return a;
@@ -269,6 +271,42 @@ export class Reader {
     let need = 0;
     if (plan.op === "paginate") need = plan.numItems + 1;
     else if (a.limit !== undefined) need = a.limit + a.offset;
+    return this.readAccess(a, need, plan.afterKey, out);
+  }
+
+  // An access driven by a relation filter: the related rows, their keys
+  // (through the junction's links for many-to-many), then lookups by them.
+  private async driven(a: Access, out: Doc[]) {
+    const d = a.driver;
+    const related: Doc[] = [];
+    await this.readAccess(this.access(d.related.access), 0, undefined, related);
+    const distinct = (rows: Doc[], fields: string[]) => {
+      const keys: Maybe[] = [];
+      const seen = new Set<string>();
+      for (const r of rows) {
+        const k = relationKey(r, fields);
+        if (!isNullish(k) && !seen.has(valueKey(k))) {
+          seen.add(valueKey(k));
+          keys.push(k);
+        }
+      }
+      return keys;
+    };
+    let keys = distinct(related, fieldsOf(d.relatedField));
+    if (d.junction) {
+      const links = await this.lookup(this.access(d.junction), keys, false);
+      keys = distinct([...links.values()].flatMap((g) => g.rows), fieldsOf(d.junctionField));
+    }
+    if (!keys.length) return;
+    for (const g of (await this.lookup(a, keys, false)).values()) out.push(...g.rows);
+  }
+
+  // One access read whole but for `need` (its early stop) and a cursor position.
+  private async readAccess(a: Access, need: number, afterKey: Value[] | undefined, out: Doc[]): Promise<boolean> {
+    if (a.driver) {
+      await this.driven(a, out); // sorted (and a cursor applied) by the caller
+      return false;
+    }
     switch (a.source.type) {
       case "empty": return false;
       case "get":
@@ -286,14 +324,14 @@ export class Reader {
         const intervals: Interval[] = a.ranges.length ? a.ranges.map((r) => ({ ...r })) : [{}];
         const seekable = a.orderSource === "index" && intervals.length === 1;
         let after: Value[] | null = null;
-        if (plan.afterKey) {
+        if (afterKey) {
           if (seekable) {
             // The cursor holds the index key of the last row: start right after it.
-            const b = { key: plan.afterKey, inclusive: false };
+            const b = { key: afterKey, inclusive: false };
             if (a.source.order === "desc") intervals[0].upper = b;
             else intervals[0].lower = b;
           } else {
-            after = plan.afterKey;
+            after = afterKey;
           }
         }
         await this.scan(a, intervals, need, after, out);
@@ -551,7 +589,7 @@ export class Reader {
     let seekable = false;
     const atEnd = plan.afterKey && plan.afterKey.length === 0;
     if (!atEnd) seekable = await this.readRoot(plan, rows);
-    if (plan.afterKey && !atEnd && a.source.type === "get") {
+    if (plan.afterKey && !atEnd && (a.source.type === "get" || a.driver)) {
       rows = rows.filter((d) => compareToAfter(a.order, d, plan.afterKey) > 0);
     }
     if (a.source.type !== "search") await this.sortRows(a, rows);

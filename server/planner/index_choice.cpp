@@ -18,6 +18,29 @@ std::string prefix_successor(const std::string& prefix) {
   return s;
 }
 
+std::optional<std::vector<Value>> finite_domain(const TableDef& table, const std::string& field) {
+  constexpr size_t kMaxDomain = 16;  // past this a skip-scan costs more ranges than it saves
+  bool optional = false;
+  const Validator* type = table.field_type(field, &optional);
+  if (!type || optional) return std::nullopt;
+  std::vector<Value> values;
+  auto collect = [&](auto& self, const Validator& v) -> bool {
+    switch (v.kind) {
+      case Validator::Kind::boolean: values.emplace_back(false); values.emplace_back(true); return true;
+      case Validator::Kind::literal: values.push_back(v.literal); return true;
+      case Validator::Kind::null_: values.emplace_back(nullptr); return true;
+      case Validator::Kind::union_:
+        return std::all_of(v.items.begin(), v.items.end(), [&](const Validator& m) { return self(self, m); });
+      default: return false;
+    }
+  };
+  if (!collect(collect, *type)) return std::nullopt;
+  std::sort(values.begin(), values.end(), [](const Value& a, const Value& b) { return compare(a, b) < 0; });
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  if (values.empty() || values.size() > kMaxDomain) return std::nullopt;
+  return values;
+}
+
 std::string like_prefix(const std::string& pattern) {
   std::string out;
   for (size_t i = 0; i < pattern.size(); ++i) {
@@ -135,31 +158,6 @@ struct Candidate {
   int score = 0;
 };
 
-// The values a field can hold when the schema says they are few: a required
-// boolean, literal or null, or a union of those. nullopt otherwise (an
-// optional field may be missing, which no index range of values covers).
-std::optional<std::vector<Value>> finite_domain(const TableDef& table, const std::string& field) {
-  constexpr size_t kMaxDomain = 16;  // past this a skip-scan costs more ranges than it saves
-  bool optional = false;
-  const Validator* type = table.field_type(field, &optional);
-  if (!type || optional) return std::nullopt;
-  std::vector<Value> values;
-  auto collect = [&](auto& self, const Validator& v) -> bool {
-    switch (v.kind) {
-      case Validator::Kind::boolean: values.emplace_back(false); values.emplace_back(true); return true;
-      case Validator::Kind::literal: values.push_back(v.literal); return true;
-      case Validator::Kind::null_: values.emplace_back(nullptr); return true;
-      case Validator::Kind::union_:
-        return std::all_of(v.items.begin(), v.items.end(), [&](const Validator& m) { return self(self, m); });
-      default: return false;
-    }
-  };
-  if (!collect(collect, *type)) return std::nullopt;
-  std::sort(values.begin(), values.end(), [](const Value& a, const Value& b) { return compare(a, b) < 0; });
-  values.erase(std::unique(values.begin(), values.end()), values.end());
-  if (values.empty() || values.size() > kMaxDomain) return std::nullopt;
-  return values;
-}
 
 // Does the index start with the key fields, in any order?
 bool led_by(const IndexDef& idx, const FieldList& key_fields) {

@@ -3,6 +3,7 @@
 // index intervals, and whether the index order serves the requested order.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,11 @@ struct AccessChoice {
 // in front at run time.
 AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFilter*>& conjuncts,
                            const std::vector<OrderKey>& user_order, const FieldList& key_fields);
+
+// The values a field can hold when the schema says they are few: a required
+// boolean, literal or null, or a union of those (at most 16). nullopt
+// otherwise, an optional field included (it may be missing).
+std::optional<std::vector<Value>> finite_domain(const TableDef& table, const std::string& field);
 
 // The smallest string above every string that starts with `prefix`, by UTF-8
 // bytes; empty when there is none (all 0xFF).

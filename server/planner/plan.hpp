@@ -21,6 +21,7 @@ inline constexpr uint64_t kUnbounded = std::numeric_limits<uint64_t>::max();
 
 struct RelationStep;
 struct OrderPath;
+struct Driver;
 
 // A bound filter: fields and relations resolved, arguments typed.
 struct PlanFilter {
@@ -83,6 +84,10 @@ struct TableAccess {
   std::vector<OrderKey> order;              // effective order, tie-breakers included; empty = none
   // order_paths[i], when set, reads order[i] through relations (order[i].via).
   std::vector<std::shared_ptr<const OrderPath>> order_paths;
+  // Set: a relation filter drives this access. Its related rows are read
+  // first and the rows here are looked up by the keys they give (key_fields),
+  // instead of testing the filter on every row of a scan.
+  std::shared_ptr<const Driver> driver;
   size_t user_order_keys = 0;               // how many of `order` the client asked for
   OrderSource order_source = OrderSource::none;
   std::optional<int64_t> limit;             // per parent for relation lookups
@@ -116,6 +121,17 @@ struct RelationStep {
 // being sorted to the rows whose field (aggregated) is the key's value.
 struct OrderPath {
   std::vector<RelationStep> steps;
+};
+
+// The selective side of a relation filter `{rel: {...}}`, read first.
+struct Driver {
+  std::string relation;
+  ReadNode related;                     // the related rows the filter asks for (its where, the relation's, the role's)
+  FieldList related_fields;             // read from each related row: the parent keys, or the junction keys
+  std::optional<TableAccess> junction;  // many-to-many: links looked up by related_fields
+  FieldList junction_fields;            // read from each link: the parent keys
+  uint64_t estimated_reads = 0;         // this way, and by scanning instead (for explain)
+  uint64_t estimated_scan = 0;
 };
 
 struct ReadPlan {

@@ -112,6 +112,18 @@ Json access_json(const TableAccess& a) {
   }
   j["order"] = Json{{"source", order_source_name(a.order_source)}, {"keys", std::move(order)},
                     {"requestedKeys", a.user_order_keys}};
+  if (a.driver) {
+    // Read first: the related rows, then (many-to-many) their links; their keys look this access up.
+    const Driver& d = *a.driver;
+    Json dj{{"relation", d.relation}, {"related", plan_node_to_json(d.related)}, {"relatedField", fields_json(d.related_fields)}};
+    if (d.junction) {
+      dj["junction"] = access_json(*d.junction);
+      dj["junctionField"] = fields_json(d.junction_fields);
+    }
+    auto number = [](uint64_t n) { return n == kUnbounded ? Json(nullptr) : Json(n); };
+    dj["estimate"] = Json{{"driven", number(d.estimated_reads)}, {"scan", number(d.estimated_scan)}};
+    j["drivenBy"] = std::move(dj);
+  }
   if (a.limit) j["limit"] = *a.limit;
   if (a.offset) j["offset"] = a.offset;
   if (a.at_most_one_per_range) j["unique"] = true;

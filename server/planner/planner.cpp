@@ -1,6 +1,7 @@
 #include "server/planner/planner.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "protocol/json_read.hpp"
 #include "protocol/value_json.hpp"
@@ -71,6 +72,20 @@ class Planner {
                         const RelationDef* via = nullptr);
   Result<RelationStep> relation(const RelationDef& rel, const ReadConfig& cfg);
   Result<std::shared_ptr<const OrderPath>> order_path(const TableDef& table, const OrderKey& key);
+  // A relation filter that could drive an access from its selective side.
+  struct Drivable {
+    size_t conjunct;  // its place among the access's top-level conjuncts
+    const RelationDef* rel;
+    std::optional<PlanFilter> related_filter;
+    std::string path;
+  };
+  // Replaces the full scan `a` by lookups driven from the best of `drivable`, if one costs less.
+  void drive(TableAccess& a, const TableDef& table, const std::vector<const PlanFilter*>& conj, const ReadConfig& cfg,
+             const std::vector<Drivable>& drivable);
+  // The related side of relation filter `rel` (rows matching `related_filter`), planned to be read first.
+  std::shared_ptr<Driver> driver(const RelationDef& rel, std::optional<PlanFilter> related_filter, const std::string& path);
+  // Rows of `a` its served filters leave, by default selectivities; kUnbounded when the table size is unknown.
+  uint64_t matching_rows(const TableAccess& a) const;
   Status plan_exists(PlanFilter& f);
   uint64_t estimate(ReadNode& node, uint64_t parents, bool is_lookup, int64_t extra_rows);
 
@@ -98,8 +113,11 @@ class Planner {
   // The junction rows of a many-to-many relation, looked up by parent key;
   // under read rules the junction table needs its own rule, whose filter
   // applies to every link read.
-  Result<TableAccess> junction_access(const Through& th, const std::string& path) {
-    AccessChoice choice = choose_access(*schema_.table(th.table), {}, {}, th.from);
+  // `key`: the junction fields the lookup is keyed on (th.from from the
+  // parent's side, th.to when a relation filter drives from the target's).
+  Result<TableAccess> junction_access(const Through& th, const std::string& path) { return junction_access(th, th.from, path); }
+  Result<TableAccess> junction_access(const Through& th, const FieldList& key, const std::string& path) {
+    AccessChoice choice = choose_access(*schema_.table(th.table), {}, {}, key);
     TableAccess j;
     j.table = th.table;
     j.key_fields = std::move(choice.key_fields);
@@ -299,6 +317,18 @@ Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, con
     if (!filter) return std::move(filter).error();
     if (*filter) and_into(where, std::move(**filter));
   }
+  // Relation filters that could drive this access from their selective
+  // side: top-level EXISTS conjuncts of a scan (not a lookup), kept with their
+  // related-row filter before plan_exists turns them into per-row probes.
+  std::vector<Drivable> drivable;
+  if (where && key_fields.empty() && !search) {
+    auto conj = conjuncts(*where);
+    for (size_t i = 0; i < conj.size(); ++i) {
+      const PlanFilter* c = conj[i];
+      if (c->kind != PlanFilter::Kind::exists || c->negate) continue;
+      drivable.push_back({i, c->relation_def, c->children.empty() ? std::nullopt : std::optional<PlanFilter>(c->children[0]), c->path});
+    }
+  }
   if (where) {
     if (auto st = plan_exists(*where); !st) return std::move(st).error();
   }
@@ -332,6 +362,7 @@ Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, con
     a.post_filter = and_of(std::move(rest));
     a.at_most_one_per_range = choice.at_most_one_per_interval;
     if (choice.at_most_one_per_interval) a.warnings.clear();
+    if (a.source.kind == Source::Kind::full_scan && !drivable.empty()) drive(a, table, conj, cfg, drivable);
   }
   for (size_t i = 0; i < cfg.order_by.size(); ++i) {
     if (cfg.order_by[i].on_row()) continue;
@@ -409,6 +440,126 @@ Result<std::shared_ptr<const OrderPath>> Planner::order_path(const TableDef& tab
     }
   }
   return std::shared_ptr<const OrderPath>(std::move(path));
+}
+
+std::shared_ptr<Driver> Planner::driver(const RelationDef& rel, std::optional<PlanFilter> related_filter, const std::string& path) {
+  auto d = std::make_shared<Driver>();
+  d->relation = rel.name;
+  ReadConfig cfg;
+  cfg.path = path;
+  // The same rows the EXISTS probe would accept: the filter, the relation's where, the role's rule.
+  auto n = node(*schema_.table(rel.target), cfg, {}, std::nullopt, std::move(related_filter), &rel);
+  if (!n) return nullptr;  // the probe was planned already: keep it
+  d->related = std::move(n).value();
+  if (rel.through) {
+    auto j = junction_access(*rel.through, rel.through->to, path);
+    if (!j) return nullptr;
+    d->junction = std::move(j).value();
+    d->related_fields = paired(rel.through->to, rel.to, d->junction->key_fields);
+  }
+  return d;
+}
+
+namespace {
+
+// Default selectivities, as System R's: an equality keeps 1/10 of the rows
+// (1/n for a field of n known values), a range 1/3.
+double selectivity(const TableDef& table, const PlanFilter& c) {
+  if (c.kind != PlanFilter::Kind::cmp) return 1.0;
+  auto domain = finite_domain(table, c.field);
+  double eq = domain ? 1.0 / static_cast<double>(domain->size()) : 0.1;
+  switch (c.op) {
+    case CmpOp::eq: return eq;
+    case CmpOp::in: return std::min(1.0, eq * static_cast<double>(c.arg.as_array().size()));
+    case CmpOp::is_null: return 0.1;
+    case CmpOp::ne:
+    case CmpOp::not_in: return 0.9;
+    case CmpOp::gt: case CmpOp::gte: case CmpOp::lt: case CmpOp::lte: case CmpOp::between:
+    case CmpOp::is_not_null: case CmpOp::like: case CmpOp::starts_with: return 1.0 / 3;
+    default: return 1.0;
+  }
+}
+
+// Without table sizes (Convex), only an equality or `in` on a field of
+// unbounded domain (an id, a name) counts as selective.
+bool selective_without_sizes(const TableDef& table, const TableAccess& a) {
+  if (a.source.kind == Source::Kind::get || a.driver) return true;
+  return std::any_of(a.served.begin(), a.served.end(), [&](const PlanFilter& c) {
+    return c.kind == PlanFilter::Kind::cmp && (c.op == CmpOp::eq || c.op == CmpOp::in) && !finite_domain(table, c.field);
+  });
+}
+
+}  // namespace
+
+uint64_t Planner::matching_rows(const TableAccess& a) const {
+  uint64_t n = rows(a.table);
+  if (n == kUnbounded) return kUnbounded;
+  if (a.source.kind == Source::Kind::get) return std::min<uint64_t>(n, a.source.ids.size());
+  if (a.driver) return std::min(n, matching_rows(a.driver->related.access));
+  const TableDef& table = *schema_.table(a.table);
+  double sel = 1.0;
+  for (const auto& c : a.served) sel *= selectivity(table, c);
+  return static_cast<uint64_t>(std::ceil(static_cast<double>(n) * sel));
+}
+
+void Planner::drive(TableAccess& a, const TableDef& table, const std::vector<const PlanFilter*>& conj, const ReadConfig& cfg,
+                    const std::vector<Drivable>& drivable) {
+  uint64_t table_rows = rows(table.name);
+  // A scan reads every row and probes the relation for each (at least one read per probe that finds a row).
+  uint64_t scan_cost = sat_add(table_rows, table_rows);
+  std::shared_ptr<Driver> best;
+  const Drivable* chosen = nullptr;
+  uint64_t best_cost = kUnbounded;
+  for (const auto& d : drivable) {
+    auto dr = driver(*d.rel, d.related_filter, d.path);
+    if (!dr) continue;
+    const TableAccess& ra = dr->related.access;
+    if (ra.source.kind == Source::Kind::full_scan || ra.source.kind == Source::Kind::search) continue;  // nothing selective to start from
+    uint64_t related = matching_rows(ra);
+    uint64_t cost = kUnbounded;
+    if (related == kUnbounded || table_rows == kUnbounded) {
+      if (!selective_without_sizes(*schema_.table(ra.table), ra)) continue;
+    } else {
+      // The related rows, their links (a guess of two per row), one lookup per parent key.
+      uint64_t keys = d.rel->through ? sat_mul(related, 2) : related;
+      cost = sat_add(sat_add(related, d.rel->through ? keys : 0), keys);
+      // Selectivities are guesses: drive only when the guess wins by half, so a
+      // wrong one (a boolean true for most rows) still rarely reads more than the scan.
+      if (sat_mul(cost, 2) > scan_cost) continue;
+    }
+    if (!best || cost < best_cost) {
+      best = std::move(dr);
+      best_cost = cost;
+      chosen = &d;
+    }
+  }
+  if (!best) return;
+  const RelationDef& rel = *chosen->rel;
+  std::vector<const PlanFilter*> rest_conj;
+  for (size_t i = 0; i < conj.size(); ++i) {
+    if (i != chosen->conjunct) rest_conj.push_back(conj[i]);  // the EXISTS holds by construction
+  }
+  AccessChoice lookup = choose_access(table, rest_conj, cfg.order_by, rel.from);
+  a.key_fields = std::move(lookup.key_fields);
+  a.source = std::move(lookup.source);
+  a.order = std::move(lookup.order);
+  a.user_order_keys = lookup.user_order_keys;
+  if (a.order.empty()) a.order = {OrderKey{"_creationTime", false, ""}, OrderKey{"_id", false, ""}};  // the scan's order
+  a.order_source = OrderSource::sort;  // rows come grouped by key
+  a.warnings = std::move(lookup.warnings);
+  a.served.clear();
+  std::vector<PlanFilter> rest;
+  for (const PlanFilter* c : rest_conj) {
+    if (std::find(lookup.served.begin(), lookup.served.end(), c) != lookup.served.end()) a.served.push_back(*c);
+    else rest.push_back(*c);
+  }
+  a.post_filter = and_of(std::move(rest));
+  a.at_most_one_per_range = lookup.at_most_one_per_interval;
+  if (rel.through) best->junction_fields = paired(rel.from, rel.through->from, a.key_fields);
+  else best->related_fields = paired(rel.from, rel.to, a.key_fields);
+  best->estimated_reads = best_cost;
+  best->estimated_scan = scan_cost;
+  a.driver = std::move(best);
 }
 
 Status Planner::plan_exists(PlanFilter& f) {
@@ -490,7 +641,20 @@ uint64_t Planner::estimate_filter(PlanFilter& f, uint64_t parents) {
 }
 
 uint64_t Planner::estimate(ReadNode& n, uint64_t parents, bool is_lookup, int64_t extra_rows) {
-  uint64_t reads = estimate_access(n.access, parents, is_lookup, extra_rows);
+  uint64_t reads = 0;
+  if (n.access.driver) {
+    // The related rows first, their links, then a lookup per key they give.
+    auto& dr = const_cast<Driver&>(*n.access.driver);
+    reads = estimate(dr.related, 1, false, 0);
+    uint64_t keys = dr.related.access.max_reads;
+    if (dr.junction) {
+      reads = sat_add(reads, estimate_access(*dr.junction, keys, true, 0));
+      keys = dr.junction->max_reads;
+    }
+    reads = sat_add(reads, estimate_access(n.access, keys, true, 0));
+  } else {
+    reads = estimate_access(n.access, parents, is_lookup, extra_rows);
+  }
   if (reads > worst.reads || worst.path.empty()) {
     worst.reads = reads;
     worst.path = n.access.path.empty() ? "/where" : n.access.path;
@@ -643,6 +807,12 @@ Result<ReadPlan> plan_read(const ReadQuery& q, const Schema& schema, const Table
       self(self, s.node);
     };
     for (const auto& s : n.with) step_warnings(s);
+    if (const auto& dr = n.access.driver) {
+      if (dr->junction) {
+        for (const auto& w : dr->junction->warnings) plan.warnings.push_back(dr->junction->table + ": " + w);
+      }
+      self(self, dr->related);
+    }
     for (const auto& path : n.access.order_paths) {
       if (!path) continue;
       for (const auto& s : path->steps) step_warnings(s);

@@ -154,6 +154,30 @@ test('a live query ordered by related rows reorders when only the related table 
   });
 });
 
+test('a live query driven from its relation filter follows writes to the related table, the junction and its own', { skip: !bin }, async () => {
+  await withServer([], async (server) => {
+    // posts where {tags: {name: "math"}}: planned as the tag, its links, then the posts (explain: drivenBy).
+    const query = { table: 'posts', columns: { title: true }, where: { tags: { name: 'math' } } };
+    const explained = await post(server.url, '/v1/explain', query);
+    assert.equal(explained.json.data.root.access.drivenBy?.relation, 'tags');
+    const c = await LiveClient.open(server.url);
+    c.subscribe('math', query);
+    await c.waitVersion('math', 1);
+    const titles = () => c.state.get('math').data.map((p) => p.title);
+    assert.deepEqual(titles(), ['Bernoulli numbers', 'Computable numbers']);
+    const write = async (body) => assert.equal((await post(server.url, '/v1/mutate', body)).status, 200);
+    await write({ op: 'insert', table: 'postTags', values: { postId: 'p3', tagId: 't2' } });  // the junction
+    await c.waitFor(() => titles().length === 3);
+    assert.deepEqual(titles(), ['Bernoulli numbers', 'Poetical science', 'Computable numbers']);
+    await write({ op: 'update', table: 'posts', set: { title: 'Bernoulli' }, where: { _id: 'p2' } });  // its own rows
+    await c.waitFor(() => titles()[0] === 'Bernoulli');
+    await write({ op: 'update', table: 'tags', set: { name: 'maths' }, where: { _id: 't2' } });  // the related side
+    await c.waitFor(() => titles().length === 0);
+    assert.deepEqual(c.gaps, []);
+    await c.close();
+  });
+});
+
 test('patches applied client-side reproduce the full result exactly, over random write sequences', { skip: !bin }, async () => {
   await withServer([], async (server) => {
     const c = await LiveClient.open(server.url, { patches: true });

@@ -144,6 +144,42 @@ TEST_CASE("index_choice: no skip-scan where a filter pins the leading field, or 
   CHECK(root(none).source.skip_field.empty());
 }
 
+TEST_CASE("index_choice: a selective relation filter drives a scan from the related side") {
+  auto p = must_plan(R"({"table":"posts","where":{"author":{"role":"admin"},"title":{"like":"%e%"}}})");
+  const TableAccess& a = root(p);
+  REQUIRE(a.driver);
+  CHECK(a.driver->relation == "author");
+  CHECK(a.driver->related.access.table == "users");
+  CHECK(a.driver->related.access.source.index == "by_role_credits");
+  CHECK(a.driver->related_fields == FieldList{"_id"});
+  CHECK(a.key_fields == FieldList{"authorId"});  // posts looked up by the authors found
+  CHECK(a.source.index == "by_author");
+  REQUIRE(a.post_filter);  // the like still applies; the relation filter holds by construction
+  CHECK(a.post_filter->kind == PlanFilter::Kind::cmp);
+  CHECK(a.order_source == OrderSource::sort);
+  CHECK(a.driver->estimated_reads * 2 <= a.driver->estimated_scan);
+
+  auto j = must_plan(R"({"table":"posts","where":{"tags":{"name":"math"}}})");
+  REQUIRE(root(j).driver);
+  REQUIRE(root(j).driver->junction);
+  CHECK(root(j).driver->junction->key_fields == FieldList{"tagId"});
+  CHECK(root(j).driver->junction_fields == FieldList{"postId"});
+  CHECK(root(j).source.kind == Source::Kind::get);
+}
+
+TEST_CASE("index_choice: no driving under NOT, from an unselective side, or when the access has an index of its own") {
+  CHECK_FALSE(root(must_plan(R"({"table":"posts","where":{"NOT":{"tags":{"name":"math"}}}})")).driver);
+  // publishedPosts: its where (published = true) keeps half the posts by the guess: scanning users costs less.
+  CHECK_FALSE(root(must_plan(R"({"table":"users","where":{"publishedPosts":true}})")).driver);
+  // A relation filter with nothing an index serves on the related side.
+  CHECK_FALSE(root(must_plan(R"({"table":"users","where":{"posts":{"title":{"like":"%x%"}}}})")).driver);
+  // The access's own equality is served by its index: no scan to replace.
+  CHECK_FALSE(root(must_plan(R"({"table":"posts","where":{"authorId":"u1","tags":{"name":"math"}}})")).driver);
+  // Lookups (relations in with) keep their per-parent probes.
+  auto w = must_plan(R"({"table":"users","with":{"posts":{"where":{"tags":{"name":"math"}}}}})");
+  CHECK_FALSE(w.root.with.at(0).node.access.driver);
+}
+
 TEST_CASE("index_choice: a key read through relations is sorted in memory and is no tie-breaker, even on _id") {
   auto p = must_plan(R"({"table":"posts","where":{"authorId":"u1"},"orderBy":{"author":{"_id":"asc"}},"limit":1})");
   const TableAccess& a = root(p);
@@ -221,6 +257,8 @@ TEST_CASE("index_choice: golden plans") {
       {"contradiction_reads_nothing", R"({"table":"users","where":{"role":{"in":[]}}})"},
       {"skip_scan_range", R"({"table":"posts","where":{"views":{"lt":100}}})"},
       {"skip_scan_order_limit", R"({"table":"posts","orderBy":{"views":"desc"},"limit":2})"},
+      {"driven_through_junction", R"({"table":"posts","where":{"tags":{"name":"math"}},"columns":{"title":true}})"},
+      {"driven_two_hops", R"({"table":"posts","where":{"comments":{"author":{"email":"ada@x.io"}}},"orderBy":{"title":"asc"},"limit":2})"},
       {"order_through_relations", R"x({"table":"users","where":{"role":"admin"},"orderBy":{"posts":{"comments":"desc(count)"},"name":"asc"},"limit":2})x"},
   };
   bool update = std::getenv("DC_UPDATE_GOLDEN") != nullptr;

@@ -183,12 +183,50 @@ void Executor::search(const TableAccess& a, std::vector<DocPtr>& out) {
 
 void Executor::read_root(const ReadPlan& plan, std::vector<DocPtr>& out, bool* seekable) {
   const TableAccess& a = plan.root.access;
-  const Table* t = store_.table(a.table);
   size_t need = 0;
   if (plan.op == ReadOp::paginate) {
     need = static_cast<size_t>(plan.num_items) + 1;
   } else if (a.limit) {
     need = static_cast<size_t>(*a.limit + a.offset);
+  }
+  read_access(a, need, plan.after ? &*plan.after : nullptr, seekable, out);
+}
+
+void Executor::driven(const TableAccess& a, std::vector<DocPtr>& out) {
+  const Driver& d = *a.driver;
+  std::vector<DocPtr> related;
+  bool seekable = false;
+  read_access(d.related.access, 0, nullptr, &seekable, related);
+  if (failure_) return;
+  auto distinct = [](const auto& rows, const FieldList& fields) {
+    std::vector<Value> keys;
+    std::set<Value, ValueLess> seen;
+    for (const auto& r : rows) {
+      Value k = relation_key(r->value, fields);
+      if (!k.is_nullish() && seen.insert(k).second) keys.push_back(std::move(k));
+    }
+    return keys;
+  };
+  std::vector<Value> keys = distinct(related, d.related_fields);
+  if (d.junction) {
+    Groups links;
+    lookup(*d.junction, keys, false, links);
+    std::vector<DocPtr> all;
+    for (auto& [k, rows] : links) all.insert(all.end(), rows.begin(), rows.end());
+    keys = distinct(all, d.junction_fields);
+  }
+  if (failure_ || keys.empty()) return;
+  Groups found;
+  lookup(a, keys, false, found);
+  for (auto& [k, rows] : found) out.insert(out.end(), rows.begin(), rows.end());
+}
+
+void Executor::read_access(const TableAccess& a, size_t need, const std::vector<Value>* after_key, bool* seekable,
+                           std::vector<DocPtr>& out) {
+  const Table* t = store_.table(a.table);
+  if (a.driver) {
+    driven(a, out);  // sorted (and a cursor applied) by the caller
+    return;
   }
   switch (a.source.kind) {
     case Source::Kind::empty: return;
@@ -209,13 +247,13 @@ void Executor::read_root(const ReadPlan& plan, std::vector<DocPtr>& out, bool* s
       if (intervals.empty()) intervals.emplace_back();
       *seekable = a.order_source == OrderSource::index && intervals.size() == 1;
       const std::vector<Value>* after = nullptr;
-      if (plan.after) {
+      if (after_key) {
         if (*seekable) {
           // The cursor holds the index key of the last row: start right after it.
-          Bound b{*plan.after, false};
+          Bound b{*after_key, false};
           (a.source.descending ? intervals[0].upper : intervals[0].lower) = b;
         } else {
-          after = &*plan.after;
+          after = after_key;
         }
       }
       scan(a, *idx, intervals, need, after, out);
@@ -435,7 +473,7 @@ Result<Value> Executor::run(const ReadPlan& plan) {
   bool at_end = plan.after && plan.after->empty();
   if (!at_end) read_root(plan, rows, &seekable);
   if (failure_) return *failure_;
-  if (plan.after && !at_end && (a.source.kind == Source::Kind::get)) {
+  if (plan.after && !at_end && (a.source.kind == Source::Kind::get || a.driver)) {
     std::erase_if(rows, [&](const DocPtr& d) { return compare_to_after(a.order, *d, *plan.after) <= 0; });
   }
   if (a.source.kind != Source::Kind::search) sort_rows(a, rows);

@@ -51,6 +51,11 @@ class Executor {
   void scan(const TableAccess& a, const Index& idx, const std::vector<Interval>& intervals, size_t need,
             const std::vector<Value>* after, std::vector<DocPtr>& out);
   void read_root(const ReadPlan& plan, std::vector<DocPtr>& out, bool* seekable);
+  // One access read whole but for `need` (its early stop) and a cursor position.
+  void read_access(const TableAccess& a, size_t need, const std::vector<Value>* after_key, bool* seekable,
+                   std::vector<DocPtr>& out);
+  // An access driven by a relation filter: the related rows, their keys, then lookups.
+  void driven(const TableAccess& a, std::vector<DocPtr>& out);
   void lookup(const TableAccess& a, const std::vector<Value>& keys, bool slice, Groups& out);
   bool exists(const RelationStep& step, const Value& parent);
   // Each parent's related rows (sorted and sliced per parent), with keys deduplicated across parents.

@@ -34,6 +34,14 @@ void collect_access(const TableAccess& a, std::set<std::string, std::less<>>& ta
     if (!path) continue;
     for (const auto& step : path->steps) collect_step(step, tables);
   }
+  if (const auto& d = a.driver) {
+    tables.insert(d->related.access.table);
+    collect_relations(d->related, tables);
+    if (d->junction) {
+      tables.insert(d->junction->table);
+      collect_access(*d->junction, tables);
+    }
+  }
 }
 
 void collect_relations(const ReadNode& node, std::set<std::string, std::less<>>& tables) {
@@ -43,11 +51,13 @@ void collect_relations(const ReadNode& node, std::set<std::string, std::less<>>&
 
 }  // namespace
 
-ReadSet::ReadSet(const ReadPlan& plan) : root_table_(plan.root.access.table), root_source_(plan.root.access.source) {
+ReadSet::ReadSet(const ReadPlan& plan)
+    : root_table_(plan.root.access.table), root_source_(plan.root.access.source), root_driven_(plan.root.access.driver != nullptr) {
   collect_relations(plan.root, tables_);
 }
 
 bool ReadSet::root_touched(const Document& d, const Store& store) const {
+  if (root_driven_) return true;  // looked up by keys its driver finds: any row may be one
   switch (root_source_.kind) {
     case Source::Kind::empty:
       return false;

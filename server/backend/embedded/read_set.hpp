@@ -27,6 +27,7 @@ class ReadSet {
   bool root_touched(const Document& d, const Store& store) const;
   std::string root_table_;
   Source root_source_;
+  bool root_driven_ = false;
   std::set<std::string, std::less<>> tables_;  // read whole: relation targets and junctions
 };
 
