@@ -320,6 +320,27 @@ export class Reader {
       case "search":
         await this.search(a, out);
         return false;
+      case "union": {
+        // Each branch read whole (the caller sorts); a row two branches find is returned once.
+        const seen = new Set<string>();
+        for (const b of a.source.branches) {
+          const branch: Access = {
+            ...a,
+            source: b,
+            ids: (b.ids ?? []).map(decode),
+            ranges: (b.ranges ?? []).map((r: any) => ({ lower: decodeBound(r.lower), upper: decodeBound(r.upper) })),
+            orderSource: "sort",
+          };
+          const rows: Doc[] = [];
+          await this.readAccess(branch, 0, afterKey, rows);
+          for (const d of rows) {
+            if (seen.has(d._id as string)) continue;
+            seen.add(d._id as string);
+            out.push(d);
+          }
+        }
+        return false;
+      }
       default: {
         const intervals: Interval[] = a.ranges.length ? a.ranges.map((r) => ({ ...r })) : [{}];
         const seekable = a.orderSource === "index" && intervals.length === 1;
@@ -589,7 +610,7 @@ export class Reader {
     let seekable = false;
     const atEnd = plan.afterKey && plan.afterKey.length === 0;
     if (!atEnd) seekable = await this.readRoot(plan, rows);
-    if (plan.afterKey && !atEnd && (a.source.type === "get" || a.driver)) {
+    if (plan.afterKey && !atEnd && (a.source.type === "get" || a.source.type === "union" || a.driver)) {
       rows = rows.filter((d) => compareToAfter(a.order, d, plan.afterKey) > 0);
     }
     if (a.source.type !== "search") await this.sortRows(a, rows);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "server/planner/filter_normalize.hpp"
+
 namespace dc {
 
 std::string prefix_successor(const std::string& prefix) {
@@ -404,8 +406,30 @@ std::string describe_fields(const std::vector<std::string>& fields) {
 
 }  // namespace
 
+namespace {
+
+// An OR conjunct whose every branch an index range or a get serves, as the
+// union of those sources; nullopt when a branch would need a scan.
+std::optional<Source> index_union(const TableDef& table, const std::vector<const PlanFilter*>& conj) {
+  for (const PlanFilter* c : conj) {
+    if (c->kind != PlanFilter::Kind::or_ || c->children.size() < 2) continue;
+    Source u;
+    u.kind = Source::Kind::union_;
+    for (const PlanFilter& branch : c->children) {
+      AccessChoice b = choose_access(table, conjuncts(branch), {}, {}, false);
+      bool indexed = b.source.kind == Source::Kind::get || (b.source.kind == Source::Kind::index && !b.source.intervals.empty());
+      if (!indexed) break;
+      u.branches.push_back(std::move(b.source));
+    }
+    if (u.branches.size() == c->children.size()) return u;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFilter*>& conj,
-                           const std::vector<OrderKey>& user_order, const FieldList& key_fields) {
+                           const std::vector<OrderKey>& user_order, const FieldList& key_fields, bool allow_union) {
   AccessChoice out;
   // get by _id: for a relation keyed on _id, or an _id equality / in list.
   const PlanFilter* id_conj = nullptr;
@@ -506,6 +530,20 @@ AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFi
                              ") would serve this filter");
     } else {
       out.warnings.push_back("full scan of " + table.name + "; the filter cannot use an index");
+    }
+  }
+  // Considered where the access would read everything, or serve only the order.
+  if (allow_union && key_fields.empty() && (out.source.kind == Source::Kind::full_scan || out.served.empty())) {
+    if (auto u = index_union(table, conj)) {
+      // The branches' ranges instead of the table; the OR itself stays a
+      // post-filter, which every row a branch reads is checked against.
+      out.source = std::move(*u);
+      out.served.clear();
+      out.warnings.clear();
+      if (out.order.empty()) out.order = effective_order({});  // the scan's order, which the union gives up
+      out.order_source = OrderSource::sort;
+      out.at_most_one_per_interval = false;
+      return out;
     }
   }
   if (out.order_source == OrderSource::sort && !user_order.empty()) {

@@ -27,8 +27,10 @@ struct AccessChoice {
 // per-parent key on those fields; only an index led by them (in any order)
 // serves it. Interval bounds then exclude the key, which the executor puts
 // in front at run time.
+// `allow_union`: an OR no single index serves may become a union of the
+// ranges of its branches (never for lookups).
 AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFilter*>& conjuncts,
-                           const std::vector<OrderKey>& user_order, const FieldList& key_fields);
+                           const std::vector<OrderKey>& user_order, const FieldList& key_fields, bool allow_union = true);
 
 // The values a field can hold when the schema says they are few: a required
 // boolean, literal or null, or a union of those (at most 16). nullopt

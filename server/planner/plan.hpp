@@ -51,7 +51,7 @@ struct Interval {
 };
 
 struct Source {
-  enum class Kind { get, index, full_scan, search, empty };
+  enum class Kind { get, index, full_scan, search, empty, union_ };
   Kind kind = Kind::full_scan;
   std::vector<Value> ids;                  // get (root); relation lookups take ids from parent keys
   std::string index;                       // index, full_scan (by_creation_time), search
@@ -63,6 +63,9 @@ struct Source {
   std::string search_field;
   std::string search_query;
   std::vector<std::pair<std::string, Value>> search_filters;
+  // union_: an OR whose every branch an index (or a get) serves; each row
+  // is read once per branch that finds it and returned once.
+  std::vector<Source> branches;
 };
 
 // How the result order is produced.

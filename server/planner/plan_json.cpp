@@ -21,6 +21,7 @@ std::string_view source_kind_name(Source::Kind k) {
     case Source::Kind::full_scan: return "fullScan";
     case Source::Kind::search: return "search";
     case Source::Kind::empty: return "empty";
+    case Source::Kind::union_: return "union";
   }
   return "?";
 }
@@ -51,44 +52,55 @@ Json relation_json(const RelationStep& s) {
   return j;
 }
 
-Json access_json(const TableAccess& a) {
-  Json j = Json::object();
-  j["table"] = a.table;
-  if (!a.key_fields.empty()) j["lookupBy"] = fields_json(a.key_fields);
+// `lookup`: rows are found per parent key (a get then takes its ids from the parents).
+Json source_json(const Source& source, bool lookup) {
   Json src = Json::object();
-  src["type"] = source_kind_name(a.source.kind);
-  switch (a.source.kind) {
+  src["type"] = source_kind_name(source.kind);
+  switch (source.kind) {
     case Source::Kind::get:
-      if (a.key_fields.empty()) src["ids"] = values_json(a.source.ids);
+      if (!lookup) src["ids"] = values_json(source.ids);
       break;
     case Source::Kind::index:
     case Source::Kind::full_scan: {
-      src["index"] = a.source.index;
-      src["indexFields"] = a.source.index_fields;
+      src["index"] = source.index;
+      src["indexFields"] = source.index_fields;
       Json ivs = Json::array();
-      for (const auto& iv : a.source.intervals) {
+      for (const auto& iv : source.intervals) {
         Json r = Json::object();
         if (iv.lower) r["lower"] = bound_json(*iv.lower);
         if (iv.upper) r["upper"] = bound_json(*iv.upper);
         ivs.push_back(std::move(r));
       }
-      if (a.source.kind == Source::Kind::index) src["ranges"] = std::move(ivs);
-      if (!a.source.skip_field.empty()) src["skipScan"] = a.source.skip_field;  // for explain; the ranges say it all
-      src["order"] = a.source.descending ? "desc" : "asc";
+      if (source.kind == Source::Kind::index) src["ranges"] = std::move(ivs);
+      if (!source.skip_field.empty()) src["skipScan"] = source.skip_field;  // for explain; the ranges say it all
+      src["order"] = source.descending ? "desc" : "asc";
       break;
     }
     case Source::Kind::search: {
-      src["index"] = a.source.index;
-      src["searchField"] = a.source.search_field;
-      src["query"] = a.source.search_query;
+      src["index"] = source.index;
+      src["searchField"] = source.search_field;
+      src["query"] = source.search_query;
       Json f = Json::object();
-      for (const auto& [k, v] : a.source.search_filters) f[k] = to_json(v);
+      for (const auto& [k, v] : source.search_filters) f[k] = to_json(v);
       src["filters"] = std::move(f);
       break;
     }
     case Source::Kind::empty: break;
+    case Source::Kind::union_: {
+      Json branches = Json::array();
+      for (const auto& b : source.branches) branches.push_back(source_json(b, false));
+      src["branches"] = std::move(branches);
+      break;
+    }
   }
-  j["source"] = std::move(src);
+  return src;
+}
+
+Json access_json(const TableAccess& a) {
+  Json j = Json::object();
+  j["table"] = a.table;
+  if (!a.key_fields.empty()) j["lookupBy"] = fields_json(a.key_fields);
+  j["source"] = source_json(a.source, !a.key_fields.empty());
   Json served = Json::array();
   for (const auto& f : a.served) served.push_back(filter_to_json(f));
   j["indexFilter"] = std::move(served);

@@ -62,8 +62,8 @@ const PlanFilter* hidden_column(const PlanFilter& f, const std::set<std::string>
 
 class Planner {
  public:
-  Planner(const Schema& schema, const TableStats& stats, const ReadRules* rules = nullptr)
-      : schema_(schema), stats_(stats), rules_(rules) {}
+  Planner(const Schema& schema, const TableStats& stats, const ReadRules* rules = nullptr, uint64_t budget = kUnbounded)
+      : schema_(schema), stats_(stats), rules_(rules), budget_(budget) {}
 
   // `bound`: a filter already bound on `table` (relation filters), used instead of cfg.where.
   // `via`: the relation these rows are reached through; its predefined where applies too.
@@ -160,6 +160,7 @@ class Planner {
   const Schema& schema_;
   const TableStats& stats_;
   const ReadRules* rules_;
+  uint64_t budget_;
   int nesting_ = 0;  // node() calls in progress: rules whose filters probe each other stop here
 };
 
@@ -345,6 +346,14 @@ Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, con
     std::vector<const PlanFilter*> conj;
     if (where) conj = conjuncts(*where);
     AccessChoice choice = choose_access(table, conj, cfg.order_by, key_fields);
+    if (choice.source.kind == Source::Kind::union_) {
+      // A union's worst case reads the table once per branch: keep the scan
+      // where that could cross the budget and the scan would not.
+      uint64_t n = rows(table.name);
+      if (n != kUnbounded && n <= budget_ && sat_mul(n, choice.source.branches.size()) > budget_) {
+        choice = choose_access(table, conj, cfg.order_by, key_fields, false);
+      }
+    }
     if (!choice.key_fields.empty()) a.key_fields = std::move(choice.key_fields);
     a.source = std::move(choice.source);
     a.order = std::move(choice.order);
@@ -603,6 +612,14 @@ uint64_t Planner::estimate_access(TableAccess& a, uint64_t parents, bool is_look
   if (a.at_most_one_per_range) per_interval = 1;
   switch (a.source.kind) {
     case Source::Kind::empty: reads = 0; break;
+    case Source::Kind::union_: {
+      reads = 0;
+      for (const Source& b : a.source.branches) {
+        uint64_t branch = b.kind == Source::Kind::get ? b.ids.size() : sat_mul(std::max<size_t>(1, b.intervals.size()), kUnbounded);
+        reads = sat_add(reads, std::min(table_rows, branch));
+      }
+      break;
+    }
     case Source::Kind::get:
       reads = std::min(table_rows, is_lookup ? parents : static_cast<uint64_t>(a.source.ids.size()));
       break;
@@ -747,7 +764,7 @@ Result<ReadPlan> plan_read(const ReadQuery& q, const Schema& schema, const Table
                            const PlannerOptions& options) {
   const TableDef* table = schema.table(q.table);
   if (!table) return Error::query("unknown table '" + q.table + "'", "/table");
-  Planner planner(schema, stats, options.rules.get());
+  Planner planner(schema, stats, options.rules.get(), options.read_budget);
   if (options.rules && options.rules->max_limit && q.op == ReadOp::paginate && q.num_items > *options.rules->max_limit) {
     return forbidden("numItems " + std::to_string(q.num_items) + " is over the maxLimit of role '" + options.rules->role + "' (" +
                          std::to_string(*options.rules->max_limit) + ")",

@@ -180,6 +180,32 @@ TEST_CASE("index_choice: no driving under NOT, from an unselective side, or when
   CHECK_FALSE(w.root.with.at(0).node.access.driver);
 }
 
+TEST_CASE("index_choice: an OR across fields is a union of its branches' ranges when every branch has one") {
+  auto p = must_plan(R"({"table":"posts","where":{"OR":[{"category":"math"},{"authorId":"u2"},{"_id":"p1"}]}})");
+  const TableAccess& a = root(p);
+  REQUIRE(a.source.kind == Source::Kind::union_);
+  REQUIRE(a.source.branches.size() == 3);
+  CHECK(a.source.branches[0].index == "by_category");
+  CHECK(a.source.branches[1].index == "by_author");
+  CHECK(a.source.branches[2].kind == Source::Kind::get);
+  REQUIRE(a.post_filter);  // every row a branch reads is checked against the whole OR
+  CHECK(a.post_filter->kind == PlanFilter::Kind::or_);
+  CHECK(a.order_source == OrderSource::sort);  // in the scan's order: _creationTime, _id
+  CHECK(a.order.at(0).field == "_creationTime");
+  CHECK(p.max_reads == 12 + 12 + 1);  // each range branch up to the table, the get one row
+
+  // A branch no index serves: the scan stays.
+  auto scan = must_plan(R"({"table":"users","where":{"OR":[{"role":"admin"},{"name":{"like":"%K%"}}]}})");
+  CHECK(root(scan).source.kind == Source::Kind::full_scan);
+  // Inside relation loads (lookups by parent key): never.
+  auto w = must_plan(R"({"table":"users","with":{"posts":{"where":{"OR":[{"category":"math"},{"views":1}]}}}})");
+  CHECK(w.root.with.at(0).node.access.source.kind != Source::Kind::union_);
+  // Where each branch could read the whole table and the budget could not take that, the scan stays.
+  auto tight = plan(R"({"table":"posts","where":{"OR":[{"category":"math"},{"authorId":"u2"}]}})", 20);
+  REQUIRE(tight.ok());
+  CHECK(root(tight.value()).source.kind == Source::Kind::full_scan);
+}
+
 TEST_CASE("index_choice: a key read through relations is sorted in memory and is no tie-breaker, even on _id") {
   auto p = must_plan(R"({"table":"posts","where":{"authorId":"u1"},"orderBy":{"author":{"_id":"asc"}},"limit":1})");
   const TableAccess& a = root(p);
@@ -259,6 +285,7 @@ TEST_CASE("index_choice: golden plans") {
       {"skip_scan_order_limit", R"({"table":"posts","orderBy":{"views":"desc"},"limit":2})"},
       {"driven_through_junction", R"({"table":"posts","where":{"tags":{"name":"math"}},"columns":{"title":true}})"},
       {"driven_two_hops", R"({"table":"posts","where":{"comments":{"author":{"email":"ada@x.io"}}},"orderBy":{"title":"asc"},"limit":2})"},
+      {"index_union", R"({"table":"users","where":{"OR":[{"role":"admin"},{"credits":{"gt":140}}]},"columns":{"name":true}})"},
       {"order_through_relations", R"x({"table":"users","where":{"role":"admin"},"orderBy":{"posts":{"comments":"desc(count)"},"name":"asc"},"limit":2})x"},
   };
   bool update = std::getenv("DC_UPDATE_GOLDEN") != nullptr;

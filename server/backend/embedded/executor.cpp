@@ -240,6 +240,23 @@ void Executor::read_access(const TableAccess& a, size_t need, const std::vector<
       }
       return;
     case Source::Kind::search: search(a, out); return;
+    case Source::Kind::union_: {
+      // Each branch read whole (the caller sorts); a row two branches find is returned once.
+      std::unordered_set<const Document*> seen;
+      for (const Source& b : a.source.branches) {
+        TableAccess branch = a;
+        branch.source = b;
+        branch.order_source = OrderSource::sort;
+        std::vector<DocPtr> rows;
+        bool unused = false;
+        read_access(branch, 0, after_key, &unused, rows);
+        if (failure_) return;
+        for (auto& d : rows) {
+          if (seen.insert(d.get()).second) out.push_back(std::move(d));
+        }
+      }
+      return;
+    }
     case Source::Kind::index:
     case Source::Kind::full_scan: {
       const Index* idx = t->index(a.source.index);
@@ -344,7 +361,8 @@ void Executor::lookup(const TableAccess& a, const std::vector<Value>& keys, bool
       break;
     }
     case Source::Kind::search:
-    case Source::Kind::empty: break;
+    case Source::Kind::empty:
+    case Source::Kind::union_: break;  // never planned for lookups
   }
   for (auto& [k, rows] : out) {
     sort_rows(a, rows);
@@ -473,7 +491,7 @@ Result<Value> Executor::run(const ReadPlan& plan) {
   bool at_end = plan.after && plan.after->empty();
   if (!at_end) read_root(plan, rows, &seekable);
   if (failure_) return *failure_;
-  if (plan.after && !at_end && (a.source.kind == Source::Kind::get || a.driver)) {
+  if (plan.after && !at_end && (a.source.kind == Source::Kind::get || a.source.kind == Source::Kind::union_ || a.driver)) {
     std::erase_if(rows, [&](const DocPtr& d) { return compare_to_after(a.order, *d, *plan.after) <= 0; });
   }
   if (a.source.kind != Source::Kind::search) sort_rows(a, rows);

@@ -76,6 +76,7 @@ bool ReadSet::root_touched(const Document& d, const Store& store) const {
     }
     case Source::Kind::full_scan:
     case Source::Kind::search:
+    case Source::Kind::union_:  // a row leaving a branch may still be in the result through another
       return true;
   }
   return true;
