@@ -56,7 +56,7 @@ try {
     const spec = JSON.parse(readFileSync(join(conf, 'cases', f), 'utf8'));
     if (spec.serverArgs || spec.fixture !== 'blog') continue;
     for (const c of spec.cases) {
-      if (!c.query || c.pages || (c.expect?.status ?? 200) !== 200) continue;
+      if (!c.query || c.pages || c.endpoint || (c.expect?.status ?? 200) !== 200) continue;
       if (c.query.op === 'count' || c.query.search) { skipped++; continue; }
       const ex = await post(server.url, '/v1/explain', c.query);
       if (ex.status !== 200) throw new Error(`${f}: ${c.name}: explain answered ${ex.status} ${ex.text}`);
@@ -106,7 +106,7 @@ async function readAll(binary) {
       const spec = JSON.parse(readFileSync(join(conf, 'cases', f), 'utf8'));
       if (spec.serverArgs || spec.fixture !== 'blog' || spec.auth) continue;
       for (const c of spec.cases) {
-        if (!c.query || c.pages || (c.expect?.status ?? 200) !== 200) continue;
+        if (!c.query || c.pages || c.endpoint || (c.expect?.status ?? 200) !== 200) continue;
         const res = await post(srv.url, '/v1/query', c.query);
         if (res.status !== 200) continue;
         const ex = await post(srv.url, '/v1/explain', c.query);

@@ -55,7 +55,8 @@ export function defineAdapter(schema: SchemaDefinition<any, boolean>, extras: Ad
         const plan = JSON.parse(args.plan);
         const reader = new Reader(ctx.db, plan.readBudget ?? 32000);
         const data = await reader.run(plan);
-        return { data, docsRead: reader.docsRead() };
+        // Reads per access only for explain's "analyze": live answers stay small.
+        return plan.analyze ? { data, docsRead: reader.docsRead(), readsByAccess: reader.readsByAccess() } : { data, docsRead: reader.docsRead() };
       }),
   });
 

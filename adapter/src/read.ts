@@ -20,6 +20,7 @@ type Groups = Map<string, { key: Maybe; rows: Doc[] }>;
 
 // A table access with its values decoded and its post-filter compiled.
 type Access = {
+  id: number; // the access's number in the plan: explain's "analyze" reports reads per access
   table: string;
   source: any;
   lookupBy?: string[];
@@ -126,6 +127,7 @@ const MAX_RANGES = 4096;
 
 export class Reader {
   private reads = 0;
+  private byAccess: number[] = [];
   private ranges = 0;
   private accesses = new WeakMap<object, Access>();
   private existsCache = new WeakMap<object, Map<string, boolean>>();
@@ -136,9 +138,15 @@ export class Reader {
     return this.reads;
   }
 
+  // Documents read per access id (explain's "analyze").
+  readsByAccess(): number[] {
+    return Array.from(this.byAccess, (n) => n ?? 0);
+  }
+
   // Convex keeps no table sizes the planner could bound reads with, so the
   // budget is enforced here, naming the request part whose reads crossed it.
   countRead(a: Access) {
+    this.byAccess[a.id] = (this.byAccess[a.id] ?? 0) + 1;
     if (++this.reads > this.budget) {
       throw queryError(`the query read more than the budget of ${this.budget} documents`, a.requestPath);
     }
@@ -148,6 +156,7 @@ export class Reader {
     let a = this.accesses.get(j);
     if (a) return a;
     a = {
+      id: j.id ?? 0,
       table: j.table,
       source: j.source,
       lookupBy: j.lookupBy === undefined ? undefined : fieldsOf(j.lookupBy),

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -26,6 +27,7 @@ struct ReadOutcome {
   // The same result as a JSON tree, when a watch's backend has one at hand:
   // the live differ uses it instead of parsing data_json again.
   std::shared_ptr<const nlohmann::ordered_json> tree;
+  std::vector<uint64_t> reads_by_access = {};  // by TableAccess::id, when the backend counts them
 };
 using WriteOutcome = ReadOutcome;
 

@@ -178,6 +178,28 @@ Result<Answer> Pipeline::explain(std::string_view body, const Access& access) {
   return json_answer(j.dump());
 }
 
+void Pipeline::explain_analyze(Json body, const Access& access, const RequestContext& ctx, ResultFn done) {
+  const Json& flag = body["analyze"];
+  if (!flag.is_boolean()) return done(Error::query("analyze takes true or false", "/analyze"));
+  bool analyze = flag.get<bool>();
+  body.erase("analyze");
+  auto planned = plan_json(body, Accept::both, access);
+  if (!planned) return done(std::move(planned).error());
+  if (!analyze || !planned->read) {
+    if (analyze) return done(Error::query("analyze runs reads only: explain a mutation without it", "/analyze"));
+    Json j{{"data", planned->read ? plan_to_json(*planned->read) : mutation_plan_to_json(*planned->mutation)}};
+    return done(json_answer(j.dump()));
+  }
+  auto plan = std::make_shared<ReadPlan>(*planned->read);
+  plan->analyze = true;
+  backend_->read(plan, ctx, [plan, done = std::move(done)](Result<ReadOutcome> out) {
+    if (!out) return done(std::move(out).error());
+    Json data = plan_to_json(*plan, &out->reads_by_access);
+    data["docsRead"] = out->docs_read;
+    done(json_answer(Json{{"data", std::move(data)}}.dump(), out->docs_read));
+  });
+}
+
 Result<Answer> Pipeline::schema(const Access& access) const {
   auto loaded = schema_->get();
   if (!loaded) return kSchemaNotLoaded;
@@ -278,6 +300,12 @@ void Pipeline::route(const Call& call, const RequestContext& ctx, ResultFn done)
     const auto& [access, as] = *who;
     if (path == "/v1/query") return query(call.body, access, as, std::move(done));
     if (path == "/v1/mutate") return mutate(call.body, access, as, std::move(done));
+    if (call.body.find("\"analyze\"") != std::string_view::npos) {
+      // Only bodies that may hold the key are parsed here; the rest keep the plan cache.
+      auto body = parse_json_body(call.body, options_.limits);
+      if (!body) return done(std::move(body).error());
+      if (body->is_object() && body->contains("analyze")) return explain_analyze(std::move(body).value(), access, as, std::move(done));
+    }
     return done(explain(call.body, access));
   }
   if (path == "/v1/schema" || path == "/healthz" || path == "/readyz" || path == "/metrics") {

@@ -81,6 +81,8 @@ class Pipeline {
   void query(std::string_view body, const Access& access, const RequestContext& ctx, ResultFn done);
   void mutate(std::string_view body, const Access& access, const RequestContext& ctx, ResultFn done);
   Result<Answer> explain(std::string_view body, const Access& access);
+  // explain with `"analyze": true`: runs the read, and each access shows what it read.
+  void explain_analyze(Json body, const Access& access, const RequestContext& ctx, ResultFn done);
   Result<Answer> schema(const Access& access) const;
   Answer health() const;
   Result<Answer> ready() const;

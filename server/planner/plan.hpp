@@ -77,6 +77,7 @@ enum class OrderSource {
 };
 
 struct TableAccess {
+  uint32_t id = 0;  // its number in the plan: explain's "analyze" reports reads per access
   std::string table;
   Source source;
   // For relation lookups: rows are found per parent key on these fields of
@@ -147,6 +148,8 @@ struct ReadPlan {
   uint64_t budget = 32000;
   uint64_t max_reads = 0;                // worst case over the whole plan
   std::vector<std::string> warnings;
+  uint32_t accesses = 0;                 // how many accesses are numbered (ids 0 .. accesses-1)
+  bool analyze = false;                  // explain's "analyze": a backend reports reads per access
 };
 
 }  // namespace dc

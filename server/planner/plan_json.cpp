@@ -37,18 +37,18 @@ Json values_json(const std::vector<Value>& vs) {
 
 Json bound_json(const Bound& b) { return Json{{"key", values_json(b.key)}, {"inclusive", b.inclusive}}; }
 
-Json access_json(const TableAccess& a);
+Json access_json(const TableAccess& a, const ActualReads* actual);
 
-Json relation_json(const RelationStep& s) {
+Json relation_json(const RelationStep& s, const ActualReads* actual) {
   Json j = Json::object();
   j["relation"] = s.name;
   j["cardinality"] = s.many ? "many" : "one";
   j["parentField"] = fields_json(s.parent_fields);
   if (s.junction) {
-    j["junction"] = access_json(*s.junction);
+    j["junction"] = access_json(*s.junction, actual);
     j["junctionTargetField"] = fields_json(s.through_to);
   }
-  j["target"] = plan_node_to_json(s.node);
+  j["target"] = plan_node_to_json(s.node, actual);
   return j;
 }
 
@@ -96,15 +96,16 @@ Json source_json(const Source& source, bool lookup) {
   return src;
 }
 
-Json access_json(const TableAccess& a) {
+Json access_json(const TableAccess& a, const ActualReads* actual) {
   Json j = Json::object();
+  j["id"] = a.id;
   j["table"] = a.table;
   if (!a.key_fields.empty()) j["lookupBy"] = fields_json(a.key_fields);
   j["source"] = source_json(a.source, !a.key_fields.empty());
   Json served = Json::array();
-  for (const auto& f : a.served) served.push_back(filter_to_json(f));
+  for (const auto& f : a.served) served.push_back(filter_to_json(f, actual));
   j["indexFilter"] = std::move(served);
-  j["postFilter"] = a.post_filter ? filter_to_json(*a.post_filter) : Json(nullptr);
+  j["postFilter"] = a.post_filter ? filter_to_json(*a.post_filter, actual) : Json(nullptr);
   Json order = Json::array();
   for (size_t i = 0; i < a.order.size(); ++i) {
     const OrderKey& k = a.order[i];
@@ -116,7 +117,7 @@ Json access_json(const TableAccess& a) {
     // Read through relations: `through` holds one lookup per relation (an array
     // where a plain key holds a direction string, so the two never mix up).
     Json through = Json::array();
-    for (const auto& step : a.order_paths[i]->steps) through.push_back(relation_json(step));
+    for (const auto& step : a.order_paths[i]->steps) through.push_back(relation_json(step, actual));
     Json key{{"through", std::move(through)}, {"direction", dir}};
     if (!k.field.empty()) key["field"] = k.field;
     if (k.aggregate != OrderAggregate::none) key["aggregate"] = aggregate_name(k.aggregate);
@@ -127,9 +128,9 @@ Json access_json(const TableAccess& a) {
   if (a.driver) {
     // Read first: the related rows, then (many-to-many) their links; their keys look this access up.
     const Driver& d = *a.driver;
-    Json dj{{"relation", d.relation}, {"related", plan_node_to_json(d.related)}, {"relatedField", fields_json(d.related_fields)}};
+    Json dj{{"relation", d.relation}, {"related", plan_node_to_json(d.related, actual)}, {"relatedField", fields_json(d.related_fields)}};
     if (d.junction) {
-      dj["junction"] = access_json(*d.junction);
+      dj["junction"] = access_json(*d.junction, actual);
       dj["junctionField"] = fields_json(d.junction_fields);
     }
     auto number = [](uint64_t n) { return n == kUnbounded ? Json(nullptr) : Json(n); };
@@ -140,6 +141,7 @@ Json access_json(const TableAccess& a) {
   if (a.offset) j["offset"] = a.offset;
   if (a.at_most_one_per_range) j["unique"] = true;
   j["maxReads"] = a.max_reads == kUnbounded ? Json(nullptr) : Json(a.max_reads);
+  if (actual) j["actualReads"] = a.id < actual->size() ? (*actual)[a.id] : 0;
   // A backend that enforces the budget while running names this request part when it fails.
   j["requestPath"] = a.path.empty() ? "/where" : a.path;
   return j;
@@ -147,54 +149,55 @@ Json access_json(const TableAccess& a) {
 
 }  // namespace
 
-Json filter_to_json(const PlanFilter& f) {
+Json filter_to_json(const PlanFilter& f, const ActualReads* actual) {
   switch (f.kind) {
     case PlanFilter::Kind::constant: return Json{{"const", f.constant}};
     case PlanFilter::Kind::and_:
     case PlanFilter::Kind::or_: {
       Json a = Json::array();
-      for (const auto& c : f.children) a.push_back(filter_to_json(c));
+      for (const auto& c : f.children) a.push_back(filter_to_json(c, actual));
       return Json{{f.kind == PlanFilter::Kind::and_ ? "and" : "or", std::move(a)}};
     }
-    case PlanFilter::Kind::not_: return Json{{"not", filter_to_json(f.children[0])}};
+    case PlanFilter::Kind::not_: return Json{{"not", filter_to_json(f.children[0], actual)}};
     case PlanFilter::Kind::cmp: {
       Json j{{"field", f.field}, {"op", op_name(f.op)}};
       if (f.op != CmpOp::is_null && f.op != CmpOp::is_not_null) j["value"] = to_json(f.arg);
       return j;
     }
     case PlanFilter::Kind::exists: {
-      Json j{{f.negate ? "notExists" : "exists", f.relation ? relation_json(*f.relation) : Json(f.relation_def->name)}};
+      Json j{{f.negate ? "notExists" : "exists", f.relation ? relation_json(*f.relation, actual) : Json(f.relation_def->name)}};
       return j;
     }
   }
   return nullptr;
 }
 
-Json plan_node_to_json(const ReadNode& n) {
+Json plan_node_to_json(const ReadNode& n, const ActualReads* actual) {
   Json j = Json::object();
-  j["access"] = access_json(n.access);
+  j["access"] = access_json(n.access, actual);
   if (n.columns.mode != ColumnSelection::Mode::all) {
     j["columns"] = Json{{n.columns.mode == ColumnSelection::Mode::include ? "include" : "exclude", n.columns.fields}};
   }
   if (!n.with.empty()) {
     Json w = Json::array();
-    for (const auto& s : n.with) w.push_back(relation_json(s));
+    for (const auto& s : n.with) w.push_back(relation_json(s, actual));
     j["with"] = std::move(w);
   }
   return j;
 }
 
-Json plan_to_json(const ReadPlan& p) {
+Json plan_to_json(const ReadPlan& p, const ActualReads* actual) {
   Json j = Json::object();
   j["planVersion"] = p.version;
   j["kind"] = "read";
   j["op"] = read_op_name(p.op);
-  j["root"] = plan_node_to_json(p.root);
+  j["root"] = plan_node_to_json(p.root, actual);
   if (p.op == ReadOp::paginate) {
     j["numItems"] = p.num_items;
     j["after"] = p.after ? values_json(*p.after) : Json(nullptr);
     j["fingerprint"] = p.fingerprint;  // a backend encodes the next cursor with it
   }
+  if (p.analyze) j["analyze"] = true;
   j["readBudget"] = p.budget;
   j["maxReads"] = p.max_reads == kUnbounded ? Json(nullptr) : Json(p.max_reads);
   j["warnings"] = p.warnings;

@@ -760,6 +760,50 @@ std::string encode_cursor(const std::string& fingerprint, const std::vector<Valu
   return base64_encode(text);
 }
 
+namespace {
+
+// Numbers every access of a plan once, in a fixed walk, so that a backend
+// can report reads per access (explain's "analyze"). Parts shared through
+// shared_ptr belong to this plan alone until it is published.
+class AccessNumbering {
+ public:
+  uint32_t run(ReadNode& root) {
+    node(root);
+    return next_;
+  }
+
+ private:
+  void access(TableAccess& a) {
+    a.id = next_++;
+    if (a.post_filter) filter(*a.post_filter);
+    for (auto& f : a.served) filter(f);
+    for (const auto& path : a.order_paths) {
+      if (!path) continue;
+      for (auto& s : const_cast<OrderPath&>(*path).steps) step(s);
+    }
+    if (a.driver) {
+      auto& d = const_cast<Driver&>(*a.driver);
+      node(d.related);
+      if (d.junction) access(*d.junction);
+    }
+  }
+  void filter(PlanFilter& f) {
+    if (f.relation) step(const_cast<RelationStep&>(*f.relation));
+    for (auto& c : f.children) filter(c);
+  }
+  void step(RelationStep& s) {
+    if (s.junction) access(*s.junction);
+    node(s.node);
+  }
+  void node(ReadNode& n) {
+    access(n.access);
+    for (auto& s : n.with) step(s);
+  }
+  uint32_t next_ = 0;
+};
+
+}  // namespace
+
 Result<ReadPlan> plan_read(const ReadQuery& q, const Schema& schema, const TableStats& stats,
                            const PlannerOptions& options) {
   const TableDef* table = schema.table(q.table);
@@ -788,6 +832,7 @@ Result<ReadPlan> plan_read(const ReadQuery& q, const Schema& schema, const Table
   auto root = planner.node(*table, q.config, {}, q.search);
   if (!root) return std::move(root).error();
   plan.root = std::move(root).value();
+  plan.accesses = AccessNumbering().run(plan.root);
   if (q.op == ReadOp::paginate) {
     // Paginate needs a total order so that pages neither skip nor repeat rows.
     TableAccess& a = plan.root.access;

@@ -1,5 +1,7 @@
 #include "server/backend/convex/convex_backend.hpp"
 
+#include <algorithm>
+
 #include "protocol/json_read.hpp"
 #include "server/backend/convex/acting_as.hpp"
 #include "server/planner/plan_json.hpp"
@@ -25,6 +27,11 @@ Result<ReadOutcome> adapter_outcome(const Json& v, bool with_tree = false) {
     return Error{ErrorCode::upstream_error, std::string("the adapter's answer cannot be encoded: ") + e.what(), std::nullopt};
   }
   out.docs_read = v["docsRead"].get<uint64_t>();
+  // Reads per access id (explain's "analyze"); optional, and only taken whole and well formed.
+  if (auto it = v.find("readsByAccess"); it != v.end() && it->is_array() && it->size() <= 65536 &&
+                                         std::all_of(it->begin(), it->end(), [](const Json& n) { return n.is_number_unsigned(); })) {
+    for (const auto& n : *it) out.reads_by_access.push_back(n.get<uint64_t>());
+  }
   if (with_tree) out.tree = std::make_shared<const Json>(v["data"]);
   return out;
 }

@@ -60,6 +60,7 @@ Result<ReadOutcome> EmbeddedBackend::run_read_locked(const ReadPlan& plan, bool 
   }
   ReadOutcome out;
   out.docs_read = ex.docs_read();
+  out.reads_by_access = ex.reads_by_access();
   write_json(result.value(), out.data_json);
   if (with_tree) out.tree = std::make_shared<const Json>(to_json(result.value()));
   return out;

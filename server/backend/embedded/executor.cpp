@@ -83,8 +83,10 @@ std::vector<std::string> tokenize(const std::string& text) {
 
 }  // namespace
 
-bool Executor::count_read() {
+bool Executor::count_read(const TableAccess& a) {
   if (failure_) return false;
+  if (a.id >= reads_by_access_.size()) reads_by_access_.resize(a.id + 1);
+  ++reads_by_access_[a.id];
   if (++reads_ > budget_) {
     failure_ = Error::query("the query read more than the budget of " + std::to_string(budget_) + " documents", "");
     return false;
@@ -123,7 +125,7 @@ void Executor::scan(const TableAccess& a, const Index& idx, const std::vector<In
     size_t taken = 0;
     DocPtr boundary;  // index_ties: the need-th row, whose ties must all be read
     idx.scan(iv, a.source.descending, [&](const DocPtr& d) {
-      if (!count_read()) return false;
+      if (!count_read(a)) return false;
       if (boundary && compare_order(user_order, *d, *boundary) != 0) return false;
       if (!passes(a, d)) return !failure_;
       if (after && compare_to_after(a.order, *d, *after) <= 0) return true;
@@ -151,7 +153,7 @@ void Executor::search(const TableAccess& a, std::vector<DocPtr>& out) {
   if (terms.size() > 16) terms.resize(16);
   std::vector<std::pair<size_t, DocPtr>> scored;
   t->scan_all([&](const DocPtr& d) {
-    if (!count_read()) return false;
+    if (!count_read(a)) return false;
     for (const auto& [f, v] : a.source.search_filters) {
       const Value& have = field_or_undefined(*d, f);
       if (v.is_null() ? !have.is_nullish() : compare(have, v) != 0) return true;
@@ -234,7 +236,7 @@ void Executor::read_access(const TableAccess& a, size_t need, const std::vector<
       for (const Value& id : a.source.ids) {
         DocPtr d = t->get(id.as_string());
         if (!d) continue;
-        if (!count_read()) return;
+        if (!count_read(a)) return;
         if (passes(a, d)) out.push_back(d);
         if (failure_) return;
       }
@@ -329,7 +331,7 @@ void Executor::lookup(const TableAccess& a, const std::vector<Value>& keys, bool
         if (!key.is_string()) continue;
         DocPtr d = t->get(key.as_string());
         if (!d) continue;
-        if (!count_read()) return;
+        if (!count_read(a)) return;
         if (passes(a, d)) out[key].push_back(d);
         if (failure_) return;
       }
@@ -353,7 +355,7 @@ void Executor::lookup(const TableAccess& a, const std::vector<Value>& keys, bool
     case Source::Kind::full_scan: {
       std::set<Value, ValueLess> wanted(keys.begin(), keys.end());
       t->scan_all([&](const DocPtr& d) {
-        if (!count_read()) return false;
+        if (!count_read(a)) return false;
         Value k = relation_key(d->value, a.key_fields);
         if (!k.is_nullish() && wanted.count(k) && passes(a, d)) out[k].push_back(d);
         return !failure_;

@@ -38,6 +38,8 @@ class Executor {
   // The root rows a plan selects, as documents (update and delete use this).
   Result<std::vector<DocPtr>> rows(const ReadPlan& plan);
   uint64_t docs_read() const { return reads_; }
+  // Documents read per access id (TableAccess::id), for explain's "analyze".
+  const std::vector<uint64_t>& reads_by_access() const { return reads_by_access_; }
 
  private:
   struct ValueLess {
@@ -45,7 +47,7 @@ class Executor {
   };
   using Groups = std::map<Value, std::vector<DocPtr>, ValueLess>;
 
-  bool count_read();
+  bool count_read(const TableAccess& a);
   bool passes(const TableAccess& a, const DocPtr& d);
   // Reads the intervals of `idx` in order with the access's early-stop rule.
   void scan(const TableAccess& a, const Index& idx, const std::vector<Interval>& intervals, size_t need,
@@ -79,6 +81,7 @@ class Executor {
   uint64_t budget_;
   ReadLimits limits_;
   uint64_t reads_ = 0;
+  std::vector<uint64_t> reads_by_access_;
   uint64_t matched_bytes_ = 0;
   std::optional<Error> failure_;
   struct ExistsKeyLess {
