@@ -43,6 +43,21 @@ std::optional<std::vector<Value>> finite_domain(const TableDef& table, const std
   return values;
 }
 
+std::vector<OrderKey> effective_order(const std::vector<OrderKey>& user_order) {
+  std::vector<OrderKey> eff = user_order;
+  bool has_id = false;
+  bool has_ct = false;
+  for (const auto& k : eff) {
+    has_id = has_id || (k.on_row() && k.field == "_id");
+    has_ct = has_ct || (k.on_row() && k.field == "_creationTime");
+  }
+  if (!has_id) {
+    if (!has_ct) eff.push_back(OrderKey{"_creationTime", false, ""});
+    eff.push_back(OrderKey{"_id", false, ""});
+  }
+  return eff;
+}
+
 std::string like_prefix(const std::string& pattern) {
   std::string out;
   for (size_t i = 0; i < pattern.size(); ++i) {
@@ -305,21 +320,6 @@ Candidate evaluate(const TableDef& table, const IndexDef& idx, const std::vector
   return cand;
 }
 
-// The requested order with its tie-breakers: _creationTime, then _id, ascending.
-std::vector<OrderKey> effective_order(const std::vector<OrderKey>& user_order) {
-  std::vector<OrderKey> eff = user_order;
-  bool has_id = false;
-  bool has_ct = false;
-  for (const auto& k : eff) {
-    has_id = has_id || (k.on_row() && k.field == "_id");
-    has_ct = has_ct || (k.on_row() && k.field == "_creationTime");
-  }
-  if (!has_id) {
-    if (!has_ct) eff.push_back(OrderKey{"_creationTime", false, ""});
-    eff.push_back(OrderKey{"_id", false, ""});
-  }
-  return eff;
-}
 
 // Order check: is the effective order a prefix of the index key after the
 // pinned positions, in one direction? Runs for every candidate index of every

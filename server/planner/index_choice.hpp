@@ -32,6 +32,9 @@ struct AccessChoice {
 AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFilter*>& conjuncts,
                            const std::vector<OrderKey>& user_order, const FieldList& key_fields, bool allow_union = true);
 
+// The requested order with its tie-breakers: _creationTime, then _id, ascending.
+std::vector<OrderKey> effective_order(const std::vector<OrderKey>& user_order);
+
 // The values a field can hold when the schema says they are few: a required
 // boolean, literal or null, or a union of those (at most 16). nullopt
 // otherwise, an optional field included (it may be missing).

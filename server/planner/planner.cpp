@@ -109,6 +109,8 @@ class Planner {
  private:
   uint64_t estimate_access(TableAccess& a, uint64_t parents, bool is_lookup, int64_t extra_rows);
   uint64_t estimate_filter(PlanFilter& f, uint64_t parents);
+  // A relation step's reads for `parents` keys: its junction's, then its target's.
+  uint64_t estimate_step(RelationStep& step, uint64_t parents);
 
   // The junction rows of a many-to-many relation, looked up by parent key;
   // under read rules the junction table needs its own rule, whose filter
@@ -553,7 +555,7 @@ void Planner::drive(TableAccess& a, const TableDef& table, const std::vector<con
   a.source = std::move(lookup.source);
   a.order = std::move(lookup.order);
   a.user_order_keys = lookup.user_order_keys;
-  if (a.order.empty()) a.order = {OrderKey{"_creationTime", false, ""}, OrderKey{"_id", false, ""}};  // the scan's order
+  if (a.order.empty()) a.order = effective_order({});  // the scan's order: the tie-breakers alone
   a.order_source = OrderSource::sort;  // rows come grouped by key
   a.warnings = std::move(lookup.warnings);
   a.served.clear();
@@ -641,17 +643,18 @@ uint64_t Planner::estimate_access(TableAccess& a, uint64_t parents, bool is_look
   return reads;
 }
 
-uint64_t Planner::estimate_filter(PlanFilter& f, uint64_t parents) {
-  if (f.kind == PlanFilter::Kind::exists && f.relation) {
-    auto& step = const_cast<RelationStep&>(*f.relation);
-    uint64_t total = 0;
-    uint64_t keys = parents;
-    if (step.junction) {
-      total = estimate_access(*step.junction, parents, true, 0);
-      keys = step.junction->max_reads;
-    }
-    return sat_add(total, estimate(step.node, keys, true, 0));
+uint64_t Planner::estimate_step(RelationStep& step, uint64_t parents) {
+  uint64_t total = 0;
+  uint64_t keys = parents;
+  if (step.junction) {
+    total = estimate_access(*step.junction, parents, true, 0);
+    keys = step.junction->max_reads;
   }
+  return sat_add(total, estimate(step.node, keys, true, 0));
+}
+
+uint64_t Planner::estimate_filter(PlanFilter& f, uint64_t parents) {
+  if (f.kind == PlanFilter::Kind::exists && f.relation) return estimate_step(const_cast<RelationStep&>(*f.relation), parents);
   uint64_t total = 0;
   for (auto& c : f.children) total = sat_add(total, estimate_filter(c, parents));
   return total;
@@ -682,24 +685,13 @@ uint64_t Planner::estimate(ReadNode& n, uint64_t parents, bool is_lookup, int64_
     uint64_t per = static_cast<uint64_t>(*n.access.limit + extra_rows);
     returned = std::min(returned, sat_mul(is_lookup ? parents : 1, per));
   }
-  for (auto& step : n.with) {
-    uint64_t keys = returned;
-    if (step.junction) {
-      reads = sat_add(reads, estimate_access(*step.junction, returned, true, 0));
-      keys = step.junction->max_reads;
-    }
-    reads = sat_add(reads, estimate(step.node, keys, true, 0));
-  }
+  for (auto& step : n.with) reads = sat_add(reads, estimate_step(step, returned));
   for (const auto& path : n.access.order_paths) {
     if (!path) continue;
     // Every row the access reads is sorted, so each one walks the relations.
     uint64_t keys = n.access.max_reads;
     for (auto& step : const_cast<OrderPath&>(*path).steps) {
-      if (step.junction) {
-        reads = sat_add(reads, estimate_access(*step.junction, keys, true, 0));
-        keys = step.junction->max_reads;
-      }
-      reads = sat_add(reads, estimate(step.node, keys, true, 0));
+      reads = sat_add(reads, estimate_step(step, keys));
       keys = step.node.access.max_reads;
     }
   }
@@ -837,7 +829,7 @@ Result<ReadPlan> plan_read(const ReadQuery& q, const Schema& schema, const Table
     // Paginate needs a total order so that pages neither skip nor repeat rows.
     TableAccess& a = plan.root.access;
     if (a.order.empty() && a.source.kind != Source::Kind::search) {
-      a.order = {OrderKey{"_creationTime", false, ""}, OrderKey{"_id", false, ""}};
+      a.order = effective_order({});
       bool served = a.source.kind == Source::Kind::full_scan ||
                     (a.source.kind == Source::Kind::index && a.source.intervals.size() <= 1 &&
                      a.source.index == kByCreationTime);
