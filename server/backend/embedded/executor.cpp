@@ -200,26 +200,17 @@ void Executor::driven(const TableAccess& a, std::vector<DocPtr>& out) {
   bool seekable = false;
   read_access(d.related.access, 0, nullptr, &seekable, related);
   if (failure_) return;
-  auto distinct = [](const auto& rows, const FieldList& fields) {
-    std::vector<Value> keys;
-    std::set<Value, ValueLess> seen;
-    for (const auto& r : rows) {
-      Value k = relation_key(r->value, fields);
-      if (!k.is_nullish() && seen.insert(k).second) keys.push_back(std::move(k));
-    }
-    return keys;
-  };
-  std::vector<Value> keys = distinct(related, d.related_fields);
+  DistinctKeys keys;
+  keys.add(related, d.related_fields);
   if (d.junction) {
     Groups links;
-    lookup(*d.junction, keys, false, links);
-    std::vector<DocPtr> all;
-    for (auto& [k, rows] : links) all.insert(all.end(), rows.begin(), rows.end());
-    keys = distinct(all, d.junction_fields);
+    lookup(*d.junction, keys.keys, false, links);
+    keys = DistinctKeys();
+    for (const auto& [k, rows] : links) keys.add(rows, d.junction_fields);
   }
-  if (failure_ || keys.empty()) return;
+  if (failure_ || keys.keys.empty()) return;
   Groups found;
-  lookup(a, keys, false, found);
+  lookup(a, keys.keys, false, found);
   for (auto& [k, rows] : found) out.insert(out.end(), rows.begin(), rows.end());
 }
 
@@ -401,20 +392,20 @@ bool Executor::exists(const RelationStep& step, const Value& parent) {
   return found;
 }
 
-std::vector<std::vector<DocPtr>> Executor::related(const RelationStep& step, const std::vector<DocPtr>& parents) {
-  // Keys deduplicated across every parent.
-  std::vector<Value> keys;
-  {
-    std::set<Value, ValueLess> seen;
-    for (const auto& d : parents) {
-      Value k = relation_key(d->value, step.parent_fields);
-      if (!k.is_nullish() && seen.insert(k).second) keys.push_back(std::move(k));
-    }
+void Executor::DistinctKeys::add(const std::vector<DocPtr>& rows, const FieldList& fields) {
+  for (const auto& r : rows) {
+    Value k = relation_key(r->value, fields);
+    if (!k.is_nullish() && seen.insert(k).second) keys.push_back(std::move(k));
   }
+}
+
+std::vector<std::vector<DocPtr>> Executor::related(const RelationStep& step, const std::vector<DocPtr>& parents) {
+  DistinctKeys keys;  // deduplicated across every parent
+  keys.add(parents, step.parent_fields);
   std::vector<std::vector<DocPtr>> kids(parents.size());
   Groups found;
   if (!step.junction) {
-    lookup(step.node.access, keys, true, found);
+    lookup(step.node.access, keys.keys, true, found);
     for (size_t i = 0; i < parents.size(); ++i) {
       auto it = found.find(relation_key(parents[i]->value, step.parent_fields));
       if (it != found.end()) kids[i] = it->second;
@@ -422,16 +413,10 @@ std::vector<std::vector<DocPtr>> Executor::related(const RelationStep& step, con
     return kids;
   }
   Groups links;
-  lookup(*step.junction, keys, false, links);
-  std::vector<Value> targets;
-  std::set<Value, ValueLess> seen;
-  for (const auto& [k, rows] : links) {
-    for (const auto& r : rows) {
-      Value t = relation_key(r->value, step.through_to);
-      if (!t.is_nullish() && seen.insert(t).second) targets.push_back(std::move(t));
-    }
-  }
-  if (!targets.empty()) lookup(step.node.access, targets, false, found);
+  lookup(*step.junction, keys.keys, false, links);
+  DistinctKeys targets;
+  for (const auto& [k, rows] : links) targets.add(rows, step.through_to);
+  if (!targets.keys.empty()) lookup(step.node.access, targets.keys, false, found);
   for (size_t i = 0; i < parents.size(); ++i) {
     auto it = links.find(relation_key(parents[i]->value, step.parent_fields));
     if (it == links.end()) continue;

@@ -12,6 +12,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "protocol/error.hpp"
@@ -46,6 +47,12 @@ class Executor {
     bool operator()(const Value& a, const Value& b) const { return compare(a, b) < 0; }
   };
   using Groups = std::map<Value, std::vector<DocPtr>, ValueLess>;
+  // Relation keys of rows, each once, in the order first met; null keys relate to nothing.
+  struct DistinctKeys {
+    std::vector<Value> keys;
+    std::set<Value, ValueLess> seen;
+    void add(const std::vector<DocPtr>& rows, const FieldList& fields);
+  };
 
   bool count_read(const TableAccess& a);
   bool passes(const TableAccess& a, const DocPtr& d);
