@@ -84,6 +84,26 @@ function relationKey(row: Doc, fields: string[]): Maybe {
   return parts;
 }
 
+// Relation keys of rows, each once, in the order first met; null keys relate to nothing.
+function distinctKeys(rows: Doc[], fields: string[]): Maybe[] {
+  const keys: Maybe[] = [];
+  const seen = new Set<string>();
+  for (const r of rows) {
+    const k = relationKey(r, fields);
+    if (!isNullish(k) && !seen.has(valueKey(k))) {
+      seen.add(valueKey(k));
+      keys.push(k);
+    }
+  }
+  return keys;
+}
+
+// A source's ids and ranges, decoded from the plan.
+const decodeSource = (src: any) => ({
+  ids: (src.ids ?? []).map(decode),
+  ranges: (src.ranges ?? []).map((r: any): Interval => ({ lower: decodeBound(r.lower), upper: decodeBound(r.upper) })),
+});
+
 // An index interval with the parent's key in front (`arity` fields: a
 // composite key is the array relationKey made).
 function withKey(iv: Interval, key: Value, arity: number): Interval {
@@ -160,8 +180,7 @@ export class Reader {
       table: j.table,
       source: j.source,
       lookupBy: j.lookupBy === undefined ? undefined : fieldsOf(j.lookupBy),
-      ids: (j.source.ids ?? []).map(decode),
-      ranges: (j.source.ranges ?? []).map((r: any) => ({ lower: decodeBound(r.lower), upper: decodeBound(r.upper) })),
+      ...decodeSource(j.source),
       filter: j.postFilter ? compileFilter(j.postFilter, (rel, doc) => this.exists(rel, doc)) : undefined,
       order: (j.order?.keys ?? []).map((k: any): OrderKey => {
         if (Array.isArray(k.through)) return { field: k.field ?? "", descending: k.direction === "desc", through: k.through, aggregate: k.aggregate };
@@ -289,22 +308,10 @@ export class Reader {
     const d = a.driver;
     const related: Doc[] = [];
     await this.readAccess(this.access(d.related.access), 0, undefined, related);
-    const distinct = (rows: Doc[], fields: string[]) => {
-      const keys: Maybe[] = [];
-      const seen = new Set<string>();
-      for (const r of rows) {
-        const k = relationKey(r, fields);
-        if (!isNullish(k) && !seen.has(valueKey(k))) {
-          seen.add(valueKey(k));
-          keys.push(k);
-        }
-      }
-      return keys;
-    };
-    let keys = distinct(related, fieldsOf(d.relatedField));
+    let keys = distinctKeys(related, fieldsOf(d.relatedField));
     if (d.junction) {
       const links = await this.lookup(this.access(d.junction), keys, false);
-      keys = distinct([...links.values()].flatMap((g) => g.rows), fieldsOf(d.junctionField));
+      keys = distinctKeys([...links.values()].flatMap((g) => g.rows), fieldsOf(d.junctionField));
     }
     if (!keys.length) return;
     for (const g of (await this.lookup(a, keys, false)).values()) out.push(...g.rows);
@@ -336,8 +343,7 @@ export class Reader {
           const branch: Access = {
             ...a,
             source: b,
-            ids: (b.ids ?? []).map(decode),
-            ranges: (b.ranges ?? []).map((r: any) => ({ lower: decodeBound(r.lower), upper: decodeBound(r.upper) })),
+            ...decodeSource(b),
             orderSource: "sort",
           };
           const rows: Doc[] = [];
@@ -531,15 +537,7 @@ export class Reader {
   // Each parent's related rows (sorted and sliced per parent), with keys
   // deduplicated across parents (executor.cpp Executor::related).
   private async related(step: any, parents: Doc[]): Promise<Doc[][]> {
-    const keys: Maybe[] = [];
-    const seen = new Set<string>();
-    for (const d of parents) {
-      const k = relationKey(d, fieldsOf(step.parentField));
-      if (!isNullish(k) && !seen.has(valueKey(k))) {
-        seen.add(valueKey(k));
-        keys.push(k);
-      }
-    }
+    const keys = distinctKeys(parents, fieldsOf(step.parentField));
     const target = this.access(step.target.access);
     const kids: Doc[][] = parents.map(() => []);
     if (!step.junction) {
@@ -551,17 +549,8 @@ export class Reader {
       return kids;
     }
     const links = await this.lookup(this.access(step.junction), keys, false);
-    const targets: Maybe[] = [];
-    const seenT = new Set<string>();
-    for (const g of [...links.values()].sort((x, y) => compare(x.key, y.key))) {
-      for (const r of g.rows) {
-        const t = relationKey(r, fieldsOf(step.junctionTargetField));
-        if (!isNullish(t) && !seenT.has(valueKey(t))) {
-          seenT.add(valueKey(t));
-          targets.push(t);
-        }
-      }
-    }
+    const ordered = [...links.values()].sort((x, y) => compare(x.key, y.key)); // the engine's map order
+    const targets = distinctKeys(ordered.flatMap((g) => g.rows), fieldsOf(step.junctionTargetField));
     const found: Groups = targets.length ? await this.lookup(target, targets, false) : new Map();
     parents.forEach((d, i) => {
       const g = links.get(valueKey(relationKey(d, fieldsOf(step.parentField))));
