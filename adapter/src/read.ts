@@ -258,6 +258,8 @@ export class Reader {
   }
 
   private async scan(a: Access, intervals: Interval[], need: number, after: Value[] | null, out: Doc[]) {
+    const ordered = a.orderSource === "index" || a.orderSource === "indexThenTies";
+    if (need && ordered && intervals.length > 1) return this.mergeScan(a, intervals, need, after, out);
     const userOrder = a.order.slice(0, Math.min(a.userKeys, a.order.length));
     for (const iv of intervals) {
       let taken = 0;
@@ -275,6 +277,47 @@ export class Reader {
         if (a.orderSource === "indexThenTies" && taken === need) boundary = d;
       }
       if (a.orderSource === "accessPath" && need && out.length >= need) return;
+    }
+  }
+
+  // Each interval is in the requested order (skip-scan, `in`): merged by
+  // that order, the read stops after `need` rows of all of them together (and
+  // for indexThenTies the boundary's tie group), reading one row ahead per
+  // range. Reads the same rows as executor.cpp Executor::merge_scan.
+  private async mergeScan(a: Access, intervals: Interval[], need: number, after: Value[] | null, out: Doc[]) {
+    const by = a.orderSource === "index" ? a.order : a.order.slice(0, Math.min(a.userKeys, a.order.length));
+    const ranges = intervals.map((iv) => this.range(a, iv));
+    const heads: (Doc | null)[] = ranges.map(() => null);
+    const advance = async (i: number) => {
+      heads[i] = null;
+      for (;;) {
+        const r = await ranges[i].next();
+        if (r.done) return;
+        const d = r.value;
+        this.countRead(a);
+        if (!(await this.passes(a, d))) continue;
+        if (after && compareToAfter(a.order, d, after) <= 0) continue;
+        heads[i] = d;
+        return;
+      }
+    };
+    for (let i = 0; i < ranges.length; i++) await advance(i);
+    let boundary: Doc | null = null;
+    let taken = 0;
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i < heads.length; i++) {
+        if (heads[i] && (best < 0 || compareOrder(by, heads[i]!, heads[best]!) < 0)) best = i;
+      }
+      if (best < 0) return;
+      const d = heads[best]!;
+      if (boundary && compareOrder(by, d, boundary) !== 0) return;
+      out.push(d);
+      if (++taken === need) {
+        if (a.orderSource === "index") return;
+        boundary = d;
+      }
+      await advance(best);
     }
   }
 

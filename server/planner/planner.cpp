@@ -633,8 +633,11 @@ uint64_t Planner::estimate_access(TableAccess& a, uint64_t parents, bool is_look
         reads = table_rows;  // one scan, grouped by key
         break;
       }
-      uint64_t per = per_interval;
-      reads = std::min(table_rows, sat_mul(sat_mul(lookups, intervals), per));
+      uint64_t per_lookup = sat_mul(intervals, per_interval);
+      if (early_stop && intervals > 1 && a.order_source == OrderSource::index && !a.at_most_one_per_range) {
+        per_lookup = std::min(per_lookup, sat_add(per_interval, intervals - 1));  // merged: one look-ahead per range
+      }
+      reads = std::min(table_rows, sat_mul(lookups, per_lookup));
       break;
     }
   }

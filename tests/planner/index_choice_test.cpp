@@ -102,6 +102,14 @@ TEST_CASE("index_choice: an equality-pinned field drops out of the order check")
   CHECK(c.max_reads == 2);
 }
 
+TEST_CASE("index_choice: in ranges each in the order merge: the limit plus one look-ahead per range") {
+  auto p = must_plan(R"({"table":"users","where":{"role":{"in":["admin","member","editor"]}},"orderBy":{"credits":"asc"},"limit":4})");
+  CHECK(root(p).source.index == "by_role_credits");
+  CHECK(root(p).source.intervals.size() == 3);
+  CHECK(root(p).order_source == OrderSource::index);
+  CHECK(p.max_reads == 4 + 3 - 1);  // not 3 x 4: the ranges stop together
+}
+
 TEST_CASE("index_choice: an order no index serves is sorted in memory, with a warning naming an index") {
   auto p = must_plan(R"({"table":"users","where":{"role":"admin"},"orderBy":{"name":"asc"}})");
   CHECK(root(p).order_source == OrderSource::sort);

@@ -119,6 +119,8 @@ bool Executor::passes(const TableAccess& a, const DocPtr& d) {
 
 void Executor::scan(const TableAccess& a, const Index& idx, const std::vector<Interval>& intervals, size_t need,
                     const std::vector<Value>* after, std::vector<DocPtr>& out) {
+  bool ordered = a.order_source == OrderSource::index || a.order_source == OrderSource::index_ties;
+  if (need && ordered && intervals.size() > 1) return merge_scan(a, idx, intervals, need, after, out);
   size_t user_keys = std::min(a.user_order_keys, a.order.size());
   std::vector<OrderKey> user_order(a.order.begin(), a.order.begin() + static_cast<long>(user_keys));
   for (const Interval& iv : intervals) {
@@ -144,6 +146,64 @@ void Executor::scan(const TableAccess& a, const Index& idx, const std::vector<In
     });
     if (failure_) return;
     if (a.order_source == OrderSource::none && need && out.size() >= need) return;
+  }
+}
+
+// Each interval is in the requested order (skip-scan, `in`): a k-way merge
+// by that order stops after `need` rows of all of them together (and, for
+// index_ties, the boundary's tie group) instead of `need` rows of each. A
+// range's next row is read only when its current one is taken, so the reads
+// are the rows returned plus one look-ahead per range. The adapter's
+// Reader.mergeScan reads the same rows.
+void Executor::merge_scan(const TableAccess& a, const Index& idx, const std::vector<Interval>& intervals, size_t need,
+                          const std::vector<Value>* after, std::vector<DocPtr>& out) {
+  size_t by_keys = a.order_source == OrderSource::index ? a.order.size() : std::min(a.user_order_keys, a.order.size());
+  std::vector<OrderKey> by(a.order.begin(), a.order.begin() + static_cast<long>(by_keys));
+  std::vector<Index::Cursor> cursors;
+  std::vector<DocPtr> heads(intervals.size());
+  auto advance = [&](size_t i) {  // false on failure
+    heads[i] = nullptr;
+    while (DocPtr d = cursors[i].next()) {
+      if (!count_read(a)) return false;
+      if (!passes(a, d)) {
+        if (failure_) return false;
+        continue;
+      }
+      if (after && compare_to_after(a.order, *d, *after) <= 0) continue;
+      heads[i] = std::move(d);
+      return true;
+    }
+    return true;
+  };
+  // A min-heap of ranges by their current row; equal rows by range number.
+  auto later = [&](size_t x, size_t y) {
+    int c = compare_order(by, *heads[x], *heads[y]);
+    return c != 0 ? c > 0 : x > y;
+  };
+  std::vector<size_t> heap;
+  for (size_t i = 0; i < intervals.size(); ++i) {
+    cursors.push_back(idx.cursor(intervals[i], a.source.descending));
+    if (!advance(i)) return;
+    if (heads[i]) heap.push_back(i);
+  }
+  std::make_heap(heap.begin(), heap.end(), later);
+  DocPtr boundary;  // index_ties: the need-th row, whose ties are all returned
+  size_t taken = 0;
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), later);
+    size_t i = heap.back();
+    heap.pop_back();
+    if (boundary && compare_order(by, *heads[i], *boundary) != 0) return;
+    out.push_back(heads[i]);
+    if (++taken == need) {
+      if (a.order_source == OrderSource::index) return;
+      boundary = heads[i];
+    }
+    if (!advance(i)) return;
+    if (heads[i]) {
+      heap.push_back(i);
+      std::push_heap(heap.begin(), heap.end(), later);
+    }
   }
 }
 

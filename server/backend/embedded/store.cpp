@@ -42,25 +42,30 @@ bool above_upper(const IndexKey& k, const Bound& b) {
   return c > 0 || (c == 0 && !b.inclusive);
 }
 
-void Index::scan(const Interval& iv, bool descending, const std::function<bool(const DocPtr&)>& visit) const {
+Index::Cursor Index::cursor(const Interval& iv, bool descending) const {
   // Keys below the lower bound form a prefix of the map, as do keys not above
   // the upper bound, so both ends are found by binary search.
-  auto first = entries_.begin();
-  auto last = entries_.end();
-  if (iv.lower) first = entries_.lower_bound(LowerProbe{&*iv.lower});
-  if (iv.upper) last = entries_.lower_bound(UpperProbe{&*iv.upper});
-  // An empty interval (lower end past the upper end) visits nothing.
-  if (first == entries_.end()) return;
-  if (last != entries_.end() && !KeyLess{}(first->first, last->first)) return;
-  if (!descending) {
-    for (auto it = first; it != last; ++it) {
-      if (!visit(it->second)) return;
-    }
-  } else {
-    for (auto it = last; it != first;) {
-      --it;
-      if (!visit(it->second)) return;
-    }
+  Cursor c;
+  c.descending_ = descending;
+  c.first_ = iv.lower ? entries_.lower_bound(LowerProbe{&*iv.lower}) : entries_.begin();
+  c.last_ = iv.upper ? entries_.lower_bound(UpperProbe{&*iv.upper}) : entries_.end();
+  // An empty interval (lower end past the upper end) holds nothing.
+  if (c.first_ == entries_.end() || (c.last_ != entries_.end() && !KeyLess{}(c.first_->first, c.last_->first))) {
+    c.first_ = c.last_ = entries_.end();
+  }
+  return c;
+}
+
+DocPtr Index::Cursor::next() {
+  if (first_ == last_) return nullptr;
+  if (descending_) return (--last_)->second;
+  return (first_++)->second;
+}
+
+void Index::scan(const Interval& iv, bool descending, const std::function<bool(const DocPtr&)>& visit) const {
+  Cursor c = cursor(iv, descending);
+  while (DocPtr d = c.next()) {
+    if (!visit(d)) return;
   }
 }
 

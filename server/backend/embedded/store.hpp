@@ -61,13 +61,27 @@ class Index {
   IndexKey key_of(const Document& d) const;
   void insert(const DocPtr& d) { entries_.emplace(key_of(*d), d); }
   void erase(const Document& d) { entries_.erase(key_of(d)); }
+  using Entries = std::map<IndexKey, DocPtr, KeyLess>;
+  // The documents inside one interval, handed out one at a time in index
+  // order (or reverse), so that a merge can interleave several intervals.
+  // Valid while the index is not written (readers hold the store's lock).
+  class Cursor {
+   public:
+    DocPtr next();  // null past the end
+
+   private:
+    friend class Index;
+    Entries::const_iterator first_, last_;
+    bool descending_ = false;
+  };
+  Cursor cursor(const Interval& iv, bool descending) const;
   // Visits documents inside `iv` in index order (or reverse); stops when `visit` returns false.
   void scan(const Interval& iv, bool descending, const std::function<bool(const DocPtr&)>& visit) const;
 
  private:
   std::string name_;
   std::vector<std::string> fields_;  // declared fields; the key adds _creationTime and _id
-  std::map<IndexKey, DocPtr, KeyLess> entries_;
+  Entries entries_;
 };
 
 class Table {
