@@ -21,6 +21,12 @@ class TableStats {
  public:
   virtual ~TableStats() = default;
   virtual std::optional<uint64_t> row_count(std::string_view table) const = 0;
+  // Rows whose `field` holds `value` (undefined: the field is missing), when
+  // the backend counts them: the embedded engine does for every field that
+  // leads an index. nullopt: unknown (the planner then guesses).
+  virtual std::optional<uint64_t> value_count(std::string_view /*table*/, std::string_view /*field*/, const Value& /*value*/) const {
+    return std::nullopt;
+  }
   // Changes whenever any row count may have changed (plans made before are stale).
   virtual uint64_t version() const { return 0; }
 };

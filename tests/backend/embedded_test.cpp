@@ -89,11 +89,45 @@ TEST_CASE("embedded: relation keys are deduplicated across parents") {
   CHECK(r.reads == 3 + 1);
 }
 
-TEST_CASE("embedded: an index union reads each range up to the limit") {
+TEST_CASE("embedded: the ranges of an in list merge in order: the limit plus one look-ahead per range") {
   Engine e;
   auto r = e.run(R"({"table":"posts","where":{"authorId":{"in":["u1","u4","u7"]}},"columns":{"title":true},"orderBy":{"_creationTime":"asc"},"limit":1})");
   CHECK(names(r.value, "title") == std::vector<std::string>{"Notes on the Engine"});
   CHECK(r.reads == 3);
+  auto two = e.run(R"({"table":"posts","where":{"authorId":{"in":["u1","u4","u7"]}},"columns":{"title":true},"orderBy":{"_creationTime":"asc"},"limit":2})");
+  CHECK(two.value.as_array().size() == 2);
+  CHECK(two.reads == 2 + 3 - 1);  // each range read up to the limit would be 6
+}
+
+TEST_CASE("embedded: rows per leading index value follow every write") {
+  Engine e;
+  Table& users = *e.store.table("users");
+  const Index* by_role = users.counting("role");
+  REQUIRE(by_role);
+  CHECK(by_role->name() == "by_role_credits");
+  CHECK(by_role->leading_count(Value("admin")) == 2);
+  CHECK(by_role->leading_count(Value("member")) == 4);
+  CHECK(by_role->leading_count(Value("guest")) == 0);
+  const Index* by_nickname = users.counting("nickname");
+  REQUIRE(by_nickname);
+  CHECK(by_nickname->leading_count(Value()) == 4);         // the field missing
+  CHECK(by_nickname->leading_count(Value(nullptr)) == 1);  // null
+  CHECK_FALSE(users.counting("credits"));                  // leads no index
+  CHECK_FALSE(users.counting("_creationTime"));            // by_creation_time keeps no counts
+  // An update moves a row between values; a delete removes it; an insert adds one.
+  DocPtr ada = users.get("u1");
+  REQUIRE(ada);
+  auto changed = std::make_shared<Document>(*ada);
+  for (auto& [k, v] : changed->value.as_object()) {
+    if (k == "role") v = Value("member");
+  }
+  e.store.put(users, ada, changed);
+  CHECK(by_role->leading_count(Value("admin")) == 1);
+  CHECK(by_role->leading_count(Value("member")) == 5);
+  e.store.put(users, changed, nullptr);
+  CHECK(by_role->leading_count(Value("member")) == 4);
+  e.store.put(users, nullptr, ada);
+  CHECK(by_role->leading_count(Value("admin")) == 2);
 }
 
 TEST_CASE("embedded: the executor fails past its budget instead of returning a short result") {

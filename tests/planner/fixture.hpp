@@ -30,6 +30,13 @@ class FakeStats : public TableStats {
     if (it == rows.end()) return std::nullopt;
     return it->second;
   }
+  // "table.field=value" -> rows, for string values; others unknown.
+  std::map<std::string, uint64_t, std::less<>> counts;
+  std::optional<uint64_t> value_count(std::string_view t, std::string_view f, const Value& v) const override {
+    if (counts.empty() || !v.is_string()) return std::nullopt;
+    auto it = counts.find(std::string(t) + "." + std::string(f) + "=" + v.as_string());
+    return it == counts.end() ? 0 : it->second;
+  }
 };
 
 inline Result<ReadPlan> plan(const std::string& query, uint64_t budget = 32000, const FakeStats& stats = FakeStats{}) {

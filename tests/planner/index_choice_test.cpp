@@ -175,6 +175,25 @@ TEST_CASE("index_choice: a selective relation filter drives a scan from the rela
   CHECK(root(j).source.kind == Source::Kind::get);
 }
 
+TEST_CASE("index_choice: counted values decide whether a relation filter drives, not the guess") {
+  const char* q = R"({"table":"posts","where":{"author":{"role":"admin"}}})";
+  // No counts: role has 4 known values, so the guess keeps 2 of 8 users; driving wins.
+  CHECK(root(must_plan(q)).driver);
+  // Counted: 7 of the 8 users are admins; their posts cost more than scanning the 12 posts.
+  testing::FakeStats skewed;
+  skewed.counts = {{"users.role=admin", 7}, {"users.role=member", 1}};
+  auto p = testing::plan(q, 32000, skewed);
+  REQUIRE(p.ok());
+  CHECK_FALSE(p->root.access.driver);
+  // And a rare value drives even where the guess would not: `in` over two roles of one user each.
+  testing::FakeStats rare;
+  rare.counts = {{"users.role=admin", 1}, {"users.role=editor", 1}, {"users.role=member", 6}};
+  auto r = testing::plan(R"({"table":"posts","where":{"author":{"role":{"in":["admin","editor"]}}}})", 32000, rare);
+  REQUIRE(r.ok());
+  REQUIRE(r->root.access.driver);
+  CHECK(r->root.access.driver->estimated_reads == 2 + 2);  // two users, then posts looked up by two keys
+}
+
 TEST_CASE("index_choice: no driving under NOT, from an unselective side, or when the access has an index of its own") {
   CHECK_FALSE(root(must_plan(R"({"table":"posts","where":{"NOT":{"tags":{"name":"math"}}}})")).driver);
   // publishedPosts: its where (published = true) keeps half the posts by the guess: scanning users costs less.

@@ -315,4 +315,13 @@ std::optional<uint64_t> EmbeddedBackend::row_count(std::string_view table) const
   return t->size();
 }
 
+std::optional<uint64_t> EmbeddedBackend::value_count(std::string_view table, std::string_view field, const Value& value) const {
+  std::shared_lock lock(mu_, std::try_to_lock);
+  if (!lock.owns_lock()) return std::nullopt;  // a commit is running: guess rather than wait for it
+  const Table* t = store_.table(table);
+  const Index* idx = t ? t->counting(field) : nullptr;
+  if (!idx) return std::nullopt;
+  return idx->leading_count(value);
+}
+
 }  // namespace dc

@@ -32,6 +32,26 @@ IndexKey Index::key_of(const Document& d) const {
   return k;
 }
 
+void Index::insert(const DocPtr& d) {
+  auto [it, added] = entries_.emplace(key_of(*d), d);
+  if (added && counted_) ++leading_[it->first.front()];
+}
+
+void Index::erase(const Document& d) {
+  auto it = entries_.find(key_of(d));
+  if (it == entries_.end()) return;
+  if (counted_) {
+    auto c = leading_.find(it->first.front());
+    if (c != leading_.end() && --c->second == 0) leading_.erase(c);
+  }
+  entries_.erase(it);
+}
+
+uint64_t Index::leading_count(const Value& v) const {
+  auto it = leading_.find(v);
+  return it == leading_.end() ? 0 : it->second;
+}
+
 bool below_lower(const IndexKey& k, const Bound& b) {
   int c = compare_prefix(k, b.key);
   return c < 0 || (c == 0 && !b.inclusive);
@@ -70,7 +90,18 @@ void Index::scan(const Interval& iv, bool descending, const std::function<bool(c
 }
 
 Table::Table(const TableDef& def, uint32_t number) : def_(&def), number_(number) {
-  for (const auto& idx : def.indexes) indexes_.emplace_back(idx.name, idx.fields);
+  for (const auto& idx : def.indexes) {
+    // One counting index per leading field is enough.
+    bool counted = idx.name != kByCreationTime && !idx.fields.empty() && !counting(idx.fields.front());
+    indexes_.emplace_back(idx.name, idx.fields, counted);
+  }
+}
+
+const Index* Table::counting(std::string_view field) const {
+  for (const auto& i : indexes_) {
+    if (i.counted() && i.fields().front() == field) return &i;
+  }
+  return nullptr;
 }
 
 DocPtr Table::get(const std::string& id) const {

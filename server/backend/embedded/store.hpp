@@ -54,13 +54,24 @@ struct KeyLess {
   bool operator()(const UpperProbe& p, const IndexKey& k) const { return above_upper(k, *p.bound); }
 };
 
+struct ValueOrder {
+  bool operator()(const Value& a, const Value& b) const { return compare(a, b) < 0; }
+};
+
 class Index {
  public:
-  Index(std::string name, std::vector<std::string> fields) : name_(std::move(name)), fields_(std::move(fields)) {}
+  // `counted`: keep a count of rows per value of the leading field (the
+  // planner's statistics); off for by_creation_time, whose values are all distinct.
+  Index(std::string name, std::vector<std::string> fields, bool counted)
+      : name_(std::move(name)), fields_(std::move(fields)), counted_(counted) {}
   const std::string& name() const { return name_; }
+  const std::vector<std::string>& fields() const { return fields_; }
+  bool counted() const { return counted_; }
   IndexKey key_of(const Document& d) const;
-  void insert(const DocPtr& d) { entries_.emplace(key_of(*d), d); }
-  void erase(const Document& d) { entries_.erase(key_of(d)); }
+  void insert(const DocPtr& d);
+  void erase(const Document& d);
+  // Rows whose leading field holds `v` (undefined: missing); needs counted().
+  uint64_t leading_count(const Value& v) const;
   using Entries = std::map<IndexKey, DocPtr, KeyLess>;
   // The documents inside one interval, handed out one at a time in index
   // order (or reverse), so that a merge can interleave several intervals.
@@ -82,6 +93,8 @@ class Index {
   std::string name_;
   std::vector<std::string> fields_;  // declared fields; the key adds _creationTime and _id
   Entries entries_;
+  bool counted_;
+  std::map<Value, uint64_t, ValueOrder> leading_;  // rows per leading value, when counted_
 };
 
 class Table {
@@ -92,6 +105,8 @@ class Table {
   size_t size() const { return by_id_.size(); }
   DocPtr get(const std::string& id) const;
   const Index* index(std::string_view name) const;
+  // An index that counts rows per value of `field` (one it leads); null if none.
+  const Index* counting(std::string_view field) const;
   void insert(DocPtr d);
   void erase(const DocPtr& d);
   // Every document in creation order.
