@@ -244,13 +244,16 @@ Candidate evaluate(const TableDef& table, const IndexDef& idx, const std::vector
         break;
       }
     }
-    if (in && prefixes.size() == 1) {
+    constexpr size_t kMaxRanges = 256;  // a skip-scan's values times the list's
+    if (in && (prefixes.size() == 1 || prefixes.size() * in->arg.as_array().size() <= kMaxRanges)) {
       std::vector<std::vector<Value>> expanded;
-      for (const Value& v : in->arg.as_array()) {
-        if (v.is_null()) continue;  // null never matches `in`
-        auto p = prefixes[0];
-        p.push_back(v);
-        expanded.push_back(std::move(p));
+      for (const auto& prefix : prefixes) {
+        for (const Value& v : in->arg.as_array()) {
+          if (v.is_null()) continue;  // null never matches `in`
+          auto p = prefix;
+          p.push_back(v);
+          expanded.push_back(std::move(p));
+        }
       }
       prefixes = std::move(expanded);
       used.insert(in);
@@ -429,7 +432,8 @@ std::optional<Source> index_union(const TableDef& table, const std::vector<const
 }  // namespace
 
 AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFilter*>& conj,
-                           const std::vector<OrderKey>& user_order, const FieldList& key_fields, bool allow_union) {
+                           const std::vector<OrderKey>& user_order, const FieldList& key_fields, bool allow_union,
+                           bool stops_early) {
   AccessChoice out;
   // get by _id: for a relation keyed on _id, or an _id equality / in list.
   const PlanFilter* id_conj = nullptr;
@@ -472,6 +476,7 @@ AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFi
       AccessChoice probe;
       decide_order(probe, cand, user_order, table.unique);
       int order_bonus = probe.order_source == OrderSource::index ? 25 : probe.order_source == OrderSource::index_ties ? 20 : 0;
+      if (!stops_early) order_bonus /= 10;  // every match is read anyway: the order only breaks ties
       int total = cand.score + order_bonus;
       if (total <= 0 && idx.name != kByCreationTime) continue;  // serves nothing
       bool better = total > best_total ||

@@ -29,8 +29,12 @@ struct AccessChoice {
 // in front at run time.
 // `allow_union`: an OR no single index serves may become a union of the
 // ranges of its branches (never for lookups).
+// `stops_early`: the read may end before the last matching row (a limit,
+// paginate), so an index that serves the order saves reads; otherwise it
+// saves only the in-memory sort and any index that serves the filter wins.
 AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFilter*>& conjuncts,
-                           const std::vector<OrderKey>& user_order, const FieldList& key_fields, bool allow_union = true);
+                           const std::vector<OrderKey>& user_order, const FieldList& key_fields, bool allow_union = true,
+                           bool stops_early = true);
 
 // The requested order with its tie-breakers: _creationTime, then _id, ascending.
 std::vector<OrderKey> effective_order(const std::vector<OrderKey>& user_order);

@@ -104,6 +104,8 @@ class Planner {
   }
 
  public:
+  // A paginate reads page by page: its root access stops early like a limit.
+  void set_paginated(const ReadConfig* cfg) { paginated_ = cfg; }
   mutable bool unknown_sizes = false;  // some table's size was unknown (Convex keeps no counts we can read)
 
  private:
@@ -163,6 +165,7 @@ class Planner {
   const TableStats& stats_;
   const ReadRules* rules_;
   uint64_t budget_;
+  const ReadConfig* paginated_ = nullptr;  // the root's config when the read is a paginate
   int nesting_ = 0;  // node() calls in progress: rules whose filters probe each other stop here
 };
 
@@ -347,13 +350,14 @@ Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, con
   } else {
     std::vector<const PlanFilter*> conj;
     if (where) conj = conjuncts(*where);
-    AccessChoice choice = choose_access(table, conj, cfg.order_by, key_fields);
+    bool stops_early = cfg.limit.has_value() || &cfg == paginated_;
+    AccessChoice choice = choose_access(table, conj, cfg.order_by, key_fields, true, stops_early);
     if (choice.source.kind == Source::Kind::union_) {
       // A union's worst case reads the table once per branch: keep the scan
       // where that could cross the budget and the scan would not.
       uint64_t n = rows(table.name);
       if (n != kUnbounded && n <= budget_ && sat_mul(n, choice.source.branches.size()) > budget_) {
-        choice = choose_access(table, conj, cfg.order_by, key_fields, false);
+        choice = choose_access(table, conj, cfg.order_by, key_fields, false, stops_early);
       }
     }
     if (!choice.key_fields.empty()) a.key_fields = std::move(choice.key_fields);
@@ -876,6 +880,7 @@ Result<ReadPlan> plan_read(const ReadQuery& q, const Schema& schema, const Table
       }
     }
   }
+  if (q.op == ReadOp::paginate) planner.set_paginated(&q.config);
   auto root = planner.node(*table, q.config, {}, q.search);
   if (!root) return std::move(root).error();
   plan.root = std::move(root).value();

@@ -175,6 +175,35 @@ TEST_CASE("index_choice: a selective relation filter drives a scan from the rela
   CHECK(root(j).source.kind == Source::Kind::get);
 }
 
+TEST_CASE("index_choice: without a limit the order only breaks ties; the filter picks the index") {
+  // Every match is read anyway: the complement ranges of `ne` read the non-members, the scan all users.
+  auto all = must_plan(R"({"table":"users","where":{"role":{"ne":"member"}},"orderBy":{"_creationTime":"asc"}})");
+  CHECK(root(all).source.index == "by_role_credits");
+  CHECK(root(all).order_source == OrderSource::sort);
+  // With a limit the scan in creation order may stop after a few rows.
+  auto first = must_plan(R"({"table":"users","where":{"role":{"ne":"member"}},"orderBy":{"_creationTime":"asc"},"limit":1})");
+  CHECK(root(first).source.kind == Source::Kind::full_scan);
+  // A range on an index's second field: skip-scanned rather than scanned for the order.
+  auto range = must_plan(R"({"table":"users","where":{"credits":{"gte":80,"lte":95}},"orderBy":{"_creationTime":"asc"}})");
+  CHECK(root(range).source.skip_field == "role");
+  // Paginate reads page by page: the order still counts.
+  auto q = parse_read_query(Json::parse(R"({"table":"users","op":"paginate","numItems":2,"where":{"role":{"ne":"member"}},"orderBy":{"_creationTime":"asc"}})"),
+                            testing::blog_schema(), ParseLimits{});
+  REQUIRE(q.ok());
+  testing::FakeStats stats;
+  auto pg = plan_read(*q, testing::blog_schema(), stats, PlannerOptions{});
+  REQUIRE(pg.ok());
+  CHECK(pg->root.access.source.kind == Source::Kind::full_scan);
+}
+
+TEST_CASE("index_choice: an in list after a skip-scanned field: one range per pair") {
+  auto p = must_plan(R"({"table":"posts","where":{"views":{"in":[500,20]}},"orderBy":{"views":"desc"}})");
+  CHECK(root(p).source.index == "by_published_views");
+  CHECK(root(p).source.skip_field == "published");
+  CHECK(root(p).source.intervals.size() == 4);
+  CHECK_FALSE(root(p).post_filter.has_value());
+}
+
 TEST_CASE("index_choice: counted values decide whether a relation filter drives, not the guess") {
   const char* q = R"({"table":"posts","where":{"author":{"role":"admin"}}})";
   // No counts: role has 4 known values, so the guess keeps 2 of 8 users; driving wins.
