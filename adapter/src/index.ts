@@ -9,7 +9,7 @@
 // "drizzle:describe" (its --convex-module flag names another module).
 import { internalMutationGeneric, internalQueryGeneric, type SchemaDefinition } from "convex/server";
 import { v } from "convex/values";
-import { reported } from "./errors.js";
+import { PlanError, reported } from "./errors.js";
 import { Reader } from "./read.js";
 import { Writer, type IndexDefs, type OptionalFields } from "./write.js";
 
@@ -22,6 +22,23 @@ export type AdapterExtras = {
   unique?: Record<string, string[][]>;
   relations?: Record<string, Record<string, unknown>>;
 };
+
+// The plan format this adapter runs (server/planner/plan.hpp kPlanVersion).
+// A plan of another version is refused, never half-understood; `describe`
+// reports it so that the proxy stays unready until the two match.
+export const PLAN_VERSION = 2;
+
+function checkedPlan(text: string): any {
+  const plan = JSON.parse(text);
+  if (plan.planVersion !== PLAN_VERSION) {
+    throw new PlanError(
+      "UPSTREAM_ERROR",
+      `this adapter runs plan version ${PLAN_VERSION} and was sent version ${JSON.stringify(plan.planVersion ?? null)}: deploy the adapter from the proxy's own release`,
+      null,
+    );
+  }
+  return plan;
+}
 
 // Plans arrive as JSON text: plan values use Convex's encoding, and plan keys
 // such as "$unset" are not valid Convex object fields.
@@ -52,7 +69,7 @@ export function defineAdapter(schema: SchemaDefinition<any, boolean>, extras: Ad
     args: planArgs,
     handler: (ctx, args) =>
       reported(async () => {
-        const plan = JSON.parse(args.plan);
+        const plan = checkedPlan(args.plan);
         const reader = new Reader(ctx.db, plan.readBudget ?? 32000);
         const data = await reader.run(plan);
         // Reads per access only for explain's "analyze": live answers stay small.
@@ -64,7 +81,7 @@ export function defineAdapter(schema: SchemaDefinition<any, boolean>, extras: Ad
     args: planArgs,
     handler: (ctx, args) =>
       reported(async () => {
-        const writer = new Writer(ctx.db, JSON.parse(args.plan), indexes, optional);
+        const writer = new Writer(ctx.db, checkedPlan(args.plan), indexes, optional);
         const data = await writer.run();
         return { data, docsRead: writer.docsRead() };
       }),
@@ -82,7 +99,7 @@ export function defineAdapter(schema: SchemaDefinition<any, boolean>, extras: Ad
           unique: extras.unique?.[t.name] ?? [],
         };
       }
-      return JSON.stringify({ tables: out, relations: extras.relations ?? {} });
+      return JSON.stringify({ planVersion: PLAN_VERSION, tables: out, relations: extras.relations ?? {} });
     },
   });
 

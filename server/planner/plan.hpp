@@ -16,7 +16,11 @@
 
 namespace dc {
 
-inline constexpr int kPlanVersion = 1;
+// The plan format the Convex adapter must run, bumped whenever an older
+// adapter would misread a plan: 2 added skip-scans, index unions, driven
+// relation filters, orders through relations, access ids and "analyze". The
+// adapter names its own in `describe`; the proxy checks it before it is ready.
+inline constexpr int kPlanVersion = 2;
 inline constexpr uint64_t kUnbounded = std::numeric_limits<uint64_t>::max();
 
 struct RelationStep;

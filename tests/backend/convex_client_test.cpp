@@ -1,6 +1,7 @@
 // Convex's HTTP answers → values or protocol errors, and Convex URLs.
 #include <doctest/doctest.h>
 
+#include "server/backend/convex/convex_backend.hpp"
 #include "server/backend/convex/convex_client.hpp"
 
 using namespace dc;
@@ -27,6 +28,33 @@ TEST_CASE("a function that crashed, or claims an upstream code, is an upstream e
   CHECK(crash.error().message.find("boom") != std::string::npos);
   auto spoof = interpret_convex_response(200, R"({"status":"error","errorMessage":"x","errorData":{"code":"UNAVAILABLE","message":"m"}})", "p");
   CHECK(spoof.error().code == ErrorCode::upstream_error);
+}
+
+TEST_CASE("the adapter's own UPSTREAM_ERROR (a plan version it does not run) keeps its message") {
+  auto r = interpret_convex_response(
+      200, R"({"status":"error","errorMessage":"x","errorData":{"code":"UPSTREAM_ERROR","message":"this adapter runs plan version 3"}})", "p");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == ErrorCode::upstream_error);
+  CHECK(r.error().message == "this adapter runs plan version 3");
+}
+
+TEST_CASE("describe: the adapter's plan version must be the proxy's") {
+  Json same = Json::parse(R"({"planVersion":0,"tables":{}})");
+  same["planVersion"] = kPlanVersion;
+  CHECK(take_adapter_plan_version(same).ok());
+  CHECK_FALSE(same.contains("planVersion"));  // the schema loader sees the schema alone
+  Json older = Json::parse(R"({"tables":{}})");
+  auto st = take_adapter_plan_version(older);
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.error().code == ErrorCode::upstream_error);
+  CHECK(st.error().message.find("runs plan version none") != std::string::npos);
+  CHECK(st.error().message.find("deploy the adapter") != std::string::npos);
+  Json other = Json::parse(R"({"planVersion":1,"tables":{}})");
+  REQUIRE_FALSE(take_adapter_plan_version(other).ok());
+  Json odd = Json::parse(R"({"planVersion":"2","tables":{}})");
+  auto bad = take_adapter_plan_version(odd);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message.find("a string") != std::string::npos);
 }
 
 // Found by fuzz_convex_answer: a non-string errorMessage threw out of the

@@ -104,8 +104,29 @@ void ConvexBackend::describe(std::function<void(Result<Json>)> done) {
     if (!r->is_string()) return done(Error{ErrorCode::upstream_error, "describe did not return the schema as JSON text", std::nullopt});
     auto schema = read_json(r->get_ref<const std::string&>(), JsonLimits{kUpstreamJsonDepth}, "describe's schema", ErrorCode::upstream_error);
     if (!schema) return done(Error{ErrorCode::upstream_error, "describe returned a schema that cannot be read: " + schema.error().message, std::nullopt});
+    if (auto st = take_adapter_plan_version(*schema); !st) return done(std::move(st).error());
     done(std::move(schema).value());
   });
+}
+
+Status take_adapter_plan_version(Json& described) {
+  std::string have = "none (an adapter from before plan versions were checked)";
+  bool match = false;
+  if (described.is_object() && described.contains("planVersion")) {
+    const Json& v = described["planVersion"];
+    if (v.is_number_integer()) {
+      have = std::to_string(v.get<int64_t>());
+      match = v.get<int64_t>() == kPlanVersion;
+    } else {
+      have = "a " + std::string(v.type_name());
+    }
+    described.erase("planVersion");
+  }
+  if (match) return Ok{};
+  return Error{ErrorCode::upstream_error,
+               "the deployed adapter runs plan version " + have + "; this proxy sends version " + std::to_string(kPlanVersion) +
+                   ": deploy the adapter (adapter/) from the proxy's own release, then the proxy gets ready by itself",
+               std::nullopt};
 }
 
 }  // namespace dc

@@ -50,7 +50,8 @@ class ConvexBackend final : public Backend {
 
   void write_metrics(MetricsText& out) const override;
 
-  // The deployed schema as the proxy's schema JSON (protocol.md section 8).
+  // The deployed schema as the proxy's schema JSON (protocol.md section 8),
+  // after checking that the deployed adapter runs this proxy's plan version.
   void describe(std::function<void(Result<Json>)> done);
 
   const ConvexClient& client() const { return *client_; }
@@ -66,5 +67,10 @@ class ConvexBackend final : public Backend {
   UnknownTableStats stats_;
   std::atomic<bool> ready_{false};
 };
+
+// Takes the adapter's plan version out of its describe answer: an error
+// naming both versions unless it is kPlanVersion (an adapter older than
+// version 2 sends none).
+Status take_adapter_plan_version(Json& described);
 
 }  // namespace dc

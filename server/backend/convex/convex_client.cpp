@@ -17,10 +17,11 @@ constexpr const char* kClientHeader = "drizzle-convex-0.1.0";
 
 std::optional<ErrorCode> code_from_name(std::string_view name) {
   for (auto c : {ErrorCode::invalid_query, ErrorCode::invalid_value, ErrorCode::unauthenticated, ErrorCode::forbidden,
-                 ErrorCode::not_found, ErrorCode::conflict, ErrorCode::too_large, ErrorCode::rate_limited}) {
+                 ErrorCode::not_found, ErrorCode::conflict, ErrorCode::too_large, ErrorCode::rate_limited,
+                 ErrorCode::upstream_error}) {  // the adapter refusing a plan version it does not run
     if (code_name(c) == name) return c;
   }
-  return std::nullopt;  // upstream faults are ours to classify, not the adapter's
+  return std::nullopt;  // other upstream faults are ours to classify, not the adapter's
 }
 
 // Upstream text in our messages: bounded, and cut on a character boundary.
