@@ -377,7 +377,8 @@ Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, con
     a.post_filter = and_of(std::move(rest));
     a.at_most_one_per_range = choice.at_most_one_per_interval;
     if (choice.at_most_one_per_interval) a.warnings.clear();
-    if (a.source.kind == Source::Kind::full_scan && !drivable.empty()) drive(a, table, conj, cfg, drivable);
+    bool indexed = a.source.kind == Source::Kind::index && !a.at_most_one_per_range;
+    if (!drivable.empty() && (a.source.kind == Source::Kind::full_scan || indexed)) drive(a, table, conj, cfg, drivable);
   }
   for (size_t i = 0; i < cfg.order_by.size(); ++i) {
     if (cfg.order_by[i].on_row()) continue;
@@ -572,11 +573,27 @@ uint64_t Planner::matching_rows(const TableAccess& a) const {
 void Planner::drive(TableAccess& a, const TableDef& table, const std::vector<const PlanFilter*>& conj, const ReadConfig& cfg,
                     const std::vector<Drivable>& drivable) {
   uint64_t table_rows = rows(table.name);
-  // A scan reads every row and probes the relation for each (at least one read per probe that finds a row).
-  uint64_t scan_cost = sat_add(table_rows, table_rows);
+  bool scan = a.source.kind == Source::Kind::full_scan;
+  if (!scan && table_rows == kUnbounded) return;  // without sizes only a scan is worth replacing
+  // The access reads its matching rows and probes the relation for each (at
+  // least one read per probe that finds a row); with an early stop, only
+  // until `need` rows pass the relation filter.
+  uint64_t own_rows = scan ? table_rows : matching_rows(a);
+  bool stops_early = !scan && a.limit && a.order_source != OrderSource::sort;
+  uint64_t need = stops_early ? static_cast<uint64_t>(*a.limit + a.offset) : 0;
+  auto own_cost = [&](uint64_t parent_keys) {
+    uint64_t read = own_rows;
+    if (stops_early && parent_keys > 0 && parent_keys != kUnbounded) {
+      // The share of rows the relation filter keeps: the parents the related side reaches.
+      read = std::min(read, sat_mul(need, table_rows) / std::min(parent_keys, table_rows));
+    }
+    return sat_add(read, read);
+  };
+  uint64_t scan_cost = own_cost(kUnbounded);
   std::shared_ptr<Driver> best;
   const Drivable* chosen = nullptr;
   uint64_t best_cost = kUnbounded;
+  uint64_t best_own = scan_cost;
   for (const auto& d : drivable) {
     auto dr = driver(*d.rel, d.related_filter, d.path);
     if (!dr) continue;
@@ -592,7 +609,9 @@ void Planner::drive(TableAccess& a, const TableDef& table, const std::vector<con
       cost = sat_add(sat_add(related, d.rel->through ? keys : 0), keys);
       // Selectivities are guesses: drive only when the guess wins by half, so a
       // wrong one (a boolean true for most rows) still rarely reads more than the scan.
-      if (sat_mul(cost, 2) > scan_cost) continue;
+      uint64_t own = own_cost(keys);
+      if (sat_mul(cost, 2) > own) continue;
+      if (!best || cost < best_cost) best_own = own;
     }
     if (!best || cost < best_cost) {
       best = std::move(dr);
@@ -625,7 +644,7 @@ void Planner::drive(TableAccess& a, const TableDef& table, const std::vector<con
   if (rel.through) best->junction_fields = paired(rel.from, rel.through->from, a.key_fields);
   else best->related_fields = paired(rel.from, rel.to, a.key_fields);
   best->estimated_reads = best_cost;
-  best->estimated_scan = scan_cost;
+  best->estimated_scan = best_own;
   a.driver = std::move(best);
 }
 

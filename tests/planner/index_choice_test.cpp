@@ -223,13 +223,33 @@ TEST_CASE("index_choice: counted values decide whether a relation filter drives,
   CHECK(r->root.access.driver->estimated_reads == 2 + 2);  // two users, then posts looked up by two keys
 }
 
-TEST_CASE("index_choice: no driving under NOT, from an unselective side, or when the access has an index of its own") {
+TEST_CASE("index_choice: a relation filter drives against an access's own index when that reads more before its limit") {
+  // The skip-scan serves the order, but only ~1 post in 6 has the tag: it
+  // would read ~12 posts (and probe each) to find 2; the tag, its links and
+  // the posts by id cost ~5.
+  auto p = must_plan(R"({"table":"posts","where":{"tags":{"name":"classic"}},"orderBy":{"views":"desc"},"limit":2})");
+  const TableAccess& a = root(p);
+  REQUIRE(a.driver);
+  CHECK(a.source.kind == Source::Kind::get);
+  CHECK(a.order_source == OrderSource::sort);
+  CHECK(a.driver->estimated_reads == 5);
+  CHECK(a.driver->estimated_scan == 24);
+  // Without table sizes (Convex) only a scan is replaced.
+  testing::FakeStats unknown;
+  unknown.rows.clear();
+  auto u = testing::plan(R"({"table":"posts","where":{"tags":{"name":"classic"}},"orderBy":{"views":"desc"},"limit":2})", 32000, unknown);
+  REQUIRE(u.ok());
+  CHECK_FALSE(u->root.access.driver);
+  CHECK(u->root.access.source.skip_field == "published");
+}
+
+TEST_CASE("index_choice: no driving under NOT, from an unselective side, or when the access's own index reads less") {
   CHECK_FALSE(root(must_plan(R"({"table":"posts","where":{"NOT":{"tags":{"name":"math"}}}})")).driver);
   // publishedPosts: its where (published = true) keeps half the posts by the guess: scanning users costs less.
   CHECK_FALSE(root(must_plan(R"({"table":"users","where":{"publishedPosts":true}})")).driver);
   // A relation filter with nothing an index serves on the related side.
   CHECK_FALSE(root(must_plan(R"({"table":"users","where":{"posts":{"title":{"like":"%x%"}}}})")).driver);
-  // The access's own equality is served by its index: no scan to replace.
+  // The access's own equality keeps ~2 posts by its index: less than the tag, its links and the lookups.
   CHECK_FALSE(root(must_plan(R"({"table":"posts","where":{"authorId":"u1","tags":{"name":"math"}}})")).driver);
   // Lookups (relations in with) keep their per-parent probes.
   auto w = must_plan(R"({"table":"users","with":{"posts":{"where":{"tags":{"name":"math"}}}}})");
