@@ -72,8 +72,11 @@ export function defineAdapter(schema: SchemaDefinition<any, boolean>, extras: Ad
         const plan = checkedPlan(args.plan);
         const reader = new Reader(ctx.db, plan.readBudget ?? 32000);
         const data = await reader.run(plan);
-        // Reads per access only for explain's "analyze": live answers stay small.
-        return plan.analyze ? { data, docsRead: reader.docsRead(), readsByAccess: reader.readsByAccess() } : { data, docsRead: reader.docsRead() };
+        // Reads per access only for explain's "analyze" and for plans the
+        // proxy learns table sizes from ("reportReads"): live answers stay small.
+        return plan.analyze || plan.reportReads
+          ? { data, docsRead: reader.docsRead(), readsByAccess: reader.readsByAccess() }
+          : { data, docsRead: reader.docsRead() };
       }),
   });
 

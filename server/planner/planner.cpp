@@ -102,6 +102,11 @@ class Planner {
     if (!n) unknown_sizes = true;
     return n ? *n : kUnbounded;
   }
+  // Rows for weighing one plan against another: exact or observed.
+  uint64_t estimated_rows(const std::string& table) const {
+    auto n = stats_.estimated_rows(table);
+    return n ? *n : kUnbounded;
+  }
 
  public:
   // A paginate reads page by page: its root access stops early like a limit.
@@ -560,7 +565,7 @@ bool selective_without_sizes(const TableDef& table, const TableAccess& a) {
 }  // namespace
 
 uint64_t Planner::matching_rows(const TableAccess& a) const {
-  uint64_t n = rows(a.table);
+  uint64_t n = estimated_rows(a.table);
   if (n == kUnbounded) return kUnbounded;
   if (a.source.kind == Source::Kind::get) return std::min<uint64_t>(n, a.source.ids.size());
   if (a.driver) return std::min(n, matching_rows(a.driver->related.access));
@@ -572,7 +577,7 @@ uint64_t Planner::matching_rows(const TableAccess& a) const {
 
 void Planner::drive(TableAccess& a, const TableDef& table, const std::vector<const PlanFilter*>& conj, const ReadConfig& cfg,
                     const std::vector<Drivable>& drivable) {
-  uint64_t table_rows = rows(table.name);
+  uint64_t table_rows = estimated_rows(table.name);
   bool scan = a.source.kind == Source::Kind::full_scan;
   if (!scan && table_rows == kUnbounded) return;  // without sizes only a scan is worth replacing
   // The access reads its matching rows and probes the relation for each (at

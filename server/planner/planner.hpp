@@ -20,10 +20,16 @@ namespace dc {
 class TableStats {
  public:
   virtual ~TableStats() = default;
+  // Exact: bounds the plan's worst case and the read budget.
   virtual std::optional<uint64_t> row_count(std::string_view table) const = 0;
+  // For choosing between plans only: the exact count, or one the backend
+  // observed (on Convex, the reads of an earlier whole-table scan), which
+  // may be stale and so never refuses a query.
+  virtual std::optional<uint64_t> estimated_rows(std::string_view table) const { return row_count(table); }
   // Rows whose `field` holds `value` (undefined: the field is missing), when
   // the backend counts them: the embedded engine does for every field that
-  // leads an index. nullopt: unknown (the planner then guesses).
+  // leads an index; on Convex, what earlier reads of one index value found.
+  // nullopt: unknown (the planner then guesses). For choosing plans only.
   virtual std::optional<uint64_t> value_count(std::string_view /*table*/, std::string_view /*field*/, const Value& /*value*/) const {
     return std::nullopt;
   }

@@ -63,11 +63,8 @@ function checkResponse(res, expect) {
   }
   if ('docsRead' in expect) {
     // What the plan cost: X-Docs-Read over HTTP, the adapter's own count without it.
-    // An object names the count per backend where plans differ: the server
-    // on Convex knows no table sizes, so it makes only the choices that need none.
-    const want = typeof expect.docsRead === 'object' ? expect.docsRead[backend] : expect.docsRead;
     const read = res.docsRead ?? Number(res.headers?.get('x-docs-read'));
-    if (want !== undefined && read !== want) return `read ${read} documents, expected ${want}`;
+    if (read !== expect.docsRead) return `read ${read} documents, expected ${expect.docsRead}`;
   }
   return null;
 }

@@ -175,3 +175,26 @@ test('https:// to Convex (queries and the sync WebSocket): verified against --co
     } finally { assert.equal(await untrusted.stop(), 0); }
   } finally { await emulator.stop(); }
 });
+
+test('on Convex the planner learns table sizes from whole-table reads and then drives a relation filter', async () => {
+  const p = await pair();
+  try {
+    const q = { table: 'posts', columns: { title: true }, where: { tags: { name: 'classic' } }, orderBy: { views: 'desc' }, limit: 2 };
+    const before = await post(p.server.url, '/v1/explain', q);
+    assert.equal(before.status, 200, before.text);
+    assert.equal(before.json.data.root.access.drivenBy, undefined, 'no sizes yet: the skip-scan stays');
+    const first = await post(p.server.url, '/v1/query', q);
+    // Two whole-table reads the adapter reports per access.
+    assert.equal((await post(p.server.url, '/v1/query', { table: 'posts', op: 'count' })).status, 200);
+    assert.equal((await post(p.server.url, '/v1/query', { table: 'tags' })).status, 200);
+    const after = await post(p.server.url, '/v1/explain', q);
+    const d = after.json.data.root.access.drivenBy;
+    assert.ok(d, 'driven once posts and tags have been counted');
+    assert.equal(d.relation, 'tags');
+    assert.ok(d.estimate.driven * 2 <= d.estimate.scan, JSON.stringify(d.estimate));
+    const second = await post(p.server.url, '/v1/query', q);
+    assert.deepEqual(second.json.data, first.json.data, 'the same answer');
+    assert.ok(Number(second.headers.get('x-docs-read')) < Number(first.headers.get('x-docs-read')),
+      `${second.headers.get('x-docs-read')} < ${first.headers.get('x-docs-read')}`);
+  } finally { await p.stop(); }
+});

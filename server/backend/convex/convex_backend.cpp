@@ -68,7 +68,17 @@ void ConvexBackend::run(FunctionKind kind, const char* function, std::string pla
 
 void ConvexBackend::read(std::shared_ptr<const ReadPlan> plan, const RequestContext& ctx,
                          std::function<void(Result<ReadOutcome>)> done) {
-  run(FunctionKind::query, "execute", plan_to_json(*plan).dump(), ctx, std::move(done));
+  Json j = plan_to_json(*plan);
+  bool learn = ObservedStats::worth_reporting(*plan);
+  if (learn) j["reportReads"] = true;  // the adapter then adds its reads per access
+  run(FunctionKind::query, "execute", j.dump(), ctx,
+      [stats = stats_, plan, learn, done = std::move(done)](Result<ReadOutcome> out) {
+        // The adapter's list ends at the last access that read anything.
+        if (out && (learn || plan->analyze) && !out->reads_by_access.empty() && out->reads_by_access.size() <= plan->accesses) {
+          stats->learn(*plan, out->reads_by_access);
+        }
+        done(std::move(out));
+      });
 }
 
 void ConvexBackend::write(std::shared_ptr<const MutationPlan> plan, const RequestContext& ctx,

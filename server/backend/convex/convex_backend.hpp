@@ -10,16 +10,10 @@
 
 #include "server/backend/backend.hpp"
 #include "server/backend/convex/convex_client.hpp"
+#include "server/backend/convex/observed_stats.hpp"
 #include "server/backend/convex/sync_client.hpp"
 
 namespace dc {
-
-// Convex keeps no row counts the proxy can read cheaply: plans are bounded
-// by the adapter, which counts reads against the budget while it runs.
-class UnknownTableStats final : public TableStats {
- public:
-  std::optional<uint64_t> row_count(std::string_view) const override { return std::nullopt; }
-};
 
 struct ConvexBackendOptions {
   std::string module = "drizzle";
@@ -32,7 +26,7 @@ class ConvexBackend final : public Backend {
   ConvexBackend(std::shared_ptr<ConvexClient> client, std::shared_ptr<SyncClient> sync, ConvexBackendOptions options);
 
   std::string_view name() const override { return "convex"; }
-  const TableStats& stats() const override { return stats_; }
+  const TableStats& stats() const override { return *stats_; }
   bool ready() const override { return ready_.load(); }
   void set_ready(bool r) { ready_ = r; }
 
@@ -64,7 +58,10 @@ class ConvexBackend final : public Backend {
   std::shared_ptr<ConvexClient> client_;
   std::shared_ptr<SyncClient> sync_;
   ConvexBackendOptions options_;
-  UnknownTableStats stats_;
+  // Convex keeps no row counts the proxy can read: plans are bounded by the
+  // adapter, which counts reads against the budget while it runs; choices
+  // use what earlier reads observed.
+  std::shared_ptr<ObservedStats> stats_ = std::make_shared<ObservedStats>();  // shared with calls in flight
   std::atomic<bool> ready_{false};
 };
 

@@ -1,0 +1,63 @@
+// What the proxy learns of a Convex deployment from the adapter's reads per access.
+#include <doctest/doctest.h>
+
+#include "server/backend/convex/observed_stats.hpp"
+#include "tests/planner/fixture.hpp"
+
+using namespace dc;
+
+namespace {
+
+ReadPlan convex_plan(const std::string& query, const TableStats& stats) {
+  auto q = parse_read_query(Json::parse(query), testing::blog_schema(), ParseLimits{});
+  REQUIRE(q.ok());
+  auto p = plan_read(*q, testing::blog_schema(), stats, PlannerOptions{});
+  REQUIRE(p.ok());
+  return std::move(p).value();
+}
+
+}  // namespace
+
+TEST_CASE("observed stats: a whole-table scan counts the table; a limit or a cursor says nothing") {
+  ObservedStats s;
+  ReadPlan all = convex_plan(R"({"table":"users","columns":{"name":true}})", s);
+  REQUIRE(ObservedStats::worth_reporting(all));
+  CHECK_FALSE(s.estimated_rows("users"));
+  uint64_t v0 = s.version();
+  s.learn(all, {8});
+  CHECK(s.estimated_rows("users") == 8);
+  CHECK_FALSE(s.row_count("users"));  // never exact: the budget is not checked against it
+  CHECK(s.version() > v0);
+  uint64_t v1 = s.version();
+  s.learn(all, {9});  // a small change keeps cached plans
+  CHECK(s.estimated_rows("users") == 9);
+  CHECK(s.version() == v1);
+  s.learn(all, {30});
+  CHECK(s.version() > v1);
+  CHECK_FALSE(ObservedStats::worth_reporting(convex_plan(R"({"table":"users","limit":2})", s)));
+  CHECK_FALSE(ObservedStats::worth_reporting(convex_plan(R"({"table":"users","op":"paginate","numItems":2})", s)));
+}
+
+TEST_CASE("observed stats: one value of an index's leading field counts that value, a narrower range does not") {
+  ObservedStats s;
+  ReadPlan admins = convex_plan(R"({"table":"users","where":{"role":"admin"}})", s);
+  REQUIRE(ObservedStats::worth_reporting(admins));
+  s.learn(admins, {2});
+  CHECK(s.value_count("users", "role", Value("admin")) == 2);
+  CHECK_FALSE(s.value_count("users", "role", Value("member")));
+  CHECK_FALSE(s.estimated_rows("users"));
+  CHECK_FALSE(ObservedStats::worth_reporting(convex_plan(R"({"table":"users","where":{"role":"admin","credits":{"gt":5}}})", s)));
+  CHECK_FALSE(ObservedStats::worth_reporting(convex_plan(R"({"table":"users","where":{"role":{"in":["admin","member"]}}})", s)));
+}
+
+TEST_CASE("observed stats: counts learned steer the plan, not the budget") {
+  ObservedStats s;
+  const char* q = R"({"table":"posts","where":{"tags":{"name":"classic"}},"orderBy":{"views":"desc"},"limit":2})";
+  ReadPlan before = convex_plan(q, s);
+  CHECK_FALSE(before.root.access.driver);  // no sizes: only a scan is replaced
+  s.learn(convex_plan(R"({"table":"posts"})", s), {12});
+  s.learn(convex_plan(R"({"table":"tags"})", s), {4});
+  ReadPlan after = convex_plan(q, s);
+  REQUIRE(after.root.access.driver);
+  CHECK(after.max_reads == kUnbounded);  // the worst case still counts no table as known
+}
