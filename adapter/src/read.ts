@@ -259,7 +259,7 @@ export class Reader {
 
   private async scan(a: Access, intervals: Interval[], need: number, after: Value[] | null, out: Doc[]) {
     const ordered = a.orderSource === "index" || a.orderSource === "indexThenTies";
-    if (need && ordered && intervals.length > 1) return this.mergeScan(a, intervals, need, after, out);
+    if (need && ordered && intervals.length > 1) return this.mergeScan(a, intervals.map((iv) => this.range(a, iv)), need, after, out);
     const userOrder = a.order.slice(0, Math.min(a.userKeys, a.order.length));
     for (const iv of intervals) {
       let taken = 0;
@@ -280,14 +280,15 @@ export class Reader {
     }
   }
 
-  // Each interval is in the requested order (skip-scan, `in`): merged by
-  // that order, the read stops after `need` rows of all of them together (and
-  // for indexThenTies the boundary's tie group), reading one row ahead per
-  // range. Reads the same rows as executor.cpp Executor::merge_scan.
-  private async mergeScan(a: Access, intervals: Interval[], need: number, after: Value[] | null, out: Doc[]) {
+  // Each range is in the requested order (skip-scan, `in`, the branches of
+  // an ordered union): merged by that order, the read stops after `need`
+  // rows of all of them together (and for indexThenTies the boundary's tie
+  // group), reading one row ahead per range. Reads the same rows as
+  // executor.cpp Executor::merge_scan.
+  private async mergeScan(a: Access, ranges: AsyncGenerator<Doc>[], need: number, after: Value[] | null, out: Doc[]) {
     const by = a.orderSource === "index" ? a.order : a.order.slice(0, Math.min(a.userKeys, a.order.length));
-    const ranges = intervals.map((iv) => this.range(a, iv));
     const heads: (Doc | null)[] = ranges.map(() => null);
+    const seen = a.source.type === "union" ? new Set<string>() : null; // a union's branches may find a row twice
     const advance = async (i: number) => {
       heads[i] = null;
       for (;;) {
@@ -312,8 +313,10 @@ export class Reader {
       if (best < 0) return;
       const d = heads[best]!;
       if (boundary && compareOrder(by, d, boundary) !== 0) return;
-      out.push(d);
-      if (++taken === need) {
+      const again = seen !== null && seen.has(d._id as string);
+      seen?.add(d._id as string);
+      if (!again) out.push(d);
+      if (!again && ++taken === need) {
         if (a.orderSource === "index") return;
         boundary = d;
       }
@@ -380,6 +383,15 @@ export class Reader {
         await this.search(a, out);
         return false;
       case "union": {
+        if (need && a.orderSource !== "sort" && a.orderSource !== "accessPath") {
+          // Every branch's ranges are in the requested order: merged, with one early stop.
+          const ranges = a.source.branches.flatMap((b: any) => {
+            const branch: Access = { ...a, source: b, ...decodeSource(b) };
+            return branch.ranges.map((iv) => this.range(branch, iv));
+          });
+          await this.mergeScan(a, ranges, need, afterKey ?? null, out);
+          return false;
+        }
         // Each branch read whole (the caller sorts); a row two branches find is returned once.
         const seen = new Set<string>();
         for (const b of a.source.branches) {

@@ -412,8 +412,8 @@ std::string describe_fields(const std::vector<std::string>& fields) {
 namespace {
 
 // An OR conjunct whose every branch an index range or a get serves, as the
-// union of those sources; nullopt when a branch would need a scan.
-std::optional<Source> index_union(const TableDef& table, const std::vector<const PlanFilter*>& conj) {
+// union of those sources (and that OR); nullopt when a branch would need a scan.
+std::optional<std::pair<Source, const PlanFilter*>> index_union(const TableDef& table, const std::vector<const PlanFilter*>& conj) {
   for (const PlanFilter* c : conj) {
     if (c->kind != PlanFilter::Kind::or_ || c->children.size() < 2) continue;
     Source u;
@@ -424,9 +424,29 @@ std::optional<Source> index_union(const TableDef& table, const std::vector<const
       if (!indexed) break;
       u.branches.push_back(std::move(b.source));
     }
-    if (u.branches.size() == c->children.size()) return u;
+    if (u.branches.size() == c->children.size()) return std::make_pair(std::move(u), c);
   }
   return std::nullopt;
+}
+
+// The union's branches again, each chosen under the requested order, when
+// every one is then an index range whose ranges are each in that order:
+// the rows can be merged by the order with an early stop (a limit) instead
+// of read whole. `full`: every branch serves the whole order (tie-breakers
+// included). nullopt when a branch needs a get or gives up the order.
+std::optional<std::pair<Source, bool>> ordered_union(const TableDef& table, const PlanFilter& or_filter,
+                                                     const std::vector<OrderKey>& user_order) {
+  Source u;
+  u.kind = Source::Kind::union_;
+  bool full = true;
+  for (const PlanFilter& branch : or_filter.children) {
+    AccessChoice b = choose_access(table, conjuncts(branch), user_order, {}, false, true);
+    if (b.source.kind != Source::Kind::index || b.source.intervals.empty() || b.served.empty()) return std::nullopt;
+    if (b.order_source != OrderSource::index && b.order_source != OrderSource::index_ties) return std::nullopt;
+    full = full && b.order_source == OrderSource::index;
+    u.branches.push_back(std::move(b.source));
+  }
+  return std::make_pair(std::move(u), full);
 }
 
 }  // namespace
@@ -542,12 +562,19 @@ AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFi
     if (auto u = index_union(table, conj)) {
       // The branches' ranges instead of the table; the OR itself stays a
       // post-filter, which every row a branch reads is checked against.
-      out.source = std::move(*u);
+      out.source = std::move(u->first);
       out.served.clear();
       out.warnings.clear();
       if (out.order.empty()) out.order = effective_order({});  // the scan's order, which the union gives up
       out.order_source = OrderSource::sort;
       out.at_most_one_per_interval = false;
+      bool on_rows = std::all_of(user_order.begin(), user_order.end(), [](const OrderKey& k) { return k.on_row(); });
+      if (stops_early && !user_order.empty() && on_rows) {
+        if (auto ordered = ordered_union(table, *u->second, user_order)) {
+          out.source = std::move(ordered->first);
+          out.order_source = ordered->second ? OrderSource::index : OrderSource::index_ties;
+        }
+      }
       return out;
     }
   }

@@ -256,6 +256,24 @@ TEST_CASE("index_choice: no driving under NOT, from an unselective side, or when
   CHECK_FALSE(w.root.with.at(0).node.access.driver);
 }
 
+TEST_CASE("index_choice: under an order with a limit, a union whose branches each serve the order is merged") {
+  const char* q = R"({"table":"posts","where":{"OR":[{"published":true},{"views":{"lt":60}}]},"orderBy":{"views":"desc"},"limit":2})";
+  const TableAccess& a = root(must_plan(q));
+  REQUIRE(a.source.kind == Source::Kind::union_);
+  CHECK(a.order_source == OrderSource::index_ties);  // views desc; ties by _creationTime asc are re-sorted
+  REQUIRE(a.source.branches.size() == 2);
+  CHECK(a.source.branches[0].descending);
+  CHECK(a.source.branches[1].skip_field == "published");
+  CHECK(a.source.branches[1].descending);
+  // Without a limit every branch is read whole and sorted.
+  auto all = must_plan(R"({"table":"posts","where":{"OR":[{"published":true},{"views":{"lt":60}}]},"orderBy":{"views":"desc"}})");
+  CHECK(root(all).order_source == OrderSource::sort);
+  // A branch no index orders (category, then views): the union stays unordered.
+  auto mixed = must_plan(R"({"table":"posts","where":{"OR":[{"category":"math"},{"views":{"lt":60}}]},"orderBy":{"views":"desc"},"limit":2})");
+  CHECK(root(mixed).source.kind == Source::Kind::union_);
+  CHECK(root(mixed).order_source == OrderSource::sort);
+}
+
 TEST_CASE("index_choice: an OR across fields is a union of its branches' ranges when every branch has one") {
   auto p = must_plan(R"({"table":"posts","where":{"OR":[{"category":"math"},{"authorId":"u2"},{"_id":"p1"}]}})");
   const TableAccess& a = root(p);

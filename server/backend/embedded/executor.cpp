@@ -120,7 +120,11 @@ bool Executor::passes(const TableAccess& a, const DocPtr& d) {
 void Executor::scan(const TableAccess& a, const Index& idx, const std::vector<Interval>& intervals, size_t need,
                     const std::vector<Value>* after, std::vector<DocPtr>& out) {
   bool ordered = a.order_source == OrderSource::index || a.order_source == OrderSource::index_ties;
-  if (need && ordered && intervals.size() > 1) return merge_scan(a, idx, intervals, need, after, out);
+  if (need && ordered && intervals.size() > 1) {
+    std::vector<Index::Cursor> cursors;
+    for (const Interval& iv : intervals) cursors.push_back(idx.cursor(iv, a.source.descending));
+    return merge_scan(a, std::move(cursors), need, after, out);
+  }
   size_t user_keys = std::min(a.user_order_keys, a.order.size());
   std::vector<OrderKey> user_order(a.order.begin(), a.order.begin() + static_cast<long>(user_keys));
   for (const Interval& iv : intervals) {
@@ -149,18 +153,20 @@ void Executor::scan(const TableAccess& a, const Index& idx, const std::vector<In
   }
 }
 
-// Each interval is in the requested order (skip-scan, `in`): a k-way merge
-// by that order stops after `need` rows of all of them together (and, for
-// index_ties, the boundary's tie group) instead of `need` rows of each. A
-// range's next row is read only when its current one is taken, so the reads
-// are the rows returned plus one look-ahead per range. The adapter's
-// Reader.mergeScan reads the same rows.
-void Executor::merge_scan(const TableAccess& a, const Index& idx, const std::vector<Interval>& intervals, size_t need,
+// Each range is in the requested order (skip-scan, `in`, the branches of
+// an ordered union): a k-way merge by that order stops after `need` rows of
+// all of them together (and, for index_ties, the boundary's tie group)
+// instead of `need` rows of each. A range's next row is read only when its
+// current one is taken, so the reads are the rows returned plus one
+// look-ahead per range (and, in a union, rows two branches find). The
+// adapter's Reader.mergeScan reads the same rows.
+void Executor::merge_scan(const TableAccess& a, std::vector<Index::Cursor> cursors, size_t need,
                           const std::vector<Value>* after, std::vector<DocPtr>& out) {
   size_t by_keys = a.order_source == OrderSource::index ? a.order.size() : std::min(a.user_order_keys, a.order.size());
   std::vector<OrderKey> by(a.order.begin(), a.order.begin() + static_cast<long>(by_keys));
-  std::vector<Index::Cursor> cursors;
-  std::vector<DocPtr> heads(intervals.size());
+  std::vector<DocPtr> heads(cursors.size());
+  std::unordered_set<const Document*> seen;  // a union's branches may find a row twice
+  bool dedupe = a.source.kind == Source::Kind::union_;
   auto advance = [&](size_t i) {  // false on failure
     heads[i] = nullptr;
     while (DocPtr d = cursors[i].next()) {
@@ -181,8 +187,7 @@ void Executor::merge_scan(const TableAccess& a, const Index& idx, const std::vec
     return c != 0 ? c > 0 : x > y;
   };
   std::vector<size_t> heap;
-  for (size_t i = 0; i < intervals.size(); ++i) {
-    cursors.push_back(idx.cursor(intervals[i], a.source.descending));
+  for (size_t i = 0; i < cursors.size(); ++i) {
     if (!advance(i)) return;
     if (heads[i]) heap.push_back(i);
   }
@@ -194,8 +199,9 @@ void Executor::merge_scan(const TableAccess& a, const Index& idx, const std::vec
     size_t i = heap.back();
     heap.pop_back();
     if (boundary && compare_order(by, *heads[i], *boundary) != 0) return;
-    out.push_back(heads[i]);
-    if (++taken == need) {
+    bool again = dedupe && !seen.insert(heads[i].get()).second;
+    if (!again) out.push_back(heads[i]);
+    if (!again && ++taken == need) {
       if (a.order_source == OrderSource::index) return;
       boundary = heads[i];
     }
@@ -294,6 +300,15 @@ void Executor::read_access(const TableAccess& a, size_t need, const std::vector<
       return;
     case Source::Kind::search: search(a, out); return;
     case Source::Kind::union_: {
+      if (need && a.order_source != OrderSource::sort && a.order_source != OrderSource::none) {
+        // Every branch's ranges are in the requested order: merged, with one early stop.
+        std::vector<Index::Cursor> cursors;
+        for (const Source& b : a.source.branches) {
+          const Index* idx = t->index(b.index);
+          for (const Interval& iv : b.intervals) cursors.push_back(idx->cursor(iv, b.descending));
+        }
+        return merge_scan(a, std::move(cursors), need, after_key, out);
+      }
       // Each branch read whole (the caller sorts); a row two branches find is returned once.
       std::unordered_set<const Document*> seen;
       for (const Source& b : a.source.branches) {

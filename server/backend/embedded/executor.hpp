@@ -59,9 +59,9 @@ class Executor {
   // Reads the intervals of `idx` in order with the access's early-stop rule.
   void scan(const TableAccess& a, const Index& idx, const std::vector<Interval>& intervals, size_t need,
             const std::vector<Value>* after, std::vector<DocPtr>& out);
-  // Several intervals each in the requested order, merged with one early stop.
-  void merge_scan(const TableAccess& a, const Index& idx, const std::vector<Interval>& intervals, size_t need,
-                  const std::vector<Value>* after, std::vector<DocPtr>& out);
+  // Several ranges each in the requested order, merged with one early stop.
+  void merge_scan(const TableAccess& a, std::vector<Index::Cursor> cursors, size_t need, const std::vector<Value>* after,
+                  std::vector<DocPtr>& out);
   void read_root(const ReadPlan& plan, std::vector<DocPtr>& out, bool* seekable);
   // One access read whole but for `need` (its early stop) and a cursor position.
   void read_access(const TableAccess& a, size_t need, const std::vector<Value>* after_key, bool* seekable,
