@@ -172,6 +172,7 @@ struct Candidate {
   bool has_range = false;
   bool has_complement = false;
   std::string skip_field;  // skip-scan: this leading field takes every value of its domain, one range each
+  bool skip_observed = false;  // the domain is the values the data holds now
   int score = 0;
 };
 
@@ -186,7 +187,7 @@ bool led_by(const IndexDef& idx, const FieldList& key_fields) {
 // `skip`: try a skip-scan over the first field the key and equalities leave
 // free; the candidate has no index when that field has no finite domain.
 Candidate evaluate(const TableDef& table, const IndexDef& idx, const std::vector<const PlanFilter*>& conj,
-                   const FieldList& key_fields, bool skip) {
+                   const FieldList& key_fields, bool skip, const ObservedValues& observed) {
   Candidate cand;
   cand.index = &idx;
   cand.keys = idx.fields;
@@ -221,6 +222,11 @@ Candidate evaluate(const TableDef& table, const IndexDef& idx, const std::vector
     // Every value of the field's domain, in index order, each a prefix: the
     // fields after it are then served per value as if it were pinned.
     auto domain = pos + 1 < cand.keys.size() ? finite_domain(table, cand.keys[pos]) : std::nullopt;
+    if (!domain && pos == 0 && pos + 1 < cand.keys.size() && observed) {
+      // Few values in the data (the engine counts the leading field of every index).
+      domain = observed(cand.keys[pos]);
+      cand.skip_observed = domain.has_value();
+    }
     bool filtered = std::any_of(conj.begin(), conj.end(), [&](const PlanFilter* c) { return is_cmp_on(c, cand.keys[pos]); });
     if (!domain || filtered || prefixes.size() != 1) return Candidate{};  // a filter on it serves better as itself
     std::vector<std::vector<Value>> expanded;
@@ -453,7 +459,7 @@ std::optional<std::pair<Source, bool>> ordered_union(const TableDef& table, cons
 
 AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFilter*>& conj,
                            const std::vector<OrderKey>& user_order, const FieldList& key_fields, bool allow_union,
-                           bool stops_early) {
+                           bool stops_early, const ObservedValues& observed) {
   AccessChoice out;
   // get by _id: for a relation keyed on _id, or an _id equality / in list.
   const PlanFilter* id_conj = nullptr;
@@ -491,7 +497,7 @@ AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFi
   for (const IndexDef& idx : table.indexes) {
     if (!led_by(idx, key_fields)) continue;
     for (bool skip : {false, true}) {
-      Candidate cand = evaluate(table, idx, conj, key_fields, skip);
+      Candidate cand = evaluate(table, idx, conj, key_fields, skip, observed);
       if (!cand.index) continue;
       AccessChoice probe;
       decide_order(probe, cand, user_order, table.unique);
@@ -531,6 +537,7 @@ AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFi
   out.source.index_fields = best.keys;
   out.source.intervals = best.intervals;
   out.source.skip_field = best.skip_field;
+  out.source.skip_observed = best.skip_observed;
   // The key in the index's order: the planner pairs the parent's fields to it.
   out.key_fields.assign(best.index->fields.begin(), best.index->fields.begin() + static_cast<long>(key_fields.size()));
   out.served = best.served;

@@ -3,6 +3,7 @@
 // index intervals, and whether the index order serves the requested order.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,9 +33,13 @@ struct AccessChoice {
 // `stops_early`: the read may end before the last matching row (a limit,
 // paginate), so an index that serves the order saves reads; otherwise it
 // saves only the in-memory sort and any index that serves the filter wins.
+// `observed`: the values an index's leading field holds now, when the
+// backend knows they are few (the engine's counts); a skip-scan may then
+// range over them although the schema gives the field no finite domain.
+using ObservedValues = std::function<std::optional<std::vector<Value>>(std::string_view field)>;
 AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFilter*>& conjuncts,
                            const std::vector<OrderKey>& user_order, const FieldList& key_fields, bool allow_union = true,
-                           bool stops_early = true);
+                           bool stops_early = true, const ObservedValues& observed = {});
 
 // The requested order with its tie-breakers: _creationTime, then _id, ascending.
 std::vector<OrderKey> effective_order(const std::vector<OrderKey>& user_order);

@@ -62,6 +62,10 @@ struct Source {
   std::vector<std::string> index_fields;   // the index key: declared fields, then _creationTime (then _id)
   std::vector<Interval> intervals;         // index: a union of disjoint ranges in index order; empty = whole index
   std::string skip_field;                  // index: a leading field no filter pins, one range per value of its finite domain
+  // The skip-scan's values were observed in the data, not given by the
+  // schema: the engine re-reads them when it runs the plan (a write may
+  // have added one), and a live query re-runs on any write to the table.
+  bool skip_observed = false;
   bool descending = false;
   // search
   std::string search_field;

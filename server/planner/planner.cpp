@@ -60,6 +60,9 @@ const PlanFilter* hidden_column(const PlanFilter& f, const std::set<std::string>
   return nullptr;
 }
 
+// A skip-scan over values observed in the data: as few as a schema domain may have.
+constexpr size_t kMaxObservedSkip = 16;
+
 class Planner {
  public:
   Planner(const Schema& schema, const TableStats& stats, const ReadRules* rules = nullptr, uint64_t budget = kUnbounded)
@@ -356,13 +359,14 @@ Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, con
     std::vector<const PlanFilter*> conj;
     if (where) conj = conjuncts(*where);
     bool stops_early = cfg.limit.has_value() || &cfg == paginated_;
-    AccessChoice choice = choose_access(table, conj, cfg.order_by, key_fields, true, stops_early);
+    ObservedValues observed = [&](std::string_view field) { return stats_.leading_values(table.name, field, kMaxObservedSkip); };
+    AccessChoice choice = choose_access(table, conj, cfg.order_by, key_fields, true, stops_early, observed);
     if (choice.source.kind == Source::Kind::union_) {
       // A union's worst case reads the table once per branch: keep the scan
       // where that could cross the budget and the scan would not.
       uint64_t n = rows(table.name);
       if (n != kUnbounded && n <= budget_ && sat_mul(n, choice.source.branches.size()) > budget_) {
-        choice = choose_access(table, conj, cfg.order_by, key_fields, false, stops_early);
+        choice = choose_access(table, conj, cfg.order_by, key_fields, false, stops_early, observed);
       }
     }
     if (!choice.key_fields.empty()) a.key_fields = std::move(choice.key_fields);

@@ -33,6 +33,13 @@ class TableStats {
   virtual std::optional<uint64_t> value_count(std::string_view /*table*/, std::string_view /*field*/, const Value& /*value*/) const {
     return std::nullopt;
   }
+  // The distinct values of a field that leads an index, when there are at
+  // most `at_most` (the engine knows them from its counts); nullopt otherwise.
+  // A skip-scan over them is re-expanded by the engine when it runs.
+  virtual std::optional<std::vector<Value>> leading_values(std::string_view /*table*/, std::string_view /*field*/,
+                                                           size_t /*at_most*/) const {
+    return std::nullopt;
+  }
   // Changes whenever any row count may have changed (plans made before are stale).
   virtual uint64_t version() const { return 0; }
 };

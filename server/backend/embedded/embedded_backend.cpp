@@ -324,4 +324,14 @@ std::optional<uint64_t> EmbeddedBackend::value_count(std::string_view table, std
   return idx->leading_count(value);
 }
 
+std::optional<std::vector<Value>> EmbeddedBackend::leading_values(std::string_view table, std::string_view field,
+                                                                  size_t at_most) const {
+  std::shared_lock lock(mu_, std::try_to_lock);
+  if (!lock.owns_lock()) return std::nullopt;
+  const Table* t = store_.table(table);
+  const Index* idx = t ? t->counting(field) : nullptr;
+  if (!idx || idx->leading_distinct() > at_most || idx->leading_distinct() == 0) return std::nullopt;
+  return idx->leading_values();
+}
+
 }  // namespace dc

@@ -60,6 +60,7 @@ class EmbeddedBackend : public Backend, public TableStats {
 
   std::optional<uint64_t> row_count(std::string_view table) const override;
   std::optional<uint64_t> value_count(std::string_view table, std::string_view field, const Value& value) const override;
+  std::optional<std::vector<Value>> leading_values(std::string_view table, std::string_view field, size_t at_most) const override;
   uint64_t version() const override { return version_.load(std::memory_order_acquire); }
 
   // Loading (start-up only): --import and --demo.

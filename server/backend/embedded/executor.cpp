@@ -19,6 +19,28 @@ const Value& field_or_undefined(const Document& d, const std::string& field) {
   return v ? *v : undefined;
 }
 
+// A skip-scan over leading values the planner observed: the values the
+// index holds now (a write may have added one since), each with the ranges
+// the plan gives its first value.
+std::vector<Interval> observed_skip_intervals(const Source& src, const Table& t) {
+  const Index* counting = t.counting(src.skip_field);
+  if (!counting || src.intervals.empty() || !src.intervals[0].lower || src.intervals[0].lower->key.empty()) return src.intervals;
+  const Value& first = src.intervals[0].lower->key[0];
+  std::vector<Interval> shape;
+  for (const Interval& iv : src.intervals) {
+    if (iv.lower && !iv.lower->key.empty() && compare(iv.lower->key[0], first) == 0) shape.push_back(iv);
+  }
+  std::vector<Interval> out;
+  for (const Value& v : counting->leading_values()) {
+    for (Interval iv : shape) {
+      iv.lower->key[0] = v;
+      if (iv.upper && !iv.upper->key.empty()) iv.upper->key[0] = v;
+      out.push_back(std::move(iv));
+    }
+  }
+  return out;
+}
+
 int compare_order(const std::vector<OrderKey>& order, const Document& a, const Document& b) {
   for (const auto& k : order) {
     int c = compare(field_or_undefined(a, k.field), field_or_undefined(b, k.field));
@@ -328,7 +350,7 @@ void Executor::read_access(const TableAccess& a, size_t need, const std::vector<
     case Source::Kind::index:
     case Source::Kind::full_scan: {
       const Index* idx = t->index(a.source.index);
-      std::vector<Interval> intervals = a.source.intervals;
+      std::vector<Interval> intervals = a.source.skip_observed ? observed_skip_intervals(a.source, *t) : a.source.intervals;
       if (intervals.empty()) intervals.emplace_back();
       *seekable = a.order_source == OrderSource::index && intervals.size() == 1;
       const std::vector<Value>* after = nullptr;

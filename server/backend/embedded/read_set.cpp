@@ -65,7 +65,8 @@ bool ReadSet::root_touched(const Document& d, const Store& store) const {
       return std::any_of(root_source_.ids.begin(), root_source_.ids.end(),
                          [&](const Value& id) { return id.is_string() && id.as_string() == d.id; });
     case Source::Kind::index: {
-      if (root_source_.intervals.empty()) return true;
+      // A skip-scan over observed values: a row with a new value joins the ranges.
+      if (root_source_.intervals.empty() || root_source_.skip_observed) return true;
       const Table* t = store.table(root_table_);
       const Index* idx = t ? t->index(root_source_.index) : nullptr;
       if (!idx) return true;

@@ -47,6 +47,13 @@ void Index::erase(const Document& d) {
   entries_.erase(it);
 }
 
+std::vector<Value> Index::leading_values() const {
+  std::vector<Value> out;
+  out.reserve(leading_.size());
+  for (const auto& [v, n] : leading_) out.push_back(v);
+  return out;
+}
+
 uint64_t Index::leading_count(const Value& v) const {
   auto it = leading_.find(v);
   return it == leading_.end() ? 0 : it->second;

@@ -72,6 +72,10 @@ class Index {
   void erase(const Document& d);
   // Rows whose leading field holds `v` (undefined: missing); needs counted().
   uint64_t leading_count(const Value& v) const;
+  // The leading field's distinct values in index order (undefined first, for
+  // rows missing it); needs counted().
+  size_t leading_distinct() const { return leading_.size(); }
+  std::vector<Value> leading_values() const;
   using Entries = std::map<IndexKey, DocPtr, KeyLess>;
   // The documents inside one interval, handed out one at a time in index
   // order (or reverse), so that a merge can interleave several intervals.
