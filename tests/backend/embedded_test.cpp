@@ -114,6 +114,7 @@ TEST_CASE("embedded: rows per leading index value follow every write") {
   CHECK(by_nickname->leading_count(Value(nullptr)) == 1);  // null
   CHECK_FALSE(users.counting("credits"));                  // leads no index
   CHECK_FALSE(users.counting("_creationTime"));            // by_creation_time keeps no counts
+  CHECK_FALSE(users.counting("email"));                    // unique: every count would be one
   // An update moves a row between values; a delete removes it; an insert adds one.
   DocPtr ada = users.get("u1");
   REQUIRE(ada);
@@ -128,6 +129,18 @@ TEST_CASE("embedded: rows per leading index value follow every write") {
   CHECK(by_role->leading_count(Value("member")) == 4);
   e.store.put(users, nullptr, ada);
   CHECK(by_role->leading_count(Value("admin")) == 2);
+  // Past kMaxCounted distinct values the counts are dropped for good.
+  Table& posts = *e.store.table("posts");
+  REQUIRE(posts.counting("category"));
+  for (size_t i = 0; i <= Index::kMaxCounted; ++i) {
+    auto d = std::make_shared<Document>();
+    d->id = "x" + std::to_string(i);
+    d->creation_time = e.store.next_creation_time(1e12);
+    d->value = Value(Object{{"_id", Value(d->id)}, {"_creationTime", Value(d->creation_time)}, {"category", Value("c" + std::to_string(i))}});
+    e.store.insert(posts, d);
+  }
+  CHECK_FALSE(posts.counting("category"));
+  CHECK(posts.counting("authorId"));  // other fields keep theirs
 }
 
 TEST_CASE("embedded: the executor fails past its budget instead of returning a short result") {

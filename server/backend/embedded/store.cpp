@@ -34,7 +34,12 @@ IndexKey Index::key_of(const Document& d) const {
 
 void Index::insert(const DocPtr& d) {
   auto [it, added] = entries_.emplace(key_of(*d), d);
-  if (added && counted_) ++leading_[it->first.front()];
+  if (!added || !counted_) return;
+  ++leading_[it->first.front()];
+  if (leading_.size() > kMaxCounted) {
+    counted_ = false;
+    leading_.clear();
+  }
 }
 
 void Index::erase(const Document& d) {
@@ -99,7 +104,8 @@ void Index::scan(const Interval& iv, bool descending, const std::function<bool(c
 Table::Table(const TableDef& def, uint32_t number) : def_(&def), number_(number) {
   for (const auto& idx : def.indexes) {
     // One counting index per leading field is enough.
-    bool counted = idx.name != kByCreationTime && !idx.fields.empty() && !counting(idx.fields.front());
+    bool unique = !idx.fields.empty() && std::find(def.unique.begin(), def.unique.end(), std::vector<std::string>{idx.fields.front()}) != def.unique.end();
+    bool counted = idx.name != kByCreationTime && !idx.fields.empty() && !unique && !counting(idx.fields.front());
     indexes_.emplace_back(idx.name, idx.fields, counted);
   }
 }

@@ -61,7 +61,11 @@ struct ValueOrder {
 class Index {
  public:
   // `counted`: keep a count of rows per value of the leading field (the
-  // planner's statistics); off for by_creation_time, whose values are all distinct.
+  // planner's statistics); off for by_creation_time and unique fields, whose
+  // values are all distinct. Past kMaxCounted distinct values the counts are
+  // dropped for good: they cost a map node per value on every write and
+  // steer few plans (the planner then guesses).
+  static constexpr size_t kMaxCounted = 4096;
   Index(std::string name, std::vector<std::string> fields, bool counted)
       : name_(std::move(name)), fields_(std::move(fields)), counted_(counted) {}
   const std::string& name() const { return name_; }
