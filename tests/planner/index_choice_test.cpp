@@ -258,7 +258,8 @@ TEST_CASE("index_choice: no driving under NOT, from an unselective side, or when
 
 TEST_CASE("index_choice: under an order with a limit, a union whose branches each serve the order is merged") {
   const char* q = R"({"table":"posts","where":{"OR":[{"published":true},{"views":{"lt":60}}]},"orderBy":{"views":"desc"},"limit":2})";
-  const TableAccess& a = root(must_plan(q));
+  ReadPlan p = must_plan(q);
+  const TableAccess& a = root(p);
   REQUIRE(a.source.kind == Source::Kind::union_);
   CHECK(a.order_source == OrderSource::index_ties);  // views desc; ties by _creationTime asc are re-sorted
   REQUIRE(a.source.branches.size() == 2);
