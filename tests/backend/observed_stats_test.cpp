@@ -46,6 +46,13 @@ TEST_CASE("observed stats: one value of an index's leading field counts that val
   CHECK(s.value_count("users", "role", Value("admin")) == 2);
   CHECK_FALSE(s.value_count("users", "role", Value("member")));
   CHECK_FALSE(s.estimated_rows("users"));
+  // A value the client chose can be long: past kMaxValueBytes it is not kept (4,096 of them would be memory to spare).
+  std::string big(ObservedStats::kMaxValueBytes, 'x');
+  s.learn(convex_plan(R"({"table":"users","where":{"email":")" + big + R"("}})", s), {0});
+  CHECK_FALSE(s.value_count("users", "email", Value(big)));
+  std::string fits(ObservedStats::kMaxValueBytes - 2, 'y');  // plus its quotes
+  s.learn(convex_plan(R"({"table":"users","where":{"email":")" + fits + R"("}})", s), {1});
+  CHECK(s.value_count("users", "email", Value(fits)) == 1);
   CHECK_FALSE(ObservedStats::worth_reporting(convex_plan(R"({"table":"users","where":{"role":"admin","credits":{"gt":5}}})", s)));
   CHECK_FALSE(ObservedStats::worth_reporting(convex_plan(R"({"table":"users","where":{"role":{"in":["admin","member"]}}})", s)));
 }

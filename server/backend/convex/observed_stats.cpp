@@ -72,7 +72,7 @@ void ObservedStats::learn(const ReadPlan& plan, const std::vector<uint64_t>& rea
   const TableAccess& root = plan.root.access;
   if (whole_root_scan(plan)) {
     if (auto n = read_by(root)) remember(rows_, root.table, *n, false);
-  } else if (const Value* v = single_value_root(plan)) {
+  } else if (const Value* v = single_value_root(plan); v && to_json_text(*v).size() <= kMaxValueBytes) {
     if (auto n = read_by(root)) remember(values_, value_key(root.table, root.source.index_fields[0], *v), *n, true);
   }
   grouped_scans(plan.root, [&](const TableAccess& a) {

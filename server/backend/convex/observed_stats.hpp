@@ -20,7 +20,8 @@ namespace dc {
 
 class ObservedStats final : public TableStats {
  public:
-  static constexpr size_t kMaxValues = 4096;  // remembered values, all tables together
+  static constexpr size_t kMaxValues = 4096;     // remembered values, all tables together
+  static constexpr size_t kMaxValueBytes = 256;  // longer values (as JSON) are not remembered: a client chooses them
 
   std::optional<uint64_t> row_count(std::string_view) const override { return std::nullopt; }
   std::optional<uint64_t> estimated_rows(std::string_view table) const override;
