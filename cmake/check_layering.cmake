@@ -22,13 +22,16 @@ set(allow_server/backend/convex "protocol/;server/common/;server/schema/;server/
 set(allow_server/net "protocol/;server/common/;server/auth/;server/schema/;server/planner/;${seam};server/live/;server/pipeline/")
 set(allow_server/auth "protocol/;server/common/")
 set(allow_client "protocol/")
+set(allow_client/src "protocol/;drizzle_convex/")
+set(allow_client/include/drizzle_convex "drizzle_convex/")
+set(allow_client/dcq "drizzle_convex/")
 # modules that may touch the network
-set(networked "server/backend/convex;server/net;client")
+set(networked "server/backend/convex;server/net;client;client/src;client/include/drizzle_convex")
 # modules that may use OpenSSL's crypto, but no Asio or Beast
 set(crypto "server/auth")
 
 set(modules protocol server/common server/auth server/schema server/planner server/backend server/backend/embedded server/demo
-    server/live server/pipeline server/backend/convex server/net client)
+    server/live server/pipeline server/backend/convex server/net client client/src client/include/drizzle_convex client/dcq)
 
 set(violations "")
 foreach(module IN LISTS modules)

@@ -9,6 +9,8 @@ packages=(
   libboost1.81-dev libboost-system1.81-dev
   nlohmann-json3-dev libspdlog-dev doctest-dev libssl-dev
   openssl ca-certificates  # TLS to Convex; the TLS test makes its certificate with openssl
+  libcli11-dev             # dcq's command line
+  tmux                     # the dcq watch test drives a terminal
 )
 # Fuzzing only (fuzz/run.sh): clang with libFuzzer.
 if [[ "${DC_WITH_FUZZ:-0}" == "1" ]]; then

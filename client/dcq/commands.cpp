@@ -1,0 +1,212 @@
+#include "client/dcq/commands.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <ctime>
+#include <iostream>
+#include <iterator>
+#include <mutex>
+
+#include "client/dcq/locate.hpp"
+#include "client/dcq/table.hpp"
+#include "drizzle_convex/client.hpp"
+
+namespace dcq {
+
+namespace dz = drizzle_convex;
+
+namespace {
+
+volatile std::sig_atomic_t g_interrupted = 0;
+void on_signal(int) { g_interrupted = 1; }
+
+struct Input {
+  std::string text;
+  bool from_command_line = false;
+};
+
+std::string format_of(const Settings& s) {
+  if (!s.format.empty()) return s.format;
+  return ::isatty(STDOUT_FILENO) ? "table" : "json";
+}
+
+dz::ClientOptions options_of(const Settings& s) {
+  dz::ClientOptions o;
+  o.url = s.url;
+  o.token = s.token;
+  o.timeout = std::chrono::milliseconds(s.timeout_ms);
+  return o;
+}
+
+// The JSON of a command, or an exit code after saying what is wrong with it.
+std::optional<Json> read_json(const std::string& arg, Input& in) {
+  if (arg == "-") {
+    in.text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    in.text = arg;
+    in.from_command_line = true;
+  }
+  try {
+    return Json::parse(in.text);
+  } catch (const Json::parse_error& e) {
+    std::cerr << "dcq: the query is not valid JSON: " << e.what() << "\n";
+    if (in.from_command_line && e.byte > 0) {
+      size_t at = std::min<size_t>(e.byte - 1, in.text.size() ? in.text.size() - 1 : 0);
+      std::cerr << point_at(in.text, {at, at + 1}) << "\n";
+    }
+    return std::nullopt;
+  }
+}
+
+int report(const dz::Error& e, const Input* in) {
+  std::cerr << "dcq: " << e.describe() << "\n";
+  if (in && in->from_command_line && e.path && !e.path->empty()) {
+    if (auto span = locate(in->text, *e.path)) std::cerr << point_at(in->text, *span) << "\n";
+  }
+  switch (e.kind) {
+    case dz::Error::Kind::connection:
+    case dz::Error::Kind::timeout: return kUnreachable;
+    case dz::Error::Kind::usage: return kUsage;
+    default: return kServerError;
+  }
+}
+
+void print(const Json& data, const std::string& format) {
+  if (format == "table") {
+    std::cout << render_table(data);
+  } else if (format == "ndjson") {
+    const Json* rows = &data;
+    if (data.is_object() && data.contains("page") && data["page"].is_array()) rows = &data["page"];
+    if (rows->is_array()) {
+      for (const auto& row : *rows) std::cout << row.dump() << "\n";
+    } else {
+      std::cout << data.dump() << "\n";
+    }
+  } else {
+    std::cout << data.dump(2) << "\n";
+  }
+  std::cout.flush();
+}
+
+}  // namespace
+
+int run_call(const Settings& s, const std::string& command, const std::string& arg) {
+  Input in;
+  auto body = read_json(arg, in);
+  if (!body) return kUsage;
+  dz::Client client(options_of(s));
+  dz::Result<Json> r = command == "query"  ? client.query(*body)
+                       : command == "mutate" ? client.mutate(*body)
+                                             : client.explain(*body);
+  if (!r) return report(r.error(), &in);
+  // explain answers a plan: a tree, which a table would flatten badly.
+  print(*r, command == "explain" && format_of(s) == "table" ? "json" : format_of(s));
+  return kOk;
+}
+
+int run_schema(const Settings& s) {
+  dz::Client client(options_of(s));
+  auto r = client.schema();
+  if (!r) return report(r.error(), nullptr);
+  std::string format = format_of(s);
+  if (format == "table" && r->is_object() && r->contains("tables") && (*r)["tables"].is_object()) {
+    // One line per table: its fields, indexes and relations, for a person; JSON has the rest.
+    Json rows = Json::array();
+    for (const auto& [name, t] : (*r)["tables"].items()) {
+      Json row = {{"table", name}};
+      std::string fields, indexes, relations;
+      if (t.contains("documentType") && t["documentType"].contains("value"))
+        for (const auto& [f, _] : t["documentType"]["value"].items()) fields += (fields.empty() ? "" : ", ") + f;
+      if (t.contains("indexes"))
+        for (const auto& ix : t["indexes"]) indexes += (indexes.empty() ? "" : ", ") + ix.value("indexDescriptor", std::string("?"));
+      if (r->contains("relations") && (*r)["relations"].contains(name))
+        for (const auto& [rel, _] : (*r)["relations"][name].items()) relations += (relations.empty() ? "" : ", ") + rel;
+      row["fields"] = fields;
+      row["indexes"] = indexes;
+      row["relations"] = relations;
+      rows.push_back(std::move(row));
+    }
+    std::cout << render_table(rows);
+    return kOk;
+  }
+  print(*r, format == "table" ? "json" : format);
+  return kOk;
+}
+
+int run_watch(const Settings& s, const std::string& arg, int count) {
+  Input in;
+  auto body = read_json(arg, in);
+  if (!body) return kUsage;
+  std::string format = format_of(s);
+  bool redraw = format == "table" && ::isatty(STDOUT_FILENO);
+
+  std::mutex mutex;
+  std::condition_variable changed;
+  int results = 0;
+  std::optional<dz::Error> failure;
+  Json previous;
+  bool have_previous = false;
+
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  dz::Client client(options_of(s));
+  dz::Subscription sub = client.watch(
+      *body,
+      [&](const Json& result) {
+        std::lock_guard lock(mutex);
+        if (count > 0 && results >= count) return;
+        ++results;
+        if (redraw) {
+          std::time_t now = std::time(nullptr);
+          char clock[16];
+          std::strftime(clock, sizeof clock, "%H:%M:%S", std::localtime(&now));
+          // Home and clear, then the table: the screen always shows the current result.
+          std::cout << "\x1b[H\x1b[2J" << "dcq watch · result " << results << " at " << clock
+                    << " · changed cells marked * · Ctrl-C to stop\n\n"
+                    << render_table(result, have_previous ? &previous : nullptr, have_previous);
+        } else if (format == "table") {
+          std::cout << render_table(result) << "\n";
+        } else if (format == "json") {
+          std::cout << result.dump(2) << "\n";
+        } else {
+          std::cout << result.dump() << "\n";
+        }
+        std::cout.flush();
+        previous = result;
+        have_previous = true;
+        changed.notify_all();
+      },
+      [&](const dz::Error& e) {
+        std::lock_guard lock(mutex);
+        failure = e;
+        changed.notify_all();
+      });
+
+  auto first_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(s.timeout_ms);
+  std::unique_lock lock(mutex);
+  for (;;) {
+    if (g_interrupted) break;
+    if (failure) {
+      lock.unlock();
+      sub.complete();
+      return report(*failure, &in);
+    }
+    if (count > 0 && results >= count) break;
+    if (results == 0 && std::chrono::steady_clock::now() > first_deadline) {
+      lock.unlock();
+      sub.complete();
+      std::cerr << "dcq: no result from " << s.url << "/v1/live within " << s.timeout_ms
+                << " ms (cannot connect, or the server does not answer)\n";
+      return kUnreachable;
+    }
+    changed.wait_for(lock, std::chrono::milliseconds(100));
+  }
+  lock.unlock();
+  sub.complete();
+  return kOk;
+}
+
+}  // namespace dcq

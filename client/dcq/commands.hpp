@@ -1,0 +1,24 @@
+// dcq's commands; each returns the process exit code:
+// 0 ok, 1 the server answered an error, 2 usage, 3 cannot connect or timed out.
+#pragma once
+
+#include <string>
+
+namespace dcq {
+
+enum Exit { kOk = 0, kServerError = 1, kUsage = 2, kUnreachable = 3 };
+
+struct Settings {
+  std::string url;
+  std::string token;
+  std::string format;  // json, ndjson, table; "" = table on a terminal, JSON when piped
+  int timeout_ms = 10000;
+};
+
+// query, mutate, explain: `input` is the JSON text or "-" for stdin.
+int run_call(const Settings& s, const std::string& command, const std::string& input);
+int run_schema(const Settings& s);
+// Live results until `count` of them (0: until Ctrl-C).
+int run_watch(const Settings& s, const std::string& input, int count);
+
+}  // namespace dcq

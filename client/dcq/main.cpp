@@ -1,0 +1,60 @@
+// dcq: the command line of drizzle-convex. `dcq --help` lists the commands.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "client/dcq/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"dcq — query a drizzle-convex server from the shell"};
+  app.footer(R"(Examples:
+  dcq query '{"table":"users","op":"findMany","where":{"role":"admin"},"limit":5}'
+  dcq mutate '{"op":"insert","table":"tags","values":{"name":"c++"}}'
+  echo '{"table":"posts","op":"count"}' | dcq query - --format json
+  dcq watch '{"table":"posts","op":"findMany","orderBy":{"_creationTime":"desc"},"limit":10}'
+  dcq schema
+
+Exit codes: 0 ok, 1 the server answered an error, 2 usage, 3 cannot connect or timed out.)");
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  dcq::Settings s;
+  s.url = "http://127.0.0.1:8787";
+  app.add_option("--url", s.url, "server URL (http:// or https://)")->envname("DCQ_URL")->capture_default_str();
+  app.add_option("--token", s.token, "bearer token or API key")->envname("DCQ_TOKEN");
+  app.add_option("--format", s.format, "json, ndjson or table (default: a table on a terminal, JSON when piped)")
+      ->check(CLI::IsMember({"json", "ndjson", "table"}));
+  app.add_option("--timeout", s.timeout_ms, "per-call deadline in milliseconds")->check(CLI::PositiveNumber)->capture_default_str();
+
+  std::string input;
+  int count = 0;
+  auto call = [&](const char* name, const char* what, const char* example) {
+    auto* sub = app.add_subcommand(name, what);
+    sub->add_option("json", input, "the request as JSON, or - to read it from stdin")->required();
+    sub->footer(std::string("Example:\n  ") + example);
+    return sub;
+  };
+  auto* query = call("query", "run a read (findMany, findFirst, paginate, count)",
+                     R"(dcq query '{"table":"users","op":"findFirst","where":{"email":"ada@example.com"}}')");
+  auto* mutate = call("mutate", "run a mutation (insert, update, delete, transaction)",
+                      R"(dcq mutate '{"op":"update","table":"users","set":{"credits":5},"where":{"role":"member"}}')");
+  auto* explain = call("explain", "show the plan of a read or mutation; runs nothing",
+                       R"(dcq explain '{"table":"posts","op":"findMany","where":{"published":true}}')");
+  auto* schema = app.add_subcommand("schema", "print the effective schema (tables, indexes, relations)");
+  schema->footer("Example:\n  dcq schema --format json");
+  auto* watch = call("watch", "follow a live query: print the result now and after every change",
+                     R"(dcq watch '{"table":"tags","op":"findMany","orderBy":{"name":"asc"}}' --count 2 --format ndjson)");
+  watch->add_option("--count", count, "exit after N results")->check(CLI::PositiveNumber);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? dcq::kOk : dcq::kUsage;
+  }
+  if (query->parsed()) return dcq::run_call(s, "query", input);
+  if (mutate->parsed()) return dcq::run_call(s, "mutate", input);
+  if (explain->parsed()) return dcq::run_call(s, "explain", input);
+  if (schema->parsed()) return dcq::run_schema(s);
+  if (watch->parsed()) return dcq::run_watch(s, input, count);
+  return dcq::kUsage;
+}

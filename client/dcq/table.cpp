@@ -1,0 +1,112 @@
+#include "client/dcq/table.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace dcq {
+
+namespace {
+
+constexpr size_t kMaxCell = 40;
+
+// UTF-8 aware enough for alignment: counts code points, not bytes.
+size_t width(const std::string& s) {
+  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+std::string cell(const Json& v) {
+  std::string s;
+  if (v.is_string())
+    s = v.get<std::string>();
+  else if (v.is_null())
+    s = "null";
+  else
+    s = v.dump();
+  for (char& c : s)
+    if (c == '\n' || c == '\t') c = ' ';
+  if (width(s) > kMaxCell) {
+    size_t n = 0, i = 0;
+    for (; i < s.size() && n < kMaxCell - 1; ++i)
+      if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) ++n;
+    while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) ++i;
+    s = s.substr(0, i) + "…";
+  }
+  return s;
+}
+
+std::string rows_table(const Json& rows, const Json* previous, bool mark) {
+  std::vector<std::string> columns;
+  for (const auto& row : rows) {
+    if (!row.is_object()) continue;
+    for (const auto& [k, v] : row.items())
+      if (std::find(columns.begin(), columns.end(), k) == columns.end()) columns.push_back(k);
+  }
+  if (columns.empty()) return rows.empty() ? "(no rows)\n" : rows.dump() + "\n";
+  std::vector<std::vector<std::string>> cells;
+  std::vector<std::vector<bool>> changed;
+  std::vector<size_t> widths;
+  for (const auto& c : columns) widths.push_back(width(c));
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const Json& row = rows[r];
+    const Json* before = previous && previous->is_array() && r < previous->size() ? &(*previous)[r] : nullptr;
+    std::vector<std::string> line;
+    std::vector<bool> marks;
+    for (size_t i = 0; i < columns.size(); ++i) {
+      bool present = row.is_object() && row.contains(columns[i]);
+      std::string text = present ? cell(row[columns[i]]) : "";
+      bool differs = false;
+      if (mark && previous) {
+        bool was = before && before->is_object() && before->contains(columns[i]);
+        differs = was != present || (present && (*before)[columns[i]] != row[columns[i]]);
+        if (differs) text += "*";
+      }
+      widths[i] = std::max(widths[i], width(text));
+      line.push_back(std::move(text));
+      marks.push_back(differs);
+    }
+    cells.push_back(std::move(line));
+    changed.push_back(std::move(marks));
+  }
+  std::string out;
+  auto pad = [](const std::string& s, size_t w) { return s + std::string(w - std::min(w, width(s)), ' '); };
+  for (size_t i = 0; i < columns.size(); ++i) out += (i ? " │ " : "") + pad(columns[i], widths[i]);
+  out += "\n";
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (i) out += "─┼─";
+    for (size_t k = 0; k < widths[i]; ++k) out += "─";
+  }
+  out += "\n";
+  for (size_t r = 0; r < cells.size(); ++r) {
+    for (size_t i = 0; i < columns.size(); ++i) {
+      if (i) out += " │ ";
+      if (changed[r][i]) out += "\x1b[7m";
+      out += pad(cells[r][i], widths[i]);
+      if (changed[r][i]) out += "\x1b[0m";
+    }
+    out += "\n";
+  }
+  out += "(" + std::to_string(rows.size()) + (rows.size() == 1 ? " row)\n" : " rows)\n");
+  return out;
+}
+
+}  // namespace
+
+std::string render_table(const Json& result, const Json* previous, bool mark_changes) {
+  if (result.is_array()) return rows_table(result, previous, mark_changes);
+  if (result.is_object() && result.contains("page") && result["page"].is_array()) {
+    const Json* before = previous && previous->is_object() && previous->contains("page") ? &(*previous)["page"] : nullptr;
+    std::string out = rows_table(result["page"], before, mark_changes);
+    if (result.contains("continueCursor")) out += "continueCursor: " + cell(result["continueCursor"]) + "\n";
+    if (result.contains("isDone")) out += std::string("isDone: ") + (result["isDone"].get<bool>() ? "true" : "false") + "\n";
+    return out;
+  }
+  if (result.is_object()) {
+    Json one = Json::array({result});
+    Json before;
+    if (previous && previous->is_object()) before = Json::array({*previous});
+    return rows_table(one, previous && previous->is_object() ? &before : nullptr, mark_changes);
+  }
+  return result.dump() + "\n";
+}
+
+}  // namespace dcq

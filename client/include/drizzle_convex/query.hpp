@@ -1,0 +1,173 @@
+// Reads and mutations, built the way Drizzle's relational API reads:
+//
+//   Db db;
+//   db.query("users").find_many({
+//       .where = and_(eq("role", "admin"), gt("credits", 100)),
+//       .with = {{"posts", {.limit = 5, .order_by = {desc("_creationTime")}}}},
+//       .limit = 10});
+//   db.insert("users").values({{"name", "Ada"}, {"email", "ada@x.io"}}).returning();
+//
+// Nothing here talks to a server: each builder produces the request JSON of
+// protocol.md (`json()`), which a Client sends. The fields of ReadConfig are
+// in the order designated initializers must follow.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "drizzle_convex/filter.hpp"
+#include "drizzle_convex/value.hpp"
+
+namespace drizzle_convex {
+
+// `columns` (and `returning`): Drizzle's include or exclude selection.
+class Columns {
+ public:
+  explicit Columns(Json j) : json_(std::move(j)) {}
+  const Json& json() const { return json_; }
+
+ private:
+  Json json_;
+};
+Columns include(std::vector<std::string> fields);  // exactly these ({} with relations only: none)
+Columns exclude(std::vector<std::string> fields);  // all but these
+
+// One orderBy key: a column of the row, or of a related row (Drizzle 1.0),
+// optionally aggregated over a `many` relation.
+enum class Aggregate { none, count, min, max, avg, first };
+class Order {
+ public:
+  Order(std::string key, Json value) : key_(std::move(key)), value_(std::move(value)) {}
+  const std::string& key() const { return key_; }
+  const Json& value() const { return value_; }
+
+ private:
+  std::string key_;
+  Json value_;
+};
+Order asc(std::string field);
+Order desc(std::string field);
+// A column reached through relations: asc({"author"}, "name") → {"author": {"name": "asc"}};
+// desc({"posts"}, "views", Aggregate::max) → {"posts": {"views": "desc(max)"}};
+// desc({"posts"}, "", Aggregate::count) → {"posts": "desc(count)"}.
+Order asc(std::vector<std::string> through, std::string field, Aggregate aggregate = Aggregate::none);
+Order desc(std::vector<std::string> through, std::string field, Aggregate aggregate = Aggregate::none);
+
+struct Search {
+  std::string index;
+  std::string query;
+  Json filters = Json::object();  // {field: value} on the index's filter fields
+};
+
+struct With;
+
+// A read's configuration; also the configuration of each `with` level.
+struct ReadConfig {
+  std::optional<Columns> columns = std::nullopt;
+  std::optional<Filter> where = std::nullopt;
+  std::vector<With> with = {};
+  std::optional<std::int64_t> limit = std::nullopt;
+  std::optional<std::int64_t> offset = std::nullopt;
+  std::vector<Order> order_by = {};
+  std::optional<Search> search = std::nullopt;  // root only
+};
+
+// {"relation": true} when the config is empty, else {"relation": CONFIG}.
+struct With {
+  std::string relation;
+  ReadConfig config = {};
+};
+
+// A read request: findMany, findFirst, paginate or count.
+class ReadQuery {
+ public:
+  explicit ReadQuery(Json j) : json_(std::move(j)) {}
+  const Json& json() const { return json_; }
+  // paginate: the same query from `cursor` on (a previous continueCursor).
+  ReadQuery with_cursor(std::optional<std::string> cursor) const;
+
+ private:
+  Json json_;
+};
+
+class TableQuery {
+ public:
+  explicit TableQuery(std::string table) : table_(std::move(table)) {}
+  ReadQuery find_many(const ReadConfig& config = {}) const;
+  ReadQuery find_first(const ReadConfig& config = {}) const;
+  // Takes no limit/offset: `num_items` per page, from `cursor` (none: the first page).
+  ReadQuery paginate(std::int64_t num_items, const ReadConfig& config = {},
+                     std::optional<std::string> cursor = std::nullopt) const;
+  ReadQuery count(std::optional<Filter> where = std::nullopt) const;
+
+ private:
+  std::string table_;
+};
+
+// A mutation request: one op or a transaction.
+class Mutation {
+ public:
+  explicit Mutation(Json j) : json_(std::move(j)) {}
+  const Json& json() const { return json_; }
+
+ private:
+  Json json_;
+};
+
+class Insert {
+ public:
+  explicit Insert(std::string table);
+  Insert values(Json row_or_rows) const;  // an object, or an array of them
+  Insert returning() const;
+  Insert returning(Columns columns) const;
+  Insert on_conflict_do_nothing(std::vector<std::string> target) const;
+  Insert on_conflict_do_update(std::vector<std::string> target, Json set) const;
+  const Json& json() const { return json_; }
+  operator Mutation() const { return Mutation(json_); }  // NOLINT: a finished builder is a mutation
+
+ private:
+  Json json_;
+};
+
+class Update {
+ public:
+  explicit Update(std::string table);
+  Update set(Json assignments) const;  // {field: value | unset()}
+  Update where(Filter f) const;        // required: every_row() to touch every row
+  Update returning() const;
+  Update returning(Columns columns) const;
+  const Json& json() const { return json_; }
+  operator Mutation() const { return Mutation(json_); }  // NOLINT
+
+ private:
+  Json json_;
+};
+
+class Delete {
+ public:
+  explicit Delete(std::string table);
+  Delete where(Filter f) const;
+  Delete returning() const;
+  Delete returning(Columns columns) const;
+  const Json& json() const { return json_; }
+  operator Mutation() const { return Mutation(json_); }  // NOLINT
+
+ private:
+  Json json_;
+};
+
+// The root, like Drizzle's `db`.
+class Db {
+ public:
+  TableQuery query(std::string table) const { return TableQuery(std::move(table)); }
+  Insert insert(std::string table) const { return Insert(std::move(table)); }
+  Update update(std::string table) const { return Update(std::move(table)); }
+  Delete delete_(std::string table) const { return Delete(std::move(table)); }
+  // Atomic: every op applies or none does; later ops see earlier ones.
+  Mutation transaction(std::vector<Mutation> ops) const;
+};
+
+}  // namespace drizzle_convex

@@ -1,0 +1,181 @@
+#include "drizzle_convex/query.hpp"
+
+namespace drizzle_convex {
+
+namespace {
+
+Json selection(const std::vector<std::string>& fields, bool keep) {
+  Json j = Json::object();
+  for (const auto& f : fields) j[f] = keep;
+  return j;
+}
+
+const char* aggregate_suffix(Aggregate a) {
+  switch (a) {
+    case Aggregate::count: return "(count)";
+    case Aggregate::min: return "(min)";
+    case Aggregate::max: return "(max)";
+    case Aggregate::avg: return "(avg)";
+    case Aggregate::first: return "(first)";
+    case Aggregate::none: break;
+  }
+  return "";
+}
+
+// {"a": {"b": {"field": "desc(max)"}}}: the relations nest, the last holds the column.
+Order through_order(std::vector<std::string> through, std::string field, Aggregate aggregate, const char* direction) {
+  Json leaf = std::string(direction) + aggregate_suffix(aggregate);
+  if (!field.empty()) leaf = Json{{field, leaf}};
+  if (through.empty()) return Order(std::move(field), std::move(leaf));
+  for (size_t i = through.size(); i-- > 1;) leaf = Json{{through[i], leaf}};
+  return Order(through.front(), std::move(leaf));
+}
+
+Json config_json(const ReadConfig& c);
+
+Json with_json(const std::vector<With>& with) {
+  Json j = Json::object();
+  for (const auto& w : with) {
+    Json cfg = config_json(w.config);
+    j[w.relation] = cfg.empty() ? Json(true) : std::move(cfg);
+  }
+  return j;
+}
+
+// Keys in Drizzle's documentation order, so the JSON reads like its examples.
+Json config_json(const ReadConfig& c) {
+  Json j = Json::object();
+  if (c.columns) j["columns"] = c.columns->json();
+  if (c.search) {
+    j["search"] = Json{{"index", c.search->index}, {"query", c.search->query}};
+    if (!c.search->filters.empty()) j["search"]["filters"] = c.search->filters;
+  }
+  if (c.where) j["where"] = c.where->json();
+  if (!c.with.empty()) j["with"] = with_json(c.with);
+  if (!c.order_by.empty()) {
+    Json order = Json::object();
+    for (const auto& o : c.order_by) order[o.key()] = o.value();
+    j["orderBy"] = std::move(order);
+  }
+  if (c.limit) j["limit"] = *c.limit;
+  if (c.offset) j["offset"] = *c.offset;
+  return j;
+}
+
+Json read(const std::string& table, const char* op, const ReadConfig& c) {
+  Json j = Json{{"table", table}, {"op", op}};
+  j.update(config_json(c));
+  return j;
+}
+
+Json returning_json(const Columns& c) { return c.json(); }
+
+}  // namespace
+
+Columns include(std::vector<std::string> fields) { return Columns(selection(fields, true)); }
+Columns exclude(std::vector<std::string> fields) { return Columns(selection(fields, false)); }
+
+Order asc(std::string field) { return Order(std::move(field), "asc"); }
+Order desc(std::string field) { return Order(std::move(field), "desc"); }
+Order asc(std::vector<std::string> through, std::string field, Aggregate aggregate) {
+  return through_order(std::move(through), std::move(field), aggregate, "asc");
+}
+Order desc(std::vector<std::string> through, std::string field, Aggregate aggregate) {
+  return through_order(std::move(through), std::move(field), aggregate, "desc");
+}
+
+ReadQuery ReadQuery::with_cursor(std::optional<std::string> cursor) const {
+  Json j = json_;
+  j["cursor"] = cursor ? Json(*cursor) : Json(nullptr);
+  return ReadQuery(std::move(j));
+}
+
+ReadQuery TableQuery::find_many(const ReadConfig& config) const { return ReadQuery(read(table_, "findMany", config)); }
+ReadQuery TableQuery::find_first(const ReadConfig& config) const { return ReadQuery(read(table_, "findFirst", config)); }
+
+ReadQuery TableQuery::paginate(std::int64_t num_items, const ReadConfig& config, std::optional<std::string> cursor) const {
+  Json j = read(table_, "paginate", config);
+  j["numItems"] = num_items;
+  j["cursor"] = cursor ? Json(*cursor) : Json(nullptr);
+  return ReadQuery(std::move(j));
+}
+
+ReadQuery TableQuery::count(std::optional<Filter> where) const {
+  Json j = Json{{"table", table_}, {"op", "count"}};
+  if (where) j["where"] = where->json();
+  return ReadQuery(std::move(j));
+}
+
+Insert::Insert(std::string table) : json_(Json{{"op", "insert"}, {"table", std::move(table)}}) {}
+Insert Insert::values(Json row_or_rows) const {
+  Insert c = *this;
+  c.json_["values"] = std::move(row_or_rows);
+  return c;
+}
+Insert Insert::returning() const {
+  Insert c = *this;
+  c.json_["returning"] = true;
+  return c;
+}
+Insert Insert::returning(Columns columns) const {
+  Insert c = *this;
+  c.json_["returning"] = returning_json(columns);
+  return c;
+}
+Insert Insert::on_conflict_do_nothing(std::vector<std::string> target) const {
+  Insert c = *this;
+  c.json_["onConflict"] = Json{{"target", target}, {"do", "nothing"}};
+  return c;
+}
+Insert Insert::on_conflict_do_update(std::vector<std::string> target, Json set) const {
+  Insert c = *this;
+  c.json_["onConflict"] = Json{{"target", target}, {"do", "update"}, {"set", std::move(set)}};
+  return c;
+}
+
+Update::Update(std::string table) : json_(Json{{"op", "update"}, {"table", std::move(table)}}) {}
+Update Update::set(Json assignments) const {
+  Update c = *this;
+  c.json_["set"] = std::move(assignments);
+  return c;
+}
+Update Update::where(Filter f) const {
+  Update c = *this;
+  c.json_["where"] = f.json();
+  return c;
+}
+Update Update::returning() const {
+  Update c = *this;
+  c.json_["returning"] = true;
+  return c;
+}
+Update Update::returning(Columns columns) const {
+  Update c = *this;
+  c.json_["returning"] = returning_json(columns);
+  return c;
+}
+
+Delete::Delete(std::string table) : json_(Json{{"op", "delete"}, {"table", std::move(table)}}) {}
+Delete Delete::where(Filter f) const {
+  Delete c = *this;
+  c.json_["where"] = f.json();
+  return c;
+}
+Delete Delete::returning() const {
+  Delete c = *this;
+  c.json_["returning"] = true;
+  return c;
+}
+Delete Delete::returning(Columns columns) const {
+  Delete c = *this;
+  c.json_["returning"] = returning_json(columns);
+  return c;
+}
+
+Mutation Db::transaction(std::vector<Mutation> ops) const {
+  Json list = Json::array();
+  for (const auto& op : ops) list.push_back(op.json());
+  return Mutation(Json{{"op", "transaction"}, {"ops", std::move(list)}});
+}
+
+}  // namespace drizzle_convex
