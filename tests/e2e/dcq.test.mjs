@@ -1,0 +1,187 @@
+// dcq end to end: every command, each exit code, NDJSON from watch --count,
+// watch on a terminal under tmux, and the client package installed and used
+// by client/examples through CMake and through pkg-config.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, post } from '../lib/server.mjs';
+
+const bin = process.env.DC_SERVER;
+const dcq = process.env.DC_DCQ;
+const skip = !bin || !dcq;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+let server;
+
+before(async () => { if (!skip) server = await startServer(bin, ['--demo', '--no-access-log']); });
+after(async () => { if (server) assert.equal(await server.stop(), 0); });
+
+// Runs dcq to its end: {code, stdout, stderr}. Piped, so JSON is the default format.
+function run(args, { input, env = {} } = {}) {
+  const r = spawnSync(dcq, args, { input, encoding: 'utf8', env: { ...process.env, DCQ_URL: server.url, ...env }, timeout: 30000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('query, mutate, explain and schema answer JSON when piped; exit 0', { skip }, () => {
+  let r = run(['query', '{"table":"users","op":"findMany","columns":{"name":true},"orderBy":{"name":"asc"},"limit":2}']);
+  assert.equal(r.code, 0, r.stderr);
+  const rows = JSON.parse(r.stdout);
+  assert.equal(rows.length, 2);
+  assert.deepEqual(Object.keys(rows[0]), ['name']);
+
+  r = run(['mutate', '-'], { input: '{"op":"insert","table":"tags","values":{"name":"from-dcq"},"returning":true}' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout)[0].name, 'from-dcq');
+
+  r = run(['query', '{"table":"tags","op":"findMany","where":{"name":"from-dcq"}}', '--format', 'ndjson']);
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout.trim().split('\n').length, 1);
+  assert.equal(JSON.parse(r.stdout.trim()).name, 'from-dcq');
+
+  r = run(['query', '{"table":"users","op":"findMany","columns":{"name":true,"role":true},"limit":3}', '--format', 'table']);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /name +│ role/);
+  assert.match(r.stdout, /\(3 rows\)/);
+
+  r = run(['explain', '{"table":"users","op":"findMany","where":{"email":"a@b.c"}}']);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /by_email/);
+
+  r = run(['schema']);
+  assert.equal(r.code, 0);
+  assert.ok(JSON.parse(r.stdout).tables.users);
+  r = run(['schema', '--format', 'table']);
+  assert.match(r.stdout, /users +│ name, email/);
+});
+
+test('a server error exits 1 and points at the path in the typed query', { skip }, () => {
+  const r = run(['query', '{"table":"users","op":"findMany","where":{"nmae":"x"}}']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /INVALID_QUERY \(400\) at \/where\/nmae: unknown field 'nmae'/);
+  const [, text, carets] = r.stderr.split('\n');
+  const at = carets.indexOf('^');
+  assert.equal(text.slice(at, at + 6), '"nmae"');
+});
+
+test('usage errors exit 2: bad JSON, no command, an unknown flag, a bad format', { skip }, () => {
+  let r = run(['query', '{"table":']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /not valid JSON/);
+  assert.equal(run([]).code, 2);
+  assert.equal(run(['query', '{}', '--bogus']).code, 2);
+  assert.equal(run(['query', '{}', '--format', 'xml']).code, 2);
+  assert.equal(run(['--url', 'ftp://x', 'schema']).code, 2);
+  r = run(['--help']);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /Exit codes/);
+  r = run(['watch', '--help']);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /--count/);
+});
+
+test('no server, or no answer in time, exits 3', { skip }, () => {
+  let r = run(['schema'], { env: { DCQ_URL: 'http://127.0.0.1:1' } });
+  assert.equal(r.code, 3);
+  assert.match(r.stderr, /CONNECTION_FAILED/);
+  r = run(['watch', '{"table":"tags","op":"count"}', '--timeout', '500'], { env: { DCQ_URL: 'http://127.0.0.1:1' } });
+  assert.equal(r.code, 3);
+});
+
+test('a token goes as a bearer: the flag and DCQ_TOKEN', { skip }, async () => {
+  // An auth file whose only credential is an API key: anonymous calls are 401s.
+  const blog = new URL('../conformance/fixtures/blog/', import.meta.url).pathname;
+  const guarded = await startServer(bin, ['--schema', join(blog, 'schema.json'), '--import', join(blog, 'data'),
+    '--auth', join(blog, 'auth.json'), '--no-access-log']);
+  try {
+    const q = '{"table":"tags","op":"count"}';
+    let r = run(['query', q], { env: { DCQ_URL: guarded.url } });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /UNAUTHENTICATED \(401\)/);
+    const { hs256 } = await import('../lib/tokens.mjs');
+    const token = hs256('conformance-secret-0123456789abcdef', { sub: 'dcq' });
+    r = run(['query', q, '--token', token], { env: { DCQ_URL: guarded.url } });
+    assert.equal(r.code, 0, r.stderr);
+    r = run(['query', q], { env: { DCQ_URL: guarded.url, DCQ_TOKEN: token } });
+    assert.equal(r.code, 0, r.stderr);
+  } finally {
+    await guarded.stop();
+  }
+});
+
+test('watch --count prints one NDJSON line per result and exits 0', { skip }, async () => {
+  const q = '{"table":"tags","op":"findMany","columns":{"name":true},"where":{"name":{"like":"w%"}},"orderBy":{"name":"asc"}}';
+  const child = spawn(dcq, ['watch', q, '--count', '3', '--format', 'ndjson'], { env: { ...process.env, DCQ_URL: server.url } });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  const lines = () => out.split('\n').filter(Boolean).length;
+  for (const name of ['w1', 'w2']) {
+    const before = lines();
+    while (lines() === before && lines() === 0) await sleep(20);
+    assert.equal((await post(server.url, '/v1/mutate', { op: 'insert', table: 'tags', values: { name } })).status, 200);
+    while (lines() === before) await sleep(20);
+  }
+  assert.equal(await exited, 0);
+  const results = out.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(results.map((r) => r.map((t) => t.name)), [[], ['w1'], ['w1', 'w2']]);
+});
+
+test('watch on a terminal redraws a table in place (tmux); Ctrl-C exits 0', { skip: skip || spawnSync('tmux', ['-V']).status !== 0 }, async () => {
+  const session = `dcq-${process.pid}`;
+  const tmux = (...args) => execFileSync('tmux', ['-L', session, ...args], { encoding: 'utf8' });
+  const q = '{"table":"tags","op":"findMany","columns":{"name":true},"where":{"name":{"like":"t%"}},"orderBy":{"name":"asc"}}';
+  const status = join(mkdtempSync(join(tmpdir(), 'dcq-')), 'status');
+  tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '30',
+    `DCQ_URL=${server.url} ${dcq} watch '${q}'; echo "exit=$?" > ${status}; sleep 30`);
+  const screen = () => tmux('capture-pane', '-p', '-t', session);
+  const until = async (re) => {
+    for (let i = 0; i < 300; i++) { const s = screen(); if (re.test(s)) return s; await sleep(50); }
+    assert.fail(`the screen never showed ${re}:\n${screen()}`);
+  };
+  try {
+    await until(/\(1 row\)|\(no rows\)|rows\)/);
+    await post(server.url, '/v1/mutate', { op: 'insert', table: 'tags', values: { name: 'tmux-row' } });
+    const s = await until(/tmux-row/);
+    assert.match(s, /result 2/);
+    assert.match(s, /tmux-row\*/);  // the changed cell is marked
+    assert.equal((s.match(/dcq watch/g) ?? []).length, 1);  // redrawn in place, not appended
+    tmux('send-keys', '-t', session, 'C-c');
+    const written = () => { try { return readFileSync(status, 'utf8').trim(); } catch { return ''; } };
+    for (let i = 0; i < 100 && !written(); i++) await sleep(50);
+    assert.equal(written(), 'exit=0');
+  } finally {
+    try { tmux('kill-server'); } catch { /* already gone */ }
+  }
+});
+
+test('the installed package builds client/examples with CMake and with pkg-config', { skip: skip || !process.env.DC_BUILD_DIR, timeout: 600000 }, () => {
+  const build = process.env.DC_BUILD_DIR;
+  const source = process.env.DC_SOURCE_DIR;
+  const prefix = mkdtempSync(join(tmpdir(), 'dc-prefix-'));
+  const sh = (cmd, args, env = {}) => {
+    const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env } });
+    assert.equal(r.status, 0, `${cmd} ${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
+    return r.stdout;
+  };
+  sh('cmake', ['--install', build, '--prefix', prefix, '--component', 'client']);
+  // A sanitizer build's library needs the sanitizer runtime in the program too.
+  const sanitize = process.env.DC_SANITIZED === 'true' || process.env.DC_SANITIZED === '1' ? '-fsanitize=address,undefined' : '';
+  const example = join(prefix, 'example-build');
+  sh('cmake', ['-S', join(source, 'client/examples'), '-B', example, `-DCMAKE_PREFIX_PATH=${prefix}`,
+    `-DCMAKE_EXE_LINKER_FLAGS=${sanitize}`, '-DCMAKE_BUILD_TYPE=Release']);
+  sh('cmake', ['--build', example]);
+  let out = sh(join(example, 'top_users'), [server.url]);
+  assert.equal(out.trim().split('\n').length, 3);
+  assert.match(out, /\(\d posts\)/);
+
+  const pc = sh('pkg-config', ['--cflags', '--libs', 'drizzle-convex-client'], { PKG_CONFIG_PATH: join(prefix, 'lib/pkgconfig') });
+  const exe = join(prefix, 'top_users_pc');
+  sh('sh', ['-c', `c++ -std=c++20 ${join(source, 'client/examples/top_users.cpp')} -o ${exe} ${pc.trim()} ${sanitize}`]);
+  out = sh(exe, [server.url]);
+  assert.equal(out.trim().split('\n').length, 3);
+  // dcq and its bash completion come with the package.
+  sh(join(prefix, 'bin/dcq'), ['--url', server.url, 'schema']);
+  sh('bash', ['-c', `source ${join(prefix, 'share/bash-completion/completions/dcq')}; COMP_WORDS=(dcq wa); COMP_CWORD=1; _dcq; [ "\${COMPREPLY[*]}" = watch ]`]);
+});
