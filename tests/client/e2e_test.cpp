@@ -33,12 +33,14 @@ std::string env(const char* name) {
   return v ? v : "";
 }
 
-// Asks the harness to do something to the servers and waits until it has.
-void harness(const std::string& request) {
+// Asks the harness to do something to the servers and waits until it has;
+// returns what it says after "ok".
+std::string harness(const std::string& request) {
   std::cout << "@" << request << std::endl;
   std::string reply;
   std::getline(std::cin, reply);
-  REQUIRE(reply == "ok");
+  REQUIRE(reply.starts_with("ok"));
+  return reply.size() > 3 ? reply.substr(3) : "";
 }
 
 // Waits until `pred` holds (checked under `m`) or 15 s pass.
@@ -181,6 +183,49 @@ TEST_CASE("a bearer token goes with every call") {
   CHECK_MESSAGE(allowed.ok(), why(allowed));
   auto per_call = anonymous.query(db.query("posts").find_many({.limit = 1}), {.token = env("DC_AUTH_TOKEN")});
   CHECK(per_call.ok());
+}
+
+TEST_CASE("https: verified against a CA file, with the host name checked") {
+  Client trusted({.url = env("DC_TLS_URL"), .ca_file = env("DC_TLS_CA")});
+  auto ok = trusted.query(db.query("tags").count());
+  REQUIRE_MESSAGE(ok.ok(), why(ok));
+  CHECK((*ok)["count"].get<int>() > 0);
+
+  // wss:// the same way.
+  std::mutex m;
+  std::condition_variable cv;
+  std::optional<Json> live;
+  auto sub = trusted.watch(db.query("tags").count(), [&](const Json& r) {
+    std::lock_guard lock(m);
+    live = r;
+    cv.notify_all();
+  });
+  REQUIRE(eventually(m, cv, [&] { return live.has_value(); }));
+  CHECK(*live == *ok);
+  sub.complete();
+
+  Client system_store({.url = env("DC_TLS_URL"), .max_attempts = 1});
+  auto refused = system_store.query(db.query("tags").count());
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().code == "CONNECTION_FAILED");
+  CHECK(refused.error().message.find("certificate verify failed") != std::string::npos);
+
+  // The certificate names localhost only: 127.0.0.1 is another host.
+  Client wrong_name({.url = env("DC_TLS_IP_URL"), .max_attempts = 1, .ca_file = env("DC_TLS_CA")});
+  auto mismatch = wrong_name.query(db.query("tags").count());
+  REQUIRE_FALSE(mismatch.ok());
+  CHECK(mismatch.error().code == "CONNECTION_FAILED");
+
+  Client unchecked({.url = env("DC_TLS_IP_URL"), .verify_tls = false});
+  CHECK(unchecked.query(db.query("tags").count()).ok());
+}
+
+TEST_CASE("calls one after another share one kept-alive connection") {
+  Client client({.url = env("DC_TLS_URL"), .ca_file = env("DC_TLS_CA")});
+  int before = std::stoi(harness("tls-connections"));
+  for (int i = 0; i < 20; ++i) REQUIRE(client.query(db.query("tags").count()).ok());
+  int after = std::stoi(harness("tls-connections"));
+  CHECK(after - before == 1);
 }
 
 TEST_CASE("through the Convex emulator: reads, a deadline, a retried 503") {
