@@ -4,12 +4,14 @@ WORKDIR /src
 COPY . .
 RUN ./scripts/build.sh
 
-# Runtime stage: the server and its shared libraries only.
+# Runtime stage: the server, dcq and their shared libraries only.
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libspdlog1.10 libfmt9 libssl3 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/release/drizzle-convex-server /usr/local/bin/drizzle-convex-server
+# dcq, for `docker exec ... dcq query '{...}'` next to the server.
+COPY --from=build /src/build/release/client/dcq /usr/local/bin/dcq
 # An unprivileged user: a compromised server process owns nothing but its data directory.
 RUN useradd --system --uid 10001 --home-dir /var/lib/drizzle-convex --create-home drizzle-convex
 USER drizzle-convex

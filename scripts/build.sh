@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs missing packages and builds the release server. Used by run.sh and
+# Installs missing packages and builds the release server and dcq. Used by run.sh and
 # by the Dockerfile, so the image is built exactly as the README builds it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release --target drizzle-convex-server
+cmake --build --preset release --target drizzle-convex-server dcq

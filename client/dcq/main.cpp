@@ -51,10 +51,16 @@ Exit codes: 0 ok, 1 the server answered an error, 2 usage, 3 cannot connect or t
     int code = app.exit(e);
     return code == 0 ? dcq::kOk : dcq::kUsage;
   }
-  if (query->parsed()) return dcq::run_call(s, "query", input);
-  if (mutate->parsed()) return dcq::run_call(s, "mutate", input);
-  if (explain->parsed()) return dcq::run_call(s, "explain", input);
-  if (schema->parsed()) return dcq::run_schema(s);
-  if (watch->parsed()) return dcq::run_watch(s, input, count);
+  try {
+    if (query->parsed()) return dcq::run_call(s, "query", input);
+    if (mutate->parsed()) return dcq::run_call(s, "mutate", input);
+    if (explain->parsed()) return dcq::run_call(s, "explain", input);
+    if (schema->parsed()) return dcq::run_schema(s);
+    if (watch->parsed()) return dcq::run_watch(s, input, count);
+  } catch (const std::exception& e) {
+    // An answer shaped unlike the protocol's (a proxy in between, say).
+    std::cerr << "dcq: unexpected answer: " << e.what() << "\n";
+    return dcq::kServerError;
+  }
   return dcq::kUsage;
 }

@@ -97,7 +97,7 @@ std::string render_table(const Json& result, const Json* previous, bool mark_cha
     const Json* before = previous && previous->is_object() && previous->contains("page") ? &(*previous)["page"] : nullptr;
     std::string out = rows_table(result["page"], before, mark_changes);
     if (result.contains("continueCursor")) out += "continueCursor: " + cell(result["continueCursor"]) + "\n";
-    if (result.contains("isDone")) out += std::string("isDone: ") + (result["isDone"].get<bool>() ? "true" : "false") + "\n";
+    if (result.contains("isDone")) out += "isDone: " + result["isDone"].dump() + "\n";
     return out;
   }
   if (result.is_object()) {

@@ -80,6 +80,8 @@ void LiveWatch::start() {
 }
 
 std::shared_future<void> LiveWatch::stop() {
+  // Ended already (its client stopped it): the executor may be gone too.
+  if (ended_future_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) return ended_future_;
   net::dispatch(strand_, [self = shared_from_this()] {
     if (self->stopped_) return;
     self->stopped_ = true;

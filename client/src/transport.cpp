@@ -124,13 +124,14 @@ void Transport::put_idle(std::unique_ptr<Connection> c) {
 
 net::awaitable<Result<std::unique_ptr<Connection>>> Transport::open(Clock::time_point deadline) {
   const Url& u = url_.value();
-  tcp::resolver resolver(executor_);
-  // The resolver has no deadline of its own: a timer cancels it.
+  // The resolver has no deadline of its own: a timer cancels it. The timer's
+  // handler may run after this frame is gone, so it holds the resolver.
+  auto resolver = std::make_shared<tcp::resolver>(executor_);
   net::steady_timer guard(executor_, deadline);
-  guard.async_wait([&resolver](boost::system::error_code ec) {
-    if (!ec) resolver.cancel();
+  guard.async_wait([resolver](boost::system::error_code ec) {
+    if (!ec) resolver->cancel();
   });
-  auto [rec, endpoints] = co_await resolver.async_resolve(u.host, u.port, use_tuple);
+  auto [rec, endpoints] = co_await resolver->async_resolve(u.host, u.port, use_tuple);
   guard.cancel();
   if (Clock::now() >= deadline) co_return timeout_error("while resolving the server's name");
   if (rec) co_return connection_error("CONNECTION_FAILED", "cannot resolve " + u.host + ": " + rec.message());

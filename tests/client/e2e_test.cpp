@@ -299,6 +299,19 @@ TEST_CASE("watch: the whole result after each change, across a server restart") 
   CHECK_FALSE(sub.active());
 }
 
+TEST_CASE("a subscription may outlive its client: the client stops it") {
+  Subscription sub;
+  std::atomic<int> results{0};
+  {
+    Client client({.url = env("DC_URL")});
+    sub = client.watch(db.query("tags").count(), [&](const Json&) { ++results; });
+    for (int i = 0; i < 100 && results == 0; ++i) std::this_thread::sleep_for(50ms);
+    CHECK(results == 1);
+  }
+  sub.complete();  // after the client: nothing left to do, and nothing touched
+  CHECK_FALSE(sub.active());
+}
+
 TEST_CASE("watch: a query the server refuses ends with its error") {
   Client client({.url = env("DC_URL")});
   std::mutex m;
