@@ -52,7 +52,9 @@ Subscription AsyncClient::watch(const Json& raw, std::function<void(const Json&)
     std::erase_if(watches_, [](const auto& weak) { return weak.expired(); });
     watches_.push_back(w);
   }
-  return Subscription(std::move(w));
+  // Only the running coroutine owns the watch: it ends on this executor,
+  // never after it, whoever holds the handle.
+  return Subscription(std::weak_ptr<detail::LiveWatch>(w));
 }
 
 }  // namespace drizzle_convex

@@ -249,13 +249,17 @@ net::awaitable<LiveWatch::SessionEnd> LiveWatch::session(std::shared_ptr<Ws> ws)
 }  // namespace detail
 
 void Subscription::complete() {
-  if (!watch_) return;
-  auto watch = std::move(watch_);
+  auto watch = watch_.lock();
+  watch_.reset();
+  if (!watch) return;  // ended already, or its client is gone
   auto ended = watch->stop();
   // From a callback the strand is ours: waiting would wait for ourselves.
   if (!watch->on_own_strand()) ended.wait_for(std::chrono::seconds(3));
 }
 
-int Subscription::connections() const { return watch_ ? watch_->connections() : 0; }
+int Subscription::connections() const {
+  auto watch = watch_.lock();
+  return watch ? watch->connections() : 0;
+}
 
 }  // namespace drizzle_convex
