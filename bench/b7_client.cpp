@@ -3,7 +3,9 @@
 //   raw   — a hand-built Boost.Beast request, the JSON text prepared once,
 //           the answer body left unparsed (the floor);
 //   client — Client::query with the builder run every call, the body
-//           serialized, the answer parsed into JSON and `data` taken out.
+//           serialized, the answer parsed into JSON and `data` taken out;
+//   async  — the same through AsyncClient on the caller's io_context (no
+//           hop to the blocking client's I/O thread).
 // Also the client's CPU-only part (build + serialize + parse a recorded
 // answer), which is the overhead itself without the network's noise.
 //
@@ -20,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "drizzle_convex/async_client.hpp"
 #include "drizzle_convex/client.hpp"
 
 namespace beast = boost::beast;
@@ -60,12 +63,16 @@ int main(int argc, char** argv) {
   beast::tcp_stream stream(io);
   stream.connect(tcp::resolver(io).resolve(host, port));
   std::string body = build().json().dump();
-  std::vector<double> raw_us, client_us, cpu_us;
+  std::vector<double> raw_us, client_us, async_us, cpu_us;
   std::string answer;
   Client client({.url = url});
+  // The Asio interface on the caller's own io_context: no thread hop.
+  boost::asio::io_context own;
+  AsyncClient async_client(own.get_executor(), {.url = url});
   for (int round = 0; round < 2; ++round) {  // round 0 warms both up
     raw_us.clear();
     client_us.clear();
+    async_us.clear();
     for (int i = 0; i < calls; ++i) {
       // Interleaved, so drift in the machine's load hits both alike.
       auto t0 = Clock::now();
@@ -81,13 +88,19 @@ int main(int argc, char** argv) {
       auto t1 = Clock::now();
       auto r = client.query(build());
       auto t2 = Clock::now();
-      if (res.result_int() != 200 || !r.ok()) {
+      bool async_ok = false;
+      async_client.async_query(build(), {}, [&](Result<Json> a) { async_ok = a.ok(); });
+      own.restart();
+      own.run();
+      auto t3 = Clock::now();
+      if (res.result_int() != 200 || !r.ok() || !async_ok) {
         std::fprintf(stderr, "bench_client: a call failed (%u / %s)\n", res.result_int(), r.ok() ? "ok" : r.error().describe().c_str());
         return 1;
       }
       answer = res.body();
       raw_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
       client_us.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());
+      async_us.push_back(std::chrono::duration<double, std::micro>(t3 - t2).count());
     }
   }
   for (int i = 0; i < calls; ++i) {
@@ -99,11 +112,13 @@ int main(int argc, char** argv) {
     if (text.empty() || data.empty()) return 1;
     cpu_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
   }
-  auto raw = figures(raw_us), cl = figures(client_us), cpu = figures(cpu_us);
+  auto raw = figures(raw_us), cl = figures(client_us), as = figures(async_us), cpu = figures(cpu_us);
   std::printf("B7 client overhead: %d calls each, interleaved, one keep-alive connection each, %zu-byte answer\n", calls, answer.size());
   std::printf("  raw Beast     p50 %7.1f us  p99 %7.1f us  mean %7.1f us\n", raw.p50, raw.p99, raw.mean);
   std::printf("  Client::query p50 %7.1f us  p99 %7.1f us  mean %7.1f us\n", cl.p50, cl.p99, cl.mean);
-  std::printf("  client / raw  p50 %.2f  mean %.2f\n", cl.p50 / raw.p50, cl.mean / raw.mean);
+  std::printf("  AsyncClient on the caller's io_context  p50 %7.1f us  p99 %7.1f us  mean %7.1f us\n", as.p50, as.p99, as.mean);
+  std::printf("  Client / raw  p50 %.2f  mean %.2f;  AsyncClient / raw  p50 %.2f  mean %.2f\n", cl.p50 / raw.p50, cl.mean / raw.mean,
+              as.p50 / raw.p50, as.mean / raw.mean);
   std::printf("  client CPU only (build + serialize + parse the answer): p50 %.1f us  p99 %.1f us\n", cpu.p50, cpu.p99);
   return 0;
 }

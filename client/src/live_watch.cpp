@@ -91,8 +91,15 @@ std::shared_future<void> LiveWatch::stop() {
   return ended_future_;
 }
 
+// "w1", "w2", ...: built by append (GCC 12's -O3 warns, wrongly, on "w" + to_string).
+static std::string subscription_id(int n) {
+  std::string id(1, 'w');
+  id += std::to_string(n);
+  return id;
+}
+
 Json LiveWatch::subscribe_message(std::string& id, int64_t& version) {
-  id = "w" + std::to_string(++subscription_);
+  id = subscription_id(++subscription_);
   version = 0;
   return Json{{"type", "subscribe"}, {"id", id}, {"payload", query_}};
 }
@@ -175,7 +182,7 @@ net::awaitable<LiveWatch::SessionEnd> LiveWatch::session(std::shared_ptr<Ws> ws)
       beast::get_lowest_layer(*ws).cancel();
       return;
     }
-    net::co_spawn(strand_, [ws, id = "w" + std::to_string(subscription_)]() -> net::awaitable<void> {
+    net::co_spawn(strand_, [ws, id = subscription_id(subscription_)]() -> net::awaitable<void> {
       std::string complete = message("complete", id).dump();
       co_await ws->async_write(net::buffer(complete), use_tuple);
       co_await ws->async_close(websocket::close_code::normal, use_tuple);
