@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "drizzle_convex/value.hpp"
+
 namespace dcq {
 
 namespace {
@@ -15,33 +17,18 @@ class Scanner {
   void skip_ws() {
     while (pos < t_.size() && (t_[pos] == ' ' || t_[pos] == '\n' || t_[pos] == '\r' || t_[pos] == '\t')) ++pos;
   }
-  // Reads a string literal at pos (pos at the quote); returns its decoded text (escapes kept simple:
-  // \uXXXX is kept verbatim, which only matters for keys that need it).
+  // Reads a string literal at pos (pos at the quote) and decodes it with
+  // nlohmann, escapes and all; nullopt when it is not one.
   std::optional<std::string> string() {
     if (pos >= t_.size() || t_[pos] != '"') return std::nullopt;
-    std::string out;
-    for (++pos; pos < t_.size(); ++pos) {
-      char c = t_[pos];
-      if (c == '"') {
-        ++pos;
-        return out;
-      }
-      if (c == '\\' && pos + 1 < t_.size()) {
-        char e = t_[++pos];
-        switch (e) {
-          case 'n': out += '\n'; break;
-          case 't': out += '\t'; break;
-          case 'r': out += '\r'; break;
-          case 'b': out += '\b'; break;
-          case 'f': out += '\f'; break;
-          case 'u': out += "\\u"; break;
-          default: out += e;
-        }
-        continue;
-      }
-      out += c;
-    }
-    return std::nullopt;
+    size_t start = pos;
+    for (++pos; pos < t_.size() && t_[pos] != '"'; ++pos)
+      if (t_[pos] == '\\') ++pos;
+    if (pos >= t_.size()) return std::nullopt;
+    ++pos;
+    auto decoded = drizzle_convex::Json::parse(t_.substr(start, pos - start), nullptr, false);
+    if (!decoded.is_string()) return std::nullopt;
+    return decoded.get<std::string>();
   }
   // Skips one value; false on malformed text.
   bool skip_value() {

@@ -9,7 +9,9 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include "client/src/answer.hpp"
 #include "drizzle_convex/subscription.hpp"
+#include "protocol/json_read.hpp"
 
 namespace drizzle_convex {
 
@@ -51,13 +53,7 @@ net::awaitable<bool> send_json(Ws& ws, bool& writing, const Json& message) {
 
 Error from_payload(const Json& payload) {
   Error e{Error::Kind::server, 0, "ERROR", "the server ended the live query", std::nullopt, std::nullopt};
-  const Json& first = payload.is_array() && !payload.empty() ? payload[0] : payload;
-  if (first.is_object()) {
-    if (first.contains("code") && first["code"].is_string()) e.code = first["code"].get<std::string>();
-    if (first.contains("message") && first["message"].is_string()) e.message = first["message"].get<std::string>();
-    if (first.contains("path") && first["path"].is_string()) e.path = first["path"].get<std::string>();
-  }
-  return e;
+  return error_from(payload.is_array() && !payload.empty() ? payload[0] : payload, std::move(e));
 }
 }  // namespace
 
@@ -203,8 +199,10 @@ net::awaitable<LiveWatch::SessionEnd> LiveWatch::session(std::shared_ptr<Ws> ws)
       co_return SessionEnd::dropped;
     }
     if (stopped_) co_return SessionEnd::ended;
-    Json m = Json::parse(beast::buffers_to_string(buffer.data()), nullptr, false);
+    auto read = read_answer_json(beast::buffers_to_string(buffer.data()));
     buffer.consume(buffer.size());
+    if (!read) continue;  // not the protocol's: ignored, as unknown message types are
+    Json& m = *read;
     if (!m.is_object() || !m.contains("type") || !m["type"].is_string()) continue;
     const std::string type = m["type"].get<std::string>();
     if (type == "ping") {
@@ -227,7 +225,7 @@ net::awaitable<LiveWatch::SessionEnd> LiveWatch::session(std::shared_ptr<Ws> ws)
     // the watch goes on with the next server. A mutation answers once and completes.
     if (type == "complete") co_return is_read_ ? SessionEnd::dropped : SessionEnd::ended;
     if (type != "next" || !payload.is_object()) continue;
-    int64_t v = payload.contains("version") && payload["version"].is_number_integer() ? payload["version"].get<int64_t>() : 0;
+    auto v = static_cast<int64_t>(dc::unsigned_field(payload, "version").value_or(0));
     if (payload.contains("data")) {
       current_ = payload["data"];
       version = v;

@@ -68,8 +68,6 @@ Json read(const std::string& table, const char* op, const ReadConfig& c) {
   return j;
 }
 
-Json returning_json(const Columns& c) { return c.json(); }
-
 }  // namespace
 
 Columns include(std::vector<std::string> fields) { return Columns(selection(fields, true)); }
@@ -119,7 +117,7 @@ Insert Insert::returning() const {
 }
 Insert Insert::returning(Columns columns) const {
   Insert c = *this;
-  c.json_["returning"] = returning_json(columns);
+  c.json_["returning"] = columns.json();
   return c;
 }
 Insert Insert::on_conflict_do_nothing(std::vector<std::string> target) const {
@@ -151,7 +149,7 @@ Update Update::returning() const {
 }
 Update Update::returning(Columns columns) const {
   Update c = *this;
-  c.json_["returning"] = returning_json(columns);
+  c.json_["returning"] = columns.json();
   return c;
 }
 
@@ -168,7 +166,7 @@ Delete Delete::returning() const {
 }
 Delete Delete::returning(Columns columns) const {
   Delete c = *this;
-  c.json_["returning"] = returning_json(columns);
+  c.json_["returning"] = columns.json();
   return c;
 }
 

@@ -1,5 +1,7 @@
 #include "client/src/transport.hpp"
 
+#include "client/src/answer.hpp"
+
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -36,24 +38,6 @@ const char* target_of(Endpoint e) {
 Error timeout_error(const char* during) {
   return Error{Error::Kind::timeout, 0, "TIMEOUT", std::string("the call's deadline passed ") + during, std::nullopt,
                std::nullopt};
-}
-
-// The server's error body, or a description of an answer that is not one.
-Error server_error(unsigned status, const std::string& body, const std::string& retry_after) {
-  Error e{Error::Kind::server, static_cast<int>(status), "HTTP_" + std::to_string(status), "", std::nullopt, std::nullopt};
-  Json j = Json::parse(body, nullptr, false);
-  if (j.is_object() && j.contains("error") && j["error"].is_object()) {
-    const Json& err = j["error"];
-    if (err.contains("code") && err["code"].is_string()) e.code = err["code"].get<std::string>();
-    if (err.contains("message") && err["message"].is_string()) e.message = err["message"].get<std::string>();
-    if (err.contains("path") && err["path"].is_string()) e.path = err["path"].get<std::string>();
-  } else {
-    e.message = body.substr(0, 200);
-  }
-  if (!retry_after.empty() && std::all_of(retry_after.begin(), retry_after.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
-      retry_after.size() < 7)
-    e.retry_after = std::stoi(retry_after);
-  return e;
 }
 
 bool retryable_status(unsigned status) { return status >= 500 && status != 501; }
@@ -212,21 +196,10 @@ net::awaitable<Transport::Attempt> Transport::attempt(Endpoint endpoint, const s
   unsigned status = res.result_int();
   bool keep = res.keep_alive();
   std::string retry_after(res[http::field::retry_after]);
-  std::string text = std::move(res.body());
   if (keep) put_idle(std::move(c));
-
-  if (status != 200) {
-    co_return Attempt{server_error(status, text, retry_after), true, retryable_status(status)};
-  }
-  Json j = Json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object())
-    co_return Attempt{Error{Error::Kind::protocol, 200, "BAD_ANSWER", "the answer is not a JSON object", std::nullopt, std::nullopt},
-                      true, false};
-  if (endpoint == Endpoint::schema) co_return Attempt{std::move(j), true, false};
-  if (!j.contains("data"))
-    co_return Attempt{Error{Error::Kind::protocol, 200, "BAD_ANSWER", "the answer has no \"data\"", std::nullopt, std::nullopt},
-                      true, false};
-  co_return Attempt{std::move(j["data"]), true, false};
+  Response answer = decode_answer(status, res.body(), retry_after, endpoint == Endpoint::schema);
+  bool retry = !answer.ok() && answer.error().kind == Error::Kind::server && retryable_status(status);
+  co_return Attempt{std::move(answer), true, retry};
 }
 
 net::awaitable<Response> Transport::call(Endpoint endpoint, Json body, CallOptions options) {
