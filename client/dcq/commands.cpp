@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <condition_variable>
 #include <csignal>
 #include <ctime>
@@ -10,9 +12,11 @@
 #include <iterator>
 #include <mutex>
 
+#include "client/dcq/codegen.hpp"
 #include "client/dcq/locate.hpp"
 #include "client/dcq/table.hpp"
 #include "drizzle_convex/client.hpp"
+#include "server/schema/load.hpp"
 
 namespace dcq {
 
@@ -206,6 +210,43 @@ int run_watch(const Settings& s, const std::string& arg, int count) {
   }
   lock.unlock();
   sub.complete();
+  return kOk;
+}
+
+int run_codegen(const Settings& s, const std::string& schema_file, std::string namespace_name, const std::string& output) {
+  // The same loader as the server's, so a file yields the relations the server would infer.
+  dc::Result<dc::Schema> schema = dc::Error::query("no schema", "");
+  std::string source;
+  if (!schema_file.empty()) {
+    schema = dc::load_schema_file(schema_file);
+    source = std::filesystem::path(schema_file).filename().string();
+    if (namespace_name.empty()) namespace_name = cpp_identifier(std::filesystem::path(schema_file).parent_path().filename().string());
+  } else {
+    dz::Client client(options_of(s));
+    auto r = client.schema();
+    if (!r) return report(r.error(), nullptr);
+    schema = dc::load_schema(*r);
+    source = "the /v1/schema of a server";
+  }
+  if (!schema) {
+    const dc::Error& e = schema.error();
+    std::cerr << "dcq: the schema is not valid: " << e.message << (e.path && !e.path->empty() ? " at " + *e.path : std::string()) << "\n";
+    return kUsage;
+  }
+  CodegenOptions o;
+  o.namespace_name = namespace_name.empty() || namespace_name == "_" ? "schema" : cpp_identifier(namespace_name);
+  o.source = source;
+  std::string header = generate_header(*schema, o);
+  if (output.empty() || output == "-") {
+    std::cout << header;
+    return kOk;
+  }
+  std::ofstream file(output, std::ios::binary);
+  file << header;
+  if (!file.flush()) {
+    std::cerr << "dcq: cannot write " << output << "\n";
+    return kUsage;
+  }
   return kOk;
 }
 

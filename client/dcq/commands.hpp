@@ -18,6 +18,9 @@ struct Settings {
 // query, mutate, explain: `input` is the JSON text or "-" for stdin.
 int run_call(const Settings& s, const std::string& command, const std::string& input);
 int run_schema(const Settings& s);
+// The typed API's header for a schema: from `schema_file` when given, else
+// from the server's /v1/schema; to `output` ("" or "-": stdout).
+int run_codegen(const Settings& s, const std::string& schema_file, std::string namespace_name, const std::string& output);
 // Live results until `count` of them (0: until Ctrl-C).
 int run_watch(const Settings& s, const std::string& input, int count);
 

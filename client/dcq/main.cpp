@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   echo '{"table":"posts","op":"count"}' | dcq query - --format json
   dcq watch '{"table":"posts","op":"findMany","orderBy":{"_creationTime":"desc"},"limit":10}'
   dcq schema
+  dcq codegen --schema convex/schema.json --namespace app -o app_schema.hpp
 
 Exit codes: 0 ok, 1 the server answered an error, 2 usage, 3 cannot connect or timed out.)");
   app.require_subcommand(1);
@@ -41,6 +42,13 @@ Exit codes: 0 ok, 1 the server answered an error, 2 usage, 3 cannot connect or t
                        R"(dcq explain '{"table":"posts","op":"findMany","where":{"published":true}}')");
   auto* schema = app.add_subcommand("schema", "print the effective schema (tables, indexes, relations)");
   schema->footer("Example:\n  dcq schema --format json");
+  std::string schema_file, namespace_name, output;
+  auto* codegen = app.add_subcommand("codegen", "write the C++ header of the typed API for a schema");
+  codegen->add_option("--schema", schema_file, "a schema JSON file (protocol.md section 8); without it: the server's /v1/schema")
+      ->check(CLI::ExistingFile);
+  codegen->add_option("--namespace", namespace_name, "the C++ namespace (default: the schema file's folder name, or \"schema\")");
+  codegen->add_option("-o,--output", output, "the header to write (default: stdout)");
+  codegen->footer("Example:\n  dcq codegen --schema tests/conformance/fixtures/blog/schema.json --namespace blog -o blog.hpp");
   auto* watch = call("watch", "follow a live query: print the result now and after every change",
                      R"(dcq watch '{"table":"tags","op":"findMany","orderBy":{"name":"asc"}}' --count 2 --format ndjson)");
   watch->add_option("--count", count, "exit after N results")->check(CLI::PositiveNumber);
@@ -57,6 +65,7 @@ Exit codes: 0 ok, 1 the server answered an error, 2 usage, 3 cannot connect or t
     if (explain->parsed()) return dcq::run_call(s, "explain", input);
     if (schema->parsed()) return dcq::run_schema(s);
     if (watch->parsed()) return dcq::run_watch(s, input, count);
+    if (codegen->parsed()) return dcq::run_codegen(s, schema_file, namespace_name, output);
   } catch (const std::exception& e) {
     // An answer shaped unlike the protocol's (a proxy in between, say).
     std::cerr << "dcq: unexpected answer: " << e.what() << "\n";

@@ -25,6 +25,7 @@
 #include "drizzle_convex/query.hpp"
 #include "drizzle_convex/result.hpp"
 #include "drizzle_convex/subscription.hpp"
+#include "drizzle_convex/typed/request.hpp"
 
 namespace drizzle_convex {
 
@@ -87,6 +88,36 @@ class AsyncClient {
           });
         },
         token, endpoint, std::move(body), std::move(o));
+  }
+
+  // Typed requests: the completion signature is void(Result<Q::result_type>).
+  template <TypedRead Q, class Token>
+  auto async_query(const Q& q, CallOptions o, Token&& token) {
+    return async_typed<Q>(Endpoint::query, q.json(), std::move(o), std::forward<Token>(token));
+  }
+  template <TypedMutation Q, class Token>
+  auto async_mutate(const Q& m, CallOptions o, Token&& token) {
+    return async_typed<Q>(Endpoint::mutate, m.json(), std::move(o), std::forward<Token>(token));
+  }
+  template <class Q, class Token>
+  auto async_typed(Endpoint endpoint, Json body, CallOptions o, Token&& token) {
+    using Typed = Result<typename Q::result_type>;
+    return boost::asio::async_initiate<Token, void(Typed)>(
+        [this](auto handler, Endpoint e, Json b, CallOptions opts) {
+          using Handler = decltype(handler);
+          auto shared = std::make_shared<Handler>(std::move(handler));
+          start(e, std::move(b), std::move(opts), [shared, ex = executor_](Response r) {
+            Typed typed = r ? Q::decode(*r) : Typed(std::move(r).error());
+            auto target = boost::asio::get_associated_executor(*shared, ex);
+            boost::asio::dispatch(target, [shared, typed = std::move(typed)]() mutable { (*shared)(std::move(typed)); });
+          });
+        },
+        token, endpoint, std::move(body), std::move(o));
+  }
+  template <TypedRead Q>
+  Subscription watch(const Q& q, std::function<void(const typename Q::result_type&)> on_change,
+                     std::function<void(const Error&)> on_error = {}, WatchOptions options = {}) {
+    return watch(q.json(), detail::typed_listener<Q>(std::move(on_change), on_error), on_error, std::move(options));
   }
 
   // A live query over /v1/live: `on_change` gets the whole current result

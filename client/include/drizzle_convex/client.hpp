@@ -18,6 +18,7 @@
 #include "drizzle_convex/query.hpp"
 #include "drizzle_convex/result.hpp"
 #include "drizzle_convex/subscription.hpp"
+#include "drizzle_convex/typed/request.hpp"
 
 namespace drizzle_convex {
 
@@ -88,6 +89,26 @@ class Client {
                      std::function<void(const Error&)> on_error = {}, WatchOptions options = {});
   Subscription watch(const Json& raw, std::function<void(const Json&)> on_change,
                      std::function<void(const Error&)> on_error = {}, WatchOptions options = {});
+
+  // Typed requests (drizzle_convex/typed.hpp and a generated header): the
+  // answer decoded into the request's result type.
+  template <TypedRead Q>
+  Result<typename Q::result_type> query(const Q& q, const CallOptions& o = {}) {
+    Result<Json> raw = query(q.json(), o);
+    if (!raw) return std::move(raw).error();
+    return Q::decode(*raw);
+  }
+  template <TypedMutation Q>
+  Result<typename Q::result_type> mutate(const Q& m, const CallOptions& o = {}) {
+    Result<Json> raw = mutate(m.json(), o);
+    if (!raw) return std::move(raw).error();
+    return Q::decode(*raw);
+  }
+  template <TypedRead Q>
+  Subscription watch(const Q& q, std::function<void(const typename Q::result_type&)> on_change,
+                     std::function<void(const Error&)> on_error = {}, WatchOptions options = {}) {
+    return watch(q.json(), detail::typed_listener<Q>(std::move(on_change), on_error), on_error, std::move(options));
+  }
 
   AsyncClient& async();
 
