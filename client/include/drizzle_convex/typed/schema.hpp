@@ -33,6 +33,8 @@ namespace drizzle_convex::typed {
 template <class... Ts>
 struct type_list {};
 
+using ::drizzle_convex::Aggregate;  // desc(users.posts, Aggregate::count)
+
 // `users.nickname = undefined` removes an optional field in an update, as
 // Convex's patch({nickname: undefined}) does.
 struct undefined_t {};
