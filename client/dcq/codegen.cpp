@@ -31,6 +31,12 @@ const char* kTyped = "::drizzle_convex::typed::";
 // A C++ string literal for any text (JSON's escapes are C++'s too).
 std::string quoted(const std::string& s) { return dc::Json(s).dump(); }
 
+// a_b, but delete_ + table is delete_table: a double underscore is reserved in C++.
+std::string joined(const std::string& a, const std::string& b) {
+  if (a.empty() || a.back() == '_' || (!b.empty() && b.front() == '_')) return a + b;
+  return a + "_" + b;
+}
+
 bool is_string_literal(const dc::Validator& v) {
   return v.kind == dc::Validator::Kind::literal && v.literal.is_string();
 }
@@ -61,11 +67,11 @@ class Generator {
     for (const auto& [name, table] : schema_.tables) {
       TableNames t;
       t.ident = claim(cpp_identifier(name));
-      t.type = claim(t.ident + "_table");
-      t.row = claim(t.ident + "_row");
-      t.insert = claim(t.ident + "_insert");
-      t.columns_ns = claim(t.ident + "_columns");
-      t.relations_ns = claim(t.ident + "_relations");
+      t.type = claim(joined(t.ident, "table"));
+      t.row = claim(joined(t.ident, "row"));
+      t.insert = claim(joined(t.ident, "insert"));
+      t.columns_ns = claim(joined(t.ident, "columns"));
+      t.relations_ns = claim(joined(t.ident, "relations"));
       tables_.emplace(name, t);
     }
     for (const auto& [name, table] : schema_.tables) emit_table_types(name, table);
@@ -155,7 +161,7 @@ class Generator {
       std::vector<std::string> alternatives;
       int objects = 0;
       for (const auto* m : rest) {
-        std::string h = m->kind == dc::Validator::Kind::object ? hint + "_" + std::to_string(++objects) : hint;
+        std::string h = m->kind == dc::Validator::Kind::object ? joined(hint, std::to_string(++objects)) : hint;
         std::string t = type_of(*m, h);
         if (std::find(alternatives.begin(), alternatives.end(), t) == alternatives.end()) alternatives.push_back(t);
       }
@@ -172,7 +178,7 @@ class Generator {
 
   std::string emit_enum(const std::string& hint, const std::vector<const dc::Validator*>& literals) {
     std::string name = claim(hint);
-    std::string names = claim(name + "_names");
+    std::string names = claim(joined(name, "names"));
     std::set<std::string> used;
     std::ostringstream e;
     e << "inline constexpr std::string_view " << names << "[] = {";
@@ -201,7 +207,7 @@ class Generator {
       out.member = cpp_identifier(f.name);
       while (members.count(out.member)) out.member += "_";
       members.insert(out.member);
-      out.type = type_of(f.type, hint + "_" + cpp_identifier(f.name));
+      out.type = type_of(f.type, joined(hint, cpp_identifier(f.name)));
       out.optional = f.optional;
       fields.push_back(std::move(out));
     }
@@ -231,8 +237,9 @@ class Generator {
     return name;
   }
 
-  // A document validated by a union of objects: every field of any member;
-  // optional unless every member requires it with one type.
+  // A document validated by a union of objects: every field of any member,
+  // typed as the union of its types there (so a tagged union's "kind"
+  // becomes one enum), optional unless every member requires it.
   std::vector<dc::FieldDef> document_fields(const dc::Validator& document) {
     if (document.kind == dc::Validator::Kind::object) return document.fields;
     std::vector<const dc::Validator*> members;
@@ -243,9 +250,18 @@ class Generator {
         auto it = std::find_if(merged.begin(), merged.end(), [&](const auto& g) { return g.name == f.name; });
         if (it == merged.end()) {
           merged.push_back(f);
-        } else if (validator_json(it->type) != validator_json(f.type)) {
-          it->type = dc::Validator{};  // any
+          continue;
         }
+        if (it->type.describe() == f.type.describe()) continue;
+        if (it->type.kind != dc::Validator::Kind::union_) {
+          dc::Validator u;
+          u.kind = dc::Validator::Kind::union_;
+          u.items.push_back(it->type);
+          it->type = std::move(u);
+        }
+        bool known = false;
+        for (const auto& item : it->type.items) known = known || item.describe() == f.type.describe();
+        if (!known) it->type.items.push_back(f.type);
       }
     }
     for (auto& f : merged) {
@@ -256,8 +272,6 @@ class Generator {
     }
     return merged;
   }
-
-  static std::string validator_json(const dc::Validator& v) { return v.describe(); }
 
   void emit_table_types(const std::string& name, const dc::TableDef& table) {
     TableNames& t = tables_.at(name);
@@ -358,8 +372,15 @@ class Generator {
 }  // namespace
 
 std::string cpp_identifier(const std::string& raw) {
+  // A run of other characters (a multi-byte UTF-8 letter, "--") is one '_'.
   std::string s;
-  for (unsigned char c : raw) s += (std::isalnum(c) || c == '_') ? static_cast<char>(c) : '_';
+  bool replacing = false;
+  for (unsigned char c : raw) {
+    bool keep = std::isalnum(c) || c == '_';
+    if (keep) s += static_cast<char>(c);
+    else if (!replacing) s += '_';
+    replacing = !keep;
+  }
   if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) s = "_" + s;
   if (std::find(std::begin(kReserved), std::end(kReserved), s) != std::end(kReserved)) s += "_";
   return s;

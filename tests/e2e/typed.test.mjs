@@ -17,14 +17,17 @@ const program = process.env.DC_TYPED_E2E;
 const fixtures = new URL('../conformance/fixtures/', import.meta.url).pathname;
 const goldens = new URL('../typed/golden/', import.meta.url).pathname;
 
-for (const fixture of ['blog', 'org']) {
+// The conformance fixtures, and tests/typed/edge (keywords, unions, records, bytes, a union document).
+const schemas = { blog: 'tests/conformance/fixtures/blog', org: 'tests/conformance/fixtures/org', edge: 'tests/typed/edge' };
+const root = new URL('../../', import.meta.url).pathname;
+for (const [fixture, dir] of Object.entries(schemas)) {
   test(`dcq codegen --schema reproduces the ${fixture} golden byte for byte`, { skip: !dcq }, () => {
     const out = join(mkdtempSync(join(tmpdir(), 'dc-codegen-')), `${fixture}.hpp`);
-    execFileSync(dcq, ['codegen', '--schema', join(fixtures, fixture, 'schema.json'), '-o', out]);
+    execFileSync(dcq, ['codegen', '--schema', join(root, dir, 'schema.json'), '-o', out]);
     const golden = join(goldens, `${fixture}.hpp`);
     assert.ok(readFileSync(out, 'utf8') === readFileSync(golden, 'utf8'),
       `tests/typed/golden/${fixture}.hpp is stale: regenerate it with\n` +
-      `  dcq codegen --schema tests/conformance/fixtures/${fixture}/schema.json -o tests/typed/golden/${fixture}.hpp`);
+      `  dcq codegen --schema ${dir}/schema.json -o tests/typed/golden/${fixture}.hpp`);
   });
 }
 
