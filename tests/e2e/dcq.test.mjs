@@ -156,6 +156,12 @@ test('watch on a terminal redraws a table in place (tmux); Ctrl-C exits 0', { sk
   }
 });
 
+test('client/examples/demo/schema.json is the demo server\'s schema', { skip }, () => {
+  const served = JSON.parse(execFileSync(dcq, ['--url', server.url, 'schema', '--format', 'json'], { encoding: 'utf8' }));
+  const file = JSON.parse(readFileSync(new URL('../../client/examples/demo/schema.json', import.meta.url), 'utf8'));
+  assert.deepEqual(served, file, 'the demo schema changed: regenerate the file with dcq schema --format json');
+});
+
 test('the installed package builds client/examples with CMake and with pkg-config', { skip: skip || !process.env.DC_BUILD_DIR, timeout: 600000 }, () => {
   const build = process.env.DC_BUILD_DIR;
   const source = process.env.DC_SOURCE_DIR;
@@ -175,6 +181,8 @@ test('the installed package builds client/examples with CMake and with pkg-confi
   let out = sh(join(example, 'top_users'), [server.url]);
   assert.equal(out.trim().split('\n').length, 3);
   assert.match(out, /\(\d posts\)/);
+  // The typed example, its header generated at build time by drizzle_convex_codegen: the same answer.
+  assert.equal(sh(join(example, 'top_users_typed'), [server.url]), out);
 
   const pc = sh('pkg-config', ['--cflags', '--libs', 'drizzle-convex-client'], { PKG_CONFIG_PATH: join(prefix, 'lib/pkgconfig') });
   const exe = join(prefix, 'top_users_pc');
