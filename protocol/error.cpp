@@ -23,6 +23,27 @@ std::string_view code_name(ErrorCode code) {
   return "INTERNAL";
 }
 
+int http_status(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::invalid_query:
+    case ErrorCode::invalid_value: return 400;
+    case ErrorCode::unauthenticated: return 401;
+    case ErrorCode::forbidden: return 403;
+    case ErrorCode::not_found: return 404;
+    case ErrorCode::method_not_allowed: return 405;
+    case ErrorCode::conflict: return 409;
+    case ErrorCode::too_large: return 413;
+    case ErrorCode::upgrade_required: return 426;
+    case ErrorCode::rate_limited: return 429;
+    case ErrorCode::upstream_error: return 502;
+    case ErrorCode::unavailable: return 503;
+    case ErrorCode::upstream_timeout: return 504;
+    case ErrorCode::internal: return 500;
+    case ErrorCode::not_implemented: return 501;
+  }
+  return 500;
+}
+
 std::string pointer_append(std::string_view pointer, std::string_view token) {
   std::string out(pointer);
   out.push_back('/');

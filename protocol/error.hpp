@@ -31,6 +31,8 @@ enum class ErrorCode {
 
 // The wire name of a code, e.g. "INVALID_QUERY".
 std::string_view code_name(ErrorCode code);
+// Its HTTP status (protocol.md section 9), e.g. 400.
+int http_status(ErrorCode code);
 
 struct Error {
   ErrorCode code = ErrorCode::internal;

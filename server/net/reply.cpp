@@ -6,26 +6,7 @@
 
 namespace dc {
 
-http::status status_for(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::invalid_query:
-    case ErrorCode::invalid_value: return http::status::bad_request;
-    case ErrorCode::unauthenticated: return http::status::unauthorized;
-    case ErrorCode::forbidden: return http::status::forbidden;
-    case ErrorCode::not_found: return http::status::not_found;
-    case ErrorCode::method_not_allowed: return http::status::method_not_allowed;
-    case ErrorCode::conflict: return http::status::conflict;
-    case ErrorCode::too_large: return http::status::payload_too_large;
-    case ErrorCode::upgrade_required: return http::status::upgrade_required;
-    case ErrorCode::rate_limited: return http::status::too_many_requests;
-    case ErrorCode::upstream_error: return http::status::bad_gateway;
-    case ErrorCode::unavailable: return http::status::service_unavailable;
-    case ErrorCode::upstream_timeout: return http::status::gateway_timeout;
-    case ErrorCode::internal: return http::status::internal_server_error;
-    case ErrorCode::not_implemented: return http::status::not_implemented;
-  }
-  return http::status::internal_server_error;
-}
+http::status status_for(ErrorCode code) { return static_cast<http::status>(http_status(code)); }
 
 namespace {
 

@@ -222,6 +222,7 @@ Answer Pipeline::metrics() const {
   out.counter("dc_documents_read_total", "Documents read by the backend.", stats_.docs_read.load());
   out.counter("dc_plan_cache_hits_total", "Reads whose plan came from the plan cache.", plan_cache_.hits());
   out.counter("dc_plan_cache_misses_total", "Reads planned from scratch.", plan_cache_.misses());
+  stats_.http.write(out);
   if (hub_) hub_->write_metrics(out);
   backend_->write_metrics(out);
   Answer a;
@@ -240,16 +241,23 @@ void Pipeline::handle(const Call& call, const RequestContext& ctx, AnswerFn done
     Headers headers;
     std::atomic<bool> answered{false};
     PipelineStats* stats;
+    size_t route;
+    std::chrono::steady_clock::time_point started;
   };
   auto once = std::make_shared<Once>();
   once->done = std::move(done);
   once->stats = &stats_;
+  once->route = HttpMetrics::route_of(call.path);
+  once->started = ctx.started == std::chrono::steady_clock::time_point{} ? std::chrono::steady_clock::now() : ctx.started;
   if (!ctx.request_id.empty()) once->headers.emplace_back("X-Request-Id", ctx.request_id);
   ResultFn answer = [once](Result<Answer> r) {
     if (once->answered.exchange(true)) return;
     once->stats->requests.fetch_add(1, std::memory_order_relaxed);
     if (r) once->stats->docs_read.fetch_add(r->docs_read, std::memory_order_relaxed);
     if (!r || r->status >= 400) once->stats->errors.fetch_add(1, std::memory_order_relaxed);
+    if (!r) once->stats->http.refused(r.error());
+    std::chrono::duration<double> took = std::chrono::steady_clock::now() - once->started;
+    once->stats->http.observe(once->route, r ? static_cast<int>(r->status) : http_status(r.error().code), took.count());
     once->done(std::move(r), std::move(once->headers));
   };
   // Browsers: origins and Host names first, before anything is parsed.

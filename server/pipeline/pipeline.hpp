@@ -20,6 +20,7 @@
 #include "server/live/hub.hpp"
 #include "server/pipeline/access.hpp"
 #include "server/pipeline/call.hpp"
+#include "server/pipeline/http_metrics.hpp"
 #include "server/pipeline/schema_slot.hpp"
 #include "server/planner/plan_cache.hpp"
 
@@ -37,6 +38,7 @@ struct PipelineStats {
   std::atomic<uint64_t> requests{0};
   std::atomic<uint64_t> errors{0};
   std::atomic<uint64_t> docs_read{0};
+  HttpMetrics http;
 };
 
 // A request body, planned: exactly one of the two is set.

@@ -99,6 +99,7 @@ std::unique_ptr<Watch> ConvexBackend::watch(std::shared_ptr<const ReadPlan> plan
 }
 
 void ConvexBackend::write_metrics(MetricsText& out) const {
+  client_->write_metrics(out);
   if (!sync_) return;
   out.counter("dc_convex_sync_connects_total", "Sync WebSockets opened to Convex (1 + reconnects).", sync_->connects());
   out.counter("dc_convex_sync_resyncs_total", "Convex Transitions that did not continue the last one (then the query set is re-added).",

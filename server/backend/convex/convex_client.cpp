@@ -1,6 +1,7 @@
 #include "server/backend/convex/convex_client.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <random>
 
 #include <boost/asio/steady_timer.hpp>
@@ -88,9 +89,34 @@ struct ConvexClient::Attempt {
 
 ConvexClient::ConvexClient(boost::asio::any_io_executor ex, Upstream upstream, std::string deploy_key, size_t connections,
                            const std::string& ca_file)
-    : ex_(ex), pool_(std::make_shared<HttpPool>(ex, std::move(upstream), connections, ca_file)), deploy_key_(std::move(deploy_key)) {
+    : ex_(ex),
+      pool_(std::make_shared<HttpPool>(ex, std::move(upstream), connections, ca_file)),
+      deploy_key_(std::move(deploy_key)),
+      durations_(std::make_shared<HistogramFamily>(std::vector<std::string>{"function", "outcome"})) {
   headers_ = {{"Authorization", "Convex " + deploy_key_}, {"Convex-Client", kClientHeader}};
 }
+
+void ConvexClient::write_metrics(MetricsText& out) const {
+  durations_->write(out, "dc_convex_call_duration_seconds",
+                    "Convex function calls, retries included, by the adapter function and the outcome (ok or the error code).");
+}
+
+namespace {
+// A label from a bounded set: the adapter's functions by name, anything else "other".
+std::string function_label(const std::string& path) {
+  auto colon = path.rfind(':');
+  std::string fn = colon == std::string::npos ? path : path.substr(colon + 1);
+  for (const char* known : {"execute", "mutate", "describe"})
+    if (fn == known) return fn;
+  return "other";
+}
+std::string outcome_label(const Result<Json>& r) {
+  if (r) return "ok";
+  std::string name(code_name(r.error().code));
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+}  // namespace
 
 void ConvexClient::call(FunctionKind kind, std::string path, Json args, CallOptions options,
                         std::function<void(Result<Json>)> done) {
@@ -99,7 +125,11 @@ void ConvexClient::call(FunctionKind kind, std::string path, Json args, CallOpti
   a->path = std::move(path);
   a->body = Json{{"path", a->path}, {"args", std::move(args)}, {"format", "convex_encoded_json"}}.dump();
   a->options = options;
-  a->done = std::move(done);
+  a->done = [durations = durations_, fn = function_label(a->path), started = Clock::now(),
+             done = std::move(done)](Result<Json> r) {
+    durations->observe({fn, outcome_label(r)}, std::chrono::duration<double>(Clock::now() - started).count());
+    done(std::move(r));
+  };
   attempt(std::move(a));
 }
 

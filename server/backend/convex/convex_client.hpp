@@ -12,6 +12,7 @@
 #include "protocol/error.hpp"
 #include "protocol/value_json.hpp"
 #include "server/backend/convex/http_pool.hpp"
+#include "server/common/histogram_family.hpp"
 
 namespace dc {
 
@@ -39,6 +40,8 @@ class ConvexClient {
   void call(FunctionKind kind, std::string path, Json args, CallOptions options, std::function<void(Result<Json>)> done);
 
   void close_idle() { pool_->close_idle(); }
+  // dc_convex_call_duration_seconds{function, outcome}: each call with its retries, start to answer.
+  void write_metrics(MetricsText& out) const;
   const Upstream& upstream() const { return pool_->upstream(); }
 
  private:
@@ -49,6 +52,7 @@ class ConvexClient {
   std::shared_ptr<HttpPool> pool_;
   HttpPool::Headers headers_;
   std::string deploy_key_;  // never logged
+  std::shared_ptr<HistogramFamily> durations_;
 };
 
 // The function ran: its value, or its failure (`body` is {status, value,

@@ -234,7 +234,10 @@ void EmbeddedBackend::commit(std::vector<PendingWrite>& group) {
       // Durable before acknowledged, and before any other request can read
       // it: the log is synced while the write lock is still held.
       commit_groups_.fetch_add(1, std::memory_order_relaxed);
-      if (auto st = wal_->append(records); !st) {
+      auto sync_started = std::chrono::steady_clock::now();
+      auto st = wal_->append(records);
+      commit_durations_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - sync_started).count());
+      if (!st) {
         commit_failures_.fetch_add(1, std::memory_order_relaxed);
         spdlog::error("{} write(s) not persisted, rolled back: {}", records.size(), st.error().message);
         for (size_t i = group.size(); i-- > 0;) {
@@ -301,6 +304,8 @@ void EmbeddedBackend::write_metrics(MetricsText& out) const {
   out.counter("dc_engine_commit_failures_total", "Groups whose log write or fdatasync failed: every write in them was rolled back and answered 503.",
               commit_failures_.load(std::memory_order_relaxed));
   out.counter("dc_engine_writes_committed_total", "Durable writes acknowledged.", version_.load(std::memory_order_relaxed));
+  out.histogram("dc_engine_wal_sync_duration_seconds", "One commit group's log write and fdatasync (--data-dir).",
+                {{Labels{}, commit_durations_.snapshot()}});
 }
 
 std::optional<uint64_t> EmbeddedBackend::row_count(std::string_view table) const {

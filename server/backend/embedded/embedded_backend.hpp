@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "server/backend/backend.hpp"
+#include "server/common/histogram.hpp"
 #include "server/backend/embedded/batch_queue.hpp"
 #include "server/backend/embedded/executor.hpp"
 #include "server/backend/embedded/ids.hpp"
@@ -105,6 +106,7 @@ class EmbeddedBackend : public Backend, public TableStats {
   mutable std::atomic<uint64_t> reads_cancelled_{0};
   std::atomic<uint64_t> commit_groups_{0};
   std::atomic<uint64_t> commit_failures_{0};
+  Histogram commit_durations_;  // one group's log write and fdatasync
   mutable std::shared_mutex mu_;
   Options options_;
   std::unique_ptr<WorkPool> pool_;
