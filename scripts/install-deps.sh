@@ -11,6 +11,7 @@ packages=(
   openssl ca-certificates  # TLS to Convex; the TLS test makes its certificate with openssl
   libcli11-dev             # dcq's command line
   tmux                     # the dcq watch test drives a terminal
+  python3-yaml curl        # the compose tests parse docker/compose.yml; deploy-adapter.sh polls with curl
 )
 # Fuzzing only (fuzz/run.sh): clang with libFuzzer.
 if [[ "${DC_WITH_FUZZ:-0}" == "1" ]]; then

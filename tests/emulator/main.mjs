@@ -228,6 +228,11 @@ const handler = async (req, res) => {
     const url = new URL(req.url, 'http://x');
     const p = url.pathname;
     if (p.startsWith('/_emulator/')) return await handleEmulator(req, res, p.slice('/_emulator/'.length));
+    // The backend's meta route, which its Docker health check and deploy scripts poll.
+    if (req.method === 'GET' && p === '/version') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      return res.end('emulator');
+    }
     if (req.method === 'POST' && p === '/api/query_ts') return send(res, 200, { ts: encodeTs(nextTs()) });
     if (req.method === 'POST' && KINDS[p.slice(5)] && p.startsWith('/api/')) return await handleFunction(req, res, KINDS[p.slice(5)]);
     if (req.method === 'POST' && p.startsWith('/api/run/')) {
