@@ -10,6 +10,7 @@ packages=(
   nlohmann-json3-dev libspdlog-dev doctest-dev libssl-dev
   openssl ca-certificates  # TLS to Convex; the TLS test makes its certificate with openssl
   libcli11-dev             # dcq's command line
+  libtoml11-dev            # the server's --config file
   tmux                     # the dcq watch test drives a terminal
   python3-yaml curl        # the compose tests parse docker/compose.yml; deploy-adapter.sh polls with curl
 )

@@ -1,5 +1,7 @@
 #include "server/config.hpp"
 
+#include "server/config_file.hpp"
+
 #include <cstdlib>
 #include <string_view>
 
@@ -7,6 +9,11 @@ namespace dc {
 
 std::string usage() {
   return "usage: drizzle-convex-server [options]\n"
+         "  --config FILE         a TOML file of these options (key = the flag's name: port = 8787,\n"
+         "                        convex-url = \"...\"; a [convex] table means convex-*); flags, then the\n"
+         "                        environment, override it (docs/deployment.md, \"Configuration\")\n"
+         "  --check-config        print the effective configuration (secrets masked) and exit: 0 when valid,\n"
+         "                        2 with the bad key's path when not\n"
          "  --port N              listen port (0 = any free port; default 8787)\n"
          "  --host ADDR           listen address (default 127.0.0.1); on a loopback address only Host\n"
          "                        localhost, 127.0.0.1 and [::1] are answered (DNS rebinding)\n"
@@ -57,12 +64,11 @@ std::string usage() {
          "  --live-idle-timeout S         close a live socket that sent nothing, not even a pong (default 60)\n";
 }
 
-Result<Config> parse_config(int argc, char** argv, bool* help) {
-  Config c;
-  *help = false;
-  if (const char* u = std::getenv("CONVEX_URL")) c.convex_url = u;
-  if (const char* k = std::getenv("CONVEX_DEPLOY_KEY")) c.convex_deploy_key = k;
-  if (const char* f = std::getenv("DC_AUTH_FILE")) c.auth_file = f;
+namespace {
+
+// Applies flags (as on the command line) to `c`, later ones over earlier ones.
+Status apply_flags(Config& c, const std::vector<std::string>& args, bool* help) {
+  const int argc = static_cast<int>(args.size());
   auto bad = [](std::string msg) { return Error{ErrorCode::invalid_query, std::move(msg), std::nullopt}; };
   auto number = [&](std::string_view flag, const char* text, uint64_t max) -> Result<uint64_t> {
     char* end = nullptr;
@@ -77,11 +83,11 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
     if (*n == 0) return bad(std::string(flag) + " takes a number " + (unit.empty() ? "" : "of " + std::string(unit) + " ") + "from 1");
     return n;
   };
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
+  for (int i = 0; i < argc; ++i) {
+    std::string_view a = args[i];
     if (a == "--help" || a == "-h") {
       *help = true;
-      return c;
+      return Ok{};
     }
     if (a == "--demo") {
       c.demo = true;
@@ -100,7 +106,7 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
       continue;
     }
     if (i + 1 >= argc) return bad("unknown flag or missing value: " + std::string(a));
-    const char* v = argv[++i];
+    const char* v = args[++i].c_str();
     if (a == "--port") {
       auto n = number(a, v, 65535);
       if (!n) return std::move(n).error();
@@ -197,7 +203,100 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
       return bad("unknown flag: " + std::string(a));
     }
   }
+  return Ok{};
+}
+
+}  // namespace
+
+// Defaults, then the --config file, then the environment, then the flags.
+Result<Config> parse_config(int argc, char** argv, bool* help) {
+  Config c;
+  *help = false;
+  std::vector<std::string> flags;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--check-config") {
+      c.check_config = true;
+    } else if (a == "--config") {
+      if (i + 1 >= argc) return Error{ErrorCode::invalid_query, "--config takes a file", std::nullopt};
+      c.config_file = argv[++i];
+    } else {
+      flags.emplace_back(a);
+    }
+  }
+  if (!c.config_file.empty()) {
+    auto settings = read_config_file(c.config_file);
+    if (!settings) return std::move(settings).error();
+    for (const auto& setting : *settings) {
+      bool ignored = false;
+      if (auto st = apply_flags(c, setting.flags, &ignored); !st) {
+        return Error{ErrorCode::invalid_query, c.config_file + ": " + setting.pointer + ": " + st.error().message, setting.pointer};
+      }
+    }
+  }
+  if (const char* u = std::getenv("CONVEX_URL")) c.convex_url = u;
+  if (const char* k = std::getenv("CONVEX_DEPLOY_KEY")) c.convex_deploy_key = k;
+  if (const char* f = std::getenv("DC_AUTH_FILE")) c.auth_file = f;
+  if (auto st = apply_flags(c, flags, help); !st) return std::move(st).error();
   return c;
+}
+
+namespace {
+std::string toml_string(const std::string& s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out + "\"";
+}
+}  // namespace
+
+std::string describe_config(const Config& c) {
+  std::string out = "# The effective configuration: defaults, then --config, then the environment, then flags.\n";
+  auto line = [&](const char* key, const std::string& value) { out.append(key).append(" = ").append(value).append("\n"); };
+  auto str = [&](const char* key, const std::string& v) { line(key, toml_string(v)); };
+  auto num = [&](const char* key, uint64_t v) { line(key, std::to_string(v)); };
+  auto flag = [&](const char* key, bool v) { line(key, v ? "true" : "false"); };
+  num("port", c.port);
+  str("host", c.host);
+  std::string origins = "[";
+  for (size_t i = 0; i < c.cors_origins.size(); ++i) origins += (i ? ", " : "") + toml_string(c.cors_origins[i]);
+  line("cors-origins", origins + "]");
+  str("auth", c.auth_file);
+  flag("insecure-no-auth", c.insecure_no_auth);
+  str("schema", c.schema_file);
+  str("import", c.import_dir);
+  flag("demo", c.demo);
+  str("data-dir", c.data_dir);
+  num("snapshot-every", c.snapshot_every);
+  flag("recover-truncate", c.recover_truncate);
+  num("threads", c.threads);
+  num("engine-threads", c.engine_threads);
+  num("match-budget", c.match_budget);
+  num("read-timeout", static_cast<uint64_t>(c.read_timeout.count()));
+  num("request-timeout", static_cast<uint64_t>(c.request_timeout.count()));
+  str("convex-url", c.convex_url);
+  // Secrets are never printed: only whether one is set.
+  line("convex-deploy-key", c.convex_deploy_key.empty() ? "\"\"" : "\"********\"  # set, masked");
+  str("convex-module", c.convex_module);
+  num("convex-timeout", static_cast<uint64_t>(c.convex_timeout.count()));
+  num("convex-connections", c.convex_connections);
+  str("convex-ca-file", c.convex_ca_file);
+  flag("no-access-log", !c.access_log);
+  num("plan-cache", c.plan_cache_entries);
+  num("max-body", c.max_body_bytes);
+  num("max-connections", c.max_connections);
+  num("read-budget", c.read_budget);
+  num("max-limit", static_cast<uint64_t>(c.limits.max_limit));
+  num("live-max-connections", c.live_max_connections);
+  num("live-max-subscriptions", c.live_max_subscriptions);
+  num("live-outbox", c.live_outbox);
+  num("live-init-timeout", static_cast<uint64_t>(c.live_init_timeout.count()));
+  num("live-memory-budget", c.live_memory_budget);
+  num("live-stuck-timeout", static_cast<uint64_t>(c.live_stuck_timeout.count()));
+  num("live-idle-timeout", static_cast<uint64_t>(c.live_idle_timeout.count()));
+  return out;
 }
 
 }  // namespace dc

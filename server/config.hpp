@@ -1,5 +1,6 @@
-// Server configuration: command-line flags (design.md, "Names and commands")
-// with CONVEX_URL / CONVEX_DEPLOY_KEY from the environment as fallbacks.
+// Server configuration: command-line flags (design.md, "Names and commands"),
+// the environment (CONVEX_URL, CONVEX_DEPLOY_KEY, DC_AUTH_FILE) and a TOML
+// file (--config) holding any of the flags.
 #pragma once
 
 #include <chrono>
@@ -15,6 +16,8 @@
 namespace dc {
 
 struct Config {
+  std::string config_file;    // --config: a TOML file of the flags
+  bool check_config = false;  // --check-config: print the effective configuration and exit
   std::string host = "127.0.0.1";
   std::vector<std::string> cors_origins;  // browser origins allowed to call (protocol.md section 10)
   uint16_t port = 8787;
@@ -53,8 +56,12 @@ struct Config {
   std::chrono::seconds live_idle_timeout{60};           // nothing received (pongs count): close
 };
 
-// Parses argv; `help` is set when --help was given.
+// Defaults, then the --config file, then CONVEX_URL / CONVEX_DEPLOY_KEY /
+// DC_AUTH_FILE, then the flags; `help` is set when --help was given. A bad
+// key in the file fails with its path ("/convex/timeout").
 Result<Config> parse_config(int argc, char** argv, bool* help);
 std::string usage();
+// Every option as TOML (a valid --config file), the deploy key masked.
+std::string describe_config(const Config& c);
 
 }  // namespace dc

@@ -25,8 +25,14 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (!config) {
-    std::cerr << config.error().message << "\n" << dc::usage();
+    std::cerr << config.error().message << "\n";
+    // A bad --config file is answered with its own message; a bad flag also with the usage.
+    if (!config.error().path) std::cerr << dc::usage();
     return 2;
+  }
+  if (config->check_config) {
+    std::cout << dc::describe_config(*config);
+    return 0;
   }
   int code = 1;
   try {

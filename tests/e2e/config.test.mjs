@@ -1,0 +1,116 @@
+// --config FILE (TOML) and --check-config (issue 17): the file holds any
+// flag; flags beat the environment, which beats the file, which beats the
+// defaults; --check-config prints every option (secrets masked) as a file
+// that reads back the same, or exits 2 naming the bad key's path.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { startServer, post } from '../lib/server.mjs';
+
+const bin = process.env.DC_SERVER;
+const dir = mkdtempSync(join(tmpdir(), 'dc-config-'));
+let n = 0;
+const file = (text) => {
+  const f = join(dir, `c${++n}.toml`);
+  writeFileSync(f, text);
+  return f;
+};
+const run = (args, env = {}) => {
+  const clean = { ...process.env };
+  delete clean.CONVEX_URL;
+  delete clean.CONVEX_DEPLOY_KEY;
+  delete clean.DC_AUTH_FILE;
+  return spawnSync(bin, args, { encoding: 'utf8', env: { ...clean, ...env } });
+};
+const effective = (stdout) => Object.fromEntries(stdout.split('\n').filter((l) => l.includes(' = '))
+  .map((l) => [l.slice(0, l.indexOf(' = ')), l.slice(l.indexOf(' = ') + 3)]));
+
+test('--check-config prints every option, and what it prints reads back the same', { skip: !bin }, () => {
+  const r = run(['--check-config']);
+  assert.equal(r.status, 0, r.stderr);
+  const printed = effective(r.stdout);
+  const help = run(['--help']).stdout;
+  const options = [...help.matchAll(/^\s+--([a-z-]+)/gm)].map((m) => m[1]).filter((o) => !['config', 'check-config'].includes(o));
+  assert.ok(options.length > 30);
+  assert.deepEqual(options.filter((o) => !(o in printed)), [], 'options --check-config leaves out');
+  const again = run(['--config', file(r.stdout), '--check-config']);
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal(again.stdout, r.stdout);
+});
+
+test('precedence: flags over the environment over the file over the defaults; the key stays masked', { skip: !bin }, () => {
+  const f = file(`# operators comment their files
+port = 9000
+max-limit = 50
+cors-origins = ["https://a.example", "https://b.example"]
+no-access-log = true
+[convex]
+url = "http://from-file:3210"
+deploy-key = "file-secret-0000"
+timeout = 2500
+[live]
+outbox = 32
+`);
+  let r = run(['--config', f, '--check-config']);
+  assert.equal(r.status, 0, r.stderr);
+  let c = effective(r.stdout);
+  assert.equal(c.port, '9000');
+  assert.equal(c['max-limit'], '50');
+  assert.equal(c['cors-origins'], '["https://a.example", "https://b.example"]');
+  assert.equal(c['no-access-log'], 'true');
+  assert.equal(c['convex-url'], '"http://from-file:3210"');
+  assert.equal(c['convex-timeout'], '2500');
+  assert.equal(c['live-outbox'], '32');
+  assert.equal(c['read-budget'], '32000', 'a default the file leaves alone');
+  assert.ok(!r.stdout.includes('file-secret'), 'the deploy key is never printed');
+  assert.match(c['convex-deploy-key'], /^"\*+"/);
+
+  r = run(['--config', f, '--check-config'], { CONVEX_URL: 'http://from-env:3210', CONVEX_DEPLOY_KEY: 'env-secret' });
+  c = effective(r.stdout);
+  assert.equal(c['convex-url'], '"http://from-env:3210"');
+  assert.ok(!r.stdout.includes('env-secret'));
+
+  r = run(['--config', f, '--check-config', '--convex-url', 'http://from-flag:3210', '--port', '9100'], { CONVEX_URL: 'http://from-env:3210' });
+  c = effective(r.stdout);
+  assert.equal(c['convex-url'], '"http://from-flag:3210"');
+  assert.equal(c.port, '9100');
+  assert.equal(c['max-limit'], '50');
+});
+
+test('a bad file exits 2 and names the key\'s path, or the line of a syntax error', { skip: !bin }, () => {
+  const cases = [
+    ['port = "eighty"\n', /\/port: --port takes a number/],
+    ['[live]\nnope = 3\n', /\/live\/nope: unknown flag: --live-nope/],
+    ['demo = "yes"\n', /\/demo: is true or false/],
+    ['port = true\n', /\/port: takes a value, not true\/false/],
+    ['max-body = -1\n', /\/max-body: takes a number from 0/],
+    ['[convex.deep]\nurl = "x"\n', /\/convex\/deep: tables nest one level only/],
+    ['cors-origins = [1, 2]\n', /\/cors-origins: a list here holds strings/],
+    ['config = "other.toml"\n', /\/config: not an option of the file/],
+    ['port = \n', /not valid TOML[\s\S]*line|not valid TOML[\s\S]*1 \|/],
+  ];
+  for (const [text, message] of cases) {
+    const r = run(['--config', file(text), '--check-config']);
+    assert.equal(r.status, 2, `${JSON.stringify(text)} → ${r.status}\n${r.stdout}`);
+    assert.match(r.stderr, message);
+    assert.equal(r.stdout, '', 'nothing printed as the configuration');
+  }
+  const missing = run(['--config', join(dir, 'absent.toml'), '--check-config']);
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /absent\.toml: cannot be read/);
+});
+
+test('a server started with --config serves by it', { skip: !bin }, async () => {
+  const server = await startServer(bin, ['--config', file('demo = true\nmax-limit = 5\nno-access-log = true\n')]);
+  try {
+    assert.equal((await post(server.url, '/v1/query', { table: 'users', op: 'findMany', limit: 5 })).status, 200);
+    const over = await post(server.url, '/v1/query', { table: 'users', op: 'findMany', limit: 6 });
+    assert.equal(over.status, 400);
+    assert.match(over.text, /limit/);
+  } finally {
+    await server.stop();
+  }
+});
