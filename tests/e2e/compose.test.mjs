@@ -192,3 +192,27 @@ test('auth.example.json is an auth file the server accepts', { skip: !bin }, asy
     await server.stop();
   }
 });
+
+test('the Grafana dashboard queries only metrics the server exports', () => {
+  const dash = JSON.parse(readFileSync(join(docker, 'grafana/drizzle-convex.json'), 'utf8'));
+  const exported = new Map();  // name → type, from the server's sources
+  const sources = execFileSync('grep', ['-rhoE', '"dc_[a-z_]+"', join(root, 'server')], { encoding: 'utf8' });
+  for (const m of sources.matchAll(/"(dc_[a-z_]+)"/g)) exported.set(m[1], true);
+  const histograms = new Set(execFileSync('grep', ['-rhoE', 'histogram\\("dc_[a-z_]+"|->write\\(out, "dc_[a-z_]+"|write\\(out, "dc_[a-z_]+"',
+    join(root, 'server')], { encoding: 'utf8' }).match(/dc_[a-z_]+/g));
+  histograms.add('dc_http_request_duration_seconds');
+  const ids = new Set();
+  assert.ok(dash.panels.length >= 8);
+  for (const panel of dash.panels) {
+    assert.ok(!ids.has(panel.id), `panel id ${panel.id} twice`);
+    ids.add(panel.id);
+    assert.ok(panel.targets.length > 0, panel.title);
+    for (const t of panel.targets) {
+      for (const [, name, suffix] of t.expr.matchAll(/\b(dc_[a-z_]+?)(_bucket|_count|_sum)?\b(?=[\[{( )/]|$)/g)) {
+        assert.ok(exported.has(name), `${panel.title}: ${name} is not exported`);
+        if (suffix) assert.ok(histograms.has(name), `${panel.title}: ${name}${suffix} on a metric that is not a histogram`);
+      }
+      if (t.expr.includes('histogram_quantile')) assert.match(t.expr, /_bucket\[/);
+    }
+  }
+});
