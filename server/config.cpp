@@ -48,6 +48,8 @@ std::string usage() {
          "  --convex-connections N keep-alive connections to Convex, at most (default 32)\n"
          "  --convex-ca-file FILE PEM certificates to trust for an https:// Convex URL, besides the system's\n"
          "  --no-access-log       do not log one line per request\n"
+         "  --log-format F        text (default) or json: every log line one JSON object {time, level, message},\n"
+         "                        an access line with its own fields (event, requestId, method, path, status, us)\n"
          "  --plan-cache N        read plans cached by request body (default 1024; 0 = off)\n"
          "  --max-body BYTES      request body limit (default 8 MiB)\n"
          "  --max-connections N   open connections, HTTP and live together (default 30000); beyond it new\n"
@@ -113,6 +115,9 @@ Status apply_flags(Config& c, const std::vector<std::string>& args, bool* help) 
       c.port = static_cast<uint16_t>(*n);
     } else if (a == "--host") {
       c.host = v;
+    } else if (a == "--log-format") {
+      if (std::string_view(v) != "text" && std::string_view(v) != "json") return bad("--log-format takes text or json");
+      c.log_format = v;
     } else if (a == "--cors-origins") {
       auto origins = parse_cors_origins(v);
       if (!origins) return std::move(origins).error();
@@ -284,6 +289,7 @@ std::string describe_config(const Config& c) {
   num("convex-connections", c.convex_connections);
   str("convex-ca-file", c.convex_ca_file);
   flag("no-access-log", !c.access_log);
+  str("log-format", c.log_format);
   num("plan-cache", c.plan_cache_entries);
   num("max-body", c.max_body_bytes);
   num("max-connections", c.max_connections);

@@ -38,6 +38,7 @@ struct Config {
   size_t convex_connections = 32;            // keep-alive connections to Convex, at most
   std::string convex_ca_file;                // extra CA certificates (PEM) to trust for https://
   bool access_log = true;
+  std::string log_format = "text";  // --log-format: text, or json (one JSON object per line)
   size_t plan_cache_entries = 1024;  // 0 turns the read-plan cache off
   uint64_t snapshot_every = 10000;  // --data-dir: log records between snapshots
   size_t max_body_bytes = 8 * 1024 * 1024;

@@ -7,6 +7,7 @@
 
 #include "server/app.hpp"
 #include "server/config.hpp"
+#include "server/log_format.hpp"
 
 int main(int argc, char** argv) {
   // Logs go to stderr; stdout carries only the ready line. A bounded async
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
     std::cout << dc::describe_config(*config);
     return 0;
   }
+  if (config->log_format == "json") spdlog::set_formatter(dc::json_log_formatter());
   int code = 1;
   try {
     code = dc::run_app(*config);

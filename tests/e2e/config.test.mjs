@@ -114,3 +114,40 @@ test('a server started with --config serves by it', { skip: !bin }, async () => 
     await server.stop();
   }
 });
+
+test('--log-format json: every line one JSON object, the access line with its own fields', { skip: !bin }, async () => {
+  const server = await startServer(bin, ['--demo', '--log-format', 'json']);
+  let stderr;
+  try {
+    await post(server.url, '/v1/query', { table: 'users', op: 'count' }, { 'X-Request-Id': 'trace"1\\' });
+    await post(server.url, '/v1/query?q=%22%5C%FF', '{"table": "nope", "op": "count"}');
+    await post(server.url, '/v1/query', { table: 'users\u00e9\ud83d\ude00', op: 'count' });
+  } finally {
+    assert.equal(await server.stop(), 0);
+    stderr = server.stderr();
+  }
+  const lines = stderr.trim().split('\n');
+  assert.ok(lines.length >= 5, stderr);
+  const records = lines.map((l) => {
+    try { return JSON.parse(l); } catch { assert.fail(`not one JSON object: ${l}`); }
+  });
+  for (const r of records) {
+    assert.match(r.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:?\d\d$/);
+    assert.ok(['trace', 'debug', 'info', 'warning', 'error', 'critical'].includes(r.level), r.level);
+    assert.ok('message' in r || r.event === 'access', JSON.stringify(r));
+  }
+  const access = records.filter((r) => r.event === 'access');
+  assert.equal(access.length, 3);
+  assert.deepEqual(Object.keys(access[0]), ['time', 'level', 'event', 'requestId', 'method', 'path', 'status', 'us', 'docsRead']);
+  assert.equal(access[0].requestId, 'trace"1\\');
+  assert.equal(access[1].status, 400);
+  assert.ok(records.some((r) => r.message?.includes('memory-only')));
+
+  // text (the default): lines for a person, the access line's JSON after the level.
+  const text = await startServer(bin, ['--demo']);
+  await post(text.url, '/v1/query', { table: 'users', op: 'count' });
+  await text.stop();
+  const first = text.stderr().split('\n')[0];
+  assert.match(first, /^\d{4}-\d\d-\d\dT[\d:.]+ (\x1b\[[\d;]*m)?info/);
+  assert.match(text.stderr(), /info(\x1b\[m)? \{"event":"access"/);
+});
