@@ -284,20 +284,41 @@ int run_app(const Config& config) {
   };
   trim_later();
 
-  // SIGHUP: the auth file again. A bad one is logged and the old rules stay.
+  // SIGHUP: the --config file again (the log level and the auth file's path
+  // change at once; anything else is named as needing a restart), then the
+  // auth file. A bad file is logged and what is in force stays.
   net::signal_set reload(ioc, SIGHUP);
+  Config running = config;
   std::function<void()> reload_later = [&] {
     reload.async_wait([&](const boost::system::error_code& rec, int) {
       if (rec) return;
-      if (config.auth_file.empty()) {
+      if (!running.config_file.empty()) {
+        if (auto fresh = reread_config(running); !fresh) {
+          spdlog::error("SIGHUP: {} not re-read, the configuration in force stays: {}", running.config_file, fresh.error().message);
+        } else {
+          for (const auto& option : changed_options(running, *fresh)) {
+            if (option == "log-level") {
+              spdlog::info("SIGHUP: log-level {} → {}", running.log_level, fresh->log_level);
+              running.log_level = fresh->log_level;
+              spdlog::set_level(spdlog::level::from_str(running.log_level));
+            } else if (option == "auth" && !running.auth_file.empty() && !fresh->auth_file.empty()) {
+              spdlog::info("SIGHUP: auth {} → {}", running.auth_file, fresh->auth_file);
+              running.auth_file = fresh->auth_file;
+            } else {
+              spdlog::warn("SIGHUP: {} changed in {}; it takes effect after a restart", option, running.config_file);
+            }
+          }
+        }
+      }
+      if (running.auth_file.empty()) {
         spdlog::warn("SIGHUP: no --auth file to reload");
-      } else if (auto auth = load_auth_file(config.auth_file); !auth) {
-        spdlog::error("SIGHUP: {} not reloaded, the rules in force stay: {}", config.auth_file, located(auth.error()));
+      } else if (auto auth = load_auth_file(running.auth_file); !auth) {
+        spdlog::error("SIGHUP: {} not reloaded, the rules in force stay: {}", running.auth_file, located(auth.error()));
       } else if (auto st = names_ok(*auth); !st) {
-        spdlog::error("SIGHUP: {} not reloaded, the rules in force stay: {}", config.auth_file, located(st.error()));
+        spdlog::error("SIGHUP: {} not reloaded, the rules in force stay: {}", running.auth_file, located(st.error()));
       } else {
         net_ctx->pipeline->set_auth(std::make_shared<const AuthConfig>(std::move(auth).value()));
-        spdlog::info("SIGHUP: auth rules reloaded from {}", config.auth_file);
+        spdlog::info("SIGHUP: auth rules reloaded from {}", running.auth_file);
       }
       reload_later();
     });

@@ -2,6 +2,7 @@
 
 #include "server/config_file.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <string_view>
 
@@ -48,6 +49,7 @@ std::string usage() {
          "  --convex-connections N keep-alive connections to Convex, at most (default 32)\n"
          "  --convex-ca-file FILE PEM certificates to trust for an https:// Convex URL, besides the system's\n"
          "  --no-access-log       do not log one line per request\n"
+         "  --log-level L         trace, debug, info (default), warn or error; SIGHUP re-reads it from --config\n"
          "  --log-format F        text (default) or json: every log line one JSON object {time, level, message},\n"
          "                        an access line with its own fields (event, requestId, method, path, status, us)\n"
          "  --plan-cache N        read plans cached by request body (default 1024; 0 = off)\n"
@@ -115,6 +117,12 @@ Status apply_flags(Config& c, const std::vector<std::string>& args, bool* help) 
       c.port = static_cast<uint16_t>(*n);
     } else if (a == "--host") {
       c.host = v;
+    } else if (a == "--log-level") {
+      std::string_view l = v;
+      if (l != "trace" && l != "debug" && l != "info" && l != "warn" && l != "error") {
+        return bad("--log-level takes trace, debug, info, warn or error");
+      }
+      c.log_level = v;
     } else if (a == "--log-format") {
       if (std::string_view(v) != "text" && std::string_view(v) != "json") return bad("--log-format takes text or json");
       c.log_format = v;
@@ -218,6 +226,7 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
   Config c;
   *help = false;
   std::vector<std::string> flags;
+  for (int i = 1; i < argc; ++i) c.command_line.emplace_back(argv[i]);
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     if (a == "--check-config") {
@@ -244,6 +253,41 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
   if (const char* f = std::getenv("DC_AUTH_FILE")) c.auth_file = f;
   if (auto st = apply_flags(c, flags, help); !st) return std::move(st).error();
   return c;
+}
+
+Result<Config> reread_config(const Config& running) {
+  std::vector<char*> argv;
+  static char name[] = "drizzle-convex-server";
+  argv.push_back(name);
+  std::vector<std::string> args = running.command_line;
+  for (auto& a : args) argv.push_back(a.data());
+  bool help = false;
+  return parse_config(static_cast<int>(argv.size()), argv.data(), &help);
+}
+
+std::vector<std::string> changed_options(const Config& before, const Config& after) {
+  auto lines = [](const std::string& text) {
+    std::vector<std::string> out;
+    size_t at = 0;
+    while (at < text.size()) {
+      size_t end = text.find('\n', at);
+      out.push_back(text.substr(at, end - at));
+      at = end == std::string::npos ? text.size() : end + 1;
+    }
+    return out;
+  };
+  auto a = lines(describe_config(before));
+  auto b = lines(describe_config(after));
+  std::vector<std::string> changed;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    if (a[i] != b[i]) changed.push_back(a[i].substr(0, a[i].find(" = ")));
+  }
+  // The deploy key is masked in the text: compare it directly.
+  if (before.convex_deploy_key != after.convex_deploy_key &&
+      std::find(changed.begin(), changed.end(), "convex-deploy-key") == changed.end()) {
+    changed.push_back("convex-deploy-key");
+  }
+  return changed;
 }
 
 namespace {
@@ -290,6 +334,7 @@ std::string describe_config(const Config& c) {
   str("convex-ca-file", c.convex_ca_file);
   flag("no-access-log", !c.access_log);
   str("log-format", c.log_format);
+  str("log-level", c.log_level);
   num("plan-cache", c.plan_cache_entries);
   num("max-body", c.max_body_bytes);
   num("max-connections", c.max_connections);

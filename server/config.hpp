@@ -39,6 +39,8 @@ struct Config {
   std::string convex_ca_file;                // extra CA certificates (PEM) to trust for https://
   bool access_log = true;
   std::string log_format = "text";  // --log-format: text, or json (one JSON object per line)
+  std::string log_level = "info";   // --log-level: trace, debug, info, warn, error; SIGHUP re-reads it
+  std::vector<std::string> command_line;  // the flags as given, to re-read --config on SIGHUP
   size_t plan_cache_entries = 1024;  // 0 turns the read-plan cache off
   uint64_t snapshot_every = 10000;  // --data-dir: log records between snapshots
   size_t max_body_bytes = 8 * 1024 * 1024;
@@ -64,5 +66,9 @@ Result<Config> parse_config(int argc, char** argv, bool* help);
 std::string usage();
 // Every option as TOML (a valid --config file), the deploy key masked.
 std::string describe_config(const Config& c);
+// SIGHUP: the --config file, the environment and the flags again.
+Result<Config> reread_config(const Config& running);
+// The options (by name) whose values differ.
+std::vector<std::string> changed_options(const Config& before, const Config& after);
 
 }  // namespace dc

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (config->log_format == "json") spdlog::set_formatter(dc::json_log_formatter());
+  spdlog::set_level(spdlog::level::from_str(config->log_level));
   int code = 1;
   try {
     code = dc::run_app(*config);

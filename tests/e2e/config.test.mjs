@@ -151,3 +151,55 @@ test('--log-format json: every line one JSON object, the access line with its ow
   assert.match(first, /^\d{4}-\d\d-\d\dT[\d:.]+ (\x1b\[[\d;]*m)?info/);
   assert.match(text.stderr(), /info(\x1b\[m)? \{"event":"access"/);
 });
+
+test('SIGHUP re-reads --config: the log level and the auth file change, a live socket stays, the rest waits for a restart', { skip: !bin }, async () => {
+  const { createHash } = await import('node:crypto');
+  const { LiveClient } = await import('../lib/live.mjs');
+  const sha = (k) => createHash('sha256').update(k).digest('hex');
+  const authFile = (keys) => {
+    const f = join(dir, `auth${++n}.json`);
+    writeFileSync(f, JSON.stringify({ apiKeys: keys.map((k) => ({ name: k, sha256: sha(k), role: 'service' })), roles: { service: { bypass: true } } }));
+    return f;
+  };
+  const a = authFile(['keep', 'old']);
+  const b = authFile(['keep', 'new']);
+  const config = join(dir, 'reloaded.toml');
+  writeFileSync(config, `demo = true\nauth = "${a}"\nlog-level = "info"\nmax-limit = 1000\n`);
+  const server = await startServer(bin, ['--config', config]);
+  const bearer = (k) => ({ Authorization: `Bearer ${k}` });
+  const waitLog = async (re) => {
+    for (let i = 0; i < 100 && !re.test(server.stderr()); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.match(server.stderr(), re);
+  };
+  try {
+    assert.equal((await post(server.url, '/v1/query', { table: 'tags', op: 'count' }, bearer('old'))).status, 200);
+    const live = await LiveClient.open(server.url, { token: 'keep' });
+    live.subscribe('q', { table: 'tags', op: 'count' });
+    const first = await live.waitFor((m) => m.type === 'next');
+
+    writeFileSync(config, `demo = true\nauth = "${b}"\nlog-level = "debug"\nmax-limit = 7\n`);
+    server.proc.kill('SIGHUP');
+    await waitLog(new RegExp(`auth rules reloaded from ${b.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+    assert.match(server.stderr(), /SIGHUP: log-level info → debug/);
+    assert.match(server.stderr(), /SIGHUP: max-limit changed in .*reloaded\.toml; it takes effect after a restart/);
+    assert.equal((await post(server.url, '/v1/query', { table: 'tags', op: 'count' }, bearer('new'))).status, 200);
+    assert.equal((await post(server.url, '/v1/query', { table: 'tags', op: 'count' }, bearer('old'))).status, 401);
+    assert.equal((await post(server.url, '/v1/query', { table: 'users', op: 'findMany', limit: 8 }, bearer('new'))).status, 200,
+      'max-limit needs a restart: the old one is in force');
+
+    // The live socket opened before the reload is still served.
+    assert.equal((await post(server.url, '/v1/mutate', { op: 'insert', table: 'tags', values: { name: 'after-reload' } }, bearer('keep'))).status, 200);
+    const next = await live.waitFor((m) => m.type === 'next' && m !== first);
+    assert.ok(next);
+    assert.equal(live.closeCode, undefined, 'the live socket stayed open');
+
+    // A file that no longer parses keeps what is in force.
+    writeFileSync(config, 'log-level = \n');
+    server.proc.kill('SIGHUP');
+    await waitLog(/not re-read, the configuration in force stays/);
+    assert.equal((await post(server.url, '/v1/query', { table: 'tags', op: 'count' }, bearer('new'))).status, 200);
+    live.close?.();
+  } finally {
+    await server.stop();
+  }
+});
