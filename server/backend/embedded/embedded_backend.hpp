@@ -23,7 +23,6 @@
 #include "server/backend/embedded/store.hpp"
 #include "server/backend/embedded/wal.hpp"
 #include "server/backend/embedded/work_pool.hpp"
-#include "server/backend/embedded/writer_first_mutex.hpp"
 
 namespace dc {
 
@@ -108,7 +107,7 @@ class EmbeddedBackend : public Backend, public TableStats {
   std::atomic<uint64_t> commit_groups_{0};
   std::atomic<uint64_t> commit_failures_{0};
   Histogram commit_durations_;  // one group's log write and fdatasync
-  mutable WriterFirstMutex mu_;
+  mutable std::shared_mutex mu_;
   Options options_;
   std::unique_ptr<WorkPool> pool_;
   // Row counts as of the last commit's start, for the planner while a group
