@@ -54,8 +54,15 @@ test('readers during writes see whole transactions, never half of one', { timeou
     // for concurrent readers to have a real chance of seeing it if isolation broke.
     const filler = Array.from({ length: 300 }, (_, i) => ({ memberId: null, text: `filler ${i}` }));
     let stop = false;
+    let written = 0;
+    // Diagnostics for a rare hang seen in full-suite runs (session 11): say
+    // which side stopped making progress, with the server's last log lines.
+    const watchdog = setTimeout(() => {
+      console.error(`still running after 60 s: ${written} of 60 transactions written, ${reads} reads done; server stderr tail:\n` +
+        server.stderr().slice(-3000));
+    }, 60000);
     const writer = (async () => {
-      for (let i = 0; i < 60; i++) {
+      for (let i = 0; i < 60; i++, written++) {
         const res = await post(server.url, '/v1/mutate', { op: 'transaction', ops: [
           { op: 'update', table: 'members', set: { teamId: 't2' }, where: { email: 'ann@acme.io' } },
           { op: 'insert', table: 'notes', values: filler },
@@ -72,7 +79,7 @@ test('readers during writes see whole transactions, never half of one', { timeou
         reads++;
       }
     };
-    await Promise.all([writer, reader(), reader()]);
+    await Promise.all([writer, reader(), reader()]).finally(() => clearTimeout(watchdog));
     assert.ok(reads > 0);
   } finally {
     assert.equal(await server.stop(), 0);
