@@ -1,10 +1,11 @@
 #include "server/config.hpp"
 
-#include "server/config_file.hpp"
-
 #include <algorithm>
 #include <cstdlib>
 #include <string_view>
+
+#include "protocol/value_json.hpp"
+#include "server/config_file.hpp"
 
 namespace dc {
 
@@ -291,13 +292,12 @@ std::vector<std::string> changed_options(const Config& before, const Config& aft
 }
 
 namespace {
+// A JSON string is a valid TOML basic string (the same escapes, control
+// characters included), so protocol's writer serves both.
 std::string toml_string(const std::string& s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    if (ch == '"' || ch == '\\') out += '\\';
-    out += ch;
-  }
-  return out + "\"";
+  std::string out;
+  write_json_string(s, out);
+  return out;
 }
 }  // namespace
 
