@@ -492,70 +492,55 @@ class InsertBuilder {
   Insert m_;
 };
 
-// update and delete: `HasWhere` turns true with where(...); before that the
-// builder is not a mutation (update().set(...) alone does not compile as one).
-template <class Table, class Returning = void, bool HasWhere = false>
-class UpdateBuilder {
+namespace detail {
+// What update and delete share. `HasWhere` turns true with where(...);
+// before that the builder is not a mutation (update().set(...) alone does
+// not compile as one).
+template <template <class, class, bool> class Builder, class Untyped, class Table, class Returning, bool HasWhere>
+class FilteredWrite {
  public:
-  using result_type = detail::write_result<Table, Returning>;
+  using result_type = write_result<Table, Returning>;
   static constexpr bool is_read = false;
   static constexpr bool ready = HasWhere;
 
-  explicit UpdateBuilder(Update m) : m_(std::move(m)) {}
-  template <class... A>
-  UpdateBuilder set(const A&... assignments) const {
-    return UpdateBuilder(m_.set(detail::set_json<Table>(assignments...)));
+  explicit FilteredWrite(Untyped m) : m_(std::move(m)) {}
+  Builder<Table, Returning, true> where(const Predicate<Table>& p) const {
+    return Builder<Table, Returning, true>(m_.where(p.untyped));
   }
-  UpdateBuilder<Table, Returning, true> where(const Predicate<Table>& p) const {
-    return UpdateBuilder<Table, Returning, true>(m_.where(p.untyped));
-  }
-  UpdateBuilder<Table, typename Table::_row, HasWhere> returning() const {
-    return UpdateBuilder<Table, typename Table::_row, HasWhere>(m_.returning());
+  Builder<Table, typename Table::_row, HasWhere> returning() const {
+    return Builder<Table, typename Table::_row, HasWhere>(m_.returning());
   }
   template <class C>
-  UpdateBuilder<Table, typename detail::returning_row<Table, C>::type, HasWhere> returning(const C& columns) const {
-    return UpdateBuilder<Table, typename detail::returning_row<Table, C>::type, HasWhere>(m_.returning(detail::columns_json(columns)));
+  Builder<Table, typename returning_row<Table, C>::type, HasWhere> returning(const C& columns) const {
+    return Builder<Table, typename returning_row<Table, C>::type, HasWhere>(m_.returning(columns_json(columns)));
   }
   const Json& json() const { return m_.json(); }
-  operator Mutation() const  // NOLINT
+  operator Mutation() const  // NOLINT: a step of a transaction
     requires HasWhere
   {
     return m_;
   }
-  static Result<result_type> decode(const Json& data) { return detail::decode_answer<result_type, detail::answer<result_type>>(data); }
+  static Result<result_type> decode(const Json& data) { return decode_answer<result_type, answer<result_type>>(data); }
 
- private:
-  Update m_;
+ protected:
+  Untyped m_;
+};
+}  // namespace detail
+
+template <class Table, class Returning = void, bool HasWhere = false>
+class UpdateBuilder : public detail::FilteredWrite<UpdateBuilder, Update, Table, Returning, HasWhere> {
+ public:
+  using detail::FilteredWrite<UpdateBuilder, Update, Table, Returning, HasWhere>::FilteredWrite;
+  template <class... A>
+  UpdateBuilder set(const A&... assignments) const {
+    return UpdateBuilder(this->m_.set(detail::set_json<Table>(assignments...)));
+  }
 };
 
 template <class Table, class Returning = void, bool HasWhere = false>
-class DeleteBuilder {
+class DeleteBuilder : public detail::FilteredWrite<DeleteBuilder, Delete, Table, Returning, HasWhere> {
  public:
-  using result_type = detail::write_result<Table, Returning>;
-  static constexpr bool is_read = false;
-  static constexpr bool ready = HasWhere;
-
-  explicit DeleteBuilder(Delete m) : m_(std::move(m)) {}
-  DeleteBuilder<Table, Returning, true> where(const Predicate<Table>& p) const {
-    return DeleteBuilder<Table, Returning, true>(m_.where(p.untyped));
-  }
-  DeleteBuilder<Table, typename Table::_row, HasWhere> returning() const {
-    return DeleteBuilder<Table, typename Table::_row, HasWhere>(m_.returning());
-  }
-  template <class C>
-  DeleteBuilder<Table, typename detail::returning_row<Table, C>::type, HasWhere> returning(const C& columns) const {
-    return DeleteBuilder<Table, typename detail::returning_row<Table, C>::type, HasWhere>(m_.returning(detail::columns_json(columns)));
-  }
-  const Json& json() const { return m_.json(); }
-  operator Mutation() const  // NOLINT
-    requires HasWhere
-  {
-    return m_;
-  }
-  static Result<result_type> decode(const Json& data) { return detail::decode_answer<result_type, detail::answer<result_type>>(data); }
-
- private:
-  Delete m_;
+  using detail::FilteredWrite<DeleteBuilder, Delete, Table, Returning, HasWhere>::FilteredWrite;
 };
 
 // A transaction answers each op's result in order: a tuple of their types.
