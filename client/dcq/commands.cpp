@@ -241,9 +241,24 @@ int run_codegen(const Settings& s, const std::string& schema_file, std::string n
     std::cout << header;
     return kOk;
   }
-  std::ofstream file(output, std::ios::binary);
-  file << header;
-  if (!file.flush()) {
+  // Written aside and renamed: a failed write never leaves half a header
+  // that a build would take for a fresh one.
+  const std::string partial = output + ".partial";
+  {
+    std::ofstream file(partial, std::ios::binary | std::ios::trunc);
+    file << header;
+    if (!file.flush()) {
+      file.close();
+      std::error_code ignored;
+      std::filesystem::remove(partial, ignored);
+      std::cerr << "dcq: cannot write " << output << "\n";
+      return kUsage;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(partial, output, ec);
+  if (ec) {
+    std::filesystem::remove(partial, ec);
     std::cerr << "dcq: cannot write " << output << "\n";
     return kUsage;
   }

@@ -4,9 +4,9 @@
 // blog golden) runs its queries against the embedded engine.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { startServer } from '../lib/server.mjs';
 import { hs256 } from '../lib/tokens.mjs';
@@ -57,6 +57,15 @@ test('dcq codegen refuses a bad schema with the path of the fault', { skip: !dcq
   assert.ok(failure, 'dcq codegen accepted an unknown validator type');
   assert.equal(failure.status, 2);
   assert.match(failure.stderr, /\/tables\/t\/documentType\/value\/a/);
+});
+
+test('dcq codegen -o where it cannot write exits 2 and leaves no file behind', { skip: !dcq }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dc-codegen-ro-'));
+  const out = join(dir, 'missing', 'blog.hpp');
+  const r = spawnSync(dcq, ['codegen', '--schema', join(fixtures, 'blog', 'schema.json'), '-o', out], { encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /cannot write/);
+  assert.deepEqual(readdirSync(dir), []);
 });
 
 test('the typed API against the server (embedded engine, and with auth)', { skip: !bin || !program, timeout: 180000 }, async () => {
