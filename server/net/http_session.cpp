@@ -1,6 +1,9 @@
 #include "server/net/http_session.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -115,11 +118,16 @@ void HttpSession::watch_disconnect(uint64_t seq) {
   stream_.socket().async_wait(net::socket_base::wait_read, [self = shared_from_this(), seq](beast::error_code ec) {
     if (ec || self->answered_seq_ == seq || self->request_seq_ != seq) return;
     // Readable: either the client closed (EOF or reset) or it pipelined its
-    // next request, which stays in the socket for the next read.
+    // next request, which stays in the socket for the next read. Or nothing:
+    // readiness can be stale (epoll reports the edge of bytes a speculative
+    // read already took), so the peek must not block. Asio's own receive()
+    // would wait in poll() on this strand, and the answer it holds back
+    // would never be written.
     char byte;
-    beast::error_code peek_ec;
-    size_t n = self->stream_.socket().receive(net::buffer(&byte, 1), net::socket_base::message_peek, peek_ec);
-    if (n == 0 || (peek_ec && peek_ec != net::error::would_block)) self->cancelled_->store(true, std::memory_order_relaxed);
+    ssize_t n = ::recv(self->stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) return;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return self->watch_disconnect(seq);
+    self->cancelled_->store(true, std::memory_order_relaxed);
   });
 }
 

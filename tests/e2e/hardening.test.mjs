@@ -199,6 +199,70 @@ test('a client that disconnects stops its read: the engine does not finish work 
   } finally { assert.equal(await server.stop(), 0, server.stderr().slice(-2000)); }
 });
 
+// Requests sent as headers, then body (as fetch does), on keep-alive
+// connections, with a writer holding the engine so reads go to its threads:
+// an answer waits on the socket's strand while a disconnect watch peeks at
+// the socket. A stale readiness report once made that peek block in poll(),
+// holding the strand and its answer forever (session 12; 15 s of this load
+// hung some connection in every run).
+test('reads answered from the engine\'s threads are all answered while writes hold the engine', { timeout: 120000 }, async () => {
+  const fixture = new URL('../conformance/fixtures/org/', import.meta.url).pathname;
+  const server = await startServer(bin, ['--schema', fixture + 'schema.json', '--import', fixture + 'data', '--threads', '4', '--no-access-log']);
+  const filler = Array.from({ length: 300 }, (_, i) => ({ memberId: null, text: `filler ${i}` }));
+  let writing = true;
+  const writer = (async () => {
+    while (writing) {
+      const res = await post(server.url, '/v1/mutate', { op: 'insert', table: 'notes', values: filler });
+      assert.equal(res.status, 200, res.text);
+    }
+  })();
+  const body = JSON.stringify({ table: 'members', op: 'count', where: { teamId: 't1' } });
+  const head = `POST /v1/query HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+  const CONNECTIONS = 24;
+  const REQUESTS = 600;
+  // One connection: REQUESTS requests one after another; resolves with how
+  // many were answered 200, or with the count so far when 20 s pass without
+  // an answer (a stall), so the assertion below names it.
+  const connection = () => new Promise((resolve) => {
+    const s = net.connect(server.port, '127.0.0.1');
+    s.setNoDelay(true);
+    let answered = 0;
+    let buf = '';
+    let guard;
+    const finish = (why) => { clearTimeout(guard); s.destroy(); resolve({ answered, why }); };
+    const send = () => {
+      clearTimeout(guard);
+      guard = setTimeout(() => finish('no answer in 20 s'), 20000);
+      s.write(head);
+      setImmediate(() => s.write(body));
+    };
+    s.on('connect', send);
+    s.on('data', (d) => {
+      buf += d;
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const length = Number(/content-length: (\d+)/i.exec(buf.slice(0, end))[1]);
+      if (buf.length < end + 4 + length) return;
+      assert.match(buf, /^HTTP\/1\.1 200 /);
+      assert.equal(JSON.parse(buf.slice(end + 4, end + 4 + length)).data.count, 2);
+      buf = buf.slice(end + 4 + length);
+      if (++answered === REQUESTS) finish('done');
+      else send();
+    });
+    s.on('error', (e) => finish(e.message));
+  });
+  try {
+    const results = await Promise.all(Array.from({ length: CONNECTIONS }, connection));
+    writing = false;
+    await writer;
+    for (const r of results) assert.deepEqual(r, { answered: REQUESTS, why: 'done' });
+    await healthy(server.url);
+  } finally {
+    writing = false;
+    assert.equal(await server.stop(), 0, server.stderr().slice(-2000));
+  }
+});
+
 test('--match-budget: a read whose string patterns would scan more text than the budget is a 400 naming it', { timeout: 60000 }, async () => {
   const OR = Array.from({ length: 50 }, (_, i) => ({ body: { ilike: `%q${i}%` } }));
   const heavy = { table: 'comments', op: 'findMany', where: { OR } };
