@@ -57,9 +57,17 @@ size_t LiveHub::topics() {
   return topics_.size();
 }
 
+size_t LiveHub::subscriptions() {
+  std::lock_guard lock(mu_);
+  size_t n = 0;
+  for (const auto& [key, topic] : topics_) n += topic->subscribers();
+  return n;
+}
+
 void LiveHub::write_metrics(MetricsText& out) {
   out.gauge("dc_live_connections", "Open /v1/live sockets.", connections());
   out.gauge("dc_live_topics", "Distinct live queries being evaluated (shared by equal subscriptions).", topics());
+  out.gauge("dc_live_subscriptions", "Live subscriptions open now (every client's, on all sockets).", subscriptions());
   out.counter("dc_live_subscriptions_total", "Live subscriptions started.", subscriptions_total());
   out.counter("dc_live_evaluations_total", "Live query results received from the backend.", stats_->evaluations.load());
   out.counter("dc_live_changes_total", "Live query results that changed and were pushed.", stats_->changes.load());

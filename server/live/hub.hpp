@@ -49,6 +49,8 @@ class LiveHub {
   void shut_down_all();
 
   size_t topics();
+  // Subscriptions open now, over all topics.
+  size_t subscriptions();
   uint64_t subscriptions_total() const { return subscriptions_total_.load(); }
 
   // The live memory budget (--live-memory-budget): bytes all live outboxes

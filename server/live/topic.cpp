@@ -37,6 +37,11 @@ size_t Topic::remove(uint64_t subscription) {
   return subscribers_.size();
 }
 
+size_t Topic::subscribers() const {
+  std::lock_guard lock(mu_);
+  return subscribers_.size();
+}
+
 void Topic::on_result(Result<ReadOutcome> outcome) {
   std::vector<std::pair<uint64_t, std::shared_ptr<LiveSink>>> recipients;
   LiveUpdatePtr update;

@@ -55,6 +55,7 @@ class Topic : public std::enable_shared_from_this<Topic> {
   void add(uint64_t subscription, std::weak_ptr<LiveSink> sink);
   // Returns how many subscribers remain.
   size_t remove(uint64_t subscription);
+  size_t subscribers() const;
 
   // A result from the backend: sends it on only when it differs from the last.
   void on_result(Result<ReadOutcome> outcome);
@@ -66,7 +67,7 @@ class Topic : public std::enable_shared_from_this<Topic> {
   std::string key_;
   std::shared_ptr<const ReadPlan> plan_;
   std::unique_ptr<Watch> watch_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::unordered_map<uint64_t, std::weak_ptr<LiveSink>> subscribers_;
   LiveUpdatePtr current_;
   std::shared_ptr<const Json> last_;  // the current result as a tree, the base of the next diff

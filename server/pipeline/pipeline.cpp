@@ -22,6 +22,14 @@ void SchemaSlot::set(std::shared_ptr<const Schema> schema) {
 
 namespace {
 
+// The table a write counts under in dc_table_documents_read_total.
+std::string_view table_of(const MutationPlan& plan) {
+  if (plan.steps.empty()) return "(several)";
+  for (const auto& step : plan.steps)
+    if (step.table != plan.steps.front().table) return "(several)";
+  return plan.steps.front().table;
+}
+
 const Error kSchemaNotLoaded{ErrorCode::unavailable,
                              "the backend is not ready: the schema has not been loaded from the Convex deployment yet", std::nullopt};
 
@@ -151,8 +159,9 @@ Result<PlannedBody> Pipeline::plan_text(std::string_view text, Accept accept, co
 void Pipeline::query(std::string_view body, const Access& access, const RequestContext& ctx, ResultFn done) {
   auto planned = plan_text(body, Accept::reads, access);
   if (!planned) return done(std::move(planned).error());
-  backend_->read(planned->read, ctx, [done = std::move(done)](Result<ReadOutcome> out) {
+  backend_->read(planned->read, ctx, [this, plan = planned->read, done = std::move(done)](Result<ReadOutcome> out) {
     if (!out) return done(std::move(out).error());
+    stats_.tables.add(plan->root.access.table, out->docs_read);
     done(json_answer(data_body(out->data_json), out->docs_read));
   });
 }
@@ -160,8 +169,9 @@ void Pipeline::query(std::string_view body, const Access& access, const RequestC
 void Pipeline::mutate(std::string_view body, const Access& access, const RequestContext& ctx, ResultFn done) {
   auto planned = plan_text(body, Accept::mutations, access);
   if (!planned) return done(std::move(planned).error());
-  write(planned->mutation, ctx, [done = std::move(done)](Result<WriteOutcome> out) {
+  write(planned->mutation, ctx, [this, plan = planned->mutation, done = std::move(done)](Result<WriteOutcome> out) {
     if (!out) return done(std::move(out).error());
+    stats_.tables.add(table_of(*plan), out->docs_read);
     done(json_answer(data_body(out->data_json), out->docs_read));
   });
 }
@@ -223,6 +233,7 @@ Answer Pipeline::metrics() const {
   out.counter("dc_plan_cache_hits_total", "Reads whose plan came from the plan cache.", plan_cache_.hits());
   out.counter("dc_plan_cache_misses_total", "Reads planned from scratch.", plan_cache_.misses());
   stats_.http.write(out);
+  stats_.tables.write(out);
   if (hub_) hub_->write_metrics(out);
   backend_->write_metrics(out);
   Answer a;

@@ -23,6 +23,7 @@
 #include "server/pipeline/http_metrics.hpp"
 #include "server/pipeline/schema_slot.hpp"
 #include "server/planner/plan_cache.hpp"
+#include "server/pipeline/table_reads.hpp"
 
 namespace dc {
 
@@ -39,6 +40,7 @@ struct PipelineStats {
   std::atomic<uint64_t> errors{0};
   std::atomic<uint64_t> docs_read{0};
   HttpMetrics http;
+  TableReads tables;
 };
 
 // A request body, planned: exactly one of the two is set.

@@ -70,8 +70,10 @@ test('two clients on the same query share one topic and see the same versions; a
     await gone.waitVersion('q', 1);
     await other.waitVersion('u', 1);
     assert.equal(await metric(server.url, 'dc_live_topics'), 2, 'equal queries share one topic');
+    assert.equal(await metric(server.url, 'dc_live_subscriptions'), 4, 'each client\'s subscription is open, shared topic or not');
     gone.send({ type: 'complete', id: 'q' });
     await sleep(100);
+    assert.equal(await metric(server.url, 'dc_live_subscriptions'), 3, 'a completed subscription is no longer open');
     const goneBefore = gone.messages.length;
     const otherBefore = other.messages.length;
 

@@ -49,6 +49,33 @@ test('request durations by route and status class; the log\'s sync time', { skip
   }
 });
 
+test('documents read by table: a read under its root table, relations included; a mixed transaction under "(several)"', { skip: !bin }, async () => {
+  const server = await startServer(bin, ['--demo', '--no-access-log']);
+  const reads = (m, table) => sample(m, 'dc_table_documents_read_total', 'dc_table_documents_read_total', { table }) ?? 0;
+  try {
+    const before = await scrape(server.url);
+    let posts = 0;
+    for (const body of [{ table: 'posts', op: 'findMany', with: { author: true }, limit: 3 }, { table: 'posts', op: 'count' }]) {
+      const res = await fetch(server.url + '/v1/query', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      assert.equal(res.status, 200);
+      posts += Number(res.headers.get('x-docs-read'));
+    }
+    const tx = await fetch(server.url + '/v1/mutate', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({
+      op: 'transaction', ops: [
+        { op: 'insert', table: 'tags', values: { name: 'by-table' } },
+        { op: 'update', table: 'users', set: { name: 'Renamed' }, where: { name: 'nobody of that name' } }] }) });
+    assert.equal(tx.status, 200, await tx.text());
+    const after = await scrape(server.url);
+    assert.ok(posts > 6, 'the read with authors read posts and their authors');
+    assert.equal(reads(after, 'posts') - reads(before, 'posts'), posts, 'users read through posts.author count under posts');
+    assert.equal(reads(after, 'users'), reads(before, 'users'));
+    assert.equal(reads(after, '(several)') - reads(before, '(several)'), Number(tx.headers.get('x-docs-read')));
+    assert.equal(after.get('dc_table_documents_read_total').type, 'counter');
+  } finally {
+    await server.stop();
+  }
+});
+
 test('auth failures by reason and rate limiting', { skip: !bin }, async () => {
   // The blog's rules, with the role `user` limited to 5 requests per second (a burst of 5).
   const auth = JSON.parse(readFileSync(join(blog, 'auth.json'), 'utf8'));
