@@ -50,6 +50,23 @@ test('one Convex call per request: a 3-level with, and a transaction', async () 
   } finally { await p.stop(); }
 });
 
+test('a write\'s request id reaches Convex\'s function logs, matching the access line; a read\'s does not', async () => {
+  const p = await pair();
+  try {
+    const headers = { 'content-type': 'application/json', 'x-request-id': 'trace-write-42' };
+    const w = await fetch(p.server.url + '/v1/mutate', { method: 'POST', headers, body: JSON.stringify({ op: 'insert', table: 'tags', values: { name: 'traced' } }) });
+    assert.equal(w.status, 200, await w.text());
+    assert.equal(w.headers.get('x-request-id'), 'trace-write-42');
+    const r = await fetch(p.server.url + '/v1/query', { method: 'POST', headers: { ...headers, 'x-request-id': 'trace-read-43' },
+      body: JSON.stringify({ table: 'tags', op: 'findMany', where: { name: 'traced' } }) });
+    assert.equal(r.status, 200);
+    const logs = await emu(p.emulator, 'logs');
+    assert.deepEqual(logs.filter((l) => l.line.includes('trace-')), [{ path: 'drizzle:mutate', line: '[LOG] drizzle-convex request trace-write-42' }],
+      'one log line for the write, none for the read (its arguments stay equal for Convex\'s query cache)');
+    assert.match(p.server.stderr(), /"requestId":"trace-write-42","method":"POST","path":"\/v1\/mutate"/);
+  } finally { await p.stop(); }
+});
+
 test('Convex down at start: listening, /readyz 503 with a clear log line, ready once Convex answers', async () => {
   // Find a free port for the emulator, then start the server before it.
   const probe = await startEmulator(emulatorArgs());

@@ -12,6 +12,8 @@
 import { createServer } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { format } from 'node:util';
 import { WebSocketServer } from 'ws';
 import { convexToJson, jsonToConvex } from 'convex/values';
 import { createDeployment } from './deployment.mjs';
@@ -51,6 +53,23 @@ function nextTs() {
 const encodeTs = (ts) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(ts); return b.toString('base64'); };
 
 const sessions = new Set();
+
+// Function logs, as Convex keeps them: what a function writes with console.*
+// during its run comes back in the answer's logLines ("[LOG] text") and
+// stays in a recent-lines list (GET /_emulator/logs: {path, line}).
+const functionLogs = new AsyncLocalStorage();
+const recentLogs = [];
+for (const [method, level] of [['log', 'LOG'], ['info', 'INFO'], ['warn', 'WARN'], ['error', 'ERROR'], ['debug', 'DEBUG']]) {
+  const original = console[method].bind(console);
+  console[method] = (...args) => {
+    const run = functionLogs.getStore();
+    if (!run) return original(...args);
+    const line = `[${level}] ${format(...args)}`;
+    run.lines.push(line);
+    recentLogs.push({ path: run.path, line });
+    if (recentLogs.length > 1000) recentLogs.shift();
+  };
+}
 
 // The acting-as part of an admin key: standard base64 of a JSON
 // UserIdentityAttributes object, which needs tokenIdentifier, or issuer and
@@ -101,16 +120,17 @@ async function runFunction(kind, path, args, { admin, identity }) {
   const actual = deployment.kindOf(path);
   if (!admin || !actual) return { status: 'error', errorMessage: `Could not find public function for '${path}'. Did you forget to run \`npx convex dev\`?` };
   if (kind !== actual) return { status: 'error', errorMessage: `Trying to execute ${path} as ${kind}, but it is defined as ${actual}.` };
+  const run = { path, lines: [] };
   try {
-    const value = await deployment[kind](path, args, identity);
+    const value = await functionLogs.run(run, () => deployment[kind](path, args, identity));
     if (kind === 'mutation') {
       const ts = nextTs();
       for (const s of sessions) s.invalidate();
-      return { status: 'success', value: value ?? null, ts };
+      return { status: 'success', value: value ?? null, ts, logLines: run.lines };
     }
-    return { status: 'success', value: value ?? null };
+    return { status: 'success', value: value ?? null, logLines: run.lines };
   } catch (e) {
-    const r = { status: 'error', errorMessage: String(e?.message ?? e) };
+    const r = { status: 'error', errorMessage: String(e?.message ?? e), logLines: run.lines };
     if (e?.data !== undefined) r.errorData = e.data;
     return r;
   }
@@ -196,12 +216,13 @@ async function handleFunction(req, res, kind, pathFromUrl) {
     out.errorMessage = r.errorMessage;
     if (r.errorData !== undefined) out.errorData = encodeValue(r.errorData, format);
   }
-  out.logLines = [];
+  out.logLines = r.logLines ?? [];
   send(res, 200, out);
 }
 
 async function handleEmulator(req, res, route) {
   if (route === 'ids') return send(res, 200, Object.fromEntries(deployment.idMap));
+  if (route === 'logs') return send(res, 200, recentLogs);
   if (route === 'stats') {
     const open = await new Promise((r) => server.getConnections((e, n) => r(e ? -1 : n)));
     return send(res, 200, { ...stats, stalled: stalled.size, openConnections: open });

@@ -43,9 +43,9 @@ export class SyncSession {
   async evaluate(id, q) {
     const r = await this.runFunction('query', q.udfPath, q.args, { admin: this.admin });
     if (r.status === 'success') {
-      return { type: 'QueryUpdated', queryId: id, value: convexToJson(r.value), logLines: [], journal: null };
+      return { type: 'QueryUpdated', queryId: id, value: convexToJson(r.value), logLines: r.logLines ?? [], journal: null };
     }
-    const m = { type: 'QueryFailed', queryId: id, errorMessage: r.errorMessage, logLines: [], journal: null };
+    const m = { type: 'QueryFailed', queryId: id, errorMessage: r.errorMessage, logLines: r.logLines ?? [], journal: null };
     if (r.errorData !== undefined) m.errorData = convexToJson(r.errorData);
     return m;
   }
@@ -119,9 +119,9 @@ export class SyncSession {
       case 'Mutation': {
         const r = await this.runFunction('mutation', m.udfPath, jsonToConvex(m.args?.[0] ?? {}), { admin: this.admin });
         if (r.status === 'success') {
-          this.send({ type: 'MutationResponse', requestId: m.requestId, success: true, result: convexToJson(r.value), ts: this.encodeTs(r.ts), logLines: [] });
+          this.send({ type: 'MutationResponse', requestId: m.requestId, success: true, result: convexToJson(r.value), ts: this.encodeTs(r.ts), logLines: r.logLines ?? [] });
         } else {
-          const out = { type: 'MutationResponse', requestId: m.requestId, success: false, result: r.errorMessage, ts: null, logLines: [] };
+          const out = { type: 'MutationResponse', requestId: m.requestId, success: false, result: r.errorMessage, ts: null, logLines: r.logLines ?? [] };
           if (r.errorData !== undefined) out.errorData = convexToJson(r.errorData);
           this.send(out);
         }

@@ -83,7 +83,13 @@ void ConvexBackend::read(std::shared_ptr<const ReadPlan> plan, const RequestCont
 
 void ConvexBackend::write(std::shared_ptr<const MutationPlan> plan, const RequestContext& ctx,
                           std::function<void(Result<WriteOutcome>)> done) {
-  run(FunctionKind::mutation, "mutate", mutation_plan_to_json(*plan).dump(), ctx, std::move(done));
+  // The request id goes with writes, so a mutation in Convex's logs can be
+  // matched to the proxy's access line (the adapter logs it). Never with
+  // reads: as part of a query's arguments it would make every read a
+  // distinct query and defeat Convex's query cache.
+  Json j = mutation_plan_to_json(*plan);
+  if (!ctx.request_id.empty()) j["requestId"] = ctx.request_id;
+  run(FunctionKind::mutation, "mutate", j.dump(), ctx, std::move(done));
 }
 
 // A Convex subscription to execute(plan): Convex re-runs it whenever what it
