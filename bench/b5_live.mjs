@@ -6,11 +6,12 @@
 // messages/s received, and the server's RSS per idle subscribed client.
 // Client and server share the machine's cores; the client is one Node process.
 //
-//   node bench/b5_live.mjs [server binary] [--clients 10000] [--queries 100] [--rate 50] [--seconds 20] [--convex]
+//   node bench/b5_live.mjs [server binary] [--clients 10000] [--queries 100] [--rate 50] [--seconds 20] [--convex] [--latencies FILE]
+// --latencies writes the ack → next distribution (share, ms; 0.1 % steps) for bench/plot.sh.
 // --convex runs the server on the Convex emulator (use a smaller scale, e.g. --clients 500 --queries 10 --rate 10).
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { startServer, startEmulator, post, waitReady } from '../tests/lib/server.mjs';
 
@@ -23,6 +24,7 @@ const QUERIES = Number(opt('--queries', 100));
 const RATE = Number(opt('--rate', 50));
 const SECONDS = Number(opt('--seconds', 20));
 const CONVEX = args.includes('--convex');
+const LATENCIES = opt('--latencies', null);
 const ROWS_PER_BUCKET = 5;
 const schema = join(root, 'bench/fixtures/b5/schema.json');
 const KEY = 'bench-admin-key';
@@ -131,6 +133,13 @@ console.log(`  writes: ${stamp} at ${RATE}/s over ${writeSeconds.toFixed(1)} s (
 console.log(`  nexts with a stamp received: ${lat.length} of ${expected} expected (full results instead of patches: ${received.filter(([s]) => s === -2).length})`);
 console.log(`  write ack → next: p50 ${pct(0.5).toFixed(1)} ms, p99 ${pct(0.99).toFixed(1)} ms, max ${lat.at(-1).toFixed(1)} ms`);
 console.log(`  messages/s received by the clients during writes: ${(messages / (writeSeconds + 2)).toFixed(0)}`);
+if (LATENCIES) {
+  // The distribution in 0.1 % steps: share q, and the latency at or under which
+  // that share of the deliveries came (q = 0.5 is the p50 printed above).
+  const rows = [];
+  for (let i = 0; i <= 1000; i++) rows.push(`${(i / 1000).toFixed(3)} ${pct(i / 1000).toFixed(3)}`);
+  writeFileSync(LATENCIES, `# B5 write ack -> next (${lat.length} deliveries): share, ms: node bench/b5_live.mjs ${args.join(' ')}\n${rows.join('\n')}\n`);
+}
 
 for (const ws of sockets) ws.terminate();
 await server.stop();

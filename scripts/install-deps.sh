@@ -13,6 +13,7 @@ packages=(
   libtoml11-dev            # the server's --config file
   tmux                     # the dcq watch test drives a terminal
   python3-yaml curl        # the compose tests parse docker/compose.yml; deploy-adapter.sh polls with curl
+  gnuplot-nox              # bench/plot.sh draws the benchmarks' figures (its test runs it)
 )
 # Fuzzing only (fuzz/run.sh): clang with libFuzzer.
 if [[ "${DC_WITH_FUZZ:-0}" == "1" ]]; then
