@@ -21,6 +21,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 fail() { echo "plot.sh: $*" >&2; exit 2; }
+# Text from the results files reaches gnuplot only as a single-quoted string:
+# in double quotes gnuplot would run `backquoted` text as a shell command.
+gp_string() { local q="'"; printf "'%s'" "${1//$q/$q$q}"; }
 need() { [[ -r "$results/$1" ]] || fail "$results/$1 is missing: save the output of $2 there"; }
 
 # wrk's latencies ("950.00us", "1.23ms", "2.01s") in milliseconds.
@@ -34,7 +37,7 @@ awk "$to_ms"'
 ' "$results/b1.txt" >"$work/b1_http.dat"
 [[ $(wc -l <"$work/b1_http.dat") -eq 2 ]] || fail "$results/b1.txt lacks the 'drizzle-convex:' and 'nginx (static):' lines bench/b1_http.sh prints"
 grep -q -- ' -1' "$work/b1_http.dat" && fail "$results/b1.txt has a latency that is not in us, ms or s"
-title_b1=$(grep -m1 '^B1 ' "$results/b1.txt" | sed 's/"/\\"/g')
+title_b1=$(gp_string "$(grep -m1 '^B1 ' "$results/b1.txt")")
 
 # ---- B4: rows per second, per mode and rows per insert ---------------------
 need b4.txt bench/b4_writes.sh
@@ -56,7 +59,7 @@ awk '
 [[ -s "$work/b4_writes.dat" ]] || fail "$results/b4.txt has no 'N-row inserts:' lines from bench/b4_writes.sh"
 b4_baseline=0
 awk '$NF != "NaN"' "$work/b4_writes.dat" | grep -q . && b4_baseline=1
-title_b4=$(grep -m1 '^B4 ' "$results/b4.txt" | sed 's/"/\\"/g')
+title_b4=$(gp_string "$(grep -m1 '^B4 ' "$results/b4.txt")")
 
 # ---- B5: how late each write reached each watching client -----------------
 need b5_latencies.txt "node bench/b5_live.mjs --latencies FILE"
@@ -73,7 +76,7 @@ at_share() { awk -v q="$1" '$1 >= q { print $2; exit }' "$work/b5_latency.dat"; 
 p50=$(at_share 0.5)
 p99=$(at_share 0.99)
 deliveries=$(grep -m1 -o '([0-9]* deliveries)' "$results/b5_latencies.txt" || true)
-title_b5="B5 live fan-out: how late a write reaches each watching client ${deliveries}"
+title_b5=$(gp_string "B5 live fan-out: how late a write reaches each watching client ${deliveries}")
 
 gnuplot <<GNUPLOT
 set terminal pngcairo size 1000,420 font "DejaVu Sans,10" noenhanced
@@ -82,7 +85,7 @@ set grid ytics lc rgb "#dddddd"
 set key top left
 
 set output "$work/b1_http.png"
-set multiplot layout 1,2 title "$title_b1"
+set multiplot layout 1,2 title $title_b1
 set title "throughput"
 set ylabel "requests per second"
 set yrange [0:*]
@@ -97,7 +100,7 @@ plot "$work/b1_http.dat" using 3:xtic(1) title "p50" lc rgb "#7aa6d6", \
 unset multiplot
 
 set output "$work/b4_writes.png"
-set title "$title_b4"
+set title $title_b4
 set ylabel "rows inserted per second"
 set yrange [0:*]
 set xtics rotate by -15
@@ -109,7 +112,7 @@ if ($b4_baseline) {
 set xtics norotate
 
 set output "$work/b5_latency.png"
-set title "$title_b5"
+set title $title_b5
 set xlabel "write acknowledged → next received at a client, ms (below 0: the next came before the write's HTTP answer)"
 set ylabel "share of deliveries at most this late"
 set yrange [0:1]

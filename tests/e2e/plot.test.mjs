@@ -79,6 +79,16 @@ test('bad input: exit 2 naming the file, and no figure drawn', () => {
   }
 });
 
+test('text in the results is drawn as text: a backquoted command in a title is not run', () => {
+  const marker = join(mkdtempSync(join(tmpdir(), 'dc-plot-marker-')), 'ran');
+  const b1 = B1.replace('B1 findFirst', `B1 \`touch ${marker}\` it's findFirst`);
+  const dir = results({ 'b1.txt': b1, 'b4.txt': B4, 'b5_latencies.txt': B5 });
+  const r = plot(dir, join(dir, 'img'));
+  assert.equal(r.status, 0, r.stderr);
+  assertPng(join(dir, 'img', 'b1_http.png'), 1000, 420);
+  assert.ok(!existsSync(marker), 'gnuplot ran the backquoted text as a shell command');
+});
+
 test('the figures in docs/img are drawn from the results committed in bench/results', () => {
   const out = mkdtempSync(join(tmpdir(), 'dc-plot-docs-'));
   const r = plot(join(root, 'bench/results'), out);
