@@ -15,6 +15,7 @@ namespace dc {
 void SchemaSlot::set(std::shared_ptr<const Schema> schema) {
   auto loaded = std::make_shared<LoadedSchema>();
   loaded->json = schema_to_json(*schema).dump();
+  loaded->integrity = std::make_shared<const IntegrityRules>(*schema);
   loaded->schema = std::move(schema);
   std::lock_guard lock(mu_);
   loaded_ = std::move(loaded);
@@ -120,7 +121,7 @@ Result<PlannedBody> Pipeline::plan_json(const Json& body, Accept accept, const A
   if (accept == Accept::mutations || is_mutation_op(op)) {
     auto m = parse_mutation(body, *loaded->schema, options_.limits);
     if (!m) return std::move(m).error();
-    auto plan = plan_mutation(*m, *loaded->schema, backend_->stats(), opts);
+    auto plan = plan_mutation(*m, *loaded->schema, backend_->stats(), opts, loaded->integrity.get());
     if (!plan) return std::move(plan).error();
     return PlannedBody{nullptr, std::make_shared<const MutationPlan>(std::move(plan).value())};
   }

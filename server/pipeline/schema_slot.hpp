@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 
+#include "server/planner/integrity_rules.hpp"
 #include "server/schema/model.hpp"
 
 namespace dc {
@@ -14,6 +15,7 @@ namespace dc {
 struct LoadedSchema {
   std::shared_ptr<const Schema> schema;
   std::string json;  // serialized once
+  std::shared_ptr<const IntegrityRules> integrity;  // worked out once, shared by every mutation plan
 };
 
 class SchemaSlot {

@@ -28,75 +28,6 @@ Result<std::vector<FieldAssignment>> plan_set(const TableDef& table, std::vector
   return set;
 }
 
-std::string id_target(const Validator& v) {
-  if (v.kind == Validator::Kind::id) return v.table;
-  if (v.kind == Validator::Kind::union_) {
-    for (const auto& m : v.items) {
-      if (m.kind == Validator::Kind::id) return m.table;
-    }
-  }
-  return "";
-}
-
-// Every `one` relation pointing at `table`, with its onDelete rule. Without a
-// declared rule: cascade for a many-to-many junction, setNull for an optional
-// or nullable reference, restrict otherwise.
-std::vector<ReferenceRule> referencing(const Schema& schema, const std::string& table) {
-  std::vector<ReferenceRule> out;
-  for (const auto& entry : schema.relations) {
-    const std::string& child = entry.first;  // a named variable: lambdas cannot capture bindings before clang 16
-    for (const auto& r : entry.second) {
-      // A relation over several fields is a join on data, not a reference.
-      if (r.many || r.through || r.target != table || r.from.size() != 1) continue;
-      const std::string& field = r.from[0];
-      const std::string& to = r.to[0];
-      bool seen = std::any_of(out.begin(), out.end(), [&](const ReferenceRule& x) {
-        return x.table == child && x.field == field && x.to == to;
-      });
-      if (seen) continue;
-      bool optional = false;
-      const Validator* type = schema.table(child)->field_type(field, &optional);
-      bool nullable = type->admits_kind(Value::Kind::null);
-      bool junction = false;
-      for (const auto& [t, rs] : schema.relations) {
-        for (const auto& x : rs) junction = junction || (x.through && x.through->table == child);
-      }
-      OnDelete rule = r.on_delete ? *r.on_delete
-                      : junction ? OnDelete::cascade
-                      : (optional || nullable) ? OnDelete::set_null
-                                               : OnDelete::restrict_;
-      out.push_back(ReferenceRule{child, field, to, rule, nullable});
-    }
-  }
-  return out;
-}
-
-// Rules for every table a mutation of `tables` may write, following cascades
-// and setNull updates transitively.
-std::map<std::string, TableRules, std::less<>> rules_for(const Schema& schema, std::vector<std::string> tables) {
-  std::map<std::string, TableRules, std::less<>> out;
-  while (!tables.empty()) {
-    std::string name = tables.back();
-    tables.pop_back();
-    if (out.count(name)) continue;
-    const TableDef& def = *schema.table(name);
-    TableRules rules;
-    rules.unique = def.unique;
-    if (def.document.kind == Validator::Kind::object) {
-      for (const auto& f : def.document.fields) {
-        std::string target = id_target(f.type);
-        if (!target.empty()) rules.references.push_back(IdReference{f.name, target});
-      }
-    }
-    rules.on_delete = referencing(schema, name);
-    for (const auto& r : rules.on_delete) {
-      if (r.rule != OnDelete::restrict_) tables.push_back(r.table);
-    }
-    out.emplace(name, std::move(rules));
-  }
-  return out;
-}
-
 std::string_view rule_name(OnDelete r) {
   return r == OnDelete::cascade ? "cascade" : r == OnDelete::set_null ? "setNull" : "restrict";
 }
@@ -104,7 +35,7 @@ std::string_view rule_name(OnDelete r) {
 }  // namespace
 
 Result<MutationPlan> plan_mutation(const Mutation& m, const Schema& schema, const TableStats& stats,
-                                   const PlannerOptions& options) {
+                                   const PlannerOptions& options, const IntegrityRules* integrity) {
   MutationPlan plan;
   plan.transaction = m.transaction;
   plan.budget = options.read_budget;
@@ -214,7 +145,7 @@ Result<MutationPlan> plan_mutation(const Mutation& m, const Schema& schema, cons
   }
   std::vector<std::string> written;
   for (const auto& st : plan.steps) written.push_back(st.table);
-  plan.rules = rules_for(schema, std::move(written));
+  plan.rules = integrity ? integrity->closure(written) : IntegrityRules(schema).closure(written);
   return plan;
 }
 
@@ -256,7 +187,7 @@ Json mutation_plan_to_json(const MutationPlan& p) {
     steps.push_back(std::move(j));
   }
   Json rules = Json::object();
-  for (const auto& [table, r] : p.rules) {
+  for (const auto& [table, r] : *p.rules) {
     Json refs = Json::array();
     for (const auto& x : r.references) refs.push_back(Json{{"field", x.field}, {"table", x.target}});
     Json od = Json::array();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "protocol/mutation.hpp"
+#include "server/planner/integrity_rules.hpp"
 #include "server/planner/plan.hpp"
 #include "server/planner/planner.hpp"
 
@@ -36,42 +37,19 @@ struct MutationStep {
   std::optional<PlanFilter> update_check;
 };
 
-// What deleting a row of a table does to the rows that reference it: rows of
-// `table` whose `field` equals the deleted row's `to` get `rule`.
-struct ReferenceRule {
-  std::string table;
-  std::string field;
-  std::string to;
-  OnDelete rule = OnDelete::restrict_;
-  bool nullable = false;  // setNull writes null (else the optional field is removed)
-};
-
-// A v.id field that must name an existing row of `target`.
-struct IdReference {
-  std::string field;
-  std::string target;
-};
-
-// The integrity rules of every table the mutation may write, taken from the
-// schema at planning time so the plan alone is enough to run the mutation
-// (the Convex adapter gets no other copy of them).
-struct TableRules {
-  std::vector<std::vector<std::string>> unique;
-  std::vector<IdReference> references;
-  std::vector<ReferenceRule> on_delete;  // rows elsewhere that reference this table
-};
-
 struct MutationPlan {
   int version = kPlanVersion;
   bool transaction = false;
   std::vector<MutationStep> steps;
-  std::map<std::string, TableRules, std::less<>> rules;  // by table
+  // By table; shared with the schema's IntegrityRules, never null.
+  std::shared_ptr<const RulesByTable> rules = std::make_shared<const RulesByTable>();
   uint64_t budget = 32000;
   std::string role;  // the caller's role when rules apply (named in check failures)
 };
 
+// `integrity`: the schema's rules, built once by the caller; null builds them for this plan.
 Result<MutationPlan> plan_mutation(const Mutation& m, const Schema& schema, const TableStats& stats,
-                                   const PlannerOptions& options);
+                                   const PlannerOptions& options, const IntegrityRules* integrity = nullptr);
 
 Json mutation_plan_to_json(const MutationPlan& p);
 

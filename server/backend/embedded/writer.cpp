@@ -127,8 +127,8 @@ std::vector<DocPtr> Writer::find_equal(const Table& table, const std::vector<std
 
 const TableRules& Writer::rules(const Table& table) const {
   static const TableRules none;
-  auto it = plan_->rules.find(table.def().name);
-  return it == plan_->rules.end() ? none : it->second;
+  auto it = plan_->rules->find(table.def().name);
+  return it == plan_->rules->end() ? none : it->second;
 }
 
 Status Writer::check_unique(Table& table, const Document& doc, const std::string& path) {
