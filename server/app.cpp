@@ -223,7 +223,19 @@ int run_app(const Config& config) {
   // stops (a backend call past the shutdown deadline) are destroyed with it,
   // and what they hold (sessions → NetContext → pipeline → backend) is
   // jointly owned, so nothing they point to is gone before them.
-  net::io_context ioc(static_cast<int>(threads));
+  net::io_context ioc(1);
+  // One io_context per further I/O thread: a connection lives on one thread,
+  // so its handlers never wake another one. Held open until shutdown stops them.
+  std::vector<std::unique_ptr<net::io_context>> more_iocs;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> more_guards;
+  for (unsigned i = 1; i < threads; ++i) {
+    more_iocs.push_back(std::make_unique<net::io_context>(1));
+    more_guards.push_back(net::make_work_guard(*more_iocs.back()));
+  }
+  auto stop_io = [&] {
+    ioc.stop();
+    for (auto& c : more_iocs) c->stop();
+  };
   boost::system::error_code ec;
   auto address = net::ip::make_address(config.host, ec);
   if (ec) return fail("invalid --host " + config.host);
@@ -262,7 +274,9 @@ int run_app(const Config& config) {
     net_ctx->pipeline->set_auth(std::move(auth));
   }
 
-  auto listener = std::make_shared<Listener>(ioc, net_ctx);
+  std::vector<net::io_context*> session_iocs{&ioc};
+  for (auto& c : more_iocs) session_iocs.push_back(c.get());
+  auto listener = std::make_shared<Listener>(ioc, std::move(session_iocs), net_ctx);
   if (auto err = listener->open({address, config.port})) {
     return fail("cannot listen on " + config.host + ":" + std::to_string(config.port) + ": " + *err);
   }
@@ -340,17 +354,17 @@ int run_app(const Config& config) {
     deadline.async_wait([&](const boost::system::error_code& tec) {
       if (tec) return;
       spdlog::warn("shutdown deadline: {} connections still open are dropped", net_ctx->open.open());
-      ioc.stop();
+      stop_io();
     });
     // Upstream retries and timers are abandoned once no client waits for them.
-    net_ctx->open.when_idle([&ioc] { ioc.stop(); });
+    net_ctx->open.when_idle([&stop_io] { stop_io(); });
   });
 
   std::printf("listening on %s:%u\n", config.host.c_str(), static_cast<unsigned>(listener->port()));
   std::fflush(stdout);
 
   std::vector<std::thread> pool;
-  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { run_io(ioc); });
+  for (auto& c : more_iocs) pool.emplace_back([&c] { run_io(*c); });
   run_io(ioc);
   for (auto& t : pool) t.join();
   parts.backend->drain();  // engine jobs still holding sessions go now, while the io_context exists

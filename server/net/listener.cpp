@@ -12,8 +12,8 @@ namespace dc {
 
 namespace net = boost::asio;
 
-Listener::Listener(net::io_context& ioc, std::shared_ptr<NetContext> net)
-    : ioc_(ioc), acceptor_(net::make_strand(ioc)), net_(std::move(net)), pause_(acceptor_.get_executor()) {}
+Listener::Listener(net::io_context& ioc, std::vector<net::io_context*> sessions, std::shared_ptr<NetContext> net)
+    : sessions_(std::move(sessions)), acceptor_(net::make_strand(ioc)), net_(std::move(net)), pause_(acceptor_.get_executor()) {}
 
 std::optional<std::string> Listener::open(const net::ip::tcp::endpoint& endpoint) {
   boost::system::error_code ec;
@@ -52,7 +52,8 @@ void Listener::do_accept() {
     }
     return pause(std::chrono::milliseconds(5));
   }
-  acceptor_.async_accept(net::make_strand(ioc_.get_executor()), [self = shared_from_this()](boost::system::error_code ec,
+  net::io_context& target = *sessions_[next_++ % sessions_.size()];
+  acceptor_.async_accept(net::make_strand(target.get_executor()), [self = shared_from_this()](boost::system::error_code ec,
                                                                                           StrandSocket socket) {
     if (ec == net::error::operation_aborted) return;
     if (ec) return self->on_accept_error(ec);

@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
+#include <vector>
 
 #include "server/net/http_session.hpp"
 
@@ -18,7 +19,9 @@ namespace dc {
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(boost::asio::io_context& ioc, std::shared_ptr<NetContext> net);
+  // The acceptor runs on `ioc`; each new connection goes to the next of
+  // `sessions` in turn (one io_context per I/O thread).
+  Listener(boost::asio::io_context& ioc, std::vector<boost::asio::io_context*> sessions, std::shared_ptr<NetContext> net);
   // Binds and listens; returns the error text on failure.
   std::optional<std::string> open(const boost::asio::ip::tcp::endpoint& endpoint);
   uint16_t port() const { return acceptor_.local_endpoint().port(); }
@@ -30,7 +33,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void on_accept_error(const boost::system::error_code& ec);
   void pause(std::chrono::milliseconds wait);
 
-  boost::asio::io_context& ioc_;
+  std::vector<boost::asio::io_context*> sessions_;
+  size_t next_ = 0;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::shared_ptr<NetContext> net_;
   boost::asio::steady_timer pause_;  // on the acceptor's strand

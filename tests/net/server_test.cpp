@@ -31,7 +31,7 @@ struct Server {
     schema->set(std::make_shared<const Schema>(dc::testing::blog_schema()));
     ctx->options.access_log = false;
     ctx->pipeline = std::make_shared<Pipeline>(PipelineOptions{}, backend, schema, std::make_shared<LiveHub>(backend));
-    listener = std::make_shared<Listener>(ioc, ctx);
+    listener = std::make_shared<Listener>(ioc, std::vector<boost::asio::io_context*>{&ioc}, ctx);
     REQUIRE_FALSE(listener->open({net::ip::make_address("127.0.0.1"), 0}));
     listener->run();
     thread = std::thread([this] { ioc.run(); });
