@@ -1,5 +1,6 @@
 #include "protocol/json_read.hpp"
 
+#include <memory>
 #include <unordered_set>
 #include <vector>
 
@@ -30,71 +31,111 @@ bool deeper_than(std::string_view text, size_t max) {
   return false;
 }
 
-struct DuplicateKey {
-  std::string key;
-  std::string path;
-};
-
-// Follows the parser's events to know where it is, and the keys seen in
-// each open object.
-class KeyTracker {
+// Builds the tree from the parser's events (nlohmann's SAX interface) and
+// refuses the second occurrence of a key in an object where it happens. A
+// handler of our own rather than parse() with a callback: that one calls a
+// std::function per token and keeps a copy of every key, a fifth of the
+// cost of a small write's body.
+class TreeBuilder {
  public:
-  bool on_event(Json::parse_event_t event, Json& parsed) {
-    using E = Json::parse_event_t;
-    switch (event) {
-      case E::object_start:
-      case E::array_start:
-        element_starts();
-        frames_.push_back(Frame{event == E::array_start, 0, {}, {}, {}});
-        break;
-      case E::object_end:
-      case E::array_end:
-        if (!frames_.empty()) frames_.pop_back();
-        break;
-      case E::key: {
-        Frame& f = frames_.back();
-        const std::string& k = parsed.get_ref<const std::string&>();
-        if (f.seen(k)) throw DuplicateKey{k, path_to(k)};
-        f.key = k;
-        break;
-      }
-      case E::value: element_starts(); break;
+  using string_t = Json::string_t;
+
+  bool null() { return value(nullptr); }
+  bool boolean(bool v) { return value(v); }
+  bool number_integer(Json::number_integer_t v) { return value(v); }
+  bool number_unsigned(Json::number_unsigned_t v) { return value(v); }
+  bool number_float(Json::number_float_t v, const string_t&) { return value(v); }
+  bool string(string_t& v) { return value(std::move(v)); }
+  bool binary(Json::binary_t& v) { return value(Json::binary(std::move(v))); }
+  bool start_object(std::size_t) { return open(Json::object()); }
+  bool start_array(std::size_t) { return open(Json::array()); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+
+  bool key(string_t& k) {
+    Frame& f = frames_.back();
+    Json& object = *f.node;
+    if (seen(f, object, k)) {
+      duplicate_ = k;
+      duplicate_path_ = pointer_append(path(frames_.size() - 1), k);
+      return false;
     }
+    member_ = &object[std::move(k)];
     return true;
   }
 
+  bool parse_error(std::size_t, const std::string&, const Json::exception& e) {
+    error_ = e.what();
+    return false;
+  }
+
+  Json root;
+  std::optional<std::string> error_;      // malformed: the parser's message
+  std::optional<std::string> duplicate_;  // the key given twice
+  std::string duplicate_path_;
+
  private:
   struct Frame {
-    bool array;
-    size_t elements;  // arrays: elements started so far
-    std::string key;  // objects: the current member's key
-    std::vector<std::string> few;
-    std::unordered_set<std::string> many;
-    bool seen(const std::string& k) {
-      // Small objects (nearly all of them) are searched linearly.
-      if (many.empty() && few.size() < 32) {
-        for (const auto& s : few) {
-          if (s == k) return true;
-        }
-        few.push_back(k);
-        return false;
-      }
-      if (many.empty()) many.insert(few.begin(), few.end());
-      return !many.insert(k).second;
-    }
+    Json* node;
+    // Objects past a few keys are searched through a set (a linear search
+    // of each key would make one large object cost its size squared).
+    std::unique_ptr<std::unordered_set<std::string>> many;
   };
-  void element_starts() {
-    if (!frames_.empty() && frames_.back().array) ++frames_.back().elements;
-  }
-  std::string path_to(const std::string& last) const {
-    std::string p;
-    for (size_t i = 0; i + 1 < frames_.size(); ++i) {
-      const Frame& f = frames_[i];
-      p = f.array ? pointer_append(p, f.elements - 1) : pointer_append(p, f.key);
+  static constexpr size_t kLinearKeys = 32;
+
+  static bool seen(Frame& f, const Json& object, const string_t& k) {
+    if (!f.many) {
+      if (object.size() < kLinearKeys) return object.contains(k);
+      f.many = std::make_unique<std::unordered_set<std::string>>();
+      for (const auto& [name, v] : object.items()) f.many->insert(name);
     }
-    return pointer_append(p, last);
+    return !f.many->insert(k).second;
   }
+
+  // Where the value being added goes: the root, the end of an array, or the
+  // member whose key came last.
+  template <class V>
+  Json* place(V&& v) {
+    if (frames_.empty()) {
+      root = Json(std::forward<V>(v));
+      return &root;
+    }
+    Json& parent = *frames_.back().node;
+    if (parent.is_array()) {
+      parent.emplace_back(std::forward<V>(v));
+      return &parent.back();
+    }
+    *member_ = Json(std::forward<V>(v));
+    return member_;
+  }
+  template <class V>
+  bool value(V&& v) {
+    place(std::forward<V>(v));
+    return true;
+  }
+  bool open(Json empty) {
+    frames_.push_back(Frame{place(std::move(empty)), nullptr});
+    return true;
+  }
+  bool close() {
+    frames_.pop_back();
+    return true;
+  }
+
+  // The pointer of the open container at `depth`: an enclosing object's
+  // member is its last (members keep their order), an array's its last element.
+  std::string path(size_t depth) const {
+    std::string p;
+    for (size_t i = 0; i < depth; ++i) {
+      const Json& node = *frames_[i].node;
+      p = node.is_array() ? pointer_append(p, node.size() - 1)
+                          : pointer_append(p, node.get_ref<const Json::object_t&>().back().first);
+    }
+    return p;
+  }
+
   std::vector<Frame> frames_;
+  Json* member_ = nullptr;
 };
 
 }  // namespace
@@ -109,10 +150,13 @@ Result<Json> read_json(std::string_view text, const JsonLimits& limits, std::str
   }
   try {
     if (!limits.refuse_duplicate_keys) return Json::parse(text);
-    KeyTracker tracker;
-    return Json::parse(text, [&tracker](int, Json::parse_event_t event, Json& parsed) { return tracker.on_event(event, parsed); });
-  } catch (const DuplicateKey& d) {
-    return fail(std::string(what) + " has the key '" + safe_text(d.key, 200) + "' twice in one object", d.path);
+    TreeBuilder builder;
+    if (Json::sax_parse(text, &builder)) return std::move(builder.root);
+    if (builder.duplicate_) {
+      return fail(std::string(what) + " has the key '" + safe_text(*builder.duplicate_, 200) + "' twice in one object",
+                  builder.duplicate_path_);
+    }
+    return fail("malformed " + std::string(what) + ": " + safe_text(builder.error_.value_or("unreadable"), 300));
   } catch (const Json::exception& e) {
     return fail("malformed " + std::string(what) + ": " + safe_text(e.what(), 300));
   }

@@ -71,3 +71,35 @@ TEST_CASE("safe_text: cuts on a character boundary and replaces invalid bytes") 
   CHECK(safe_text("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a UTF-16 surrogate is not UTF-8
   CHECK(valid_utf8_json_string(safe_text(std::string("\xC0\xAF\xE0\x80\xAF\xF8\x88\x80\x80\x80"))));
 }
+
+TEST_CASE("json_read: builds the same tree as nlohmann's parser, members in order") {
+  std::string text =
+      R"({"z":1,"a":[true,false,null,-5,18446744073709551615,1.5e300,"\u00e9\n\"x\""],)"
+      R"("m":{"k":{"":[[],{}]},"b":-0.0},"e":"","n":[{"a":1},{"a":2}]})";
+  auto ours = read_json(text, JsonLimits{});
+  REQUIRE(ours.ok());
+  CHECK(ours.value() == Json::parse(text));
+  CHECK(ours.value().dump() == Json::parse(text).dump());  // same member order too
+  for (const char* scalar : {"3", "\"s\"", "null", "-1.25"}) CHECK(read_json(scalar, JsonLimits{}).value() == Json::parse(scalar));
+}
+
+TEST_CASE("json_read: malformed text is refused with the parser's reason") {
+  for (const char* bad : {"", "{", "{\"a\":}", "[1,]", "{\"a\":1} x", "\"\\uZZZZ\""}) {
+    auto r = read_json(bad, JsonLimits{}, "request JSON");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == ErrorCode::invalid_query);
+    CHECK(r.error().message.rfind("malformed request JSON: ", 0) == 0);
+  }
+}
+
+TEST_CASE("json_read: an object of many keys is read whole, and its duplicate found past the linear search") {
+  std::string obj = "{";
+  for (int i = 0; i < 100000; ++i) obj += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  auto whole = read_json(obj.substr(0, obj.size() - 1) + "}", JsonLimits{});
+  REQUIRE(whole.ok());
+  CHECK(whole.value().size() == 100000);
+  CHECK(whole.value()["k99999"] == 99999);
+  auto dup = read_json("{\"x\":[" + obj + "\"k31\":0}]}", JsonLimits{});
+  REQUIRE_FALSE(dup.ok());
+  CHECK(dup.error().path == "/x/0/k31");
+}
