@@ -60,7 +60,12 @@ class TreeBuilder {
       duplicate_path_ = pointer_append(path(frames_.size() - 1), k);
       return false;
     }
-    member_ = &object[std::move(k)];
+    // Known to be new: appended without ordered_map's own search, which
+    // looks through every member and made one large object cost its size
+    // squared (13 s for a 1 MB body of 100,000 keys).
+    Json::object_t::Container& members = object.get_ref<Json::object_t&>();
+    members.emplace_back(std::move(k), Json());
+    member_ = &members.back().second;
     return true;
   }
 
@@ -149,7 +154,6 @@ Result<Json> read_json(std::string_view text, const JsonLimits& limits, std::str
     return fail(std::string(what) + " is nested deeper than " + std::to_string(limits.max_depth) + " levels");
   }
   try {
-    if (!limits.refuse_duplicate_keys) return Json::parse(text);
     TreeBuilder builder;
     if (Json::sax_parse(text, &builder)) return std::move(builder.root);
     if (builder.duplicate_) {

@@ -20,7 +20,6 @@ namespace dc {
 struct JsonLimits {
   size_t max_depth = 64;
   size_t max_bytes = SIZE_MAX;
-  bool refuse_duplicate_keys = true;
 };
 
 // `what` names the text in error messages ("request JSON", "cursor", ...);
