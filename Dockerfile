@@ -7,7 +7,7 @@ RUN ./scripts/build.sh
 # Runtime stage: the server, dcq and their shared libraries only.
 FROM debian:bookworm-slim
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libspdlog1.10 libfmt9 libssl3 ca-certificates curl \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libspdlog1.10 libfmt9 libssl3 libjemalloc2 ca-certificates curl \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/release/drizzle-convex-server /usr/local/bin/drizzle-convex-server
 # dcq, for `docker exec ... dcq query '{...}'` next to the server.

@@ -11,6 +11,7 @@ packages=(
   openssl ca-certificates  # TLS to Convex; the TLS test makes its certificate with openssl
   libcli11-dev             # dcq's command line
   libtoml11-dev            # the server's --config file
+  libjemalloc-dev          # the server's allocator (CMakeLists.txt: DC_JEMALLOC)
   tmux                     # the dcq watch test drives a terminal
   python3-yaml curl        # the compose tests parse docker/compose.yml; deploy-adapter.sh polls with curl
   gnuplot-nox              # bench/plot.sh draws the benchmarks' figures (its test runs it)

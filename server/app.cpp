@@ -288,11 +288,12 @@ int run_app(const Config& config) {
   }
   listener->run();
 
-  // Memory back to the system after bursts: results of a megabyte or more
-  // get their own mappings, unmapped when freed (glibc otherwise raises
-  // that threshold after the first free and keeps them in its heap), and
-  // free heap pages are returned every few seconds.
-  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  // Memory back to the system after bursts. Under jemalloc (every build but
+  // the sanitizer and fuzz ones) its own thread returns freed pages within a
+  // second: server/main.cpp sets that. Under glibc's malloc, results of a
+  // megabyte or more get their own mappings, unmapped when freed (glibc
+  // otherwise raises that threshold after the first free and keeps them in
+  // its heap), and free heap pages are returned every few seconds.
   net::steady_timer trim(ioc);
   std::function<void()> trim_later = [&] {
     trim.expires_after(kTrimInterval);
@@ -302,7 +303,10 @@ int run_app(const Config& config) {
       trim_later();
     });
   };
+#ifndef DC_JEMALLOC
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   trim_later();
+#endif
 
   // SIGHUP: the --config file again (the log level and the auth file's path
   // change at once; anything else is named as needing a restart), then the

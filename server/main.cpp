@@ -9,6 +9,16 @@
 #include "server/config.hpp"
 #include "server/log_format.hpp"
 
+#ifdef DC_JEMALLOC
+// jemalloc's settings, read when it starts: a background thread hands pages
+// freed after a burst back to the system within about a second, also when
+// no request comes to trigger it.
+extern "C" {
+extern const char* malloc_conf;
+const char* malloc_conf = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0";
+}
+#endif
+
 int main(int argc, char** argv) {
   // Logs go to stderr; stdout carries only the ready line. A bounded async
   // queue keeps log writes off the I/O threads; when it is full the request

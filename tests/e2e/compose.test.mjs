@@ -216,3 +216,22 @@ test('the Grafana dashboard queries only metrics the server exports', () => {
     }
   }
 });
+
+test('the runtime image installs the Debian package of every shared library the server loads', { skip: !bin }, () => {
+  // No Docker engine runs here, so this is what stands for starting the image:
+  // a library missing from the runtime stage would stop the server at exec.
+  const base = new Set(['libc6', 'libstdc++6', 'libgcc-s1']);  // in debian:bookworm-slim already
+  const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+  const runtime = dockerfile.slice(dockerfile.lastIndexOf('FROM '));
+  const installed = new Set(runtime.match(/apt-get install[^\n]*/)[0].split(/\s+/));
+  const libraries = execFileSync('ldd', [bin], { encoding: 'utf8' }).split('\n')
+    .map((line) => line.match(/=> (\/\S+)/)?.[1]).filter(Boolean);
+  // The sanitizer build keeps ASan's allocator instead (CMakeLists.txt).
+  if (process.env.DC_SANITIZED !== '1') assert.ok(libraries.some((l) => l.includes('libjemalloc')), 'the server links jemalloc');
+  for (const lib of libraries) {
+    const owner = spawnSync('dpkg', ['-S', lib], { encoding: 'utf8' }).stdout || spawnSync('dpkg', ['-S', lib.replace(/^\/lib\//, '/usr/lib/')], { encoding: 'utf8' }).stdout;
+    assert.ok(owner, `no Debian package owns ${lib}`);
+    const pkg = owner.split(':')[0];
+    if (!base.has(pkg)) assert.ok(installed.has(pkg), `the runtime stage does not install ${pkg} (for ${lib})`);
+  }
+});
