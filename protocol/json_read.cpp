@@ -56,8 +56,8 @@ class TreeBuilder {
     Frame& f = frames_.back();
     Json& object = *f.node;
     if (seen(f, object, k)) {
-      duplicate_ = k;
-      duplicate_path_ = pointer_append(path(frames_.size() - 1), k);
+      duplicate = k;
+      duplicate_path = pointer_append(path(frames_.size() - 1), k);
       return false;
     }
     // Known to be new: appended without ordered_map's own search, which
@@ -70,14 +70,14 @@ class TreeBuilder {
   }
 
   bool parse_error(std::size_t, const std::string&, const Json::exception& e) {
-    error_ = e.what();
+    error = e.what();
     return false;
   }
 
   Json root;
-  std::optional<std::string> error_;      // malformed: the parser's message
-  std::optional<std::string> duplicate_;  // the key given twice
-  std::string duplicate_path_;
+  std::optional<std::string> error;      // malformed: the parser's message
+  std::optional<std::string> duplicate;  // the key given twice
+  std::string duplicate_path;
 
  private:
   struct Frame {
@@ -156,11 +156,11 @@ Result<Json> read_json(std::string_view text, const JsonLimits& limits, std::str
   try {
     TreeBuilder builder;
     if (Json::sax_parse(text, &builder)) return std::move(builder.root);
-    if (builder.duplicate_) {
-      return fail(std::string(what) + " has the key '" + safe_text(*builder.duplicate_, 200) + "' twice in one object",
-                  builder.duplicate_path_);
+    if (builder.duplicate) {
+      return fail(std::string(what) + " has the key '" + safe_text(*builder.duplicate, 200) + "' twice in one object",
+                  builder.duplicate_path);
     }
-    return fail("malformed " + std::string(what) + ": " + safe_text(builder.error_.value_or("unreadable"), 300));
+    return fail("malformed " + std::string(what) + ": " + safe_text(builder.error.value_or("unreadable"), 300));
   } catch (const Json::exception& e) {
     return fail("malformed " + std::string(what) + ": " + safe_text(e.what(), 300));
   }

@@ -69,16 +69,22 @@ TableRules own_rules(const Schema& schema, const TableDef& def) {
 
 }  // namespace
 
+const std::shared_ptr<const RulesByTable>& no_rules() {
+  static const auto none = std::make_shared<const RulesByTable>();
+  return none;
+}
+
 IntegrityRules::IntegrityRules(const Schema& schema) {
-  for (const auto& [name, def] : schema.tables) own_.emplace(name, own_rules(schema, def));
-  for (const auto& [name, rules] : own_) {
+  RulesByTable own;  // each table's own rules
+  for (const auto& [name, def] : schema.tables) own.emplace(name, own_rules(schema, def));
+  for (const auto& [name, rules] : own) {
     auto closure = std::make_shared<RulesByTable>();
     std::vector<std::string> pending{name};
     while (!pending.empty()) {
       std::string table = pending.back();
       pending.pop_back();
-      auto it = own_.find(table);
-      if (it == own_.end() || closure->count(table)) continue;
+      auto it = own.find(table);
+      if (it == own.end() || closure->count(table)) continue;
       for (const auto& r : it->second.on_delete) {
         if (r.rule != OnDelete::restrict_) pending.push_back(r.table);
       }
@@ -89,12 +95,11 @@ IntegrityRules::IntegrityRules(const Schema& schema) {
 }
 
 std::shared_ptr<const RulesByTable> IntegrityRules::closure(const std::vector<std::string>& tables) const {
-  static const auto kNone = std::make_shared<const RulesByTable>();
-  if (tables.empty()) return kNone;
+  if (tables.empty()) return no_rules();
   bool one = std::all_of(tables.begin(), tables.end(), [&](const std::string& t) { return t == tables.front(); });
   if (one) {
     auto it = closures_.find(tables.front());
-    return it == closures_.end() ? kNone : it->second;
+    return it == closures_.end() ? no_rules() : it->second;
   }
   auto merged = std::make_shared<RulesByTable>();
   for (const auto& t : tables) {

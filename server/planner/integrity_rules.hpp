@@ -38,6 +38,10 @@ struct TableRules {
 
 using RulesByTable = std::map<std::string, TableRules, std::less<>>;
 
+// The empty set of rules, shared (a plan that writes nothing, a table the
+// schema does not know).
+const std::shared_ptr<const RulesByTable>& no_rules();
+
 class IntegrityRules {
  public:
   explicit IntegrityRules(const Schema& schema);
@@ -48,7 +52,6 @@ class IntegrityRules {
   std::shared_ptr<const RulesByTable> closure(const std::vector<std::string>& tables) const;
 
  private:
-  RulesByTable own_;  // each table's own rules
   std::map<std::string, std::shared_ptr<const RulesByTable>, std::less<>> closures_;
 };
 

@@ -42,7 +42,7 @@ struct MutationPlan {
   bool transaction = false;
   std::vector<MutationStep> steps;
   // By table; shared with the schema's IntegrityRules, never null.
-  std::shared_ptr<const RulesByTable> rules = std::make_shared<const RulesByTable>();
+  std::shared_ptr<const RulesByTable> rules = no_rules();
   uint64_t budget = 32000;
   std::string role;  // the caller's role when rules apply (named in check failures)
 };
