@@ -241,6 +241,130 @@ TEST_CASE("wal: snapshots carry checksums and a count; a truncated or altered on
   CHECK_FALSE(try_open(dir.path, store2, r).ok());
 }
 
+namespace {
+
+// What a crash leaves: the log as it is on disk while the server still has it open.
+fs::path crash_image(const fs::path& dir) {
+  fs::path image = dir.string() + "-crashed";
+  fs::remove_all(image);
+  fs::create_directories(image);
+  fs::copy_file(dir / "wal.log", image / "wal.log");
+  return image;
+}
+
+}  // namespace
+
+TEST_CASE("wal: the log is zero-filled ahead of its end while open, and a clean close cuts the zeros off") {
+  TempDir dir;
+  uintmax_t open_size = 0;
+  {
+    Opened o(dir.path);
+    REQUIRE(o.wal->append({Change{"tags", "a", tag("a", 1, "alpha"), nullptr}}).ok());
+    open_size = fs::file_size(dir.path / "wal.log");
+    CHECK(o.wal->log_bytes() < 200);
+    CHECK(open_size >= 1u << 20);  // the sync after the next appends need not commit a new file size
+  }
+  CHECK(open_size > fs::file_size(dir.path / "wal.log"));
+  RecoveryReport r;
+  CHECK(reopen(dir.path, &r) == std::vector<std::string>{"alpha"});
+  CHECK(r.torn_bytes == 0);
+}
+
+TEST_CASE("wal: after a crash, the zeros written ahead are the log's end: every record back, nothing called torn") {
+  TempDir dir;
+  Opened o(dir.path);
+  REQUIRE(o.wal->append({Change{"tags", "a", tag("a", 1, "alpha"), nullptr}}).ok());
+  REQUIRE(o.wal->append({Change{"tags", "b", tag("b", 2, "beta"), nullptr}}).ok());
+  fs::path image = crash_image(dir.path);
+  RecoveryReport r;
+  CHECK(reopen(image, &r) == std::vector<std::string>{"alpha", "beta"});
+  CHECK(r.torn_bytes == 0);
+  CHECK(r.log_records == 2);
+  CHECK(fs::file_size(image / "wal.log") == o.wal->log_bytes());  // the zeros are cut at recovery
+  {
+    Opened again(image);  // and appends go on from the last record
+    REQUIRE(again.wal->append({Change{"tags", "c", tag("c", 3, "gamma"), nullptr}}).ok());
+  }
+  CHECK(reopen(image) == std::vector<std::string>{"alpha", "beta", "gamma"});
+  fs::remove_all(image);
+}
+
+TEST_CASE("wal: a record torn inside the zeros written ahead is dropped as torn, counting only its own bytes") {
+  TempDir dir;
+  Opened o(dir.path);
+  REQUIRE(o.wal->append({Change{"tags", "a", tag("a", 1, "alpha"), nullptr}}).ok());
+  fs::path image = crash_image(dir.path);
+  std::string next = frame_record(R"({"seq":2,"changes":[{"t":"tags","id":"b","d":{"_id":"b","_creationTime":2,"name":"beta"}}]})");
+  {
+    std::fstream f(image / "wal.log", std::ios::binary | std::ios::in | std::ios::out);
+    f.seekp(static_cast<std::streamoff>(o.wal->log_bytes()));
+    f.write(next.data(), static_cast<std::streamsize>(next.size() - 5));  // the crash cut it short
+  }
+  RecoveryReport r;
+  CHECK(reopen(image, &r) == std::vector<std::string>{"alpha"});
+  CHECK(r.torn_bytes == next.size() - 5);
+  fs::remove_all(image);
+}
+
+TEST_CASE("wal: a flipped byte in a middle record is still corruption when the zeros written ahead follow the log") {
+  TempDir dir;
+  Opened o(dir.path);
+  for (const char* name : {"alpha", "beta", "gamma"}) {
+    REQUIRE(o.wal->append({Change{"tags", name, tag(name, 1, name), nullptr}}).ok());
+  }
+  fs::path image = crash_image(dir.path);
+  flip_byte(image / "wal.log", static_cast<std::streamoff>(o.wal->log_bytes() / 2));
+  Store store{blog_schema()};
+  RecoveryReport r;
+  auto w = try_open(image, store, r);
+  REQUIRE_FALSE(w.ok());
+  CHECK(w.error().message.find("corrupt at byte") != std::string::npos);
+  fs::remove_all(image);
+}
+
+namespace {
+
+// Real file calls, except that the next `fail_writes` writes stop half-way with ENOSPC.
+class FullDisk final : public FileIo {
+ public:
+  int fail_writes = 0;
+  int write_all(int fd, const char* data, size_t size) override {
+    if (fail_writes > 0) {
+      --fail_writes;
+      posix_file_io()->write_all(fd, data, size / 2);
+      return ENOSPC;
+    }
+    return posix_file_io()->write_all(fd, data, size);
+  }
+  int datasync(int fd) override { return posix_file_io()->datasync(fd); }
+  int truncate(int fd, long long length) override { return posix_file_io()->truncate(fd, length); }
+};
+
+}  // namespace
+
+TEST_CASE("wal: a disk full while zero-filling ahead fails that append only; the log goes on from its last record") {
+  TempDir dir;
+  auto io = std::make_shared<FullDisk>();
+  {
+    Store store{blog_schema()};
+    IdGenerator ids{1};
+    RecoveryReport report;
+    auto w = WriteAheadLog::open(dir.path.string(), store, ids, &report, RecoveryOptions{false, io});
+    REQUIRE(w.ok());
+    auto& wal = *w.value();
+    io->fail_writes = 1;  // the first append must zero-fill first: that write fails
+    auto lost = wal.append({Change{"tags", "a", tag("a", 1, "lost"), nullptr}});
+    REQUIRE_FALSE(lost.ok());
+    CHECK(lost.error().message.find("No space left") != std::string::npos);
+    CHECK(wal.log_bytes() == 0);
+    CHECK(fs::file_size(dir.path / "wal.log") == 0);
+    REQUIRE(wal.append({Change{"tags", "b", tag("b", 2, "kept"), nullptr}}).ok());
+  }
+  RecoveryReport r;
+  CHECK(reopen(dir.path, &r) == std::vector<std::string>{"kept"});
+  CHECK(r.torn_bytes == 0);
+}
+
 TEST_CASE("wal: a version 1 snapshot (older builds: no checksums) still loads") {
   TempDir dir;
   fs::create_directories(dir.path);

@@ -68,12 +68,14 @@ class WriteAheadLog {
   static Result<std::unique_ptr<WriteAheadLog>> open_checked(const std::string& dir, Store& store, IdGenerator& ids,
                                                              RecoveryReport* report, const RecoveryOptions& options);
   WriteAheadLog(std::string dir, int fd, std::shared_ptr<FileIo> io) : dir_(std::move(dir)), fd_(fd), io_(std::move(io)) {}
+  int zero_ahead(uint64_t needed);
   std::string dir_;
   int fd_ = -1;
   std::shared_ptr<FileIo> io_;
   uint64_t seq_ = 0;
   uint64_t records_since_snapshot_ = 0;
   uint64_t log_bytes_ = 0;
+  uint64_t zeroed_to_ = 0;  // the file's size: zeros from log_bytes_ up to here
   uint64_t snapshot_documents_ = 0;
   uint64_t snapshot_bytes_ = 0;
 };
