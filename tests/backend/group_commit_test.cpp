@@ -29,6 +29,12 @@ class FaultyIo final : public FileIo {
   std::atomic<int> fail_writes{0};
 
   int write_all(int fd, const char* data, size_t size) override {
+    if (std::string_view(data, size).starts_with(R"({"version")")) {
+      std::unique_lock lock(mu_);
+      snapshot_entered_ = true;
+      entered_cv_.notify_all();
+      released_cv_.wait(lock, [&] { return !holding_snapshots_; });
+    }
     if (fail_writes > 0) {
       --fail_writes;
       // A short write, then the error: the log is left with part of a record.
@@ -64,6 +70,22 @@ class FaultyIo final : public FileIo {
     }
     released_cv_.notify_all();
   }
+  // A snapshot's first write (its header) waits until release_snapshots().
+  void hold_snapshots() {
+    std::lock_guard lock(mu_);
+    holding_snapshots_ = true;
+  }
+  void release_snapshots() {
+    {
+      std::lock_guard lock(mu_);
+      holding_snapshots_ = false;
+    }
+    released_cv_.notify_all();
+  }
+  void wait_snapshot_entered() {
+    std::unique_lock lock(mu_);
+    REQUIRE(entered_cv_.wait_for(lock, 10s, [&] { return snapshot_entered_; }));
+  }
   // Waits until `n` fdatasyncs have started.
   void wait_entered(int n) {
     std::unique_lock lock(mu_);
@@ -74,6 +96,8 @@ class FaultyIo final : public FileIo {
   std::mutex mu_;
   std::condition_variable entered_cv_, released_cv_;
   bool holding_ = false;
+  bool holding_snapshots_ = false;
+  bool snapshot_entered_ = false;
   int entered_ = 0;
 };
 
@@ -227,4 +251,34 @@ TEST_CASE("group commit: a point read never waits on the caller's thread for a g
   auto r = future.get();
   REQUIRE(r.ok());
   CHECK(r->data_json.find("kept") != std::string::npos);
+}
+
+TEST_CASE("group commit: writes are made durable and acknowledged while a snapshot is being written") {
+  TempDir dir;
+  auto io = std::make_shared<FaultyIo>();
+  auto b = durable(dir.path, io, 2);
+  b->snapshot_every_records = 3;
+  io->hold_snapshots();
+  std::vector<std::future<Result<WriteOutcome>>> writes;
+  for (int i = 0; i < 3; ++i) {
+    writes.push_back(write_async(*b, "before" + std::to_string(i)));
+    writes.back().wait_for(10s);  // one group each
+  }
+  io->wait_snapshot_entered();  // the third write started a snapshot; its file write is held
+  for (int i = 0; i < 5; ++i) writes.push_back(write_async(*b, "during" + std::to_string(i)));
+  bool all_answered = true;
+  for (auto& f : writes) all_answered = all_answered && f.wait_for(10s) == std::future_status::ready;
+  // Before: the snapshot ran on the commit thread under the write lock, so
+  // the third write and every one after it waited for the whole snapshot.
+  CHECK(all_answered);
+  io->release_snapshots();
+  for (auto& f : writes) REQUIRE(f.get().ok());
+  b->drain();
+  b.reset();
+  auto reopened = std::make_shared<EmbeddedBackend>(std::make_shared<const Schema>(blog_schema()), 3);
+  RecoveryReport report;
+  REQUIRE(reopened->enable_durability(dir.path.string(), &report).ok());
+  CHECK(tags_in(*reopened) == 8);
+  CHECK(report.snapshot_documents == 3);
+  CHECK(report.log_records == 5);  // only the writes logged after the snapshot began
 }

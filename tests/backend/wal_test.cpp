@@ -126,6 +126,55 @@ TEST_CASE("wal: a snapshot truncates the log; later writes replay on top of it")
   CHECK(r.log_records == 1);
 }
 
+TEST_CASE("wal: a snapshot written while writes go on keeps them: the log after it holds only what was logged since it began") {
+  TempDir dir;
+  uint64_t tail = 0;
+  {
+    Opened o(dir.path);
+    for (const char* name : {"alpha", "beta"}) {
+      REQUIRE(o.wal->append({Change{"tags", name, tag(name, 1, name), nullptr}}).ok());
+      o.store.insert(*o.store.table("tags"), tag(name, 1, name));
+    }
+    SnapshotJob job = o.wal->begin_snapshot(o.store);
+    uint64_t before = o.wal->log_bytes();
+    REQUIRE(o.wal->append({Change{"tags", "gamma", tag("gamma", 3, "gamma"), nullptr}}).ok());  // while it is written
+    tail = o.wal->log_bytes() - before;
+    auto written = o.wal->write_snapshot(job);
+    REQUIRE(written.ok());
+    CHECK(written->documents == 2);
+    REQUIRE(o.wal->finish_snapshot(job, *written).ok());
+    CHECK(o.wal->log_bytes() == tail);
+    CHECK(fs::file_size(dir.path / "wal.log") >= tail);
+    CHECK(o.wal->records_since_snapshot() == 1);
+    REQUIRE(o.wal->append({Change{"tags", "delta", tag("delta", 4, "delta"), nullptr}}).ok());  // the new log goes on
+  }
+  RecoveryReport r;
+  CHECK(reopen(dir.path, &r) == std::vector<std::string>{"alpha", "beta", "gamma", "delta"});
+  CHECK(r.snapshot_documents == 2);
+  CHECK(r.log_records == 2);
+  CHECK(r.torn_bytes == 0);
+}
+
+TEST_CASE("wal: a crash after a snapshot is in place but before the log was cut replays only the records past it") {
+  TempDir dir;
+  Opened o(dir.path);
+  for (const char* name : {"alpha", "beta"}) {
+    REQUIRE(o.wal->append({Change{"tags", name, tag(name, 1, name), nullptr}}).ok());
+    o.store.insert(*o.store.table("tags"), tag(name, 1, name));
+  }
+  SnapshotJob job = o.wal->begin_snapshot(o.store);
+  REQUIRE(o.wal->append({Change{"tags", "alpha", nullptr, nullptr}}).ok());  // a delete logged while it is written
+  REQUIRE(o.wal->write_snapshot(job).ok());
+  fs::path image = dir.path.string() + "-crashed";
+  fs::remove_all(image);
+  fs::copy(dir.path, image);  // the crash: finish_snapshot never ran
+  RecoveryReport r;
+  CHECK(reopen(image, &r) == std::vector<std::string>{"beta"});
+  CHECK(r.snapshot_documents == 2);
+  CHECK(r.log_records == 1);  // the two records the snapshot holds are skipped
+  fs::remove_all(image);
+}
+
 TEST_CASE("wal: records framed with a CRC-32") {
   CHECK(crc32_of("123456789") == 0xCBF43926u);  // the standard check value
   std::string f = frame_record("{}");

@@ -37,7 +37,32 @@ EmbeddedBackend::~EmbeddedBackend() { drain(); }
 
 void EmbeddedBackend::drain() {
   if (committer_) committer_->stop();
+  join_snapshot();
   if (pool_) pool_->stop();
+}
+
+void EmbeddedBackend::join_snapshot() {
+  if (snapshotter_.joinable()) snapshotter_.join();
+}
+
+void EmbeddedBackend::start_snapshot() {
+  auto fail = [](const Status& st) {
+    if (!st) spdlog::warn("snapshot failed (the log still holds every write): {}", st.error().message);
+  };
+  if (!committer_) return fail(wal_->snapshot(store_));
+  auto job = std::make_shared<SnapshotJob>(wal_->begin_snapshot(store_));
+  join_snapshot();  // the last one has ended: it cleared snapshot_running_ as its last step
+  snapshot_running_.store(true, std::memory_order_relaxed);
+  snapshotter_ = std::thread([this, job, fail] {
+    auto written = wal_->write_snapshot(*job);
+    if (!written) {
+      fail(std::move(written).error());
+    } else {
+      std::unique_lock lock(mu_);
+      fail(wal_->finish_snapshot(*job, *written));
+    }
+    snapshot_running_.store(false, std::memory_order_release);
+  });
 }
 
 // Serialized under the lock too: the result shares nothing with the store,
@@ -247,9 +272,7 @@ void EmbeddedBackend::commit(std::vector<PendingWrite>& group) {
           outcomes[i] = Error{ErrorCode::unavailable, "the write could not be made durable; nothing was written", std::nullopt};
         }
       } else if (snapshot_due()) {
-        if (auto snap = wal_->snapshot(store_); !snap) {
-          spdlog::warn("snapshot failed (the log still holds every write): {}", snap.error().message);
-        }
+        start_snapshot();
       }
     }
     uint64_t committed = 0;
@@ -277,6 +300,7 @@ void EmbeddedBackend::commit(std::vector<PendingWrite>& group) {
 // last snapshot keeps the cost per write constant as the store grows, and
 // recovery at most twice the snapshot's load.
 bool EmbeddedBackend::snapshot_due() const {
+  if (snapshot_running_.load(std::memory_order_acquire)) return false;
   return wal_->records_since_snapshot() >= std::max(snapshot_every_records, wal_->snapshot_documents()) ||
          wal_->log_bytes() >= std::max(snapshot_every_bytes, wal_->snapshot_bytes());
 }

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "server/backend/backend.hpp"
@@ -92,6 +93,11 @@ class EmbeddedBackend : public Backend, public TableStats {
   // Applies a group of writes, makes them durable together, then answers each.
   void commit(std::vector<PendingWrite>& group);
   bool snapshot_due() const;
+  // Under the write lock: starts writing a snapshot on its own thread
+  // (inline without engine threads), so writers wait only while it starts
+  // and ends, not while a large store is written out.
+  void start_snapshot();
+  void join_snapshot();
   struct WatchState;
   class EmbeddedWatch;
   void schedule(const std::shared_ptr<WatchState>& w);
@@ -117,6 +123,8 @@ class EmbeddedBackend : public Backend, public TableStats {
   std::mutex watches_mu_;
   std::unordered_map<uint64_t, std::shared_ptr<WatchState>> watches_;
   uint64_t next_watch_ = 0;
+  std::thread snapshotter_;
+  std::atomic<bool> snapshot_running_{false};
   // Last: stopped (its queue committed) before anything it uses goes.
   std::unique_ptr<BatchQueue<PendingWrite>> committer_;
 };

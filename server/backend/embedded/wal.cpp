@@ -361,7 +361,23 @@ Status WriteAheadLog::append(const std::vector<const std::vector<Change>*>& writ
   return Ok{};
 }
 
-Status WriteAheadLog::snapshot(const Store& store) {
+SnapshotJob WriteAheadLog::begin_snapshot(const Store& store) const {
+  SnapshotJob job;
+  job.seq = seq_;
+  job.log_offset = log_bytes_;
+  for (const auto& entry : store.schema().tables) {
+    auto& docs = job.tables.emplace_back(entry.first, std::vector<DocPtr>{}).second;
+    const Table* t = store.table(entry.first);
+    docs.reserve(t->size());
+    t->scan_all([&](const DocPtr& d) {
+      docs.push_back(d);
+      return true;
+    });
+  }
+  return job;
+}
+
+Result<SnapshotWritten> WriteAheadLog::write_snapshot(const SnapshotJob& job) const {
   auto write_to = [&](int fd, const std::string& bytes) -> Status {
     if (int err = io_->write_all(fd, bytes.data(), bytes.size())) {
       errno = err;
@@ -372,15 +388,12 @@ Status WriteAheadLog::snapshot(const Store& store) {
   fs::path tmp = fs::path(dir_) / "snapshot.tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return io_error("open " + tmp.string());
-  std::string out = "{\"version\":2,\"seq\":" + std::to_string(seq_) + "}\n";
-  uint64_t bytes = 0;
+  std::string out = "{\"version\":2,\"seq\":" + std::to_string(job.seq) + "}\n";
+  SnapshotWritten written;
   Status st = Ok{};
-  uint64_t count = 0;
   std::string line;
-  for (const auto& entry : store.schema().tables) {
-    const std::string& name = entry.first;  // named: lambdas cannot capture bindings before clang 16
-    const Table* t = store.table(name);
-    t->scan_all([&](const DocPtr& d) {
+  for (const auto& [name, docs] : job.tables) {
+    for (const DocPtr& d : docs) {
       line = "{\"t\":";
       write_json_string(name, line);
       line += ",\"id\":";
@@ -389,36 +402,81 @@ Status WriteAheadLog::snapshot(const Store& store) {
       write_json(d->value, line);
       line += "}";
       put_snapshot_line(out, line);
-      ++count;
+      ++written.documents;
       if (out.size() > (1 << 20)) {
-        bytes += out.size();
+        written.bytes += out.size();
         st = write_to(fd, out);
         out.clear();
+        if (!st) break;
       }
-      return static_cast<bool>(st);
-    });
+    }
     if (!st) break;
   }
   if (st) {
-    put_snapshot_line(out, "{\"end\":true,\"count\":" + std::to_string(count) + "}");
-    bytes += out.size();
+    put_snapshot_line(out, "{\"end\":true,\"count\":" + std::to_string(written.documents) + "}");
+    written.bytes += out.size();
     st = write_to(fd, out);
   }
   if (st && ::fsync(fd) != 0) st = io_error("fsync snapshot");
   ::close(fd);
-  if (!st) return st;
+  if (!st) return std::move(st).error();
   std::error_code ec;
   fs::rename(tmp, fs::path(dir_) / kSnapshot, ec);
   if (ec) return Error{ErrorCode::unavailable, "rename snapshot: " + ec.message(), std::nullopt};
-  if (auto s = sync_dir(dir_); !s) return s;
-  // The snapshot holds everything the log did; replay is idempotent if we stop before this.
-  if (::ftruncate(fd_, 0) != 0 || ::lseek(fd_, 0, SEEK_SET) < 0 || ::fsync(fd_) != 0) return io_error("truncate log");
-  records_since_snapshot_ = 0;
-  log_bytes_ = 0;
-  zeroed_to_ = 0;
-  snapshot_documents_ = count;
-  snapshot_bytes_ = bytes;
-  return Ok{};
+  if (auto s = sync_dir(dir_); !s) return std::move(s).error();
+  return written;
+}
+
+Status WriteAheadLog::finish_snapshot(const SnapshotJob& job, const SnapshotWritten& written) {
+  // The snapshot is in place: recovery now skips the records it holds
+  // (their seq is not above its own), so failing below loses nothing.
+  records_since_snapshot_ = seq_ - job.seq;
+  snapshot_documents_ = written.documents;
+  snapshot_bytes_ = written.bytes;
+  uint64_t tail = log_bytes_ - job.log_offset;
+  if (tail == 0) {
+    if (::ftruncate(fd_, 0) != 0 || ::lseek(fd_, 0, SEEK_SET) < 0 || ::fsync(fd_) != 0) return io_error("truncate log");
+    log_bytes_ = 0;
+    zeroed_to_ = 0;
+    return Ok{};
+  }
+  // Writes were logged while the snapshot was written: their records begin
+  // a new log, which replaces the old one in one rename.
+  std::string records(tail, '\0');
+  for (uint64_t done = 0; done < tail;) {
+    ssize_t n = ::pread(fd_, records.data() + done, tail - done, static_cast<off_t>(job.log_offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return io_error("read the log's tail");
+    done += static_cast<uint64_t>(n);
+  }
+  fs::path tmp = fs::path(dir_) / "wal.log.tmp";
+  // Opened before the rename, so the descriptor is the new log's whatever happens after it.
+  int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return io_error("open " + tmp.string());
+  auto give_up = [&](Error e) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return e;
+  };
+  if (int err = io_->write_all(fd, records.data(), records.size())) {
+    errno = err;
+    return give_up(io_error("write " + tmp.string()));
+  }
+  if (::fsync(fd) != 0) return give_up(io_error("fsync " + tmp.string()));
+  if (::rename(tmp.c_str(), (fs::path(dir_) / kLog).c_str()) != 0) return give_up(io_error("rename " + tmp.string()));
+  ::close(fd_);
+  fd_ = fd;
+  log_bytes_ = tail;
+  zeroed_to_ = tail;
+  if (::lseek(fd_, static_cast<off_t>(tail), SEEK_SET) < 0) return io_error("seek log");
+  return sync_dir(dir_);
+}
+
+Status WriteAheadLog::snapshot(const Store& store) {
+  SnapshotJob job = begin_snapshot(store);
+  auto written = write_snapshot(job);
+  if (!written) return std::move(written).error();
+  return finish_snapshot(job, *written);
 }
 
 }  // namespace dc

@@ -44,6 +44,20 @@ struct RecoveryOptions {
   std::shared_ptr<FileIo> io = posix_file_io();
 };
 
+// What a snapshot will hold, taken under the write lock. Documents are
+// immutable, so it shares them with the store and can be written out
+// while writes go on.
+struct SnapshotJob {
+  uint64_t seq = 0;         // the last logged write it holds
+  uint64_t log_offset = 0;  // where the log's records after it begin
+  std::vector<std::pair<std::string, std::vector<DocPtr>>> tables;
+};
+
+struct SnapshotWritten {
+  uint64_t documents = 0;
+  uint64_t bytes = 0;
+};
+
 class WriteAheadLog {
  public:
   // Opens (creating if needed) the directory and recovers its contents into `store`.
@@ -58,6 +72,15 @@ class WriteAheadLog {
   Status append(const std::vector<Change>& changes) { return append(std::vector<const std::vector<Change>*>{&changes}); }
   // Writes a snapshot of `store` and truncates the log. Called under the write lock.
   Status snapshot(const Store& store);
+  // The same in three steps, so that writers wait only for the first and
+  // the last: begin_snapshot and finish_snapshot under the write lock,
+  // write_snapshot (the file: temporary, fsync, rename, directory fsync)
+  // without it, one snapshot at a time. finish_snapshot drops the records
+  // the snapshot holds from the log; records logged since begin_snapshot
+  // start a new log that replaces the old one by rename.
+  SnapshotJob begin_snapshot(const Store& store) const;
+  Result<SnapshotWritten> write_snapshot(const SnapshotJob& job) const;
+  Status finish_snapshot(const SnapshotJob& job, const SnapshotWritten& written);
   uint64_t records_since_snapshot() const { return records_since_snapshot_; }
   uint64_t log_bytes() const { return log_bytes_; }
   // What the last snapshot held (written, or found at recovery).
