@@ -1,6 +1,7 @@
 #include "server/backend/embedded/embedded_backend.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <mutex>
 #include <random>
 
@@ -54,12 +55,18 @@ void EmbeddedBackend::start_snapshot() {
   join_snapshot();  // the last one has ended: it cleared snapshot_running_ as its last step
   snapshot_running_.store(true, std::memory_order_relaxed);
   snapshotter_ = std::thread([this, job, fail] {
+    auto started = std::chrono::steady_clock::now();
     auto written = wal_->write_snapshot(*job);
     if (!written) {
       fail(std::move(written).error());
     } else {
       std::unique_lock lock(mu_);
-      fail(wal_->finish_snapshot(*job, *written));
+      Status st = wal_->finish_snapshot(*job, *written);
+      fail(st);
+      if (st) {
+        spdlog::info("snapshot of {} documents ({} bytes) written in {:.0f} ms while writes went on", written->documents,
+                     written->bytes, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+      }
     }
     snapshot_running_.store(false, std::memory_order_release);
   });
