@@ -4,6 +4,7 @@
 // it; a full queue refuses instead of growing without end. Pure (std::thread).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -30,10 +31,14 @@ class BatchQueue {
       std::lock_guard lock(mu_);
       if (stopped_ || queue_.size() >= max_queue_) return false;
       queue_.push_back(std::move(item));
+      busy_.store(true, std::memory_order_relaxed);
     }
     ready_.notify_one();
     return true;
   }
+
+  // Nothing queued and no batch running (a hint: it may change at once).
+  bool idle() const { return !busy_.load(std::memory_order_relaxed); }
 
   // Everything queued still runs (a write that was accepted is finished,
   // not dropped), then the thread is joined. Idempotent; not from the thread.
@@ -61,6 +66,10 @@ class BatchQueue {
       }
       run_(batch);
       batch.clear();
+      {
+        std::lock_guard lock(mu_);
+        if (queue_.empty()) busy_.store(false, std::memory_order_relaxed);
+      }
     }
   }
 
@@ -71,6 +80,7 @@ class BatchQueue {
   std::condition_variable ready_;
   std::deque<Item> queue_;
   bool stopped_ = false;
+  std::atomic<bool> busy_{false};  // items queued or a batch running
   std::thread thread_;  // last: started once everything above exists
 };
 

@@ -207,14 +207,20 @@ void EmbeddedBackend::write(std::shared_ptr<const MutationPlan> plan, const Requ
                             std::function<void(Result<WriteOutcome>)> done) {
   // An update or delete that may read many rows is a slow read too, and
   // many rows inserted at once take a while; a durable write waits for an
-  // fdatasync: all of them go to the commit thread. Small memory-only
-  // writes cost less than the hop and stay inline.
+  // fdatasync: all of them go to the commit thread. A small memory-only
+  // write runs inline when the write lock is free, which saves the hop
+  // when writers are few; when it is taken, it goes to the commit thread
+  // too rather than wait: socket threads taking turns on the write lock
+  // cost more than the hop (64 writers: 30k inserts/s waiting inline, 42k
+  // through the commit thread, side by side in session 14).
   bool heavy = false;
   for (const auto& step : plan->steps) {
     heavy = heavy || (step.target && step.target->max_reads > options_.inline_reads) || step.rows.size() > kInlineRows;
   }
   PendingWrite w{std::move(plan), limits_for(ctx), ctx.cancelled, std::move(done)};
-  if (committer_ && (wal_ || heavy)) {
+  std::unique_lock lock(mu_, std::defer_lock);
+  if (committer_ && !wal_ && !heavy && committer_->idle()) lock.try_lock();
+  if (committer_ && !lock.owns_lock()) {
     if (committer_->push(w)) return;
     return w.done(Error{ErrorCode::unavailable,
                         "the engine is busy: " + std::to_string(options_.max_queue) + " writes are waiting; nothing was written",
@@ -222,15 +228,17 @@ void EmbeddedBackend::write(std::shared_ptr<const MutationPlan> plan, const Requ
   }
   std::vector<PendingWrite> one;
   one.push_back(std::move(w));
-  commit(one);
+  if (!lock.owns_lock()) lock.lock();
+  commit(one, std::move(lock));
 }
 
-void EmbeddedBackend::commit(std::vector<PendingWrite>& group) {
+void EmbeddedBackend::commit(std::vector<PendingWrite>& group) { commit(group, std::unique_lock(mu_)); }
+
+void EmbeddedBackend::commit(std::vector<PendingWrite>& group, std::unique_lock<std::shared_mutex> lock) {
   std::vector<Result<WriteOutcome>> outcomes;
   outcomes.reserve(group.size());
   std::vector<std::shared_ptr<WatchState>> affected;
   {
-    std::unique_lock lock(mu_);
     publish_counts();
     // Each write applies on top of the ones before it, or rolls itself back.
     std::vector<std::unique_ptr<Writer>> applied(group.size());
@@ -296,6 +304,7 @@ void EmbeddedBackend::commit(std::vector<PendingWrite>& group) {
         }
       }
     }
+    lock.unlock();
   }
   // Acknowledge first: live evaluations never delay the writers' answers.
   for (size_t i = 0; i < group.size(); ++i) group[i].done(std::move(outcomes[i]));

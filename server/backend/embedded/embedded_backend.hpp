@@ -92,6 +92,7 @@ class EmbeddedBackend : public Backend, public TableStats {
   };
   // Applies a group of writes, makes them durable together, then answers each.
   void commit(std::vector<PendingWrite>& group);
+  void commit(std::vector<PendingWrite>& group, std::unique_lock<std::shared_mutex> lock);  // `lock` holds mu_
   bool snapshot_due() const;
   // Under the write lock: starts writing a snapshot on its own thread
   // (inline without engine threads), so writers wait only while it starts
