@@ -27,9 +27,13 @@ class FaultyIo final : public FileIo {
   std::atomic<int> syncs{0};
   std::atomic<int> fail_syncs{0};  // the next this-many fdatasyncs fail
   std::atomic<int> fail_writes{0};
+  std::atomic<int> snapshots{0};  // snapshot files begun
+  std::atomic<bool> fail_snapshots{false};  // a snapshot's first write fails: disk full
 
   int write_all(int fd, const char* data, size_t size) override {
     if (std::string_view(data, size).starts_with(R"({"version")")) {
+      ++snapshots;
+      if (fail_snapshots) return ENOSPC;
       std::unique_lock lock(mu_);
       snapshot_entered_ = true;
       entered_cv_.notify_all();
@@ -281,4 +285,25 @@ TEST_CASE("group commit: writes are made durable and acknowledged while a snapsh
   CHECK(tags_in(*reopened) == 8);
   CHECK(report.snapshot_documents == 3);
   CHECK(report.log_records == 5);  // only the writes logged after the snapshot began
+}
+
+TEST_CASE("group commit: a failing snapshot is tried again after another --snapshot-every writes, not after every write") {
+  TempDir dir;
+  auto io = std::make_shared<FaultyIo>();
+  auto b = durable(dir.path, io, 0);  // inline: each write's snapshot decision is made before it returns
+  b->snapshot_every_records = 3;
+  io->fail_snapshots = true;
+  for (int i = 0; i < 5; ++i) REQUIRE(write_async(*b, "w" + std::to_string(i)).get().ok());
+  CHECK(io->snapshots.load() == 1);  // due from the third write on; failed once, not again on the fourth and fifth
+  REQUIRE(write_async(*b, "w5").get().ok());
+  CHECK(io->snapshots.load() == 2);  // three more writes since the failure
+  io->fail_snapshots = false;
+  for (int i = 6; i < 9; ++i) REQUIRE(write_async(*b, "w" + std::to_string(i)).get().ok());
+  CHECK(io->snapshots.load() == 3);
+  b.reset();
+  auto reopened = std::make_shared<EmbeddedBackend>(std::make_shared<const Schema>(blog_schema()), 3);
+  RecoveryReport report;
+  REQUIRE(reopened->enable_durability(dir.path.string(), &report).ok());
+  CHECK(tags_in(*reopened) == 9);
+  CHECK(report.snapshot_documents == 9);
 }

@@ -46,24 +46,36 @@ void EmbeddedBackend::join_snapshot() {
   if (snapshotter_.joinable()) snapshotter_.join();
 }
 
+// Under the write lock. A disk that is full stays full for a while: trying
+// again after every write would write (and log) a failing snapshot per
+// commit group.
+void EmbeddedBackend::snapshot_failed(const Error& e) {
+  snapshot_retry_at_ = wal_->records_since_snapshot() + snapshot_every_records;
+  spdlog::warn("snapshot failed (the log still holds every write; tried again after {} more writes): {}", snapshot_every_records,
+               e.message);
+}
+
 void EmbeddedBackend::start_snapshot() {
-  auto fail = [](const Status& st) {
-    if (!st) spdlog::warn("snapshot failed (the log still holds every write): {}", st.error().message);
-  };
-  if (!committer_) return fail(wal_->snapshot(store_));
+  if (!committer_) {
+    if (auto st = wal_->snapshot(store_); !st) snapshot_failed(st.error());
+    else snapshot_retry_at_ = 0;
+    return;
+  }
   auto job = std::make_shared<SnapshotJob>(wal_->begin_snapshot(store_));
   join_snapshot();  // the last one has ended: it cleared snapshot_running_ as its last step
   snapshot_running_.store(true, std::memory_order_relaxed);
-  snapshotter_ = std::thread([this, job, fail] {
+  snapshotter_ = std::thread([this, job] {
     auto started = std::chrono::steady_clock::now();
     auto written = wal_->write_snapshot(*job);
+    std::unique_lock lock(mu_);
     if (!written) {
-      fail(std::move(written).error());
+      snapshot_failed(written.error());
     } else {
-      std::unique_lock lock(mu_);
       Status st = wal_->finish_snapshot(*job, *written);
-      fail(st);
-      if (st) {
+      if (!st) {
+        snapshot_failed(st.error());
+      } else {
+        snapshot_retry_at_ = 0;
         spdlog::info("snapshot of {} documents ({} bytes) written in {:.0f} ms while writes went on", written->documents,
                      written->bytes, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
       }
@@ -317,7 +329,7 @@ void EmbeddedBackend::commit(std::vector<PendingWrite>& group, std::unique_lock<
 // last snapshot keeps the cost per write constant as the store grows, and
 // recovery at most twice the snapshot's load.
 bool EmbeddedBackend::snapshot_due() const {
-  if (snapshot_running_.load(std::memory_order_acquire)) return false;
+  if (snapshot_running_.load(std::memory_order_acquire) || wal_->records_since_snapshot() < snapshot_retry_at_) return false;
   return wal_->records_since_snapshot() >= std::max(snapshot_every_records, wal_->snapshot_documents()) ||
          wal_->log_bytes() >= std::max(snapshot_every_bytes, wal_->snapshot_bytes());
 }

@@ -98,6 +98,7 @@ class EmbeddedBackend : public Backend, public TableStats {
   // (inline without engine threads), so writers wait only while it starts
   // and ends, not while a large store is written out.
   void start_snapshot();
+  void snapshot_failed(const Error& e);
   void join_snapshot();
   struct WatchState;
   class EmbeddedWatch;
@@ -126,6 +127,7 @@ class EmbeddedBackend : public Backend, public TableStats {
   uint64_t next_watch_ = 0;
   std::thread snapshotter_;
   std::atomic<bool> snapshot_running_{false};
+  uint64_t snapshot_retry_at_ = 0;  // after a failed snapshot: records_since_snapshot() before the next try (under mu_)
   // Last: stopped (its queue committed) before anything it uses goes.
   std::unique_ptr<BatchQueue<PendingWrite>> committer_;
 };
