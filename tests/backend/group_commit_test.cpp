@@ -11,6 +11,7 @@
 
 #include "protocol/parse_mutation.hpp"
 #include "server/backend/embedded/embedded_backend.hpp"
+#include "server/common/metrics_text.hpp"
 #include "tests/planner/fixture.hpp"
 
 using namespace dc;
@@ -300,6 +301,11 @@ TEST_CASE("group commit: a failing snapshot is tried again after another --snaps
   io->fail_snapshots = false;
   for (int i = 6; i < 9; ++i) REQUIRE(write_async(*b, "w" + std::to_string(i)).get().ok());
   CHECK(io->snapshots.load() == 3);
+  MetricsText metrics;
+  b->write_metrics(metrics);
+  std::string text = metrics.take();
+  CHECK(text.find("\ndc_engine_snapshot_failures_total 2\n") != std::string::npos);
+  CHECK(text.find("\ndc_engine_snapshot_duration_seconds_count 1\n") != std::string::npos);
   b.reset();
   auto reopened = std::make_shared<EmbeddedBackend>(std::make_shared<const Schema>(blog_schema()), 3);
   RecoveryReport report;

@@ -43,6 +43,9 @@ test('request durations by route and status class; the log\'s sync time', { skip
     const sum = sample(after, 'dc_http_request_duration_seconds', 'dc_http_request_duration_seconds_sum', { route: '/v1/query', code: '2xx' });
     assert.ok(sum > 0 && sum < 10, `sum ${sum}`);
     assert.ok(sample(after, 'dc_engine_wal_sync_duration_seconds', 'dc_engine_wal_sync_duration_seconds_count') >= 1);
+    // The demo data was snapshotted at the first start.
+    assert.ok(sample(after, 'dc_engine_snapshot_duration_seconds', 'dc_engine_snapshot_duration_seconds_count') >= 1);
+    assert.equal(sample(after, 'dc_engine_snapshot_failures_total', 'dc_engine_snapshot_failures_total'), 0);
     assert.equal(after.get('dc_http_requests_total').type, 'counter');
   } finally {
     await server.stop();

@@ -127,6 +127,8 @@ class EmbeddedBackend : public Backend, public TableStats {
   uint64_t next_watch_ = 0;
   std::thread snapshotter_;
   std::atomic<bool> snapshot_running_{false};
+  Histogram snapshot_durations_;  // from listing the documents to cutting the log
+  std::atomic<uint64_t> snapshot_failures_{0};
   uint64_t snapshot_retry_at_ = 0;  // after a failed snapshot: records_since_snapshot() before the next try (under mu_)
   // Last: stopped (its queue committed) before anything it uses goes.
   std::unique_ptr<BatchQueue<PendingWrite>> committer_;
