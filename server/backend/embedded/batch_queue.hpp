@@ -57,6 +57,7 @@ class BatchQueue {
     for (;;) {
       {
         std::unique_lock lock(mu_);
+        if (queue_.empty()) busy_.store(false, std::memory_order_relaxed);  // the last batch has run, nothing waits
         ready_.wait(lock, [&] { return stopped_ || !queue_.empty(); });
         if (queue_.empty()) return;  // stopped and drained
         while (!queue_.empty() && batch.size() < max_batch_) {
@@ -66,10 +67,6 @@ class BatchQueue {
       }
       run_(batch);
       batch.clear();
-      {
-        std::lock_guard lock(mu_);
-        if (queue_.empty()) busy_.store(false, std::memory_order_relaxed);
-      }
     }
   }
 

@@ -56,15 +56,18 @@ void EmbeddedBackend::snapshot_failed(const Error& e) {
                e.message);
 }
 
+// Under the write lock: the whole snapshot at once, timed.
+Status EmbeddedBackend::snapshot_now() {
+  auto started = std::chrono::steady_clock::now();
+  Status st = wal_->snapshot(store_);
+  if (st) snapshot_durations_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return st;
+}
+
 void EmbeddedBackend::start_snapshot() {
   if (!committer_) {
-    auto started = std::chrono::steady_clock::now();
-    if (auto st = wal_->snapshot(store_); !st) {
-      snapshot_failed(st.error());
-    } else {
-      snapshot_retry_at_ = 0;
-      snapshot_durations_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    }
+    if (auto st = snapshot_now(); !st) snapshot_failed(st.error());
+    else snapshot_retry_at_ = 0;
     return;
   }
   auto job = std::make_shared<SnapshotJob>(wal_->begin_snapshot(store_));
@@ -353,10 +356,7 @@ Status EmbeddedBackend::enable_durability(const std::string& dir, RecoveryReport
 Status EmbeddedBackend::checkpoint() {
   std::unique_lock lock(mu_);
   if (!wal_) return Ok{};
-  auto started = std::chrono::steady_clock::now();
-  Status st = wal_->snapshot(store_);
-  if (st) snapshot_durations_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  return st;
+  return snapshot_now();
 }
 
 void EmbeddedBackend::write_metrics(MetricsText& out) const {

@@ -99,6 +99,7 @@ class EmbeddedBackend : public Backend, public TableStats {
   // and ends, not while a large store is written out.
   void start_snapshot();
   void snapshot_failed(const Error& e);
+  Status snapshot_now();
   void join_snapshot();
   struct WatchState;
   class EmbeddedWatch;
