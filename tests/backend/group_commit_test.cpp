@@ -64,29 +64,11 @@ class FaultyIo final : public FileIo {
   }
   int truncate(int fd, long long length) override { return posix_file_io()->truncate(fd, length); }
 
-  void hold() {
-    std::lock_guard lock(mu_);
-    holding_ = true;
-  }
-  void release() {
-    {
-      std::lock_guard lock(mu_);
-      holding_ = false;
-    }
-    released_cv_.notify_all();
-  }
+  void hold() { set_holding(holding_, true); }
+  void release() { set_holding(holding_, false); }
   // A snapshot's first write (its header) waits until release_snapshots().
-  void hold_snapshots() {
-    std::lock_guard lock(mu_);
-    holding_snapshots_ = true;
-  }
-  void release_snapshots() {
-    {
-      std::lock_guard lock(mu_);
-      holding_snapshots_ = false;
-    }
-    released_cv_.notify_all();
-  }
+  void hold_snapshots() { set_holding(holding_snapshots_, true); }
+  void release_snapshots() { set_holding(holding_snapshots_, false); }
   void wait_snapshot_entered() {
     std::unique_lock lock(mu_);
     REQUIRE(entered_cv_.wait_for(lock, 10s, [&] { return snapshot_entered_; }));
@@ -98,6 +80,14 @@ class FaultyIo final : public FileIo {
   }
 
  private:
+  void set_holding(bool& flag, bool value) {
+    {
+      std::lock_guard lock(mu_);
+      flag = value;
+    }
+    released_cv_.notify_all();
+  }
+
   std::mutex mu_;
   std::condition_variable entered_cv_, released_cv_;
   bool holding_ = false;
