@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include <unistd.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/bind_handler.hpp>
@@ -52,15 +54,26 @@ void Listener::do_accept() {
     }
     return pause(std::chrono::milliseconds(5));
   }
-  net::io_context& target = *sessions_[next_++ % sessions_.size()];
-  acceptor_.async_accept(net::make_strand(target.get_executor()), [self = shared_from_this()](boost::system::error_code ec,
-                                                                                          StrandSocket socket) {
+  // Accepted on the acceptor's own io_context, then handed to the next
+  // thread's: an accept waiting at shutdown then holds nothing of another
+  // io_context, which may be destroyed before the acceptor's.
+  acceptor_.async_accept([self = shared_from_this()](boost::system::error_code ec, net::ip::tcp::socket accepted) {
     if (ec == net::error::operation_aborted) return;
     if (ec) return self->on_accept_error(ec);
     self->backoff_ = std::chrono::milliseconds(0);
-    boost::system::error_code nd;
-    socket.set_option(net::ip::tcp::no_delay(true), nd);
-    std::make_shared<HttpSession>(std::move(socket), self->net_)->run();
+    net::io_context& target = *self->sessions_[self->next_++ % self->sessions_.size()];
+    auto protocol = accepted.local_endpoint(ec).protocol();
+    int fd = ec ? -1 : accepted.release(ec);
+    StrandSocket socket(net::make_strand(target.get_executor()));
+    if (!ec) socket.assign(protocol, fd, ec);
+    if (ec) {
+      spdlog::warn("an accepted connection could not be handed to an I/O thread: {}", ec.message());
+      if (fd >= 0 && !socket.is_open()) ::close(fd);
+    } else {
+      boost::system::error_code nd;
+      socket.set_option(net::ip::tcp::no_delay(true), nd);
+      std::make_shared<HttpSession>(std::move(socket), self->net_)->run();
+    }
     if (self->acceptor_.is_open()) self->do_accept();
   });
 }

@@ -16,7 +16,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let server;
 
 before(async () => { if (!skip) server = await startServer(bin, ['--demo', '--no-access-log']); });
-after(async () => { if (server) assert.equal(await server.stop(), 0); });
+after(async () => { if (server) assert.equal(await server.stop(), 0, server.stderr().slice(-3000)); });
 
 // Runs dcq to its end: {code, stdout, stderr}. Piped, so JSON is the default format.
 function run(args, { input, env = {} } = {}) {
