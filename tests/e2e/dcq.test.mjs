@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, post } from '../lib/server.mjs';
@@ -171,25 +171,30 @@ test('the installed package builds client/examples with CMake and with pkg-confi
     assert.equal(r.status, 0, `${cmd} ${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
     return r.stdout;
   };
-  sh('cmake', ['--install', build, '--prefix', prefix, '--component', 'client']);
-  // A sanitizer build's library needs the sanitizer runtime in the program too.
-  const sanitize = process.env.DC_SANITIZED === 'true' || process.env.DC_SANITIZED === '1' ? '-fsanitize=address,undefined' : '';
-  const example = join(prefix, 'example-build');
-  sh('cmake', ['-S', join(source, 'client/examples'), '-B', example, `-DCMAKE_PREFIX_PATH=${prefix}`,
-    `-DCMAKE_EXE_LINKER_FLAGS=${sanitize}`, '-DCMAKE_BUILD_TYPE=Release']);
-  sh('cmake', ['--build', example]);
-  let out = sh(join(example, 'top_users'), [server.url]);
-  assert.equal(out.trim().split('\n').length, 3);
-  assert.match(out, /\(\d posts\)/);
-  // The typed example, its header generated at build time by drizzle_convex_codegen: the same answer.
-  assert.equal(sh(join(example, 'top_users_typed'), [server.url]), out);
+  // The prefix holds the installed library and the examples' build: about 1.2 GB on the sanitize build.
+  try {
+    sh('cmake', ['--install', build, '--prefix', prefix, '--component', 'client']);
+    // A sanitizer build's library needs the sanitizer runtime in the program too.
+    const sanitize = process.env.DC_SANITIZED === 'true' || process.env.DC_SANITIZED === '1' ? '-fsanitize=address,undefined' : '';
+    const example = join(prefix, 'example-build');
+    sh('cmake', ['-S', join(source, 'client/examples'), '-B', example, `-DCMAKE_PREFIX_PATH=${prefix}`,
+      `-DCMAKE_EXE_LINKER_FLAGS=${sanitize}`, '-DCMAKE_BUILD_TYPE=Release']);
+    sh('cmake', ['--build', example]);
+    let out = sh(join(example, 'top_users'), [server.url]);
+    assert.equal(out.trim().split('\n').length, 3);
+    assert.match(out, /\(\d posts\)/);
+    // The typed example, its header generated at build time by drizzle_convex_codegen: the same answer.
+    assert.equal(sh(join(example, 'top_users_typed'), [server.url]), out);
 
-  const pc = sh('pkg-config', ['--cflags', '--libs', 'drizzle-convex-client'], { PKG_CONFIG_PATH: join(prefix, 'lib/pkgconfig') });
-  const exe = join(prefix, 'top_users_pc');
-  sh('sh', ['-c', `c++ -std=c++20 ${join(source, 'client/examples/top_users.cpp')} -o ${exe} ${pc.trim()} ${sanitize}`]);
-  out = sh(exe, [server.url]);
-  assert.equal(out.trim().split('\n').length, 3);
-  // dcq and its bash completion come with the package.
-  sh(join(prefix, 'bin/dcq'), ['--url', server.url, 'schema']);
-  sh('bash', ['-c', `source ${join(prefix, 'share/bash-completion/completions/dcq')}; COMP_WORDS=(dcq wa); COMP_CWORD=1; _dcq; [ "\${COMPREPLY[*]}" = watch ]`]);
+    const pc = sh('pkg-config', ['--cflags', '--libs', 'drizzle-convex-client'], { PKG_CONFIG_PATH: join(prefix, 'lib/pkgconfig') });
+    const exe = join(prefix, 'top_users_pc');
+    sh('sh', ['-c', `c++ -std=c++20 ${join(source, 'client/examples/top_users.cpp')} -o ${exe} ${pc.trim()} ${sanitize}`]);
+    out = sh(exe, [server.url]);
+    assert.equal(out.trim().split('\n').length, 3);
+    // dcq and its bash completion come with the package.
+    sh(join(prefix, 'bin/dcq'), ['--url', server.url, 'schema']);
+    sh('bash', ['-c', `source ${join(prefix, 'share/bash-completion/completions/dcq')}; COMP_WORDS=(dcq wa); COMP_CWORD=1; _dcq; [ "\${COMPREPLY[*]}" = watch ]`]);
+  } finally {
+    rmSync(prefix, { recursive: true, force: true });
+  }
 });
