@@ -137,6 +137,13 @@ std::future<Result<WriteOutcome>> write_async(EmbeddedBackend& b, const std::str
 
 uint64_t tags_in(EmbeddedBackend& b) { return b.row_count("tags").value(); }
 
+// Not "t" + std::to_string(i): GCC 12 at -O3 warns falsely (-Wrestrict, bug 105329).
+std::string numbered(const char* prefix, int i) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%s%d", prefix, i);
+  return name;
+}
+
 uint64_t tags_after_reopen(const fs::path& dir) {
   auto b = durable(dir, posix_file_io(), 0);
   return tags_in(*b);
@@ -153,9 +160,7 @@ TEST_CASE("group commit: writes waiting behind an fdatasync are made durable tog
   io->wait_entered(1);  // the first group is syncing; the others queue behind it
   std::vector<std::future<Result<WriteOutcome>>> rest;
   for (int i = 0; i < 50; ++i) {
-    char name[16];
-    std::snprintf(name, sizeof name, "t%d", i);  // not "t" + to_string(i): GCC 12 at -O3 warns falsely (-Wrestrict, bug 105329)
-    rest.push_back(write_async(*b, name));
+    rest.push_back(write_async(*b, numbered("t", i)));
   }
   CHECK(first.wait_for(50ms) == std::future_status::timeout);  // not acknowledged before it is durable
   io->release();
@@ -175,7 +180,7 @@ TEST_CASE("group commit: a failing fdatasync answers 503 to every write of its g
   auto blocker = write_async(*b, "blocker");
   io->wait_entered(2);
   std::vector<std::future<Result<WriteOutcome>>> group;
-  for (int i = 0; i < 5; ++i) group.push_back(write_async(*b, "lost" + std::to_string(i)));
+  for (int i = 0; i < 5; ++i) group.push_back(write_async(*b, numbered("lost", i)));
   io->fail_syncs = 2;  // the blocker's sync and the group's
   io->release();
   for (auto* f : {&blocker}) {
@@ -256,11 +261,11 @@ TEST_CASE("group commit: writes are made durable and acknowledged while a snapsh
   io->hold_snapshots();
   std::vector<std::future<Result<WriteOutcome>>> writes;
   for (int i = 0; i < 3; ++i) {
-    writes.push_back(write_async(*b, "before" + std::to_string(i)));
+    writes.push_back(write_async(*b, numbered("before", i)));
     writes.back().wait_for(10s);  // one group each
   }
   io->wait_snapshot_entered();  // the third write started a snapshot; its file write is held
-  for (int i = 0; i < 5; ++i) writes.push_back(write_async(*b, "during" + std::to_string(i)));
+  for (int i = 0; i < 5; ++i) writes.push_back(write_async(*b, numbered("during", i)));
   bool all_answered = true;
   for (auto& f : writes) all_answered = all_answered && f.wait_for(10s) == std::future_status::ready;
   // Before: the snapshot ran on the commit thread under the write lock, so
@@ -284,12 +289,12 @@ TEST_CASE("group commit: a failing snapshot is tried again after another --snaps
   auto b = durable(dir.path, io, 0);  // inline: each write's snapshot decision is made before it returns
   b->snapshot_every_records = 3;
   io->fail_snapshots = true;
-  for (int i = 0; i < 5; ++i) REQUIRE(write_async(*b, "w" + std::to_string(i)).get().ok());
+  for (int i = 0; i < 5; ++i) REQUIRE(write_async(*b, numbered("w", i)).get().ok());
   CHECK(io->snapshots.load() == 1);  // due from the third write on; failed once, not again on the fourth and fifth
   REQUIRE(write_async(*b, "w5").get().ok());
   CHECK(io->snapshots.load() == 2);  // three more writes since the failure
   io->fail_snapshots = false;
-  for (int i = 6; i < 9; ++i) REQUIRE(write_async(*b, "w" + std::to_string(i)).get().ok());
+  for (int i = 6; i < 9; ++i) REQUIRE(write_async(*b, numbered("w", i)).get().ok());
   CHECK(io->snapshots.load() == 3);
   MetricsText metrics;
   b->write_metrics(metrics);
