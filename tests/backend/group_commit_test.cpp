@@ -144,9 +144,16 @@ std::string numbered(const char* prefix, int i) {
   return name;
 }
 
+// The engine as a restart finds `dir`, with what recovery saw.
+std::shared_ptr<EmbeddedBackend> reopen(const fs::path& dir, RecoveryReport& report) {
+  auto b = std::make_shared<EmbeddedBackend>(std::make_shared<const Schema>(blog_schema()), 3);
+  REQUIRE(b->enable_durability(dir.string(), &report).ok());
+  return b;
+}
+
 uint64_t tags_after_reopen(const fs::path& dir) {
-  auto b = durable(dir, posix_file_io(), 0);
-  return tags_in(*b);
+  RecoveryReport report;
+  return tags_in(*reopen(dir, report));
 }
 
 }  // namespace
@@ -214,9 +221,8 @@ TEST_CASE("group commit: a short write (disk full) is cut from the log and answe
   CHECK(tags_in(*b) == 1);
   REQUIRE(write_async(*b, "after").get().ok());
   b.reset();
-  auto reopened = std::make_shared<EmbeddedBackend>(std::make_shared<const Schema>(blog_schema()), 3);
   RecoveryReport report;
-  REQUIRE(reopened->enable_durability(dir.path.string(), &report).ok());
+  auto reopened = reopen(dir.path, report);
   CHECK(report.torn_bytes == 0);
   CHECK(report.log_records == 2);
   CHECK(tags_in(*reopened) == 2);
@@ -275,9 +281,8 @@ TEST_CASE("group commit: writes are made durable and acknowledged while a snapsh
   for (auto& f : writes) REQUIRE(f.get().ok());
   b->drain();
   b.reset();
-  auto reopened = std::make_shared<EmbeddedBackend>(std::make_shared<const Schema>(blog_schema()), 3);
   RecoveryReport report;
-  REQUIRE(reopened->enable_durability(dir.path.string(), &report).ok());
+  auto reopened = reopen(dir.path, report);
   CHECK(tags_in(*reopened) == 8);
   CHECK(report.snapshot_documents == 3);
   CHECK(report.log_records == 5);  // only the writes logged after the snapshot began
@@ -302,9 +307,8 @@ TEST_CASE("group commit: a failing snapshot is tried again after another --snaps
   CHECK(text.find("\ndc_engine_snapshot_failures_total 2\n") != std::string::npos);
   CHECK(text.find("\ndc_engine_snapshot_duration_seconds_count 1\n") != std::string::npos);
   b.reset();
-  auto reopened = std::make_shared<EmbeddedBackend>(std::make_shared<const Schema>(blog_schema()), 3);
   RecoveryReport report;
-  REQUIRE(reopened->enable_durability(dir.path.string(), &report).ok());
+  auto reopened = reopen(dir.path, report);
   CHECK(tags_in(*reopened) == 9);
   CHECK(report.snapshot_documents == 9);
 }
