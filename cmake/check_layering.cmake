@@ -17,9 +17,10 @@ set(allow_server/backend "protocol/;server/common/;server/schema/;server/planner
 set(allow_server/backend/embedded "protocol/;server/common/;server/schema/;server/planner/;${seam}")
 set(allow_server/demo "protocol/;server/schema/;server/planner/;server/backend/embedded/")
 set(allow_server/live "protocol/;server/common/;server/schema/;server/planner/;${seam}")
-set(allow_server/pipeline "protocol/;server/common/;server/auth/;server/schema/;server/planner/;${seam};server/live/")
+set(allow_server/access "protocol/;server/common/;server/auth/;server/schema/;server/planner/")
+set(allow_server/pipeline "protocol/;server/common/;server/auth/;server/access/;server/schema/;server/planner/;${seam};server/live/")
 set(allow_server/backend/convex "protocol/;server/common/;server/schema/;server/planner/;${seam}")
-set(allow_server/net "protocol/;server/common/;server/auth/;server/schema/;server/planner/;${seam};server/live/;server/pipeline/")
+set(allow_server/net "protocol/;server/common/;server/auth/;server/access/;server/schema/;server/planner/;${seam};server/live/;server/pipeline/")
 set(allow_server/auth "protocol/;server/common/")
 set(allow_client "protocol/")
 set(allow_client/src "protocol/;drizzle_convex/")
@@ -33,7 +34,7 @@ set(networked "server/backend/convex;server/net;client;client/src;client/include
 # modules that may use OpenSSL's crypto, but no Asio or Beast
 set(crypto "server/auth")
 
-set(modules protocol server/common server/auth server/schema server/planner server/backend server/backend/embedded server/demo
+set(modules protocol server/common server/auth server/access server/schema server/planner server/backend server/backend/embedded server/demo
     server/live server/pipeline server/backend/convex server/net client client/src client/include/drizzle_convex client/include/drizzle_convex/typed client/dcq)
 
 set(violations "")

@@ -19,7 +19,7 @@
 #include "server/backend/embedded/import.hpp"
 #include "server/demo/demo_data.hpp"
 #include "server/net/listener.hpp"
-#include "server/pipeline/access_rules.hpp"
+#include "server/access/compiled_rules.hpp"
 #include "server/pipeline/pipeline.hpp"
 #include "server/schema/load.hpp"
 

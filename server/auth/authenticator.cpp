@@ -11,15 +11,11 @@ namespace dc {
 
 namespace {
 
-// RFC 6750 section 3: the challenge, with the reason when a credential was refused.
+// A refused credential: 401 with the reason, which net/reply puts in the
+// challenge's error_description (cut to RFC 6750's characters there).
 Error refused(const std::string& why) {
-  std::string quoted;
-  for (char c : safe_text(why, 200)) {
-    if (c == '"' || c == '\\') quoted.push_back('\\');
-    quoted.push_back(c);
-  }
   Error e{ErrorCode::unauthenticated, why, std::nullopt};
-  e.detail = "Bearer error=\"invalid_token\", error_description=\"" + quoted + "\"";
+  e.detail = safe_text(why, 200);
   return e;
 }
 
@@ -76,8 +72,7 @@ Result<std::shared_ptr<const Caller>> Authenticator::authenticate_token_shared(s
   if (token.empty()) {
     if (anonymous_) return anonymous_;
     Error e{ErrorCode::unauthenticated, "credentials are required: send Authorization: Bearer <token or API key>", std::nullopt};
-    e.detail = "Bearer";
-    return e;
+    return e;  // no detail: a bare `Bearer` challenge
   }
   std::string key(token);
   {

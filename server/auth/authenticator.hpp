@@ -43,8 +43,9 @@ class Authenticator {
   explicit Authenticator(std::shared_ptr<const AuthConfig> config, size_t cache_entries = 10000);
 
   // `authorization` is the Authorization header ("Bearer <token>") or empty.
-  // Failures are UNAUTHENTICATED; `Error::detail` holds the
-  // WWW-Authenticate value to send with the 401. The caller is shared with
+  // Failures are UNAUTHENTICATED; `Error::detail` holds the reason a
+  // credential was refused (empty when none was sent), which net/reply
+  // sends as the WWW-Authenticate challenge's error_description. The caller is shared with
   // the cache: a repeated token costs a lookup, no copy.
   Result<std::shared_ptr<const Caller>> authenticate_shared(std::string_view authorization, int64_t now);
   // The same for a bare token (connection_init.payload.token); empty: none.

@@ -8,6 +8,11 @@ bool is_claim_ref(const Json& j) { return j.is_object() && j.size() == 1 && j.co
 
 }  // namespace
 
+std::optional<std::string_view> claim_reference(const Json& j) {
+  if (!is_claim_ref(j)) return std::nullopt;
+  return std::string_view(j.begin().value().get_ref<const std::string&>());
+}
+
 const Json* claim_at(const Json& claims, std::string_view dotted) {
   const Json* cur = &claims;
   size_t start = 0;
@@ -21,33 +26,6 @@ const Json* claim_at(const Json& claims, std::string_view dotted) {
     if (dot == std::string_view::npos) return cur;
     start = dot + 1;
   }
-}
-
-std::optional<Json> substitute_claims(const Json& rule, const Json& claims) {
-  if (is_claim_ref(rule)) {
-    const Json* v = claim_at(claims, rule["$claim"].get<std::string>());
-    if (!v || v->is_null()) return std::nullopt;
-    return *v;
-  }
-  if (rule.is_object()) {
-    Json out = Json::object();
-    for (const auto& [k, v] : rule.items()) {
-      auto s = substitute_claims(v, claims);
-      if (!s) return std::nullopt;
-      out[k] = std::move(*s);
-    }
-    return out;
-  }
-  if (rule.is_array()) {
-    Json out = Json::array();
-    for (const auto& v : rule) {
-      auto s = substitute_claims(v, claims);
-      if (!s) return std::nullopt;
-      out.push_back(std::move(*s));
-    }
-    return out;
-  }
-  return rule;
 }
 
 void claims_named(const Json& rule, std::set<std::string>& out) {

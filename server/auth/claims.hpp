@@ -1,6 +1,7 @@
 // `{"$claim": "a.b"}` in a rule (auth.md section 2) stands for a value of
-// the caller's verified claims (API keys: their `claims`). Substituting
-// them turns a rule into a plain protocol filter or preset.
+// the caller's verified claims (API keys: their `claims`). Claims are bound
+// into rules as values by server/access/claim_binding, never substituted
+// into a rule's JSON.
 #pragma once
 
 #include <optional>
@@ -12,13 +13,11 @@
 
 namespace dc {
 
+// The claim path of a `{"$claim": "a.b"}` reference, or nullopt when `j` is not one.
+std::optional<std::string_view> claim_reference(const Json& j);
+
 // The value at a dotted path of `claims`, or null when it is missing.
 const Json* claim_at(const Json& claims, std::string_view dotted);
-
-// `rule` with every {"$claim": path} replaced by the claim's value;
-// nullopt when any of them is missing (then a read rule matches nothing
-// and a write is refused).
-std::optional<Json> substitute_claims(const Json& rule, const Json& claims);
 
 // Adds the claim paths `rule` names to `out`.
 void claims_named(const Json& rule, std::set<std::string>& out);

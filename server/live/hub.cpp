@@ -117,4 +117,8 @@ void LiveHub::shut_down_all() {
   for (auto& c : connections_.alive()) c->shut_down();
 }
 
+void LiveHub::rules_replaced(uint64_t epoch) {
+  for (auto& c : connections_.alive()) c->rules_replaced(epoch);
+}
+
 }  // namespace dc

@@ -26,6 +26,10 @@ class LiveConnection : public LiveSink {
   // Over the process's live memory budget, this connection is among the
   // slowest: close it with 4008 (any thread).
   virtual void shed() = 0;
+  // The auth file was reloaded (rules epoch `epoch`): a connection admitted
+  // under other rules closes with 1012 so its client reconnects under the
+  // new ones (any thread).
+  virtual void rules_replaced(uint64_t epoch) = 0;
 };
 
 class LiveHub {
@@ -47,6 +51,7 @@ class LiveHub {
   void leave(const LiveConnection* c);
   size_t connections();
   void shut_down_all();
+  void rules_replaced(uint64_t epoch);
 
   size_t topics();
   // Subscriptions open now, over all topics.

@@ -200,8 +200,9 @@ void HttpSession::write(Response response, const Headers& extra, uint64_t docs_r
   bytes->append(reason.data(), reason.size()).append("\r\n");
   for (const auto& field : *res) {
     auto name = field.name_string();
-    auto value = field.value();
-    bytes->append(name.data(), name.size()).append(": ").append(value.data(), value.size()).append("\r\n");
+    bytes->append(name.data(), name.size()).append(": ");
+    append_header_value(*bytes, field.value());
+    bytes->append("\r\n");
   }
   bytes->append("\r\n").append(res->body());
   stream_.expires_after(net_->options.read_timeout);

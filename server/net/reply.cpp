@@ -74,6 +74,29 @@ Response answer_response(Answer answer) {
   return res;
 }
 
+void append_header_value(std::string& out, std::string_view value) {
+  for (char c : value) {
+    auto u = static_cast<unsigned char>(c);
+    out.push_back(u == '\t' || (u >= 0x20 && u < 0x7f) ? c : '?');
+  }
+}
+
+std::string header_value(std::string_view value) {
+  std::string out;
+  append_header_value(out, value);
+  return out;
+}
+
+std::string bearer_challenge(std::string_view refusal) {
+  if (refusal.empty()) return "Bearer";
+  std::string text(refusal.substr(0, 200));
+  for (char& c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (!(u >= 0x20 && u <= 0x7e && u != '"' && u != '\\')) c = '?';
+  }
+  return "Bearer error=\"invalid_token\", error_description=\"" + text + "\"";
+}
+
 Response error_response(const Error& e) {
   Answer a;
   a.status = static_cast<unsigned>(status_for(e.code));
@@ -81,7 +104,7 @@ Response error_response(const Error& e) {
   Response res = answer_response(std::move(a));
   switch (e.code) {
     case ErrorCode::rate_limited: res.set(http::field::retry_after, e.detail.empty() ? "1" : e.detail); break;
-    case ErrorCode::unauthenticated: res.set(http::field::www_authenticate, e.detail.empty() ? "Bearer" : e.detail); break;
+    case ErrorCode::unauthenticated: res.set(http::field::www_authenticate, bearer_challenge(e.detail)); break;
     case ErrorCode::method_not_allowed: res.set(http::field::allow, e.detail); break;
     case ErrorCode::upgrade_required: res.set(http::field::upgrade, "websocket"); break;
     default: break;

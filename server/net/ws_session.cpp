@@ -58,6 +58,14 @@ void WsSession::shed() {
   });
 }
 
+void WsSession::rules_replaced(uint64_t epoch) {
+  net::post(ws_.get_executor(), [self = shared_from_this(), epoch] {
+    uint64_t admitted = self->handler_.rules_epoch();
+    if (admitted == 0 || admitted == epoch) return;  // not yet initialised, or without auth
+    self->close(websocket::close_code::service_restart, "the auth rules were reloaded: reconnect");
+  });
+}
+
 void WsSession::run(Request req) {
   beast::get_lowest_layer(ws_).expires_never();  // the WebSocket keeps its own timeouts
   websocket::stream_base::timeout timeouts{};

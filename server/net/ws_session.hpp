@@ -33,6 +33,7 @@ class WsSession final : public LiveConnection, public LiveOutput, public std::en
   void shut_down() override;
   uint64_t queued_bytes() const override { return queued_.load(std::memory_order_relaxed); }
   void shed() override;
+  void rules_replaced(uint64_t epoch) override;
 
   // LiveOutput (on the strand, from the handler)
   void send_text(std::string text) override;

@@ -1,6 +1,7 @@
 #include "server/pipeline/access.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include <spdlog/spdlog.h>
@@ -50,7 +51,12 @@ constexpr size_t kCompiledEntries = 10000;
 
 Access admin_access() { return Access{}; }
 
-AccessControl::AccessControl(std::shared_ptr<const AuthConfig> config) : config_(config), authenticator_(std::move(config)) {}
+namespace {
+std::atomic<uint64_t> next_epoch{1};
+}  // namespace
+
+AccessControl::AccessControl(std::shared_ptr<const AuthConfig> config)
+    : config_(config), epoch_(next_epoch.fetch_add(1, std::memory_order_relaxed)), authenticator_(std::move(config)) {}
 
 Result<Access> AccessControl::admit_header(std::string_view authorization, const std::shared_ptr<const Schema>& schema) {
   auto access = access_for(authenticator_.authenticate_shared(authorization, unix_now()), schema);
@@ -81,6 +87,7 @@ Result<Access> AccessControl::access_for(Result<std::shared_ptr<const Caller>> w
   if (!who) return std::move(who).error();
   const Caller& caller = **who;
   Access a;
+  a.rules_epoch = epoch_;
   a.identity.role = caller.role;
   a.identity.subject = caller.subject;
   a.identity.claims_json = caller.claims_json;
@@ -98,11 +105,15 @@ Result<Access> AccessControl::access_for(Result<std::shared_ptr<const Caller>> w
         // A schema that arrived after start-up (a Convex deployment's): a rule naming
         // what it lacks is refused on every request rather than half applied.
         schema_problem_.reset();
-        if (auto st = check_rules_against(*config_, *schema); !st) {
+        policies_.reset();
+        auto compiled = compile_policies(*config_, schema);
+        if (!compiled) {
           schema_problem_ = Error{ErrorCode::internal,
-                                  "the auth file does not fit the schema: " + st.error().message + " at " + st.error().path.value_or(""),
+                                  "the auth file does not fit the schema: " + compiled.error().message + " at " + compiled.error().path.value_or(""),
                                   std::nullopt};
           spdlog::error("{}", schema_problem_->message);
+        } else {
+          policies_ = std::move(compiled).value();
         }
       }
       compiled_.clear();
@@ -111,7 +122,7 @@ Result<Access> AccessControl::access_for(Result<std::shared_ptr<const Caller>> w
     if (schema_problem_) return *schema_problem_;
     auto it = compiled_.find(caller.rules_key);
     if (it == compiled_.end()) {
-      auto rules = rules_for(*config_, caller, *schema);
+      auto rules = rules_for(*policies_, caller);
       if (!rules) return std::move(rules).error();
       it = compiled_.emplace(caller.rules_key, std::move(rules).value()).first;
     }

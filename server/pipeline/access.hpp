@@ -14,11 +14,11 @@
 #include <unordered_map>
 
 #include "protocol/error.hpp"
+#include "server/access/compiled_rules.hpp"
 #include "server/auth/auth_config.hpp"
 #include "server/auth/authenticator.hpp"
 #include "server/auth/rate_limiter.hpp"
 #include "server/common/request_context.hpp"
-#include "server/pipeline/access_rules.hpp"
 #include "server/schema/model.hpp"
 
 namespace dc {
@@ -31,6 +31,7 @@ struct Access {
   std::string_view plan_key;             // keys the plan cache with the body ("" without rules); points into `caller`
   std::optional<int64_t> expires_at;     // a JWT's exp plus the clock skew (Unix s): live sockets close then
   std::optional<double> rate, burst;     // the role's requestsPerSecond and burst
+  uint64_t rules_epoch = 0;              // the loaded auth file it was admitted under (0: none)
 };
 
 // The built-in admin (no --auth).
@@ -41,7 +42,7 @@ class AccessControl {
   explicit AccessControl(std::shared_ptr<const AuthConfig> config);
 
   // `authorization`: the HTTP header ("Bearer <token>", or empty). Refusals:
-  // 401 UNAUTHENTICATED (Error::detail: the WWW-Authenticate value), 429
+  // 401 UNAUTHENTICATED (Error::detail: why the credential was refused, empty when none was sent), 429
   // RATE_LIMITED (Error::detail: Retry-After seconds).
   Result<Access> admit_header(std::string_view authorization, const std::shared_ptr<const Schema>& schema);
   // /v1/live: connection_init's token ("" for none). Not rate limited:
@@ -55,16 +56,20 @@ class AccessControl {
   std::string schema_json(const Access& access, const std::shared_ptr<const Schema>& schema, const std::string& full_json);
 
   const AuthConfig& config() const { return *config_; }
+  // Distinct for every AccessControl made in this process (each auth file loaded).
+  uint64_t epoch() const { return epoch_; }
 
  private:
   Result<Access> access_for(Result<std::shared_ptr<const Caller>> caller, const std::shared_ptr<const Schema>& schema);
 
   std::shared_ptr<const AuthConfig> config_;
+  uint64_t epoch_;
   Authenticator authenticator_;
   RateLimiter limiter_;
   std::mutex mu_;
-  std::shared_ptr<const Schema> compiled_for_;            // the schema `compiled_` was made against (held: no address reuse)
-  std::unordered_map<std::string, CallerRules> compiled_;  // by rules_key
+  std::shared_ptr<const Schema> compiled_for_;            // the schema `policies_` was made against (held: no address reuse)
+  std::shared_ptr<const CompiledPolicies> policies_;     // the file's rules compiled against `compiled_for_`
+  std::unordered_map<std::string, CallerRules> compiled_;  // bound per rules_key
   std::unordered_map<std::string, std::string> schemas_;   // /v1/schema bodies by role
   std::optional<Error> schema_problem_;                    // the rules name what the schema lacks
 };

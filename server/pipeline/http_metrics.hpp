@@ -35,7 +35,7 @@ class HttpMetrics {
 
   // 401 without credentials is "missing", with refused ones "invalid"; 403 "forbidden".
   void refused(const Error& e) {
-    if (e.code == ErrorCode::unauthenticated) auth_failures_[e.detail == "Bearer" ? 0 : 1].fetch_add(1, std::memory_order_relaxed);
+    if (e.code == ErrorCode::unauthenticated) auth_failures_[e.detail.empty() ? 0 : 1].fetch_add(1, std::memory_order_relaxed);
     if (e.code == ErrorCode::forbidden) auth_failures_[2].fetch_add(1, std::memory_order_relaxed);
     if (e.code == ErrorCode::rate_limited) rate_limited_.fetch_add(1, std::memory_order_relaxed);
   }

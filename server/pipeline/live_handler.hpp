@@ -50,6 +50,8 @@ class LiveHandler {
   void on_expired();
   // When the credentials of connection_init stop being valid (Unix seconds).
   std::optional<int64_t> expires_at() const { return access_.expires_at; }
+  // The auth file connection_init was admitted under (0: not yet, or no auth).
+  uint64_t rules_epoch() const { return access_.rules_epoch; }
   // A topic's result for subscription `key` (already on the strand).
   void on_update(uint64_t key, LiveUpdatePtr update);
   // The envelope of the next message of subscription `key`, numbering its

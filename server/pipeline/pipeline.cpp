@@ -76,8 +76,17 @@ const Access& Pipeline::admin() {
 
 void Pipeline::set_auth(std::shared_ptr<const AuthConfig> config) {
   auto fresh = config ? std::make_shared<AccessControl>(std::move(config)) : nullptr;
-  std::lock_guard lock(access_mu_);
-  access_ = std::move(fresh);
+  uint64_t epoch = fresh ? fresh->epoch() : 0;
+  {
+    std::lock_guard lock(access_mu_);
+    access_ = std::move(fresh);
+  }
+  // Plans made under the old rules are keyed by their epoch and never match
+  // again; dropping them at once also frees their memory.
+  plan_cache_.clear();
+  // Live subscriptions were planned under the old rules too: their sockets
+  // close (1012) and clients reconnect under the new ones.
+  if (hub_) hub_->rules_replaced(epoch);
 }
 
 std::shared_ptr<AccessControl> Pipeline::access_control() const {
@@ -145,13 +154,13 @@ Result<PlannedBody> Pipeline::plan_text(std::string_view text, Accept accept, co
     key = keyed;
   }
   if (accept != Accept::mutations) {
-    if (auto cached = plan_cache_.find(key, version)) return PlannedBody{cached, nullptr};
+    if (auto cached = plan_cache_.find(key, version, access.rules_epoch)) return PlannedBody{cached, nullptr};
   }
   if (!schema_->get()) return kSchemaNotLoaded;
   auto body = parse_json_body(text, options_.limits);
   if (!body) return std::move(body).error();
   auto planned = plan_json(*body, accept, access);
-  if (planned && planned->read) plan_cache_.insert(key, version, planned->read);
+  if (planned && planned->read) plan_cache_.insert(key, version, planned->read, access.rules_epoch);
   return planned;
 }
 

@@ -155,6 +155,9 @@ class Planner {
     if (it == rules_->tables.end()) {
       return forbidden("role '" + rules_->role + "' may not read table '" + table.name + "'", path.empty() ? "/table" : path);
     }
+    if (it->second.refusal) {
+      return forbidden("role '" + rules_->role + "' may not read table '" + table.name + "': " + *it->second.refusal, path.empty() ? "/table" : path);
+    }
     return &it->second;
   }
 

@@ -21,6 +21,9 @@ struct TableReadRule {
   std::optional<FilterNode> filter;              // parsed against the schema; nullopt: every row
   std::optional<std::set<std::string>> columns;  // visible columns; nullopt: all
   bool live = true;                              // subscriptions allowed
+  // Set when the caller's credentials cannot be used with this rule (a claim
+  // of the wrong type): every read of the table is FORBIDDEN with this message.
+  std::optional<std::string> refusal;
 };
 
 struct ReadRules {

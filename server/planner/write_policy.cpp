@@ -34,6 +34,7 @@ Result<const TableWriteRule*> find_write_rule(const WriteRules& rules, WriteOp o
   const auto& by_table = op == WriteOp::insert ? rules.insert : op == WriteOp::update ? rules.update : rules.delete_;
   auto it = by_table.find(table);
   if (it == by_table.end()) return forbidden("role '" + rules.role + "' may not " + op_name(op) + " table '" + table + "'", path);
+  if (it->second.refusal) return forbidden("role '" + rules.role + "' may not " + op_name(op) + " table '" + table + "': " + *it->second.refusal, path);
   if (it->second.missing_claim) {
     return forbidden("role '" + rules.role + "' may not " + op_name(op) + " table '" + table + "': the rule needs the claim " +
                          *it->second.missing_claim + ", which the caller's credentials do not have",
@@ -115,6 +116,10 @@ Status restrict_returning(const ReadRules& read, const TableDef& table, Returnin
   auto rule = read.tables.find(table.name);
   if (rule == read.tables.end()) {
     return forbidden("role '" + read.role + "' may not read table '" + table.name + "', so it cannot ask for returning rows",
+                     pointer_append(op_path, "returning"));
+  }
+  if (rule->second.refusal) {
+    return forbidden("role '" + read.role + "' may not read table '" + table.name + "': " + *rule->second.refusal,
                      pointer_append(op_path, "returning"));
   }
   if (!rule->second.columns) return Ok{};

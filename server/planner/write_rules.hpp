@@ -25,6 +25,9 @@ struct TableWriteRule {
   std::optional<FilterNode> check;               // insert, update: each row written must pass
   // A claim the rule needs is missing from the caller's: the write is refused.
   std::optional<std::string> missing_claim;
+  // The caller's credentials cannot be used with this rule (a claim of the
+  // wrong type): the write is FORBIDDEN with this message.
+  std::optional<std::string> refusal;
 };
 
 struct WriteRules {

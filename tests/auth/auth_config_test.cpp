@@ -165,19 +165,14 @@ TEST_CASE("credentials: a token's role claim, the default role, API keys, anonym
   CHECK(anon->role == "anon");
 }
 
-TEST_CASE("credentials: each refusal is a 401 with its WWW-Authenticate challenge") {
+TEST_CASE("credentials: each refusal is a 401 with its reason for the WWW-Authenticate challenge") {
   auto a = authenticator();
   auto check = [&](std::string_view header, const std::string& message) {
     auto r = a.authenticate(header, kNow);
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().code == ErrorCode::unauthenticated);
     CHECK(r.error().message == message);
-    std::string quoted;  // RFC 7230 quoted-string: " and \ escaped
-    for (char ch : message) {
-      if (ch == '"' || ch == '\\') quoted.push_back('\\');
-      quoted.push_back(ch);
-    }
-    CHECK(r.error().detail == "Bearer error=\"invalid_token\", error_description=\"" + quoted + "\"");
+    CHECK(r.error().detail == message);  // net/reply makes the challenge from it
   };
   check("Bearer dck_wrong_key", "unknown API key");
   check("Basic dXNlcjpwYXNz", "the Authorization header must be \"Bearer <token>\"");
@@ -191,7 +186,7 @@ TEST_CASE("credentials: each refusal is a 401 with its WWW-Authenticate challeng
   Authenticator strict(std::make_shared<const AuthConfig>(std::move(c).value()));
   auto none = strict.authenticate("", kNow);
   REQUIRE_FALSE(none.ok());
-  CHECK(none.error().detail == "Bearer");
+  CHECK(none.error().detail.empty());  // a bare `Bearer` challenge
 }
 
 TEST_CASE("credentials: a cached token is refused once it expires") {

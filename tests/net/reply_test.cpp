@@ -62,6 +62,28 @@ TEST_CASE("reply: codes that call for headers get them") {
   CHECK(error_response(Error::query("x", ""))[http::field::allow].empty());
 }
 
+TEST_CASE("reply: a 401's challenge carries the refusal cut to RFC 6750's characters") {
+  CHECK(error_response(Error{ErrorCode::unauthenticated, "no token", std::nullopt})[http::field::www_authenticate] == "Bearer");
+  Error e{ErrorCode::unauthenticated, "bad alg", std::nullopt};
+  // What a JWT header's alg or kid could carry: line breaks, NUL, quotes, a backslash, UTF-8.
+  e.detail = std::string("the algorithm \"x\r\nSet-Cookie: a=b") + std::string(1, '\0') + "\\\xC3\xA9\" is not accepted";
+  auto challenge = std::string(error_response(e)[http::field::www_authenticate]);
+  CHECK(challenge.rfind("Bearer error=\"invalid_token\", error_description=\"", 0) == 0);
+  std::string description = challenge.substr(challenge.find("error_description=\"") + 19);
+  description.pop_back();  // the closing quote
+  CHECK(description.size() == e.detail.size());
+  for (char c : description) {
+    auto u = static_cast<unsigned char>(c);
+    CHECK(((u >= 0x20 && u <= 0x21) || (u >= 0x23 && u <= 0x5b) || (u >= 0x5d && u <= 0x7e)));
+  }
+  CHECK(description.find("Set-Cookie: a=b") != std::string::npos);  // kept as text, on the same line
+}
+
+TEST_CASE("reply: a header value built from input cannot end its line") {
+  CHECK(header_value("plain value\twith tab") == "plain value\twith tab");
+  CHECK(header_value(std::string("a\r\nX-Injected: 1") + std::string(1, '\0') + "\x7f\x85") == "a??X-Injected: 1???");
+}
+
 TEST_CASE("reply: an answer keeps its status, type and body") {
   Answer a;
   a.content_type = "text/plain; version=0.0.4";

@@ -15,6 +15,18 @@ TEST_CASE("plan_cache: a hit needs the same body and the same stats version") {
   CHECK(cache.misses() == 2);
 }
 
+TEST_CASE("plan_cache: a plan made under another auth file's rules is never served; clear drops everything") {
+  PlanCache cache(4);
+  auto old_rules = std::make_shared<const ReadPlan>();
+  cache.insert("q", 7, old_rules, /*rules_epoch=*/1);
+  CHECK(cache.find("q", 7, 1) == old_rules);
+  CHECK(cache.find("q", 7, 2) == nullptr);  // reloaded: same body, same stats, new rules
+  cache.insert("r", 7, old_rules, 1);
+  cache.clear();
+  CHECK(cache.size() == 0);
+  CHECK(cache.find("r", 7, 1) == nullptr);
+}
+
 TEST_CASE("plan_cache: least recently used entries go first; oversized bodies are not cached") {
   PlanCache cache(2, 16);
   auto a = std::make_shared<const ReadPlan>();

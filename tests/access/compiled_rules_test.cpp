@@ -1,10 +1,10 @@
-// The auth file's select policies compiled for a caller (claims in, filters
-// parsed) and planned on the embedded engine over the blog fixture.
+// The auth file's select policies compiled against the schema, bound for a
+// caller (claims in) and planned on the embedded engine over the blog fixture.
 #include <doctest/doctest.h>
 
 #include "server/backend/embedded/embedded_backend.hpp"
 #include "server/backend/embedded/import.hpp"
-#include "server/pipeline/access_rules.hpp"
+#include "server/access/compiled_rules.hpp"
 #include "tests/planner/fixture.hpp"
 
 using namespace dc;
@@ -52,6 +52,14 @@ std::vector<std::string> post_ids(const std::shared_ptr<const ReadRules>& rules)
 }
 
 Caller caller(const std::string& role, Json claims) { return Caller{role, claims.value("sub", ""), std::move(claims), std::nullopt, "", nullptr}; }
+
+Result<std::shared_ptr<const ReadRules>> read_rules_for(const AuthConfig& c, const Caller& who, const Schema& schema) {
+  auto compiled = compile_policies(c, std::make_shared<const Schema>(schema));
+  REQUIRE_MESSAGE(compiled.ok(), (compiled.ok() ? "" : compiled.error().message));
+  auto rules = rules_for(**compiled, who);
+  if (!rules) return std::move(rules).error();
+  return rules->read;
+}
 
 }  // namespace
 
