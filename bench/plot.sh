@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 results="${1:-bench/results}"
 out="${2:-docs/img}"
-command -v gnuplot >/dev/null || ./scripts/install-deps.sh
+command -v gnuplot >/dev/null || ./scripts/install-deps.sh test
 mkdir -p "$out"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

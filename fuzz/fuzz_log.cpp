@@ -10,6 +10,7 @@
 #include "fuzz/harness.hpp"
 #include "protocol/parse_mutation.hpp"
 #include "server/schema/load.hpp"
+#include "tests/source_dir.hpp"
 
 namespace fs = std::filesystem;
 
@@ -26,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     out.write(reinterpret_cast<const char*>(data) + 2, static_cast<std::streamsize>(size - 2));
   }
   static auto schema = [] {
-    auto s = dc::load_schema_file(std::string(DC_SOURCE_DIR) + "/tests/conformance/fixtures/blog/schema.json");
+    auto s = dc::load_schema_file(dc::testing::source_dir() + "/tests/conformance/fixtures/blog/schema.json");
     if (!s) std::abort();
     return std::make_shared<const dc::Schema>(std::move(s).value());
   }();

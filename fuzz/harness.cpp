@@ -5,13 +5,14 @@
 
 #include "server/backend/embedded/import.hpp"
 #include "server/schema/load.hpp"
+#include "tests/source_dir.hpp"
 
 namespace dc::fuzz {
 
 namespace {
 
 std::string fixture_dir(Fixture fixture) {
-  return std::string(DC_SOURCE_DIR) + "/tests/conformance/fixtures/" + (fixture == Fixture::blog ? "blog" : "org");
+  return dc::testing::source_dir() + "/tests/conformance/fixtures/" + (fixture == Fixture::blog ? "blog" : "org");
 }
 
 std::shared_ptr<const Schema> schema_of(Fixture fixture) {

@@ -4,7 +4,10 @@
 # (DC_TEST_PRESET=debug|release|sanitize). Idempotent; exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/install-deps.sh
+# ccache (when installed) shares its cache across clones in other folders:
+# paths under the checkout are hashed relative to it, and the folder itself is not.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-true}"
+./scripts/install-deps.sh test
 if ! command -v node >/dev/null; then
   echo "test.sh: node (20 or later) is required for the conformance and end-to-end suites" >&2
   exit 1
@@ -14,9 +17,19 @@ npm ci --no-audit --no-fund --loglevel=error
 npm run --silent typecheck -w adapter
 npm run --silent build -w adapter
 preset="${DC_TEST_PRESET:-sanitize}"
-cmake --preset "$preset" >/dev/null
+build_started=$SECONDS
+cmake --preset "$preset" -DDC_TESTS=ON >/dev/null
 cmake --build --preset "$preset"
+build_seconds=$((SECONDS - build_started))
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 # Verbose: the suites print what they checked (case counts, the crash test's write counts).
-ctest --preset "$preset" --output-on-failure --verbose
+# The log feeds the summary below: one line per suite with its count and seconds.
+log="build/$preset/ctest.log"
+tests_started=$SECONDS
+status=0
+ctest --preset "$preset" --output-on-failure --verbose 2>&1 | tee "$log" || status=$?
+echo
+echo "== test.sh: $preset build ${build_seconds} s, suites $((SECONDS - tests_started)) s"
+node scripts/suite_summary.mjs "$log" || true
+exit "$status"

@@ -6,6 +6,7 @@
 #include "server/backend/embedded/import.hpp"
 #include "server/access/compiled_rules.hpp"
 #include "tests/planner/fixture.hpp"
+#include "tests/source_dir.hpp"
 
 using namespace dc;
 using dc::testing::blog_schema;
@@ -34,7 +35,7 @@ AuthConfig config() {
 std::vector<std::string> post_ids(const std::shared_ptr<const ReadRules>& rules) {
   static auto backend = [] {
     auto b = std::make_shared<EmbeddedBackend>(std::make_shared<const Schema>(blog_schema()), 7);
-    REQUIRE(import_export_dir(b->store_for_loading(), b->ids(), std::string(DC_SOURCE_DIR) + "/tests/conformance/fixtures/blog/data").ok());
+    REQUIRE(import_export_dir(b->store_for_loading(), b->ids(), dc::testing::source_dir() + "/tests/conformance/fixtures/blog/data").ok());
     return b;
   }();
   auto q = parse_read_query(Json::parse(R"({"table":"posts","op":"findMany","columns":{"_id":true}})"), blog_schema(), ParseLimits{});

@@ -6,6 +6,7 @@
 #include "server/backend/embedded/ids.hpp"
 #include "server/backend/embedded/import.hpp"
 #include "tests/planner/fixture.hpp"
+#include "tests/source_dir.hpp"
 
 using namespace dc;
 using dc::testing::blog_schema;
@@ -17,7 +18,7 @@ struct Engine {
   Store store{blog_schema()};
   IdGenerator ids{7};
   Engine() {
-    auto n = import_export_dir(store, ids, std::string(DC_SOURCE_DIR) + "/tests/conformance/fixtures/blog/data");
+    auto n = import_export_dir(store, ids, dc::testing::source_dir() + "/tests/conformance/fixtures/blog/data");
     REQUIRE(n.ok());
   }
   struct Stats : TableStats {

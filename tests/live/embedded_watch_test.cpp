@@ -5,6 +5,7 @@
 #include "server/backend/embedded/embedded_backend.hpp"
 #include "server/backend/embedded/import.hpp"
 #include "tests/planner/fixture.hpp"
+#include "tests/source_dir.hpp"
 
 using namespace dc;
 using dc::testing::blog_schema;
@@ -17,7 +18,7 @@ struct Live {
   std::shared_ptr<EmbeddedBackend> backend = std::make_shared<EmbeddedBackend>(std::make_shared<const Schema>(blog_schema()), 7);
   Live() {
     auto n = import_export_dir(backend->store_for_loading(), backend->ids(),
-                               std::string(DC_SOURCE_DIR) + "/tests/conformance/fixtures/blog/data");
+                               dc::testing::source_dir() + "/tests/conformance/fixtures/blog/data");
     REQUIRE(n.ok());
   }
   struct Watched {

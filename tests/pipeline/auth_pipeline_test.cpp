@@ -9,6 +9,7 @@
 #include "server/pipeline/pipeline.hpp"
 #include "tests/auth/tokens.hpp"
 #include "tests/planner/fixture.hpp"
+#include "tests/source_dir.hpp"
 
 using namespace dc;
 
@@ -40,7 +41,7 @@ struct Blog {
   std::shared_ptr<Pipeline> pipeline;
 
   explicit Blog(const Json& file) {
-    auto n = import_export_dir(backend->store_for_loading(), backend->ids(), std::string(DC_SOURCE_DIR) + "/tests/conformance/fixtures/blog/data");
+    auto n = import_export_dir(backend->store_for_loading(), backend->ids(), dc::testing::source_dir() + "/tests/conformance/fixtures/blog/data");
     REQUIRE(n.ok());
     schema->set(std::make_shared<const Schema>(dc::testing::blog_schema()));
     pipeline = std::make_shared<Pipeline>(PipelineOptions{}, backend, schema, nullptr);

@@ -9,12 +9,13 @@
 #include "protocol/parse.hpp"
 #include "server/planner/planner.hpp"
 #include "server/schema/load.hpp"
+#include "tests/source_dir.hpp"
 
 namespace dc::testing {
 
 inline const Schema& blog_schema() {
   static const Schema schema = [] {
-    auto s = load_schema_file(std::string(DC_SOURCE_DIR) + "/tests/conformance/fixtures/blog/schema.json");
+    auto s = load_schema_file(dc::testing::source_dir() + "/tests/conformance/fixtures/blog/schema.json");
     REQUIRE(s.ok());
     return std::move(s).value();
   }();

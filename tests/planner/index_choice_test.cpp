@@ -7,6 +7,7 @@
 #include "server/planner/index_choice.hpp"
 #include "server/planner/plan_json.hpp"
 #include "tests/planner/fixture.hpp"
+#include "tests/source_dir.hpp"
 
 using namespace dc;
 using dc::testing::plan;
@@ -387,7 +388,7 @@ TEST_CASE("index_choice: golden plans") {
   for (const auto& [name, query] : cases) {
     CAPTURE(name);
     std::string got = plan_to_json(must_plan(query)).dump(2) + "\n";
-    std::string file = std::string(DC_SOURCE_DIR) + "/tests/planner/golden/" + name + ".json";
+    std::string file = dc::testing::source_dir() + "/tests/planner/golden/" + name + ".json";
     if (update) {
       std::ofstream(file) << got;
       continue;
@@ -401,7 +402,7 @@ TEST_CASE("index_choice: golden plans") {
 }
 
 TEST_CASE("index_choice: a key over several fields uses an index led by them in any order, and the parent's fields follow") {
-  auto org = load_schema_file(std::string(DC_SOURCE_DIR) + "/tests/conformance/fixtures/org/schema.json");
+  auto org = load_schema_file(dc::testing::source_dir() + "/tests/conformance/fixtures/org/schema.json");
   REQUIRE(org.ok());
   testing::FakeStats stats;
   auto q = parse_read_query(Json::parse(R"({"table":"regions","with":{"offices":true,"partneredBy":true}})"), *org, ParseLimits{});

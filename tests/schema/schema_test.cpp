@@ -2,6 +2,7 @@
 
 #include "server/schema/load.hpp"
 #include "server/schema/schema_json.hpp"
+#include "tests/source_dir.hpp"
 
 using namespace dc;
 
@@ -100,7 +101,7 @@ TEST_CASE("schema: field types through nested objects and unions; system fields"
 }
 
 TEST_CASE("schema: the exported JSON loads back to the same schema") {
-  auto s = load_schema_file(std::string(DC_SOURCE_DIR) + "/tests/conformance/fixtures/blog/schema.json");
+  auto s = load_schema_file(dc::testing::source_dir() + "/tests/conformance/fixtures/blog/schema.json");
   REQUIRE(s.ok());
   Json once = schema_to_json(*s);
   auto again = load_schema(once);

@@ -9,6 +9,7 @@
 #include "client/dcq/codegen.hpp"
 #include "edge.hpp"
 #include "server/schema/load.hpp"
+#include "tests/source_dir.hpp"
 
 using drizzle_convex::Json;
 using namespace drizzle_convex::typed;
@@ -152,7 +153,7 @@ TEST_CASE("codegen: identifiers C++ accepts, and the same text every time") {
   CHECK(dcq::cpp_identifier("Émilie") == "_milie");
   CHECK(dcq::cpp_identifier("a--b") == "a_b");
   CHECK(dcq::cpp_identifier("") == "_");
-  auto schema = dc::load_schema_file(DC_SOURCE_DIR "/tests/typed/edge/schema.json");
+  auto schema = dc::load_schema_file(dc::testing::source_dir() + "/tests/typed/edge/schema.json");
   REQUIRE(schema.ok());
   std::string a = dcq::generate_header(*schema, {.namespace_name = "edge", .source = "schema.json"});
   CHECK(a == dcq::generate_header(*schema, {.namespace_name = "edge", .source = "schema.json"}));
