@@ -145,6 +145,23 @@ class TreeBuilder {
 
 }  // namespace
 
+namespace {
+
+// The parser's message in our words: where and why, never the text it read.
+// nlohmann's message starts with its exception's name and quotes what it
+// last read ("; last read: '…'"), which in an auth file can be a secret.
+std::string parser_reason(std::string_view message) {
+  if (message.rfind("[json.exception.", 0) == 0) {
+    size_t close = message.find("] ");
+    if (close != std::string_view::npos) message.remove_prefix(close + 2);
+  }
+  if (size_t read = message.find("; last read"); read != std::string_view::npos) message = message.substr(0, read);
+  if (size_t read = message.find("last read:"); read != std::string_view::npos) message = message.substr(0, read);
+  return safe_text(message, 300);
+}
+
+}  // namespace
+
 Result<Json> read_json(std::string_view text, const JsonLimits& limits, std::string_view what, ErrorCode code) {
   auto fail = [&](std::string message, std::string path = "") { return Error{code, std::move(message), std::move(path)}; };
   if (text.size() > limits.max_bytes) {
@@ -160,9 +177,9 @@ Result<Json> read_json(std::string_view text, const JsonLimits& limits, std::str
       return fail(std::string(what) + " has the key '" + safe_text(*builder.duplicate, 200) + "' twice in one object",
                   builder.duplicate_path);
     }
-    return fail("malformed " + std::string(what) + ": " + safe_text(builder.error.value_or("unreadable"), 300));
+    return fail("malformed " + std::string(what) + ": " + parser_reason(builder.error.value_or("unreadable")));
   } catch (const Json::exception& e) {
-    return fail("malformed " + std::string(what) + ": " + safe_text(e.what(), 300));
+    return fail("malformed " + std::string(what) + ": " + parser_reason(e.what()));
   }
 }
 

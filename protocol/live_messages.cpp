@@ -48,6 +48,7 @@ ClientMessage decode_client_message(std::string_view text, const ParseLimits& li
       init.patches = p != payload->end() && p->is_boolean() && p->get<bool>();
       auto t = payload->find("token");
       if (t != payload->end() && t->is_string()) init.token = t->get<std::string>();
+      else if (t != payload->end() && !t->is_null()) init.token_malformed = true;
     }
     return init;
   }

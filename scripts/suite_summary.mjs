@@ -16,7 +16,7 @@ for (const m of log.matchAll(/^(\d+): (.*)$/gm)) {
   outputs.set(n, (outputs.get(n) ?? '') + m[2] + '\n');
 }
 
-// How each kind of suite reports its count (the last match counts).
+// How each kind of suite reports its count.
 const counters = [
   [/\[doctest\] test cases:\s*(\d+)/g, (m) => Number(m[1])],                           // doctest programs
   [/^# tests (\d+)$/gm, (m) => Number(m[1])],                                          // node --test (TAP)
@@ -27,12 +27,16 @@ const counters = [
   [/^(\d+) inputs replayed$/gm, (m) => Number(m[1])],                                  // fuzz corpus replays
 ];
 
+// The count a suite printed last: a suite that runs other programs (e2e_http
+// runs doctest clients) prints their counts too, before its own.
 function countOf(out) {
+  let best = null;
   for (const [re, count] of counters) {
-    const all = [...out.matchAll(re)];
-    if (all.length) return count(all[all.length - 1]);
+    for (const m of out.matchAll(re)) {
+      if (!best || m.index > best.index) best = { index: m.index, count: count(m) };
+    }
   }
-  return null;
+  return best ? best.count : null;
 }
 
 const rows = [];

@@ -91,6 +91,7 @@ Result<RolePolicy> role_policy(const Json& j, const std::string& path) {
   if (!j.is_object()) return bad(path, "must be an object");
   if (auto st = known_keys(j, path, {"bypass", "limits", "tables"}); !st) return std::move(st).error();
   RolePolicy r;
+  r.source = j;
   if (j.contains("bypass")) {
     if (!j["bypass"].is_boolean()) return bad(at(path, "bypass"), "must be true or false");
     r.bypass = j["bypass"].get<bool>();

@@ -49,6 +49,7 @@ struct TablePolicy {
 };
 
 struct RolePolicy {
+  Json source;  // the role as the file wrote it: a reload compares roles by it
   bool bypass = false;
   RoleLimits limits;
   std::map<std::string, TablePolicy, std::less<>> tables;

@@ -130,7 +130,12 @@ Result<Caller> Authenticator::authenticate_token(std::string_view token, int64_t
 Result<Caller> Authenticator::from_claims(Json claims, std::optional<int64_t> exp) const {
   std::string role;
   const Json* named = claim_at(claims, config_->role_claim);
-  if (named && named->is_string()) role = named->get<std::string>();
+  // A role claim that is there but unusable is refused: falling back to the
+  // default role would let a token of the wrong shape pass as another role.
+  if (named && (!named->is_string() || named->get_ref<const std::string&>().empty())) {
+    return refused("the token's role claim \"" + config_->role_claim + "\" must be a non-empty string");
+  }
+  if (named) role = named->get<std::string>();
   else if (config_->default_role) role = *config_->default_role;
   else return refused("the token names no role (claim \"" + config_->role_claim + "\") and no defaultRole is set");
   if (!config_->roles.count(role)) return refused("the token's role \"" + safe_text(role, 64) + "\" is not defined");

@@ -26,9 +26,8 @@ class LiveConnection : public LiveSink {
   // Over the process's live memory budget, this connection is among the
   // slowest: close it with 4008 (any thread).
   virtual void shed() = 0;
-  // The auth file was reloaded (rules epoch `epoch`): a connection admitted
-  // under other rules closes with 1012 so its client reconnects under the
-  // new ones (any thread).
+  // The auth file was reloaded (rules epoch `epoch`): the connection admits
+  // its credentials again; one whose rules changed closes (any thread).
   virtual void rules_replaced(uint64_t epoch) = 0;
 };
 

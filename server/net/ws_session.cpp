@@ -60,9 +60,8 @@ void WsSession::shed() {
 
 void WsSession::rules_replaced(uint64_t epoch) {
   net::post(ws_.get_executor(), [self = shared_from_this(), epoch] {
-    uint64_t admitted = self->handler_.rules_epoch();
-    if (admitted == 0 || admitted == epoch) return;  // not yet initialised, or without auth
-    self->close(websocket::close_code::service_restart, "the auth rules were reloaded: reconnect");
+    if (self->closing_ || self->finished_) return;
+    self->handler_.on_rules_replaced(epoch);
   });
 }
 

@@ -51,6 +51,13 @@ constexpr size_t kCompiledEntries = 10000;
 
 Access admin_access() { return Access{}; }
 
+bool same_rules(const Access& old, const Access& fresh) {
+  if (!old.config || !fresh.config || old.identity.role != fresh.identity.role || old.plan_key != fresh.plan_key) return false;
+  auto a = old.config->roles.find(old.identity.role);
+  auto b = fresh.config->roles.find(fresh.identity.role);
+  return a != old.config->roles.end() && b != fresh.config->roles.end() && a->second.source == b->second.source;
+}
+
 namespace {
 std::atomic<uint64_t> next_epoch{1};
 }  // namespace
@@ -88,6 +95,7 @@ Result<Access> AccessControl::access_for(Result<std::shared_ptr<const Caller>> w
   const Caller& caller = **who;
   Access a;
   a.rules_epoch = epoch_;
+  a.config = config_;
   a.identity.role = caller.role;
   a.identity.subject = caller.subject;
   a.identity.claims_json = caller.claims_json;

@@ -32,7 +32,13 @@ struct Access {
   std::optional<int64_t> expires_at;     // a JWT's exp plus the clock skew (Unix s): live sockets close then
   std::optional<double> rate, burst;     // the role's requestsPerSecond and burst
   uint64_t rules_epoch = 0;              // the loaded auth file it was admitted under (0: none)
+  std::shared_ptr<const AuthConfig> config;  // that file (null: none)
 };
+
+// Whether `fresh` (the same credentials admitted under a reloaded file) may
+// go on being served as `old` was: the same role, the same claim values
+// its rules use, and the role written the same in both files.
+bool same_rules(const Access& old, const Access& fresh);
 
 // The built-in admin (no --auth).
 Access admin_access();

@@ -38,6 +38,7 @@ void LiveHandler::on_init(const live::ConnectionInit& init) {
   if (init_seen_) return out_.close(live::close_code::too_many_inits, "Too many initialisation requests");
   init_seen_ = true;
   patches_ = init.patches;
+  if (init.token_malformed) return out_.close(live::close_code::forbidden, "Forbidden: connection_init's payload.token must be a string");
   auto access = pipeline_->authorize_token(init.token.value_or(""));
   if (!access) {
     const Error& e = access.error();
@@ -46,8 +47,30 @@ void LiveHandler::on_init(const live::ConnectionInit& init) {
     return out_.close(1013, e.message);  // try again later (the schema is not loaded yet)
   }
   access_ = std::move(access).value();
+  token_ = init.token.value_or("");
   ctx_.identity = access_.identity;
   out_.send_text(live::encode_connection_ack());
+}
+
+bool LiveHandler::on_rules_replaced(uint64_t epoch) {
+  if (!init_seen_ || access_.rules_epoch == 0 || access_.rules_epoch == epoch) return true;  // not yet admitted, or no auth
+  auto fresh = pipeline_->authorize_token(token_);
+  if (!fresh) {
+    const Error& e = fresh.error();
+    if (e.code == ErrorCode::unauthenticated) {
+      out_.close(live::close_code::forbidden, "Forbidden: " + e.message);
+    } else {
+      out_.close(1013, e.message);
+    }
+    return false;
+  }
+  if (!same_rules(access_, *fresh)) {
+    out_.close(1012, "the auth rules were reloaded: reconnect");
+    return false;
+  }
+  access_ = std::move(fresh).value();
+  ctx_.identity = access_.identity;
+  return true;
 }
 
 void LiveHandler::on_expired() { out_.close(live::close_code::forbidden, "Forbidden: the credentials expired"); }

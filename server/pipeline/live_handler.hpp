@@ -50,8 +50,13 @@ class LiveHandler {
   void on_expired();
   // When the credentials of connection_init stop being valid (Unix seconds).
   std::optional<int64_t> expires_at() const { return access_.expires_at; }
-  // The auth file connection_init was admitted under (0: not yet, or no auth).
-  uint64_t rules_epoch() const { return access_.rules_epoch; }
+  // The auth file was reloaded (rules epoch `epoch`). The credentials of
+  // connection_init are admitted again under it: refused, the socket
+  // closes with 4403; admitted with other rules (another role, other claim
+  // values, the role written differently), with 1012 so the client
+  // reconnects and subscribes under the new rules; with the same rules it
+  // is served on. Returns whether it stays open.
+  bool on_rules_replaced(uint64_t epoch);
   // A topic's result for subscription `key` (already on the strand).
   void on_update(uint64_t key, LiveUpdatePtr update);
   // The envelope of the next message of subscription `key`, numbering its
@@ -82,6 +87,7 @@ class LiveHandler {
   LiveOutput& out_;
   RequestContext ctx_;
   Access access_;  // from connection_init
+  std::string token_;  // connection_init's, admitted again when the auth file is reloaded
   bool init_seen_ = false;
   bool patches_ = false;
   std::unordered_map<std::string, uint64_t> by_id_;

@@ -146,6 +146,35 @@ TEST_CASE("auth file: load_auth_file reads the JWKS and secret files next to it"
   fs::remove_all(dir);
 }
 
+TEST_CASE("auth file: a malformed file's error names the place, never the text (a secret must not reach the log)") {
+  fs::path dir = fs::temp_directory_path() / ("dc-auth-bad-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string secret = "s3cr3t-line-one";
+  for (const std::string& text : {"{\"jwt\": {\"secret\": \"" + secret + "\n-and-line-two-of-the-secret\"}}",
+                                  "{\"jwt\": {\"secret\": " + secret + "}}", "{\"jwt\": {\"secret\": \"" + secret}) {
+    std::ofstream(dir / "auth.json") << text;
+    auto c = load_auth_file((dir / "auth.json").string());
+    REQUIRE_FALSE(c.ok());
+    CAPTURE(c.error().message);
+    CHECK(c.error().message.find("s3cr3t") == std::string::npos);
+    CHECK(c.error().message.find("line-two") == std::string::npos);
+    CHECK(c.error().message.find("json.exception") == std::string::npos);
+    CHECK(c.error().message.find("at line ") != std::string::npos);  // where, as line and column
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("credentials: a role claim that is present but not a non-empty string is refused, not given the default role") {
+  auto a = authenticator();
+  for (const Json& role : {Json(42), Json(""), Json::array({"admin"}), Json::object({{"name", "user"}}), Json(nullptr), Json(true)}) {
+    CAPTURE(role.dump());
+    auto r = a.authenticate(bearer(claims({{"app", {{"role", role}}}})), kNow);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == ErrorCode::unauthenticated);
+    CHECK(r.error().message.find("must be a non-empty string") != std::string::npos);
+  }
+}
+
 TEST_CASE("credentials: a token's role claim, the default role, API keys, anonymous") {
   auto a = authenticator();
   auto user = a.authenticate(bearer(claims({{"app", {{"role", "anon"}}}})), kNow);

@@ -119,7 +119,7 @@ test('a token header written to inject headers cannot add or split one: the chal
   });
 });
 
-test('SIGHUP that narrows a role: the next read follows the new rules, with no write between, and live sockets reconnect', { skip: !bin }, async () => {
+test('SIGHUP that narrows a role: the next read follows the new rules, with no write between; live sockets whose rules changed reconnect, the others stay', { skip: !bin }, async () => {
   const wide = config({ posts: { select: {} } });
   const narrow = config({ posts: { select: { filter: { published: true }, columns: ['_id', 'title'] } } });
   await withAuth(wide, async (server, file) => {
@@ -133,6 +133,9 @@ test('SIGHUP that narrows a role: the next read follows the new rules, with no w
     const live = await LiveClient.open(server.url, { token: hs256(SECRET, { sub: 'u1' }) });
     live.subscribe('s', q);
     await live.waitVersion('s', 1);
+    const unchanged = await LiveClient.open(server.url, { token: hs256(SECRET, { role: 'service', sub: 'ops' }) });
+    unchanged.subscribe('s', { table: 'posts', op: 'count' });
+    await unchanged.waitVersion('s', 1);
 
     writeFileSync(file, JSON.stringify(narrow));
     server.proc.kill('SIGHUP');
@@ -148,5 +151,36 @@ test('SIGHUP that narrows a role: the next read follows the new rules, with no w
     assert.ok(after.json.data.length < first.json.data.length, 'hidden rows after the reload');
     const { code } = await live.closed;
     assert.equal(code, 1012, 'a live socket admitted under the old rules is told to reconnect');
+    // A role written the same in both files is served on.
+    const inserted = await post(server.url, '/v1/mutate', { op: 'insert', table: 'posts', values: { authorId: 'u1', title: 't', published: true, views: 0 } }, service);
+    assert.equal(inserted.status, 200, inserted.text);
+    await unchanged.waitVersion('s', 2);
+    assert.equal(unchanged.closeCode, undefined, 'the socket whose rules did not change stays open');
+    await unchanged.close();
+  });
+});
+
+test('credentials of the wrong type are refused, never downgraded: a non-string live token (4403), a role claim that is not a non-empty string (401)', { skip: !bin }, async () => {
+  const cfg = { ...config(ownPosts), anonymousRole: 'anon', roles: { ...config(ownPosts).roles, anon: { tables: { posts: { select: {} } } } } };
+  await withAuth(cfg, async (server) => {
+    for (const token of [42, { sub: 'u1' }, ['t'], true]) {
+      const c = await LiveClient.open(server.url, { init: false });
+      c.send({ type: 'connection_init', payload: { token } });
+      const { code } = await c.closed;
+      assert.equal(code, 4403, `token ${JSON.stringify(token)}`);
+      assert.ok(!c.messages.some((m) => m.type === 'connection_ack'));
+    }
+    // An absent or null token is no credentials: the anonymous role.
+    for (const payload of [{}, { token: null }]) {
+      const c = await LiveClient.open(server.url, { init: false });
+      c.send({ type: 'connection_init', payload });
+      await c.waitFor((m) => m.type === 'connection_ack');
+      await c.close();
+    }
+    for (const role of [42, '', ['user'], { name: 'user' }, null]) {
+      const res = await post(server.url, '/v1/query', { table: 'posts', op: 'count' }, as({ sub: 'u1', role }));
+      assert.equal(res.status, 401, `role ${JSON.stringify(role)}: ${res.text}`);
+      assert.match(res.json.error.message, /non-empty string/);
+    }
   });
 });

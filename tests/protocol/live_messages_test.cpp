@@ -36,6 +36,14 @@ TEST_CASE("live codec: connection_init reads patches and token, and tolerates an
   REQUIRE(std::holds_alternative<ConnectionInit>(truthy));
   CHECK_FALSE(std::get<ConnectionInit>(truthy).patches);
   CHECK_FALSE(std::get<ConnectionInit>(truthy).token);
+  CHECK(std::get<ConnectionInit>(truthy).token_malformed);  // refused (4403), not anonymous
+  CHECK_FALSE(std::get<ConnectionInit>(plain).token_malformed);
+  for (const char* token : {"{}", "[\"t\"]", "true", "0"}) {
+    auto odd = decode(std::string(R"({"type":"connection_init","payload":{"token":)") + token + "}}");
+    CHECK(std::get<ConnectionInit>(odd).token_malformed);
+  }
+  auto null_token = decode(R"({"type":"connection_init","payload":{"token":null}})");
+  CHECK_FALSE(std::get<ConnectionInit>(null_token).token_malformed);  // null: no credentials
 }
 
 TEST_CASE("live codec: ping, pong and complete") {
