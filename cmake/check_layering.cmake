@@ -17,11 +17,10 @@ set(allow_server/backend "protocol/;server/common/;server/schema/;server/planner
 set(allow_server/backend/embedded "protocol/;server/common/;server/schema/;server/planner/;${seam}")
 set(allow_server/demo "protocol/;server/schema/;server/planner/;server/backend/embedded/")
 set(allow_server/live "protocol/;server/common/;server/schema/;server/planner/;${seam}")
-set(allow_server/access "protocol/;server/common/;server/auth/;server/schema/;server/planner/")
-set(allow_server/pipeline "protocol/;server/common/;server/auth/;server/access/;server/schema/;server/planner/;${seam};server/live/")
+set(allow_server/access "protocol/;server/common/;server/schema/;server/planner/")
+set(allow_server/pipeline "protocol/;server/common/;server/access/;server/schema/;server/planner/;${seam};server/live/")
 set(allow_server/backend/convex "protocol/;server/common/;server/schema/;server/planner/;${seam}")
-set(allow_server/net "protocol/;server/common/;server/auth/;server/access/;server/schema/;server/planner/;${seam};server/live/;server/pipeline/")
-set(allow_server/auth "protocol/;server/common/")
+set(allow_server/net "protocol/;server/common/;server/access/;server/schema/;server/planner/;${seam};server/live/;server/pipeline/")
 set(allow_client "protocol/")
 set(allow_client/src "protocol/;drizzle_convex/")
 set(allow_client/include/drizzle_convex "drizzle_convex/")
@@ -32,9 +31,9 @@ set(allow_client/dcq "drizzle_convex/;protocol/;server/schema/")
 # modules that may touch the network
 set(networked "server/backend/convex;server/net;client;client/src;client/include/drizzle_convex")
 # modules that may use OpenSSL's crypto, but no Asio or Beast
-set(crypto "server/auth")
+set(crypto "server/access")
 
-set(modules protocol server/common server/auth server/access server/schema server/planner server/backend server/backend/embedded server/demo
+set(modules protocol server/common server/access server/schema server/planner server/backend server/backend/embedded server/demo
     server/live server/pipeline server/backend/convex server/net client client/src client/include/drizzle_convex client/include/drizzle_convex/typed client/dcq)
 
 set(violations "")

@@ -10,7 +10,7 @@
 
 #include <cstdlib>
 
-#include "server/auth/jwt.hpp"
+#include "server/access/jwt.hpp"
 
 namespace {
 

@@ -1,7 +1,7 @@
 #include "server/access/claim_binding.hpp"
 
 #include "protocol/parse.hpp"
-#include "server/auth/claims.hpp"
+#include "server/access/claims.hpp"
 #include "server/schema/coerce.hpp"
 
 namespace dc {

@@ -16,8 +16,8 @@
 
 #include "protocol/error.hpp"
 #include "server/access/claim_binding.hpp"
-#include "server/auth/auth_config.hpp"
-#include "server/auth/authenticator.hpp"
+#include "server/access/auth_config.hpp"
+#include "server/access/authenticator.hpp"
 #include "server/planner/read_rules.hpp"
 #include "server/planner/write_rules.hpp"
 #include "server/schema/model.hpp"

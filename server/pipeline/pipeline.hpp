@@ -18,7 +18,7 @@
 #include "protocol/parse.hpp"
 #include "server/backend/backend.hpp"
 #include "server/live/hub.hpp"
-#include "server/pipeline/access.hpp"
+#include "server/access/access_control.hpp"
 #include "server/pipeline/call.hpp"
 #include "server/pipeline/http_metrics.hpp"
 #include "server/pipeline/schema_slot.hpp"

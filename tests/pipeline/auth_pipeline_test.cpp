@@ -7,7 +7,7 @@
 #include "server/backend/embedded/embedded_backend.hpp"
 #include "server/backend/embedded/import.hpp"
 #include "server/pipeline/pipeline.hpp"
-#include "tests/auth/tokens.hpp"
+#include "tests/access/tokens.hpp"
 #include "tests/planner/fixture.hpp"
 #include "tests/source_dir.hpp"
 

@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "server/auth/authenticator.hpp"
-#include "tests/auth/tokens.hpp"
+#include "server/access/authenticator.hpp"
+#include "tests/access/tokens.hpp"
 
 using namespace dc;
 namespace fs = std::filesystem;

@@ -20,7 +20,7 @@
 
 #include "protocol/error.hpp"
 #include "protocol/value_json.hpp"
-#include "server/auth/auth_config.hpp"
+#include "server/access/auth_config.hpp"
 
 namespace dc {
 

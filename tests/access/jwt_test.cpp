@@ -11,8 +11,8 @@
 
 #include <random>
 
-#include "server/auth/jwt.hpp"
-#include "tests/auth/tokens.hpp"
+#include "server/access/jwt.hpp"
+#include "tests/access/tokens.hpp"
 
 using namespace dc;
 

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "server/auth/jwt.hpp"
+#include "server/access/jwt.hpp"
 
 namespace dc::testing {
 

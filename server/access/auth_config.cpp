@@ -1,4 +1,4 @@
-#include "server/auth/auth_config.hpp"
+#include "server/access/auth_config.hpp"
 
 #include <openssl/evp.h>
 

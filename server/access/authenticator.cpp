@@ -1,11 +1,11 @@
-#include "server/auth/authenticator.hpp"
+#include "server/access/authenticator.hpp"
 
 #include <openssl/crypto.h>
 
 #include <set>
 
 #include "protocol/json_read.hpp"
-#include "server/auth/claims.hpp"
+#include "server/access/claims.hpp"
 
 namespace dc {
 

@@ -1,4 +1,4 @@
-#include "server/auth/claims.hpp"
+#include "server/access/claims.hpp"
 
 namespace dc {
 

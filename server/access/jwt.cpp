@@ -1,4 +1,4 @@
-#include "server/auth/jwt.hpp"
+#include "server/access/jwt.hpp"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>

@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "server/auth/rate_limiter.hpp"
+#include "server/access/rate_limiter.hpp"
 
 using namespace dc;
 using namespace std::chrono_literals;

@@ -15,9 +15,9 @@
 
 #include "protocol/error.hpp"
 #include "server/access/compiled_rules.hpp"
-#include "server/auth/auth_config.hpp"
-#include "server/auth/authenticator.hpp"
-#include "server/auth/rate_limiter.hpp"
+#include "server/access/auth_config.hpp"
+#include "server/access/authenticator.hpp"
+#include "server/access/rate_limiter.hpp"
 #include "server/common/request_context.hpp"
 #include "server/schema/model.hpp"
 

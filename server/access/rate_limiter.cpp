@@ -1,4 +1,4 @@
-#include "server/auth/rate_limiter.hpp"
+#include "server/access/rate_limiter.hpp"
 
 #include <algorithm>
 #include <cmath>

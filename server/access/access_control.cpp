@@ -1,4 +1,4 @@
-#include "server/pipeline/access.hpp"
+#include "server/access/access_control.hpp"
 
 #include <algorithm>
 #include <atomic>

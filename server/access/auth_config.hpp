@@ -16,7 +16,7 @@
 
 #include "protocol/error.hpp"
 #include "protocol/value_json.hpp"
-#include "server/auth/jwt.hpp"
+#include "server/access/jwt.hpp"
 
 namespace dc {
 
