@@ -157,6 +157,8 @@ std::string parser_reason(std::string_view message) {
   }
   if (size_t read = message.find("; last read"); read != std::string_view::npos) message = message.substr(0, read);
   if (size_t read = message.find("last read:"); read != std::string_view::npos) message = message.substr(0, read);
+  // Other messages quote the input too ("number overflow parsing '1e999'").
+  if (size_t quote = message.find('\''); quote != std::string_view::npos) message = message.substr(0, quote);
   return safe_text(message, 300);
 }
 

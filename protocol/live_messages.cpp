@@ -49,6 +49,8 @@ ClientMessage decode_client_message(std::string_view text, const ParseLimits& li
       auto t = payload->find("token");
       if (t != payload->end() && t->is_string()) init.token = t->get<std::string>();
       else if (t != payload->end() && !t->is_null()) init.token_malformed = true;
+    } else if (payload != m.end() && !payload->is_null()) {
+      init.token_malformed = true;  // a payload that is not an object cannot be read as "no credentials"
     }
     return init;
   }

@@ -40,8 +40,9 @@ Violation invalid_message();
 struct ConnectionInit {
   bool patches = false;              // payload.patches === true
   std::optional<std::string> token;  // payload.token, when a string
-  // payload.token is there but neither a string nor null: credentials of
-  // the wrong type are refused (4403), never taken for no credentials.
+  // payload.token is there but neither a string nor null, or the payload
+  // is neither an object nor null: credentials of the wrong type are
+  // refused (4403), never taken for no credentials.
   bool token_malformed = false;
 };
 struct Ping {};

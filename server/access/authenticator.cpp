@@ -132,7 +132,23 @@ Result<Caller> Authenticator::from_claims(Json claims, std::optional<int64_t> ex
   const Json* named = claim_at(claims, config_->role_claim);
   // A role claim that is there but unusable is refused: falling back to the
   // default role would let a token of the wrong shape pass as another role.
-  if (named && (!named->is_string() || named->get_ref<const std::string&>().empty())) {
+  // A path blocked by a non-object ("app.role" with "app": "admin") is there too.
+  bool blocked = false;
+  if (!named) {
+    const Json* cur = &claims;
+    std::string_view path = config_->role_claim;
+    for (size_t dot = path.find('.'); dot != std::string_view::npos && cur; dot = path.find('.')) {
+      auto it = cur->find(std::string(path.substr(0, dot)));
+      if (it == cur->end()) break;
+      if (!it->is_object()) {
+        blocked = true;
+        break;
+      }
+      cur = &*it;
+      path.remove_prefix(dot + 1);
+    }
+  }
+  if (blocked || (named && (!named->is_string() || named->get_ref<const std::string&>().empty()))) {
     return refused("the token's role claim \"" + config_->role_claim + "\" must be a non-empty string");
   }
   if (named) role = named->get<std::string>();

@@ -121,6 +121,55 @@ const Validator& any_type() {
   return v;
 }
 
+// An object key starting with '$' anywhere in a claim: the protocol's
+// encoded values (`$integer`, `$bytes`, `$float`) and `$unset` are such
+// objects, and a backend that decodes values (the Convex adapter) would
+// read one. No stored value has such keys (Convex refuses them).
+bool has_dollar_key(const Json& j) {
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) {
+      if ((!k.empty() && k[0] == '$') || has_dollar_key(v)) return true;
+    }
+  } else if (j.is_array()) {
+    for (const auto& v : j) {
+      if (has_dollar_key(v)) return true;
+    }
+  }
+  return false;
+}
+
+// A claim as a value of `type`, or nullopt when it does not fit. Integers
+// stay exact: an int64 column gets the integer itself (not a double's
+// rounding of it), and a float64 column only an integer a double holds exactly.
+std::optional<Value> typed_claim(const Json& raw, const Validator& type) {
+  if (raw.is_null() || has_dollar_key(raw)) return std::nullopt;
+  if (raw.is_number_integer()) {
+    bool fits = raw.is_number_unsigned() ? raw.get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX) : true;
+    int64_t exact = fits ? raw.get<int64_t>() : 0;
+    if (type.admits_kind(Value::Kind::int64)) {
+      Value v(exact);
+      if (fits && type.accepts(v)) return v;
+    }
+    double d = raw.get<double>();
+    if (!fits || d >= 9.2e18 || d <= -9.2e18 || static_cast<int64_t>(d) != exact) return std::nullopt;
+  }
+  Value v = claim_value(raw);
+  if (!coerce_to(type, v)) return std::nullopt;
+  return v;
+}
+
+bool is_like(CmpOp op) { return op == CmpOp::like || op == CmpOp::ilike || op == CmpOp::not_like || op == CmpOp::not_ilike; }
+
+// A claim in a LIKE pattern is matched as text: its wildcards are escaped.
+std::string like_literal(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out;
+}
+
 // Binds the claims of one parsed filter, walking it with the table each
 // part is on (relation filters move to the related table).
 class SlotBinder {
@@ -156,8 +205,16 @@ class SlotBinder {
     }
     std::string where = "it is compared with " + table.name + "." + n.field;
     if (auto whole = rule_.slots.find(n.path); whole != rule_.slots.end()) {
-      if (!whole->second.list) return value(n.arg, whole->second.claim, *operand, where);
-      return list(n, whole->second.claim, *operand, where);
+      if (whole->second.list) return list(n, whole->second.claim, *operand, where);
+      if (auto st = value(n.arg, whole->second.claim, *operand, where); !st) return st;
+      if (takes_text(n.op) && n.arg.is_string()) {
+        size_t limit = ParseLimits{}.max_pattern_bytes;
+        if (n.arg.as_string().size() > limit) {
+          return forbidden_claim(whole->second.claim, "a string of at most " + std::to_string(limit) + " bytes", where);
+        }
+        if (is_like(n.op)) n.arg = Value(like_literal(n.arg.as_string()));
+      }
+      return Ok{};
     }
     if (n.arg.is_array()) {
       auto& items = n.arg.as_array();
@@ -177,9 +234,9 @@ class SlotBinder {
       into = Value(Null{});
       return Ok{};
     }
-    Value v = claim_value(*raw);
-    if (v.is_null() || !coerce_to(type, v)) return forbidden_claim(claim, json_type(type), where);
-    into = std::move(v);
+    auto v = typed_claim(*raw, type);
+    if (!v) return forbidden_claim(claim, json_type(type), where);
+    into = std::move(*v);
     return Ok{};
   }
 
@@ -197,9 +254,9 @@ class SlotBinder {
     Array items;
     items.reserve(raw->size());
     for (const auto& item : *raw) {
-      Value v = claim_value(item);
-      if (v.is_null() || !coerce_to(type, v)) return forbidden_claim(claim, expected, where);
-      items.push_back(std::move(v));
+      auto v = typed_claim(item, type);
+      if (!v) return forbidden_claim(claim, expected, where);
+      items.push_back(std::move(*v));
     }
     n.arg = Value(std::move(items));
     return Ok{};
@@ -220,6 +277,11 @@ Result<Value> preset_value(const Json& j, const Json& claims, std::set<std::stri
     if (!raw || raw->is_null()) {
       missing.insert(std::string(*claim));
       return Value(Null{});
+    }
+    if (has_dollar_key(*raw)) {
+      return Error{ErrorCode::forbidden, "the claim '" + std::string(*claim) +
+                                             "' of the caller's credentials holds an object key starting with '$'; the rule cannot use it",
+                   std::nullopt};
     }
     return claim_value(*raw);
   }
@@ -320,14 +382,27 @@ Result<RulePreset> compile_preset(const std::string& field, const Json& source, 
 Result<std::optional<Value>> bind_preset(const RulePreset& preset, const Json& claims, const TableDef& table,
                                          std::set<std::string>& missing) {
   if (preset.constant) return std::optional<Value>(*preset.constant);
+  const Validator* type = table.field_type(preset.field);
+  if (auto whole = claim_reference(preset.source); whole && type) {
+    // The preset is one claim: typed as a comparison's operand is (integers exact).
+    const Json* raw = claim_at(claims, *whole);
+    if (!raw || raw->is_null()) {
+      missing.insert(std::string(*whole));
+      return std::optional<Value>();
+    }
+    auto v = typed_claim(*raw, *type);
+    if (!v) return forbidden_claim(std::string(*whole), json_type(*type), "it is preset into " + table.name + "." + preset.field);
+    return std::optional<Value>(std::move(*v));
+  }
   std::set<std::string> needed, used;
   auto v = preset_value(preset.source, claims, needed, used);
+  if (!v && v.error().code == ErrorCode::forbidden) return std::move(v).error();
   if (!v) return Error{ErrorCode::internal, "the preset of '" + preset.field + "' cannot be used", std::nullopt};
   if (!needed.empty()) {
     missing.insert(needed.begin(), needed.end());
     return std::optional<Value>();
   }
-  if (const Validator* type = table.field_type(preset.field)) {
+  if (type) {
     Value typed = std::move(v).value();
     if (!coerce_to(*type, typed)) {
       std::string names;

@@ -61,7 +61,12 @@ void WsSession::shed() {
 void WsSession::rules_replaced(uint64_t epoch) {
   net::post(ws_.get_executor(), [self = shared_from_this(), epoch] {
     if (self->closing_ || self->finished_) return;
-    self->handler_.on_rules_replaced(epoch);
+    if (self->handler_.on_rules_replaced(epoch) && self->expiry_armed_) {
+      // The new file may allow less clock skew: the expiry is worked out again.
+      self->expiry_timer_.cancel();
+      self->expiry_armed_ = false;
+      self->arm_expiry();
+    }
   });
 }
 

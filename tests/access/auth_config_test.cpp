@@ -173,6 +173,12 @@ TEST_CASE("credentials: a role claim that is present but not a non-empty string 
     CHECK(r.error().code == ErrorCode::unauthenticated);
     CHECK(r.error().message.find("must be a non-empty string") != std::string::npos);
   }
+  // A path blocked by a non-object: the role claim is there, in the wrong shape.
+  for (const Json& app : {Json("admin"), Json::array({"admin"}), Json(7)}) {
+    auto r = a.authenticate(bearer(claims({{"app", app}})), kNow);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == ErrorCode::unauthenticated);
+  }
 }
 
 TEST_CASE("credentials: a token's role claim, the default role, API keys, anonymous") {

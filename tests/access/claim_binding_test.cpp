@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "server/access/compiled_rules.hpp"
+#include "server/schema/load.hpp"
 #include "tests/planner/fixture.hpp"
 
 using namespace dc;
@@ -144,4 +145,68 @@ TEST_CASE("claims: a claim where no value goes is refused when the file is loade
     REQUIRE(compiled.error().path);
     CHECK(compiled.error().path->rfind(c.pointer, 0) == 0);
   }
+}
+
+namespace {
+
+// A table with an `any` column, an int64 and a float64 one: claims that a
+// string column would refuse for its type reach the value checks themselves.
+std::shared_ptr<const Schema> open_schema() {
+  static auto s = [] {
+    auto loaded = load_schema(Json::parse(R"({"tables": {"docs": {"documentType": {"type": "object", "value": {
+        "meta": {"fieldType": {"type": "any"}, "optional": true},
+        "owner": {"fieldType": {"type": "bigint"}, "optional": false},
+        "score": {"fieldType": {"type": "number"}, "optional": false},
+        "name": {"fieldType": {"type": "string"}, "optional": false}}}, "indexes": []}}})"));
+    REQUIRE_MESSAGE(loaded.ok(), (loaded.ok() ? "" : loaded.error().message));
+    return std::make_shared<const Schema>(std::move(loaded).value());
+  }();
+  return s;
+}
+
+CallerRules bound_open(const std::string& docs_rule, Json claims) {
+  auto c = read_auth_config(Json::parse(R"({"roles": {"user": {"tables": {"docs": )" + docs_rule + "}}}}"), ".");
+  REQUIRE_MESSAGE(c.ok(), (c.ok() ? "" : c.error().message));
+  auto compiled = compile_policies(*c, open_schema());
+  REQUIRE_MESSAGE(compiled.ok(), (compiled.ok() ? "" : compiled.error().message));
+  auto rules = rules_for(**compiled, Caller{"user", "", std::move(claims), std::nullopt, "", nullptr});
+  REQUIRE(rules.ok());
+  return std::move(rules).value();
+}
+
+}  // namespace
+
+TEST_CASE("claims: an object with a '$' key is refused even where the column takes any value (a decoding backend would read it)") {
+  for (const char* claim : {R"({"$integer": "AQAAAAAAAAA="})", R"({"a": {"$bytes": ""}})", R"([{"$unset": true}])"}) {
+    CAPTURE(claim);
+    auto rules = bound_open(R"({"select": {"filter": {"meta": {"$claim": "m"}}}, "insert": {"set": {"meta": {"$claim": "m"}}}})",
+                            Json{{"m", Json::parse(claim)}});
+    CHECK(rules.read->tables.at("docs").refusal);
+    CHECK(rules.write->insert.at("docs").refusal);
+  }
+  auto plain = bound_open(R"({"select": {"filter": {"meta": {"$claim": "m"}}}})", Json{{"m", {{"org", "o1"}}}});
+  CHECK_FALSE(plain.read->tables.at("docs").refusal);  // an object of plain keys is a value like any other
+}
+
+TEST_CASE("claims: integers stay exact for int64 columns; a float64 column refuses one a double cannot hold") {
+  auto big = bound_open(R"({"select": {"filter": {"owner": {"$claim": "uid"}}}, "insert": {"set": {"owner": {"$claim": "uid"}}}})",
+                        Json{{"uid", 9007199254740993LL}});
+  REQUIRE_FALSE(big.read->tables.at("docs").refusal);
+  CHECK(big.read->tables.at("docs").filter->arg == Value(int64_t{9007199254740993LL}));
+  REQUIRE(big.write->insert.at("docs").set.size() == 1);
+  CHECK(big.write->insert.at("docs").set[0].second == Value(int64_t{9007199254740993LL}));
+  auto lossy = bound_open(R"({"select": {"filter": {"score": {"$claim": "uid"}}}})", Json{{"uid", 9007199254740993LL}});
+  CHECK(lossy.read->tables.at("docs").refusal);
+  auto exact = bound_open(R"({"select": {"filter": {"score": {"$claim": "uid"}}}})", Json{{"uid", 42}});
+  CHECK(exact.read->tables.at("docs").filter->arg == Value(42.0));
+}
+
+TEST_CASE("claims: a claim in a LIKE pattern matches as text; over the pattern limit it is refused") {
+  auto rules = bound_open(R"({"select": {"filter": {"name": {"ilike": {"$claim": "email"}}}}})", Json{{"email", "a_b%\\c"}});
+  REQUIRE_FALSE(rules.read->tables.at("docs").refusal);
+  CHECK(rules.read->tables.at("docs").filter->arg == Value("a\\_b\\%\\\\c"));
+  auto starts = bound_open(R"({"select": {"filter": {"name": {"startsWith": {"$claim": "p"}}}}})", Json{{"p", "50%"}});
+  CHECK(starts.read->tables.at("docs").filter->arg == Value("50%"));  // startsWith takes its text literally already
+  auto wide = bound_open(R"({"select": {"filter": {"name": {"like": {"$claim": "p"}}}}})", Json{{"p", std::string(300, 'x')}});
+  CHECK(wide.read->tables.at("docs").refusal);
 }

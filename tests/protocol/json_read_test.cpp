@@ -89,6 +89,14 @@ TEST_CASE("json_read: malformed text is refused with the parser's reason") {
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().code == ErrorCode::invalid_query);
     CHECK(r.error().message.rfind("malformed request JSON: ", 0) == 0);
+    CHECK(r.error().message.find("json.exception") == std::string::npos);  // our words, not the library's
+  }
+  // The text read is never quoted back (an auth file's secret would be).
+  for (const char* bad : {"{\"k\": \"s3cret\n\"}", "[1e99999]", "{\"k\": s3cret}"}) {
+    auto r = read_json(bad, JsonLimits{}, "auth file");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message.find("s3cret") == std::string::npos);
+    CHECK(r.error().message.find("99999") == std::string::npos);
   }
 }
 

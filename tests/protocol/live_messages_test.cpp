@@ -42,6 +42,10 @@ TEST_CASE("live codec: connection_init reads patches and token, and tolerates an
     auto odd = decode(std::string(R"({"type":"connection_init","payload":{"token":)") + token + "}}");
     CHECK(std::get<ConnectionInit>(odd).token_malformed);
   }
+  for (const char* payload : {R"("eyJhbGciOi")", "[]", "7"}) {
+    auto odd = decode(std::string(R"({"type":"connection_init","payload":)") + payload + "}");
+    CHECK(std::get<ConnectionInit>(odd).token_malformed);
+  }
   auto null_token = decode(R"({"type":"connection_init","payload":{"token":null}})");
   CHECK_FALSE(std::get<ConnectionInit>(null_token).token_malformed);  // null: no credentials
 }
