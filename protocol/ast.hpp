@@ -25,6 +25,8 @@ enum class CmpOp {
 };
 
 std::string_view op_name(CmpOp op);
+// The operator a filter names by `name` ("notIn"), or nullopt.
+std::optional<CmpOp> op_from_name(std::string_view name);
 
 // One node of a filter tree. Column-level AND/OR/NOT are lifted to this level
 // by the parser, so every comparison names its field.

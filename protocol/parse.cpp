@@ -73,12 +73,6 @@ constexpr std::array kOps = {
     CmpOp::array_contains, CmpOp::array_contained, CmpOp::array_overlaps,
 };
 
-std::optional<CmpOp> op_from_name(std::string_view name) {
-  for (CmpOp op : kOps) {
-    if (op_name(op) == name) return op;
-  }
-  return std::nullopt;
-}
 
 std::string type_name(const Json& j) {
   switch (j.type()) {
@@ -513,6 +507,13 @@ Result<ReadConfig> Parser::config(const Json& j, std::string_view table, ReadOp 
 }
 
 }  // namespace
+
+std::optional<CmpOp> op_from_name(std::string_view name) {
+  for (CmpOp op : kOps) {
+    if (op_name(op) == name) return op;
+  }
+  return std::nullopt;
+}
 
 Result<ColumnSelection> parse_columns(const Json& j, const std::string& path, const char* what) {
   if (!j.is_object()) return Error::query(std::string(what) + " must be an object of field: true|false", path);

@@ -8,11 +8,6 @@ namespace dc {
 
 namespace {
 
-bool is_list_op(std::string_view key) {
-  return key == "in" || key == "notIn" || key == "arrayContains" || key == "arrayContained" || key == "arrayOverlaps" ||
-         key == "between" || key == "notBetween";
-}
-
 bool is_list_op(CmpOp op) {
   switch (op) {
     case CmpOp::in:
@@ -44,11 +39,13 @@ bool takes_text(CmpOp op) {
 // member name the value sits under ("" for array elements).
 void hold_slots(Json& j, const std::string& pointer, std::string_view key, std::map<std::string, ClaimSlot>& slots) {
   if (auto claim = claim_reference(j)) {
-    bool list = is_list_op(key);
+    // The parser's own names decide what the position takes.
+    auto op = op_from_name(key);
+    bool list = op && is_list_op(*op);
     slots.emplace(pointer, ClaimSlot{std::string(*claim), list});
     if (!list) {
       j = "";
-    } else if (key == "between" || key == "notBetween") {
+    } else if (*op == CmpOp::between || *op == CmpOp::not_between) {
       j = Json::array({"", ""});
     } else {
       j = Json::array({""});
