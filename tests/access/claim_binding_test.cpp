@@ -210,3 +210,20 @@ TEST_CASE("claims: a claim in a LIKE pattern matches as text; over the pattern l
   auto wide = bound_open(R"({"select": {"filter": {"name": {"like": {"$claim": "p"}}}}})", Json{{"p", std::string(300, 'x')}});
   CHECK(wide.read->tables.at("docs").refusal);
 }
+
+TEST_CASE("claims: bounds are the request's own: 4,096 list items and 256 pattern bytes pass, one more is refused") {
+  const char* team = R"({"posts": {"select": {"filter": {"authorId": {"in": {"$claim": "ids"}}}}}})";
+  Json ids = Json::array();
+  for (int i = 0; i < 4096; ++i) ids.push_back("u" + std::to_string(i));
+  auto at_limit = bound(team, Json{{"ids", ids}});
+  CHECK_FALSE(at_limit.read->tables.at("posts").refusal);
+  CHECK(at_limit.read->tables.at("posts").filter->arg.as_array().size() == 4096);
+  ids.push_back("u4096");
+  auto over = bound(team, Json{{"ids", ids}});
+  REQUIRE(over.read->tables.at("posts").refusal);
+  CHECK(over.read->tables.at("posts").refusal->find("at most 4096") != std::string::npos);
+
+  const char* like = R"({"select": {"filter": {"name": {"like": {"$claim": "p"}}}}})";
+  CHECK_FALSE(bound_open(like, Json{{"p", std::string(256, 'x')}}).read->tables.at("docs").refusal);
+  CHECK(bound_open(like, Json{{"p", std::string(257, 'x')}}).read->tables.at("docs").refusal);
+}
