@@ -1,5 +1,6 @@
 #include "protocol/value_json.hpp"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <charconv>
@@ -192,6 +193,35 @@ void write_double(double d, std::string& out) {
 }
 
 }  // namespace
+
+uint64_t json_size_estimate(const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::undefined:
+    case Value::Kind::null: return 4;
+    case Value::Kind::int64: return 27;  // {"$integer":"<12 base64 chars>"}
+    case Value::Kind::float64: {
+      double d = v.as_float64();
+      if (std::floor(d) == d && std::fabs(d) < 1e15) return std::to_string(static_cast<int64_t>(d)).size();
+      return 24;  // the longest shortest-round-trip text, or a $float object
+    }
+    case Value::Kind::boolean: return v.as_bool() ? 4 : 5;
+    case Value::Kind::string: return v.as_string().size() + 2;
+    case Value::Kind::bytes: return 13 + (v.as_bytes().data.size() + 2) / 3 * 4;  // {"$bytes":"<base64>"}
+    case Value::Kind::array: {
+      uint64_t n = 1;  // brackets, and a comma before every element but the first
+      for (const auto& e : v.as_array()) n += json_size_estimate(e) + 1;
+      return std::max<uint64_t>(n, 2);
+    }
+    case Value::Kind::object: {
+      uint64_t n = 1;
+      for (const auto& [k, e] : v.as_object()) {
+        if (!e.is_undefined()) n += k.size() + 4 + json_size_estimate(e);
+      }
+      return std::max<uint64_t>(n, 2);
+    }
+  }
+  return 0;
+}
 
 void write_json(const Value& v, std::string& out) {
   switch (v.kind()) {

@@ -177,6 +177,8 @@ PipelineOptions pipeline_options(const Config& c, bool loopback) {
   o.front_door.loopback = loopback;
   o.limits = c.limits;
   o.read_budget = c.read_budget;
+  o.answer_rows = c.answer_rows;
+  o.answer_bytes = c.answer_bytes;
   o.plan_cache_entries = c.plan_cache_entries;
   return o;
 }

@@ -59,6 +59,9 @@ std::string usage() {
          "                        connections wait in the listen backlog until one closes\n"
          "  --read-budget N       worst-case documents one request may read (default 32000)\n"
          "  --max-limit N         largest limit/numItems accepted (default 1000)\n"
+         "  --answer-rows N       rows one answer may hold, nested rows included, each time it appears\n"
+         "                        (env DC_ANSWER_ROWS; default 100000); past it the read is a 400\n"
+         "  --answer-bytes BYTES  bytes of JSON one answer may hold (env DC_ANSWER_BYTES; default 67108864)\n"
          "  --live-max-connections N      open /v1/live sockets, at most (default 20000)\n"
          "  --live-max-subscriptions N    subscriptions per live socket, at most (default 100)\n"
          "  --live-outbox N       messages queued per live socket before pending patches collapse (default 64)\n"
@@ -195,6 +198,14 @@ Status apply_flags(Config& c, const std::vector<std::string>& args, bool* help) 
       auto n = number(a, v, uint64_t{1} << 40);
       if (!n) return std::move(n).error();
       c.read_budget = *n;
+    } else if (a == "--answer-rows") {
+      auto n = positive(a, v, uint64_t{1} << 32);
+      if (!n) return std::move(n).error();
+      c.answer_rows = *n;
+    } else if (a == "--answer-bytes") {
+      auto n = positive(a, v, uint64_t{1} << 40, "bytes");
+      if (!n) return std::move(n).error();
+      c.answer_bytes = *n;
     } else if (a == "--max-limit") {
       auto n = number(a, v, 1000000);
       if (!n) return std::move(n).error();
@@ -252,6 +263,14 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
   if (const char* u = std::getenv("CONVEX_URL")) c.convex_url = u;
   if (const char* k = std::getenv("CONVEX_DEPLOY_KEY")) c.convex_deploy_key = k;
   if (const char* f = std::getenv("DC_AUTH_FILE")) c.auth_file = f;
+  for (auto [env, flag] : {std::pair{"DC_ANSWER_ROWS", "--answer-rows"}, std::pair{"DC_ANSWER_BYTES", "--answer-bytes"}}) {
+    const char* v = std::getenv(env);
+    if (!v) continue;
+    bool ignored = false;
+    if (auto st = apply_flags(c, {flag, v}, &ignored); !st) {
+      return Error{ErrorCode::invalid_query, std::string(env) + ": " + st.error().message, std::nullopt};
+    }
+  }
   if (auto st = apply_flags(c, flags, help); !st) return std::move(st).error();
   return c;
 }
@@ -339,6 +358,8 @@ std::string describe_config(const Config& c) {
   num("max-body", c.max_body_bytes);
   num("max-connections", c.max_connections);
   num("read-budget", c.read_budget);
+  num("answer-rows", c.answer_rows);
+  num("answer-bytes", c.answer_bytes);
   num("max-limit", static_cast<uint64_t>(c.limits.max_limit));
   num("live-max-connections", c.live_max_connections);
   num("live-max-subscriptions", c.live_max_subscriptions);

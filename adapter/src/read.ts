@@ -145,12 +145,47 @@ export function encodeCursor(fingerprint: string, key: Maybe[]): string {
 // Convex's limit on index ranges (db.get and db.query calls) per transaction.
 const MAX_RANGES = 4096;
 
+// What one shaped row adds to an answer: itself and its nested rows.
+type Weight = { rows: number; bytes: number };
+
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdfff ? 2 : 3; // a surrogate pair: 4 bytes
+  }
+  return n;
+}
+
+// About the bytes of a value's JSON as the proxy writes it
+// (protocol/value_json.cpp json_size_estimate: the same rules).
+export function jsonSizeEstimate(v: Maybe): number {
+  if (v === undefined || v === null) return 4;
+  switch (typeof v) {
+    case "bigint": return 27;
+    case "number":
+      return Number.isInteger(v) && Math.abs(v) < 1e15 ? String(v).length : 24;
+    case "boolean": return v ? 4 : 5;
+    case "string": return utf8Length(v) + 2;
+  }
+  if (v instanceof ArrayBuffer) return 13 + Math.floor((v.byteLength + 2) / 3) * 4;
+  // Brackets, and a comma before every element but the first.
+  if (Array.isArray(v)) return Math.max(2, v.reduce((n: number, e) => n + jsonSizeEstimate(e) + 1, 1));
+  let n = 1;
+  for (const [k, e] of Object.entries(v)) if (e !== undefined) n += utf8Length(k) + 4 + jsonSizeEstimate(e);
+  return Math.max(2, n);
+}
+
 export class Reader {
   private reads = 0;
   private byAccess: number[] = [];
   private ranges = 0;
   private accesses = new WeakMap<object, Access>();
   private existsCache = new WeakMap<object, Map<string, boolean>>();
+
+  // The answer's budget (plan.answerBudget); unbounded when a plan has none.
+  private answerRows = Infinity;
+  private answerBytes = Infinity;
 
   constructor(private readonly db: Db, private readonly budget: number) {}
 
@@ -456,13 +491,15 @@ export class Reader {
   // Walks one relation from each reached row; a row reached twice (two
   // paths to it) counts twice, as a SQL join yields it.
   private async follow(step: any, from: [number, Doc][]): Promise<[number, Doc][]> {
-    const kids = await this.related(step, from.map(([, d]) => d));
+    const kids = await this.related(
+      step,
+      from.map(([, d]) => d),
+      this.budget,
+      () => `ordering by related rows joins more than the budget of ${this.budget} rows`,
+    );
     const out: [number, Doc][] = [];
     from.forEach(([row], i) => {
       for (const kid of kids[i]) out.push([row, kid]);
-      if (out.length > this.budget) {
-        throw queryError(`ordering by related rows joins more than the budget of ${this.budget} rows`, this.access(step.target.access).requestPath);
-      }
     });
     return out;
   }
@@ -591,15 +628,25 @@ export class Reader {
 
   // Each parent's related rows (sorted and sliced per parent), with keys
   // deduplicated across parents (executor.cpp Executor::related).
-  private async related(step: any, parents: Doc[]): Promise<Doc[][]> {
+  // Fails once the parents' lists together pass `atMost` rows (counted as
+  // they are gathered, as the engine does before it copies them).
+  private async related(step: any, parents: Doc[], atMost: number, refusal: () => string): Promise<Doc[][]> {
     const keys = distinctKeys(parents, fieldsOf(step.parentField));
     const target = this.access(step.target.access);
     const kids: Doc[][] = parents.map(() => []);
+    let held = 0;
+    const hold = (n: number) => {
+      held += n;
+      if (held > atMost) throw queryError(refusal(), target.requestPath);
+    };
     if (!step.junction) {
       const found = await this.lookup(target, keys, true);
       parents.forEach((d, i) => {
         const g = found.get(valueKey(relationKey(d, fieldsOf(step.parentField))));
-        if (g) kids[i] = g.rows;
+        if (g) {
+          hold(g.rows.length);
+          kids[i] = g.rows;
+        }
       });
       return kids;
     }
@@ -607,25 +654,40 @@ export class Reader {
     const ordered = [...links.values()].sort((x, y) => compare(x.key, y.key)); // the engine's map order
     const targets = distinctKeys(ordered.flatMap((g) => g.rows), fieldsOf(step.junctionTargetField));
     const found: Groups = targets.length ? await this.lookup(target, targets, false) : new Map();
-    parents.forEach((d, i) => {
-      const g = links.get(valueKey(relationKey(d, fieldsOf(step.parentField))));
+    for (let i = 0; i < parents.length; i++) {
+      const g = links.get(valueKey(relationKey(parents[i], fieldsOf(step.parentField))));
       for (const link of g?.rows ?? []) {
         const f = found.get(valueKey(relationKey(link, fieldsOf(step.junctionTargetField))));
-        if (f) kids[i].push(...f.rows);
+        if (f) {
+          hold(f.rows.length);
+          kids[i].push(...f.rows);
+        }
       }
-    });
-    for (let i = 0; i < kids.length; i++) {
       if (!kids[i].length) continue;
+      held -= kids[i].length;
       await this.sortRows(target, kids[i]);
       kids[i] = this.slice(target, kids[i]);
+      held += kids[i].length;
     }
     return kids;
   }
 
-  async shape(node: any, docs: Doc[]): Promise<Doc[]> {
+  // The answer rows of `docs`, each with its weight (itself and its nested
+  // rows); fails past the answer's budget (executor.cpp Executor::shape),
+  // naming `path` (the root: "", the whole answer).
+  async shape(node: any, docs: Doc[], path = "", weights: Weight[] = []): Promise<Doc[]> {
     const out = docs.map((d) => project(d, node.columns));
+    weights.length = 0;
+    const level: Weight = { rows: 0, bytes: 0 };
+    for (const o of out) {
+      const w = { rows: 1, bytes: jsonSizeEstimate(o) };
+      weights.push(w);
+      level.rows += 1;
+      level.bytes += w.bytes;
+    }
+    this.fitsAnswer(level, path);
     for (const step of node.with ?? []) {
-      const kids = await this.related(step, docs);
+      const kids = await this.related(step, docs, this.answerRows, () => this.answerRowsRefusal());
       // Shape each distinct child once, then attach it to every parent that has it.
       const unique: Doc[] = [];
       const pos = new Map<string, number>();
@@ -638,13 +700,46 @@ export class Reader {
           }
         }
       }
-      const shaped = await this.shape(step.target, unique);
+      const kidWeights: Weight[] = [];
+      const stepPath = this.access(step.target.access).requestPath;
+      const shaped = await this.shape(step.target, unique, stepPath, kidWeights);
+      // Each parent appears in the answer at least once: weigh before attaching.
+      const keyBytes = utf8Length(step.relation) + 4;
+      const many = step.cardinality === "many";
+      kids.forEach((list, i) => {
+        let rows = 0;
+        let bytes = keyBytes + (many ? 2 : 0) + (!many && list.length === 0 ? 4 : 0);
+        for (let k = 0; k < list.length && (many || k === 0); k++) {
+          const w = kidWeights[pos.get(list[k]._id as string)!];
+          rows += w.rows;
+          bytes += w.bytes + 1;
+        }
+        weights[i].rows += rows;
+        weights[i].bytes += bytes;
+        level.rows += rows;
+        level.bytes += bytes;
+      });
+      this.fitsAnswer(level, stepPath);
       out.forEach((o, i) => {
-        if (step.cardinality === "many") o[step.relation] = kids[i].map((k) => shaped[pos.get(k._id as string)!]);
+        if (many) o[step.relation] = kids[i].map((k) => shaped[pos.get(k._id as string)!]);
         else o[step.relation] = kids[i].length ? shaped[pos.get(kids[i][0]._id as string)!] : null;
       });
     }
     return out;
+  }
+
+  private answerRowsRefusal(): string {
+    return `the answer would hold more than its budget of ${this.answerRows} rows, nested rows included (--answer-rows): add limits or fewer relations`;
+  }
+
+  private fitsAnswer(w: Weight, path: string) {
+    if (w.rows > this.answerRows) throw queryError(this.answerRowsRefusal(), path);
+    if (w.bytes > this.answerBytes) {
+      throw queryError(
+        `the answer would be larger than its budget of ${this.answerBytes} bytes (--answer-bytes): select fewer columns or rows`,
+        path,
+      );
+    }
   }
 
   // The rows a plan selects, sorted and sliced (what update and delete change).
@@ -658,6 +753,8 @@ export class Reader {
 
   async run(plan: any): Promise<Value> {
     const a = this.access(plan.root.access);
+    this.answerRows = plan.answerBudget?.rows ?? Infinity;
+    this.answerBytes = plan.answerBudget?.bytes ?? Infinity;
     if (plan.after) plan.afterKey = plan.after.map((v: any) => (v && typeof v === "object" && "$undefined" in v ? undefined : decode(v)));
     let rows: Doc[] = [];
     let seekable = false;

@@ -129,9 +129,12 @@ void LiveHandler::on_update(uint64_t key, LiveUpdatePtr update) {
   Subscription& sub = it->second;
   if (update->revision <= sub.revision) return;  // overtaken by a newer one
   if (update->error) {
+    // A result that can no longer be computed (past the answer's budget, a
+    // backend failure) ends the subscription: `error`, then `complete`.
     std::string id = sub.id;
     end_subscription(key);
-    return out_.send_error(id, *update->error);
+    out_.send_error(id, *update->error);
+    return out_.send_text(live::encode_complete(id));
   }
   bool patch = patches_ && update->patch && sub.revision != 0 && update->revision == sub.revision + 1;
   sub.revision = update->revision;

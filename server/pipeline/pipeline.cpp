@@ -125,6 +125,8 @@ Result<PlannedBody> Pipeline::plan_json(const Json& body, Accept accept, const A
   if (accept == Accept::mutations && is_read_op(op)) return Error::query("reads go to /v1/query", "/op");
   PlannerOptions opts;
   opts.read_budget = options_.read_budget;
+  opts.answer_rows = options_.answer_rows;
+  opts.answer_bytes = options_.answer_bytes;
   opts.rules = access.rules.read;
   opts.write_rules = access.rules.write;
   if (accept == Accept::mutations || is_mutation_op(op)) {

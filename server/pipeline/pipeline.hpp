@@ -30,6 +30,8 @@ namespace dc {
 struct PipelineOptions {
   ParseLimits limits;
   uint64_t read_budget = 32000;
+  uint64_t answer_rows = 100000;
+  uint64_t answer_bytes = 64ull << 20;
   size_t plan_cache_entries = 1024;  // 0 turns the read-plan cache off
   FrontDoorOptions front_door;
 };

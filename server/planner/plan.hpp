@@ -154,6 +154,11 @@ struct ReadPlan {
   std::optional<std::vector<Value>> after;  // paginate: keyset position from the cursor
   std::string fingerprint;               // identifies the query shape for cursors
   uint64_t budget = 32000;
+  // The answer's budget: rows (every row at every depth, counted each time
+  // it appears) and bytes of JSON (estimated). Backends count while they
+  // build the answer and fail the read past either.
+  uint64_t answer_rows = 100000;
+  uint64_t answer_bytes = 64ull << 20;
   uint64_t max_reads = 0;                // worst case over the whole plan
   std::vector<std::string> warnings;
   uint32_t accesses = 0;                 // how many accesses are numbered (ids 0 .. accesses-1)

@@ -200,6 +200,7 @@ Json plan_to_json(const ReadPlan& p, const ActualReads* actual) {
   }
   if (p.analyze) j["analyze"] = true;
   j["readBudget"] = p.budget;
+  j["answerBudget"] = {{"rows", p.answer_rows}, {"bytes", p.answer_bytes}};
   j["maxReads"] = p.max_reads == kUnbounded ? Json(nullptr) : Json(p.max_reads);
   j["warnings"] = p.warnings;
   return j;

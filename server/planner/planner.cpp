@@ -65,8 +65,9 @@ constexpr size_t kMaxObservedSkip = 16;
 
 class Planner {
  public:
-  Planner(const Schema& schema, const TableStats& stats, const ReadRules* rules = nullptr, uint64_t budget = kUnbounded)
-      : schema_(schema), stats_(stats), rules_(rules), budget_(budget) {}
+  Planner(const Schema& schema, const TableStats& stats, const ReadRules* rules = nullptr, uint64_t budget = kUnbounded,
+          uint64_t answer_rows = kUnbounded)
+      : schema_(schema), stats_(stats), rules_(rules), budget_(budget), answer_rows_(answer_rows) {}
 
   // `bound`: a filter already bound on `table` (relation filters), used instead of cfg.where.
   // `via`: the relation these rows are reached through; its predefined where applies too.
@@ -176,6 +177,7 @@ class Planner {
   const TableStats& stats_;
   const ReadRules* rules_;
   uint64_t budget_;
+  uint64_t answer_rows_;
   const ReadConfig* paginated_ = nullptr;  // the root's config when the read is a paginate
   int nesting_ = 0;  // node() calls in progress: rules whose filters probe each other stop here
 };
@@ -260,6 +262,13 @@ Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, con
   for (const auto& k : cfg.order_by) {
     if (!k.on_row()) continue;  // planned below, through its relations
     if (auto st = check_field(table, k.field, k.path); !st) return std::move(st).error();
+  }
+  // A limit alone can promise more rows than an answer may hold; more
+  // often the rows multiply through relations, counted while the answer is built.
+  if (cfg.limit && static_cast<uint64_t>(*cfg.limit) > answer_rows_) {
+    return Error::query("limit " + std::to_string(*cfg.limit) + " is over the answer's budget of " + std::to_string(answer_rows_) +
+                            " rows (--answer-rows)",
+                        cfg.path + "/limit");
   }
   const TableReadRule* rule = nullptr;
   if (rules_) {
@@ -890,7 +899,12 @@ Result<ReadPlan> plan_read(const ReadQuery& q, const Schema& schema, const Table
                            const PlannerOptions& options) {
   const TableDef* table = schema.table(q.table);
   if (!table) return Error::query("unknown table '" + q.table + "'", "/table");
-  Planner planner(schema, stats, options.rules.get(), options.read_budget);
+  Planner planner(schema, stats, options.rules.get(), options.read_budget, options.answer_rows);
+  if (q.op == ReadOp::paginate && static_cast<uint64_t>(q.num_items) > options.answer_rows) {
+    return Error::query("numItems " + std::to_string(q.num_items) + " is over the answer's budget of " +
+                            std::to_string(options.answer_rows) + " rows (--answer-rows)",
+                        "/numItems");
+  }
   if (options.rules && options.rules->max_limit && q.op == ReadOp::paginate && q.num_items > *options.rules->max_limit) {
     return forbidden("numItems " + std::to_string(q.num_items) + " is over the maxLimit of role '" + options.rules->role + "' (" +
                          std::to_string(*options.rules->max_limit) + ")",
@@ -899,6 +913,8 @@ Result<ReadPlan> plan_read(const ReadQuery& q, const Schema& schema, const Table
   ReadPlan plan;
   plan.op = q.op;
   plan.budget = options.read_budget;
+  plan.answer_rows = options.answer_rows;
+  plan.answer_bytes = options.answer_bytes;
   plan.num_items = q.num_items;
   if (q.op == ReadOp::paginate && q.search) {
     return Error::query("paginate with search is not supported yet; use findMany with limit", "/search");

@@ -46,6 +46,8 @@ class TableStats {
 
 struct PlannerOptions {
   uint64_t read_budget = 32000;  // Convex's per-transaction document limit
+  uint64_t answer_rows = 100000;  // --answer-rows
+  uint64_t answer_bytes = 64ull << 20;  // --answer-bytes
   // The caller's read rules; null: none (the built-in admin, a bypass role).
   std::shared_ptr<const ReadRules> rules;
   // The caller's write rules; null: none. Set together with `rules`.

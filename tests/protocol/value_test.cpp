@@ -111,3 +111,25 @@ TEST_CASE("value_json: to_json builds the same JSON that write_json prints") {
   CHECK(tree == dc::Json::parse(dc::to_json_text(v)));
   CHECK_FALSE(tree.contains("gone"));
 }
+
+TEST_CASE("value_json: the size estimate is the written length, but for escapes and fractional numbers") {
+  Object row;
+  row.emplace_back("name", Value("Ada Lovelace"));
+  row.emplace_back("credits", Value(1234.0));
+  row.emplace_back("debt", Value(-7.0));
+  row.emplace_back("id", Value(int64_t{42}));
+  row.emplace_back("admin", Value(false));
+  row.emplace_back("ok", Value(true));
+  row.emplace_back("nick", Value(nullptr));
+  row.emplace_back("gone", Value());  // undefined: not written
+  row.emplace_back("key", Value(Bytes{"abcd"}));
+  row.emplace_back("tags", Value(Array{Value("a"), Value("bc")}));
+  row.emplace_back("empty", Value(Array{}));
+  row.emplace_back("nested", Value(Object{{"x", Value(1.0)}}));
+  Value v(std::move(row));
+  CHECK(json_size_estimate(v) == to_json_text(v).size());
+  // The two estimates: an escaped character counts once, a fraction as its longest text.
+  CHECK(json_size_estimate(Value("a\"b")) == 5);
+  CHECK(to_json_text(Value("a\"b")).size() == 6);
+  CHECK(json_size_estimate(Value(0.5)) == 24);
+}

@@ -117,6 +117,11 @@ Result<ReadOutcome> EmbeddedBackend::run_read_locked(const ReadPlan& plan, bool 
   out.docs_read = ex.docs_read();
   out.reads_by_access = ex.reads_by_access();
   write_json(result.value(), out.data_json);
+  // The deadline covers the answer's text too: past it, nothing was sent yet, so 504.
+  if (limits.deadline != ReadLimits{}.deadline && std::chrono::steady_clock::now() >= limits.deadline) {
+    return Error{ErrorCode::upstream_timeout,
+                 "the query ran past the request deadline (--request-timeout) while its answer was written", std::nullopt};
+  }
   if (with_tree) out.tree = std::make_shared<const Json>(to_json(result.value()));
   return out;
 }

@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "protocol/value_json.hpp"
 #include "server/backend/embedded/relation_key.hpp"
 #include "server/planner/planner.hpp"
 
@@ -496,16 +497,26 @@ void Executor::DistinctKeys::add(const std::vector<DocPtr>& rows, const FieldLis
   }
 }
 
-std::vector<std::vector<DocPtr>> Executor::related(const RelationStep& step, const std::vector<DocPtr>& parents) {
+std::vector<std::vector<DocPtr>> Executor::related(const RelationStep& step, const std::vector<DocPtr>& parents,
+                                                   uint64_t at_most, const std::string& refusal) {
   DistinctKeys keys;  // deduplicated across every parent
   keys.add(parents, step.parent_fields);
   std::vector<std::vector<DocPtr>> kids(parents.size());
+  uint64_t held = 0;
+  // Lists are counted before they are copied: parents that share their
+  // related rows multiply them (each parent holds its own list).
+  auto hold = [&](uint64_t n) {
+    held += n;
+    if (held <= at_most) return true;
+    failure_ = Error::query(refusal, step.node.access.path);
+    return false;
+  };
   Groups found;
   if (!step.junction) {
     lookup(step.node.access, keys.keys, true, found);
-    for (size_t i = 0; i < parents.size(); ++i) {
+    for (size_t i = 0; i < parents.size() && !failure_; ++i) {
       auto it = found.find(relation_key(parents[i]->value, step.parent_fields));
-      if (it != found.end()) kids[i] = it->second;
+      if (it != found.end() && hold(it->second.size())) kids[i] = it->second;
     }
     return kids;
   }
@@ -514,26 +525,67 @@ std::vector<std::vector<DocPtr>> Executor::related(const RelationStep& step, con
   DistinctKeys targets;
   for (const auto& [k, rows] : links) targets.add(rows, step.through_to);
   if (!targets.keys.empty()) lookup(step.node.access, targets.keys, false, found);
-  for (size_t i = 0; i < parents.size(); ++i) {
+  for (size_t i = 0; i < parents.size() && !failure_; ++i) {
     auto it = links.find(relation_key(parents[i]->value, step.parent_fields));
     if (it == links.end()) continue;
     for (const auto& link : it->second) {
       auto f = found.find(relation_key(link->value, step.through_to));
-      if (f != found.end()) kids[i].insert(kids[i].end(), f->second.begin(), f->second.end());
+      if (f != found.end() && hold(f->second.size())) kids[i].insert(kids[i].end(), f->second.begin(), f->second.end());
+      if (failure_) return kids;
     }
+    held -= kids[i].size();
     sort_rows(step.node.access, kids[i]);
     slice(step.node.access, kids[i]);
+    held += kids[i].size();
   }
   return kids;
 }
 
+std::string Executor::answer_rows_refusal() const {
+  return "the answer would hold more than its budget of " + std::to_string(answer_rows_) +
+         " rows, nested rows included (--answer-rows): add limits or fewer relations";
+}
+
+bool Executor::fits_answer(const Weight& w, const std::string& path) {
+  if (failure_) return false;
+  if (w.rows > answer_rows_) {
+    failure_ = Error::query(answer_rows_refusal(), path);
+  } else if (w.bytes > answer_bytes_) {
+    failure_ = Error::query("the answer would be larger than its budget of " + std::to_string(answer_bytes_) +
+                                " bytes (--answer-bytes): select fewer columns or rows",
+                            path);
+  }
+  return !failure_;
+}
+
+bool Executor::before_deadline() {
+  if (failure_) return false;
+  if (limits_.deadline == Clock::time_point::max() || Clock::now() < limits_.deadline) return true;
+  failure_ = Error{ErrorCode::upstream_timeout,
+                   "the query ran past the request deadline (--request-timeout) while its answer was built", std::nullopt};
+  return false;
+}
+
 std::vector<Value> Executor::shape(const ReadNode& n, const std::vector<DocPtr>& docs) {
+  std::vector<Weight> weights;
+  return shape(n, docs, weights);
+}
+
+std::vector<Value> Executor::shape(const ReadNode& n, const std::vector<DocPtr>& docs, std::vector<Weight>& weights) {
   std::vector<Value> out;
   out.reserve(docs.size());
-  for (const auto& d : docs) out.push_back(project(*d, n.columns));
+  weights.assign(docs.size(), Weight{});
+  Weight level;
+  for (size_t i = 0; i < docs.size(); ++i) {
+    out.push_back(project(*docs[i], n.columns));
+    weights[i] = Weight{1, json_size_estimate(out.back())};
+    level.rows += 1;
+    level.bytes += weights[i].bytes;
+  }
+  if (!fits_answer(level, n.access.path) || !before_deadline()) return out;
   for (const RelationStep& step : n.with) {
-    if (failure_) return out;
-    std::vector<std::vector<DocPtr>> kids = related(step, docs);
+    std::vector<std::vector<DocPtr>> kids =
+        related(step, docs, answer_rows_, answer_rows_refusal());
     if (failure_) return out;
     // Shape each distinct child once, then attach it to every parent that has it.
     std::vector<DocPtr> unique_kids;
@@ -543,7 +595,26 @@ std::vector<Value> Executor::shape(const ReadNode& n, const std::vector<DocPtr>&
         if (pos.emplace(k.get(), unique_kids.size()).second) unique_kids.push_back(k);
       }
     }
-    std::vector<Value> shaped = shape(step.node, unique_kids);
+    std::vector<Weight> kid_weights;
+    std::vector<Value> shaped = shape(step.node, unique_kids, kid_weights);
+    if (failure_) return out;
+    // Each parent appears in the answer at least once, so these rows together
+    // weigh no more than the answer: weigh them before any copy is made.
+    uint64_t key_bytes = step.name.size() + 4;
+    for (size_t i = 0; i < docs.size(); ++i) {
+      Weight add{0, key_bytes + (step.many ? 2 : 0)};
+      if (!step.many && kids[i].empty()) add.bytes += 4;
+      for (size_t k = 0; k < kids[i].size() && (step.many || k == 0); ++k) {
+        const Weight& kw = kid_weights[pos[kids[i][k].get()]];
+        add.rows += kw.rows;
+        add.bytes += kw.bytes + 1;
+      }
+      weights[i].rows += add.rows;
+      weights[i].bytes += add.bytes;
+      level.rows += add.rows;
+      level.bytes += add.bytes;
+    }
+    if (!fits_answer(level, step.node.access.path) || !before_deadline()) return out;
     for (size_t i = 0; i < docs.size(); ++i) {
       if (step.many) {
         Array arr;
@@ -570,6 +641,8 @@ Result<std::vector<DocPtr>> Executor::rows(const ReadPlan& plan) {
 
 Result<Value> Executor::run(const ReadPlan& plan) {
   const TableAccess& a = plan.root.access;
+  answer_rows_ = plan.answer_rows;
+  answer_bytes_ = plan.answer_bytes;
   std::vector<DocPtr> rows;
   bool seekable = false;
   bool at_end = plan.after && plan.after->empty();

@@ -70,9 +70,23 @@ class Executor {
   void driven(const TableAccess& a, std::vector<DocPtr>& out);
   void lookup(const TableAccess& a, const std::vector<Value>& keys, bool slice, Groups& out);
   bool exists(const RelationStep& step, const Value& parent);
-  // Each parent's related rows (sorted and sliced per parent), with keys deduplicated across parents.
-  std::vector<std::vector<DocPtr>> related(const RelationStep& step, const std::vector<DocPtr>& parents);
+  // Each parent's related rows (sorted and sliced per parent), with keys
+  // deduplicated across parents. Fails, before holding more, once the
+  // parents' lists together pass `at_most` rows, with `refusal` as the message.
+  std::vector<std::vector<DocPtr>> related(const RelationStep& step, const std::vector<DocPtr>& parents, uint64_t at_most,
+                                           const std::string& refusal);
+  std::string answer_rows_refusal() const;
+  // What one shaped row adds to the answer: itself and its nested rows.
+  struct Weight {
+    uint64_t rows = 0;
+    uint64_t bytes = 0;
+  };
+  // The answer rows of `docs`, with each one's weight; fails past the answer's budget.
+  std::vector<Value> shape(const ReadNode& n, const std::vector<DocPtr>& docs, std::vector<Weight>& weights);
   std::vector<Value> shape(const ReadNode& n, const std::vector<DocPtr>& docs);
+  // False (with the failure set) when rows weighing `w` in all would not fit the answer.
+  bool fits_answer(const Weight& w, const std::string& path);
+  bool before_deadline();
   // Sorts by the access's order; keys read through relations are looked up first.
   void sort_rows(const TableAccess& a, std::vector<DocPtr>& rows);
 
@@ -89,6 +103,8 @@ class Executor {
 
   const Store& store_;
   uint64_t budget_;
+  uint64_t answer_rows_ = std::numeric_limits<uint64_t>::max();
+  uint64_t answer_bytes_ = std::numeric_limits<uint64_t>::max();
   ReadLimits limits_;
   uint64_t reads_ = 0;
   std::vector<uint64_t> reads_by_access_;

@@ -62,17 +62,14 @@ Executor::Reached Executor::follow(const RelationStep& step, const Reached& from
   std::vector<DocPtr> parents;
   parents.reserve(from.size());
   for (const auto& [row, d] : from) parents.push_back(d);
-  std::vector<std::vector<DocPtr>> kids = related(step, parents);
+  // Paths multiply through many relations: the join itself is bounded like
+  // reads are, counted as the related rows are gathered (never held past it).
+  std::vector<std::vector<DocPtr>> kids = related(step, parents, budget_,
+                                                   "ordering by related rows joins more than the budget of " + std::to_string(budget_) + " rows");
   Reached out;
   if (failure_) return out;
   for (size_t i = 0; i < from.size(); ++i) {
     for (auto& kid : kids[i]) out.emplace_back(from[i].first, std::move(kid));
-    // Paths multiply through many relations: the join itself is bounded like reads are.
-    if (out.size() > budget_) {
-      failure_ = Error::query("ordering by related rows joins more than the budget of " + std::to_string(budget_) + " rows",
-                              step.node.access.path);
-      return out;
-    }
   }
   return out;
 }
