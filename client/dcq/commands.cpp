@@ -15,6 +15,7 @@
 #include "client/dcq/codegen.hpp"
 #include "client/dcq/locate.hpp"
 #include "client/dcq/table.hpp"
+#include "client/dcq/terminal_text.hpp"
 #include "drizzle_convex/client.hpp"
 #include "server/schema/load.hpp"
 
@@ -42,6 +43,7 @@ dz::ClientOptions options_of(const Settings& s) {
   o.url = s.url;
   o.token = s.token;
   o.timeout = std::chrono::milliseconds(s.timeout_ms);
+  o.max_answer_bytes = s.max_answer_bytes;
   return o;
 }
 
@@ -66,7 +68,7 @@ std::optional<Json> read_json(const std::string& arg, Input& in) {
 }
 
 int report(const dz::Error& e, const Input* in) {
-  std::cerr << "dcq: " << e.describe() << "\n";
+  std::cerr << "dcq: " << terminal_safe(e.describe()) << "\n";
   if (in && in->from_command_line && e.path && !e.path->empty()) {
     if (auto span = locate(in->text, *e.path)) std::cerr << point_at(in->text, *span) << "\n";
   }
@@ -85,12 +87,12 @@ void print(const Json& data, const std::string& format) {
     const Json* rows = &data;
     if (data.is_object() && data.contains("page") && data["page"].is_array()) rows = &data["page"];
     if (rows->is_array()) {
-      for (const auto& row : *rows) std::cout << row.dump() << "\n";
+      for (const auto& row : *rows) std::cout << terminal_json(row) << "\n";
     } else {
-      std::cout << data.dump() << "\n";
+      std::cout << terminal_json(data) << "\n";
     }
   } else {
-    std::cout << data.dump(2) << "\n";
+    std::cout << terminal_json(data, 2) << "\n";
   }
   std::cout.flush();
 }
@@ -174,9 +176,9 @@ int run_watch(const Settings& s, const std::string& arg, int count) {
         } else if (format == "table") {
           std::cout << render_table(result) << "\n";
         } else if (format == "json") {
-          std::cout << result.dump(2) << "\n";
+          std::cout << terminal_json(result, 2) << "\n";
         } else {
-          std::cout << result.dump() << "\n";
+          std::cout << terminal_json(result) << "\n";
         }
         std::cout.flush();
         previous = result;
@@ -230,7 +232,7 @@ int run_codegen(const Settings& s, const std::string& schema_file, std::string n
   }
   if (!schema) {
     const dc::Error& e = schema.error();
-    std::cerr << "dcq: the schema is not valid: " << e.message << (e.path && !e.path->empty() ? " at " + *e.path : std::string()) << "\n";
+    std::cerr << "dcq: the schema is not valid: " << terminal_safe(e.message + (e.path && !e.path->empty() ? " at " + *e.path : std::string())) << "\n";
     return kUsage;
   }
   CodegenOptions o;

@@ -2,6 +2,7 @@
 // 0 ok, 1 the server answered an error, 2 usage, 3 cannot connect or timed out.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace dcq {
@@ -13,6 +14,7 @@ struct Settings {
   std::string token;
   std::string format;  // json, ndjson, table; "" = table on a terminal, JSON when piped
   int timeout_ms = 10000;
+  std::uint64_t max_answer_bytes = 64ull << 20;  // --max-answer
 };
 
 // query, mutate, explain: `input` is the JSON text or "-" for stdin.

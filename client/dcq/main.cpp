@@ -24,7 +24,12 @@ Exit codes: 0 ok, 1 the server answered an error, 2 usage, 3 cannot connect or t
   app.add_option("--token", s.token, "bearer token or API key")->envname("DCQ_TOKEN");
   app.add_option("--format", s.format, "json, ndjson or table (default: a table on a terminal, JSON when piped)")
       ->check(CLI::IsMember({"json", "ndjson", "table"}));
-  app.add_option("--timeout", s.timeout_ms, "per-call deadline in milliseconds")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--timeout", s.timeout_ms, "per-call deadline in milliseconds, the whole answer included")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--max-answer", s.max_answer_bytes, "largest answer body in bytes; past it the call fails (exit 3)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
 
   std::string input;
   int count = 0;

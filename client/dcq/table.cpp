@@ -1,5 +1,7 @@
 #include "client/dcq/table.hpp"
 
+#include "client/dcq/terminal_text.hpp"
+
 #include <algorithm>
 #include <vector>
 
@@ -21,9 +23,8 @@ std::string cell(const Json& v) {
   else if (v.is_null())
     s = "null";
   else
-    s = v.dump();
-  for (char& c : s)
-    if (c == '\n' || c == '\t') c = ' ';
+    s = v.dump(-1, ' ', false, Json::error_handler_t::replace);
+  s = terminal_safe(s);
   if (width(s) > kMaxCell) {
     size_t n = 0, i = 0;
     for (; i < s.size() && n < kMaxCell - 1; ++i)
@@ -41,11 +42,13 @@ std::string rows_table(const Json& rows, const Json* previous, bool mark) {
     for (const auto& [k, v] : row.items())
       if (std::find(columns.begin(), columns.end(), k) == columns.end()) columns.push_back(k);
   }
-  if (columns.empty()) return rows.empty() ? "(no rows)\n" : rows.dump() + "\n";
+  if (columns.empty()) return rows.empty() ? "(no rows)\n" : terminal_json(rows) + "\n";
   std::vector<std::vector<std::string>> cells;
   std::vector<std::vector<bool>> changed;
   std::vector<size_t> widths;
-  for (const auto& c : columns) widths.push_back(width(c));
+  std::vector<std::string> headers;  // the names as shown; `columns` keeps them for lookups
+  for (const auto& c : columns) headers.push_back(terminal_safe(c));
+  for (const auto& h : headers) widths.push_back(width(h));
   for (size_t r = 0; r < rows.size(); ++r) {
     const Json& row = rows[r];
     const Json* before = previous && previous->is_array() && r < previous->size() ? &(*previous)[r] : nullptr;
@@ -69,7 +72,7 @@ std::string rows_table(const Json& rows, const Json* previous, bool mark) {
   }
   std::string out;
   auto pad = [](const std::string& s, size_t w) { return s + std::string(w - std::min(w, width(s)), ' '); };
-  for (size_t i = 0; i < columns.size(); ++i) out += (i ? " │ " : "") + pad(columns[i], widths[i]);
+  for (size_t i = 0; i < columns.size(); ++i) out += (i ? " │ " : "") + pad(headers[i], widths[i]);
   out += "\n";
   for (size_t i = 0; i < columns.size(); ++i) {
     if (i) out += "─┼─";
@@ -97,7 +100,7 @@ std::string render_table(const Json& result, const Json* previous, bool mark_cha
     const Json* before = previous && previous->is_object() && previous->contains("page") ? &(*previous)["page"] : nullptr;
     std::string out = rows_table(result["page"], before, mark_changes);
     if (result.contains("continueCursor")) out += "continueCursor: " + cell(result["continueCursor"]) + "\n";
-    if (result.contains("isDone")) out += "isDone: " + result["isDone"].dump() + "\n";
+    if (result.contains("isDone")) out += "isDone: " + terminal_json(result["isDone"]) + "\n";
     return out;
   }
   if (result.is_object()) {
@@ -106,7 +109,7 @@ std::string render_table(const Json& result, const Json* previous, bool mark_cha
     if (previous && previous->is_object()) before = Json::array({*previous});
     return rows_table(one, previous && previous->is_object() ? &before : nullptr, mark_changes);
   }
-  return result.dump() + "\n";
+  return terminal_json(result) + "\n";
 }
 
 }  // namespace dcq

@@ -23,7 +23,6 @@ using tcp = net::ip::tcp;
 namespace {
 
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
-constexpr std::uint64_t kMaxAnswerBytes = 512ull << 20;
 
 const char* target_of(Endpoint e) {
   switch (e) {
@@ -183,11 +182,17 @@ net::awaitable<Transport::Attempt> Transport::attempt(Endpoint endpoint, const s
   req.prepare_payload();
 
   http::response_parser<http::string_body> parser;
-  parser.body_limit(kMaxAnswerBytes);
+  parser.body_limit(options_.max_answer_bytes);
   c->lowest().expires_at(deadline);
   auto [ec, sent] = c->plain ? co_await exchange(*c->plain, c->buffer, req, parser)
                              : co_await exchange(*c->tls, c->buffer, req, parser);
   if (ec == beast::error::timeout) co_return Attempt{timeout_error("waiting for the server's answer"), sent, false};
+  if (ec == http::error::body_limit) {
+    // Asking again would read as much again: not retried.
+    co_return Attempt{connection_error("ANSWER_TOO_LARGE", "the answer is larger than max_answer_bytes (" +
+                                                               std::to_string(options_.max_answer_bytes) + " bytes); it was cut off"),
+                      sent, false};
+  }
   if (ec) {
     std::string what = (reused ? "the kept-alive connection broke: " : "the connection broke: ") + ec.message();
     co_return Attempt{connection_error(sent ? "OUTCOME_UNKNOWN" : "CONNECTION_FAILED", what), sent, true};

@@ -198,3 +198,83 @@ test('the installed package builds client/examples with CMake and with pkg-confi
     rmSync(prefix, { recursive: true, force: true });
   }
 });
+
+// A stand-in server on loopback that answers every request with `respond(req, res)`.
+async function fakeServer(respond) {
+  const http = await import('node:http');
+  const requests = [];
+  const srv = http.createServer((req, res) => { requests.push(req.url); respond(req, res); });
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${srv.address().port}`, requests, close: () => { srv.closeAllConnections(); return new Promise((r) => srv.close(r)); } };
+}
+
+// Runs dcq without blocking this process's event loop (the stand-in server lives in it).
+function runAsync(args, env = {}) {
+  return new Promise((resolve) => {
+    const p = spawn(dcq, args, { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => { stdout += d; });
+    p.stderr.on('data', (d) => { stderr += d; });
+    const watchdog = setTimeout(() => p.kill('SIGKILL'), 30000);
+    p.on('exit', (code, signal) => { clearTimeout(watchdog); resolve({ code: code ?? signal, stdout, stderr }); });
+  });
+}
+
+// What a terminal acts on: C0 controls but line feed, DEL, C1 controls, bidi controls, line/paragraph separators.
+const TERMINAL_CONTROL = /[\x00-\x09\x0b-\x1f\x7f\u0080-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/u;
+
+test('strings from the server reach the terminal escaped: titles, clipboard writes, clears, C1 and bidi controls (table, JSON, NDJSON, errors)', { skip }, async () => {
+  const hostile = ['\x1b]0;pwned\x07', '\x1b]52;c;ZXZpbA==\x07', '\x1b[2J\x1b[H', 'over\rwrite', '\u009b31mred', 'abc\u202edcba', 'a\u2066b\u2069', 'del\x7f', 'tab\tnew\nline'];
+  const rows = hostile.map((s, i) => ({ name: s, ['k\x1b[1m' + i]: i }));
+  const srv = await fakeServer((req, res) => {
+    if (req.url === '/v1/query') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ data: rows }));
+    } else {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'INVALID_QUERY', message: 'bad \x1b]0;title\x07 \u202egnirts', path: '/where' } }));
+    }
+  });
+  try {
+    const q = '{"table":"users","op":"findMany"}';
+    for (const format of ['table', 'json', 'ndjson']) {
+      const r = await runAsync(['--url', srv.url, 'query', q, '--format', format]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stdout, TERMINAL_CONTROL, `${format}: ${JSON.stringify(r.stdout).slice(0, 400)}`);
+      if (format === 'table') {
+        assert.match(r.stdout, /\\x1b\]0;pwned\\x07/);
+        assert.match(r.stdout, /abc\\u\{202e\}dcba/);
+      } else {
+        // JSON stays the same JSON: the escapes are JSON's own.
+        const back = format === 'json' ? JSON.parse(r.stdout) : r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+        assert.deepEqual(back, rows);
+      }
+    }
+    const e = await runAsync(['--url', srv.url, 'mutate', '{"op":"delete","table":"users","where":{}}']);
+    assert.equal(e.code, 1);
+    assert.doesNotMatch(e.stderr, TERMINAL_CONTROL, JSON.stringify(e.stderr));
+    assert.match(e.stderr, /bad \\x1b\]0;title\\x07 \\u\{202e\}gnirts/);
+  } finally { await srv.close(); }
+});
+
+test('an answer that never ends stops at --timeout; one past --max-answer stops there: exit 3, asked once', { skip }, async () => {
+  const chunk = JSON.stringify('x'.repeat(65536)) + ',';
+  const srv = await fakeServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{"data":[');
+    const t = setInterval(() => res.write(chunk), 20);
+    res.on('close', () => clearInterval(t));
+  });
+  try {
+    const q = '{"table":"users","op":"findMany"}';
+    let r = await runAsync(['--url', srv.url, '--timeout', '1500', '--max-answer', String(1 << 30), 'query', q]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /TIMEOUT/);
+    assert.equal(srv.requests.length, 1);
+    r = await runAsync(['--url', srv.url, '--timeout', '60000', '--max-answer', '1000000', 'query', q]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /ANSWER_TOO_LARGE/);
+    assert.equal(srv.requests.length, 2, 'a cut-off answer is not asked for again');
+  } finally { await srv.close(); }
+});

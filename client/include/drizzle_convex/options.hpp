@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -11,6 +12,9 @@ struct ClientOptions {
   std::string url = "http://127.0.0.1:8787";  // http:// or https://, optionally with a base path
   std::string token = {};                     // sent as Authorization: Bearer; empty: none
   std::chrono::milliseconds timeout{10000};   // per call, retries included
+  // An answer body larger than this is cut off: a connection error with code
+  // ANSWER_TOO_LARGE, never retried (the server's own --answer-bytes is 64 MiB too).
+  std::uint64_t max_answer_bytes = 64ull << 20;
   // Reads (query, explain, schema) are tried up to this many times on a 502,
   // 503, 504 or a broken connection, with jittered exponential backoff.
   // Mutations are retried only when the request never left this process.
