@@ -58,6 +58,65 @@ void HttpSession::do_read() {
   parser_.emplace();
   parser_->body_limit(net_->options.max_body_bytes);
   stream_.expires_after(net_->options.read_timeout);
+  http::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
+}
+
+namespace {
+
+// The transfer codings of a request other than "chunked" (case-insensitive), as sent.
+std::string unsupported_codings(std::string_view list) {
+  std::string out;
+  for (size_t start = 0; start <= list.size();) {
+    size_t end = std::min(list.find(',', start), list.size());
+    std::string_view token = list.substr(start, end - start);
+    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+    if (!token.empty() && !beast::iequals(token, "chunked")) out.append(out.empty() ? "" : ", ").append(token);
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+void HttpSession::refuse_unread(const Error& e) {
+  started_ = std::chrono::steady_clock::now();
+  method_ = std::string(parser_->get().method_string());
+  target_ = std::string(parser_->get().target());
+  request_id_ = request_id(parser_->get()["X-Request-Id"]);
+  closing_ = true;
+  linger_ = true;
+  write(error_response(e), {{"X-Request-Id", request_id_}}, 0, parser_->get().version(), false, false);
+}
+
+void HttpSession::on_header(beast::error_code ec, std::size_t bytes) {
+  if (ec) return on_read(ec, bytes);
+  const auto& head = parser_->get();
+  if (auto te = head.find(http::field::transfer_encoding); te != head.end()) {
+    // gzip, chunked read as plain chunked would hand compressed bytes on as
+    // the body: RFC 9112 section 6.1 asks for a 501 for a coding not understood.
+    std::string codings = unsupported_codings(std::string_view(te->value().data(), te->value().size()));
+    if (!codings.empty()) {
+      return refuse_unread(Error{ErrorCode::not_implemented,
+                                 "Transfer-Encoding " + codings + " is not supported: send the body as is or chunked", std::nullopt});
+    }
+  }
+  auto expect = head[http::field::expect];
+  if (!parser_->is_done() && beast::iequals(std::string_view(expect.data(), expect.size()), "100-continue") && head.version() >= 11) {
+    // The client waits for this before it sends the body (curl: up to 1 s).
+    // A declared length over the limit is refused instead, unsent.
+    if (auto length = parser_->content_length(); length && *length > net_->options.max_body_bytes) {
+      return refuse_unread(Error{ErrorCode::too_large,
+                                 "request body is over the limit of " + std::to_string(net_->options.max_body_bytes) + " bytes",
+                                 std::nullopt});
+    }
+    static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    return net::async_write(stream_, net::buffer(kContinue), [self = shared_from_this()](beast::error_code wec, std::size_t) {
+      if (wec) return self->do_close();
+      http::async_read(self->stream_, self->buffer_, *self->parser_, beast::bind_front_handler(&HttpSession::on_read, self));
+    });
+  }
+  if (parser_->is_done()) return on_read(ec, bytes);
   http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
 }
 

@@ -39,6 +39,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // GET /v1/live with an Upgrade header: hands the connection to a WsSession.
   void upgrade(Request req);
   void on_read(boost::beast::error_code ec, std::size_t bytes);
+  // The header alone first: a transfer coding we cannot decode is refused
+  // before its body is read, and `Expect: 100-continue` is answered.
+  void on_header(boost::beast::error_code ec, std::size_t bytes);
+  // Answers `e` and closes once it is written (the rest of the request is not read).
+  void refuse_unread(const Error& e);
   void write(Response res, const Headers& extra, uint64_t docs_read, unsigned version, bool keep_alive, bool head);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
   void do_close();

@@ -30,11 +30,15 @@ class FaultyIo final : public FileIo {
   std::atomic<int> fail_writes{0};
   std::atomic<int> snapshots{0};  // snapshot files begun
   std::atomic<bool> fail_snapshots{false};  // a snapshot's first write fails: disk full
+  // What no disk returns: an exception from inside the call (out of memory).
+  std::atomic<int> throw_syncs{0};
+  std::atomic<bool> throw_snapshots{false};
 
   int write_all(int fd, const char* data, size_t size) override {
     if (std::string_view(data, size).starts_with(R"({"version")")) {
       ++snapshots;
       if (fail_snapshots) return ENOSPC;
+      if (throw_snapshots) throw std::bad_alloc();
       std::unique_lock lock(mu_);
       snapshot_entered_ = true;
       entered_cv_.notify_all();
@@ -56,6 +60,10 @@ class FaultyIo final : public FileIo {
       released_cv_.wait(lock, [&] { return !holding_; });
     }
     ++syncs;
+    if (throw_syncs > 0) {
+      --throw_syncs;
+      throw std::bad_alloc();
+    }
     if (fail_syncs > 0) {
       --fail_syncs;
       return EIO;
@@ -311,4 +319,37 @@ TEST_CASE("group commit: a failing snapshot is tried again after another --snaps
   auto reopened = reopen(dir.path, report);
   CHECK(tags_in(*reopened) == 9);
   CHECK(report.snapshot_documents == 9);
+}
+
+TEST_CASE("group commit: an exception inside a group's commit answers each of its writes and leaves nothing of them; the engine goes on") {
+  TempDir dir;
+  auto io = std::make_shared<FaultyIo>();
+  auto b = durable(dir.path, io, 2);  // the commit thread, where an escaping exception ended the process
+  REQUIRE(write_async(*b, "kept").get().ok());
+  io->throw_syncs = 1;
+  auto r = write_async(*b, "lost").get();
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == ErrorCode::internal);
+  CHECK(r.error().message == "the write failed unexpectedly; nothing was written");
+  CHECK(tags_in(*b) == 1);  // taken back
+  REQUIRE(write_async(*b, "after").get().ok());  // the commit thread is alive, the log goes on
+  b->drain();
+  b.reset();
+  CHECK(tags_after_reopen(dir.path) == 2);
+}
+
+TEST_CASE("group commit: an exception on the snapshot thread fails that snapshot like a full disk; writes go on and survive") {
+  TempDir dir;
+  auto io = std::make_shared<FaultyIo>();
+  auto b = durable(dir.path, io, 2);
+  b->snapshot_every_records = 3;
+  io->throw_snapshots = true;
+  for (int i = 0; i < 6; ++i) REQUIRE(write_async(*b, numbered("w", i)).get().ok());
+  b->drain();
+  CHECK(io->snapshots.load() >= 1);
+  MetricsText metrics;
+  b->write_metrics(metrics);
+  CHECK(metrics.take().find("\ndc_engine_snapshot_failures_total 0\n") == std::string::npos);
+  b.reset();
+  CHECK(tags_after_reopen(dir.path) == 6);
 }

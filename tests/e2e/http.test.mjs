@@ -151,6 +151,55 @@ test('bad input: a broken HTTP request gets a 400 and the connection closes', as
   assert.match(reply, /^HTTP\/1\.1 400/);
 });
 
+// A raw exchange on one connection: `steps` are [text to send, pattern the reply must reach before the next step].
+async function exchange(steps, { waitMs = 5000 } = {}) {
+  const sock = net.connect(server.port, '127.0.0.1');
+  await new Promise((r, j) => { sock.once('connect', r); sock.once('error', j); });
+  let data = '';
+  let ended = false;
+  const wakers = new Set();
+  sock.on('data', (d) => { data += d; for (const w of wakers) w(); });
+  sock.on('close', () => { ended = true; for (const w of wakers) w(); });
+  const until = (pattern) => new Promise((resolve, reject) => {
+    const check = () => {
+      if (pattern.test(data)) { wakers.delete(check); clearTimeout(t); resolve(); return; }
+      if (ended) { wakers.delete(check); clearTimeout(t); reject(new Error(`connection closed before ${pattern}; got ${JSON.stringify(data)}`)); }
+    };
+    const t = setTimeout(() => { wakers.delete(check); reject(new Error(`no ${pattern} within ${waitMs} ms; got ${JSON.stringify(data)}`)); }, waitMs);
+    wakers.add(check);
+    check();
+  });
+  try {
+    for (const [text, pattern] of steps) {
+      if (text) sock.write(text);
+      await until(pattern);
+    }
+    return data;
+  } finally { sock.destroy(); }
+}
+
+test('Expect: 100-continue gets a 100 before the body is sent, then the answer', async () => {
+  const body = JSON.stringify({ table: 'tags', op: 'count' });
+  const head = `POST /v1/query HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`;
+  const reply = await exchange([[head, /^HTTP\/1\.1 100 Continue\r\n\r\n/], [body, /HTTP\/1\.1 200 OK[\s\S]*"count":12/]]);
+  assert.match(reply, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200/);
+});
+
+test('Expect: 100-continue with a declared body over --max-body: 413 at once, no 100, nothing read', async () => {
+  const head = 'POST /v1/query HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\nExpect: 100-continue\r\n\r\n';
+  const reply = await exchange([[head, /HTTP\/1\.1 413[\s\S]*TOO_LARGE/]]);
+  assert.doesNotMatch(reply, /100 Continue/);
+});
+
+test('Transfer-Encoding other than chunked (gzip, chunked) is a 501 naming the coding, never read as plain chunked', async () => {
+  const raw = 'POST /v1/query HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: gzip, chunked\r\n\r\n1d\r\n{"table":"tags","op":"count"}\r\n0\r\n\r\n';
+  const reply = await exchange([[raw, /HTTP\/1\.1 501[\s\S]*NOT_IMPLEMENTED[\s\S]*gzip/]]);
+  assert.doesNotMatch(reply, /"count"/);
+  // Plain chunked is still read.
+  const plain = 'POST /v1/query HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1d\r\n{"table":"tags","op":"count"}\r\n0\r\n\r\n';
+  assert.match(await exchange([[plain, /"count":12/]]), /^HTTP\/1\.1 200/);
+});
+
 test('the server is still up and correct after all the bad input', async () => {
   const res = await post(server.url, '/v1/query', { table: 'users', op: 'count' });
   assert.equal(res.status, 200);

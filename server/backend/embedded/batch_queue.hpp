@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdio>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -65,7 +66,13 @@ class BatchQueue {
           queue_.pop_front();
         }
       }
-      run_(batch);
+      try {
+        run_(batch);
+      } catch (...) {
+        // run_ answers its own items and catches what it can; whatever still
+        // escapes must not end this thread (std::terminate: the process).
+        std::fputs("batch queue: an exception escaped a batch; the queue goes on\n", stderr);
+      }
       batch.clear();
     }
   }

@@ -64,6 +64,20 @@ Status EmbeddedBackend::snapshot_now() {
   return st;
 }
 
+void EmbeddedBackend::write_snapshot_job(SnapshotJob& job) {
+  auto started = std::chrono::steady_clock::now();
+  auto written = wal_->write_snapshot(job);
+  std::unique_lock lock(mu_);
+  if (!written) return snapshot_failed(written.error());
+  Status st = wal_->finish_snapshot(job, *written);
+  if (!st) return snapshot_failed(st.error());
+  snapshot_retry_at_ = 0;
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  snapshot_durations_.observe(seconds);
+  spdlog::info("snapshot of {} documents ({} bytes) written in {:.0f} ms while writes went on", written->documents,
+               written->bytes, seconds * 1000);
+}
+
 void EmbeddedBackend::start_snapshot() {
   if (!committer_) {
     if (auto st = snapshot_now(); !st) snapshot_failed(st.error());
@@ -74,22 +88,20 @@ void EmbeddedBackend::start_snapshot() {
   join_snapshot();  // the last one has ended: it cleared snapshot_running_ as its last step
   snapshot_running_.store(true, std::memory_order_relaxed);
   snapshotter_ = std::thread([this, job] {
-    auto started = std::chrono::steady_clock::now();
-    auto written = wal_->write_snapshot(*job);
-    std::unique_lock lock(mu_);
-    if (!written) {
-      snapshot_failed(written.error());
-    } else {
-      Status st = wal_->finish_snapshot(*job, *written);
-      if (!st) {
-        snapshot_failed(st.error());
-      } else {
-        snapshot_retry_at_ = 0;
-        double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        snapshot_durations_.observe(seconds);
-        spdlog::info("snapshot of {} documents ({} bytes) written in {:.0f} ms while writes went on", written->documents,
-                     written->bytes, seconds * 1000);
+    try {
+      write_snapshot_job(*job);
+    } catch (...) {
+      // The last resort (out of memory, say): this snapshot failed as a full
+      // disk would fail it; the log still holds every write.
+      std::string what = "a non-standard exception";
+      try {
+        throw;
+      } catch (const std::exception& e) {
+        what = e.what();
+      } catch (...) {
       }
+      std::unique_lock lock(mu_);
+      snapshot_failed(Error{ErrorCode::internal, "the snapshot stopped: " + what, std::nullopt});
     }
     snapshot_running_.store(false, std::memory_order_release);
   });
@@ -263,26 +275,39 @@ void EmbeddedBackend::write(std::shared_ptr<const MutationPlan> plan, const Requ
 
 void EmbeddedBackend::commit(std::vector<PendingWrite>& group) { commit(group, std::unique_lock(mu_)); }
 
+void EmbeddedBackend::fail_group(std::vector<PendingWrite>& group, std::vector<std::unique_ptr<Writer>>& applied,
+                                 std::vector<Result<WriteOutcome>>& outcomes, const std::string& what) {
+  spdlog::error("{} write(s) failed unexpectedly and were rolled back: {}", group.size(), what);
+  commit_failures_.fetch_add(1, std::memory_order_relaxed);
+  for (size_t i = applied.size(); i-- > 0;) {
+    if (applied[i]) applied[i]->undo();
+  }
+  applied.clear();
+  outcomes.assign(group.size(), Error{ErrorCode::internal, "the write failed unexpectedly; nothing was written", std::nullopt});
+}
+
 void EmbeddedBackend::commit(std::vector<PendingWrite>& group, std::unique_lock<std::shared_mutex> lock) {
   std::vector<Result<WriteOutcome>> outcomes;
   outcomes.reserve(group.size());
   std::vector<std::shared_ptr<WatchState>> affected;
-  {
+  std::vector<std::unique_ptr<Writer>> applied(group.size());
+  bool decided = false;  // the writes are durable (or failed): past here they stand as answered
+  bool logged = false;
+  try {
     publish_counts();
     // Each write applies on top of the ones before it, or rolls itself back.
-    std::vector<std::unique_ptr<Writer>> applied(group.size());
     for (size_t i = 0; i < group.size(); ++i) {
-      auto writer = std::make_unique<Writer>(store_, ids_, group[i].limits);
-      Result<Value> result = writer->run(*group[i].plan);
+      applied[i] = std::make_unique<Writer>(store_, ids_, group[i].limits);
+      Result<Value> result = applied[i]->run(*group[i].plan);
       if (!result) {
+        applied[i].reset();
         outcomes.emplace_back(std::move(result).error());
         continue;
       }
       WriteOutcome out;
-      out.docs_read = writer->docs_read();
+      out.docs_read = applied[i]->docs_read();
       write_json(result.value(), out.data_json);
       outcomes.emplace_back(std::move(out));
-      applied[i] = std::move(writer);
     }
     bool watched = false;
     {
@@ -315,10 +340,11 @@ void EmbeddedBackend::commit(std::vector<PendingWrite>& group, std::unique_lock<
           applied[i].reset();
           outcomes[i] = Error{ErrorCode::unavailable, "the write could not be made durable; nothing was written", std::nullopt};
         }
-      } else if (snapshot_due()) {
-        start_snapshot();
       }
+      logged = static_cast<bool>(st);
     }
+    decided = true;
+    if (logged && snapshot_due()) start_snapshot();
     uint64_t committed = 0;
     for (const auto& w : applied) committed += w ? 1 : 0;
     if (committed) version_.fetch_add(committed, std::memory_order_acq_rel);
@@ -334,6 +360,21 @@ void EmbeddedBackend::commit(std::vector<PendingWrite>& group, std::unique_lock<
       }
     }
     lock.unlock();
+  } catch (...) {
+    // The last resort (out of memory, say); the commit thread goes on. Before
+    // the log took the writes (it cuts what it could not sync:
+    // WriteAheadLog::append), they are taken back and answered as failed;
+    // after, they stand and are acknowledged.
+    std::string what = "a non-standard exception";
+    try {
+      throw;
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    if (decided) spdlog::error("after {} write(s) were committed: {}", group.size(), what);
+    else fail_group(group, applied, outcomes, what);
+    if (lock.owns_lock()) lock.unlock();
   }
   // Acknowledge first: live evaluations never delay the writers' answers.
   for (size_t i = 0; i < group.size(); ++i) group[i].done(std::move(outcomes[i]));

@@ -27,6 +27,8 @@
 
 namespace dc {
 
+class Writer;
+
 // threads == 0 runs everything inline on the caller's thread (tests do).
 struct EmbeddedOptions {
   unsigned threads = 0;        // the engine's own threads (WorkPool), plus one commit thread when durable
@@ -93,6 +95,11 @@ class EmbeddedBackend : public Backend, public TableStats {
   // Applies a group of writes, makes them durable together, then answers each.
   void commit(std::vector<PendingWrite>& group);
   void commit(std::vector<PendingWrite>& group, std::unique_lock<std::shared_mutex> lock);  // `lock` holds mu_
+  // On the snapshot thread: writes `job`, then cuts the log (or counts a failure).
+  void write_snapshot_job(SnapshotJob& job);
+  // Takes back every write of a group that an exception interrupted and answers each as failed.
+  void fail_group(std::vector<PendingWrite>& group, std::vector<std::unique_ptr<Writer>>& applied,
+                  std::vector<Result<WriteOutcome>>& outcomes, const std::string& what);
   bool snapshot_due() const;
   // Under the write lock: starts writing a snapshot on its own thread
   // (inline without engine threads), so writers wait only while it starts

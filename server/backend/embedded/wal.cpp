@@ -353,9 +353,16 @@ Status WriteAheadLog::append(const std::vector<const std::vector<Change>*>& writ
     errno = err;
     return io_error(what);
   };
-  if (int err = zero_ahead(log_bytes_ + records.size())) return fail(err, "write");
-  if (int err = io_->write_all(fd_, records.data(), records.size())) return fail(err, "write");
-  if (int err = io_->datasync(fd_)) return fail(err, "fdatasync");
+  try {
+    if (int err = zero_ahead(log_bytes_ + records.size())) return fail(err, "write");
+    if (int err = io_->write_all(fd_, records.data(), records.size())) return fail(err, "write");
+    if (int err = io_->datasync(fd_)) return fail(err, "fdatasync");
+  } catch (...) {
+    // Out of memory inside a write, say: the records are cut as for an error,
+    // so the caller that catches this can take the writes back.
+    fail(EIO, "write");
+    throw;
+  }
   records_since_snapshot_ += seq - seq_;
   seq_ = seq;
   log_bytes_ += records.size();
