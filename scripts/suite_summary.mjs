@@ -52,4 +52,4 @@ for (const r of rows) {
   total += r.seconds;
   console.log(`${r.name.padEnd(width)}  ${r.result.padEnd(7)}  ${String(r.count ?? '?').padStart(5)}  ${r.seconds.toFixed(1).padStart(7)}`);
 }
-console.log(`${'(all suites, one after another)'.padEnd(width)}           ${''.padStart(5)}  ${total.toFixed(1).padStart(7)}`);
+console.log(`${'(sum of the suites\' seconds; two run at a time)'.padEnd(width)}           ${''.padStart(5)}  ${total.toFixed(1).padStart(7)}`);

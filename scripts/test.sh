@@ -28,7 +28,9 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 log="build/$preset/ctest.log"
 tests_started=$SECONDS
 status=0
-ctest --preset "$preset" --output-on-failure --verbose 2>&1 | tee "$log" || status=$?
+# Two suites at a time (DC_TEST_JOBS): they share nothing, and each waits on
+# servers and sockets part of the time.
+ctest --preset "$preset" --parallel "${DC_TEST_JOBS:-2}" --output-on-failure --verbose 2>&1 | tee "$log" || status=$?
 echo
 echo "== test.sh: $preset build ${build_seconds} s, suites $((SECONDS - tests_started)) s"
 node scripts/suite_summary.mjs "$log" || true

@@ -179,6 +179,7 @@ PipelineOptions pipeline_options(const Config& c, bool loopback) {
   o.read_budget = c.read_budget;
   o.answer_rows = c.answer_rows;
   o.answer_bytes = c.answer_bytes;
+  o.explain_unredacted = c.explain_unredacted;
   o.plan_cache_entries = c.plan_cache_entries;
   return o;
 }

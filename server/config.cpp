@@ -26,6 +26,8 @@ std::string usage() {
          "                        on a loopback --host, with --demo, or with --insecure-no-auth\n"
          "  --insecure-no-auth    serve without --auth on a non-loopback address: anyone who reaches it reads\n"
          "                        and writes everything\n"
+         "  --explain-unredacted  explain shows every role its plan whole, indexes over columns it cannot see\n"
+         "                        included (for debugging rules and for tests that run plans; not in production)\n"
          "  --schema FILE         schema JSON (protocol.md section 8)\n"
          "  --import DIR          load a Convex snapshot export into the embedded engine\n"
          "  --demo                demo blog schema and data (when no --schema is given)\n"
@@ -111,6 +113,10 @@ Status apply_flags(Config& c, const std::vector<std::string>& args, bool* help) 
     }
     if (a == "--insecure-no-auth") {
       c.insecure_no_auth = true;
+      continue;
+    }
+    if (a == "--explain-unredacted") {
+      c.explain_unredacted = true;
       continue;
     }
     if (i + 1 >= argc) return bad("unknown flag or missing value: " + std::string(a));
@@ -333,6 +339,7 @@ std::string describe_config(const Config& c) {
   line("cors-origins", origins + "]");
   str("auth", c.auth_file);
   flag("insecure-no-auth", c.insecure_no_auth);
+  flag("explain-unredacted", c.explain_unredacted);
   str("schema", c.schema_file);
   str("import", c.import_dir);
   flag("demo", c.demo);

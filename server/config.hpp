@@ -48,6 +48,7 @@ struct Config {
   std::chrono::seconds read_timeout{30};
   std::chrono::milliseconds request_timeout{5000};  // embedded engine: a request's work stops here (504)
   uint64_t read_budget = 32000;
+  bool explain_unredacted = false;      // explain shows every caller its plan whole (--explain-unredacted)
   uint64_t answer_rows = 100000;        // rows one answer may hold, at every depth (--answer-rows)
   uint64_t answer_bytes = 64ull << 20;  // bytes of JSON one answer may hold (--answer-bytes)
   ParseLimits limits;

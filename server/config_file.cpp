@@ -8,7 +8,8 @@ namespace {
 
 // Flags that take no value: `demo = true` is --demo, `demo = false` nothing.
 bool is_switch(const std::string& flag) {
-  return flag == "--demo" || flag == "--recover-truncate" || flag == "--no-access-log" || flag == "--insecure-no-auth";
+  return flag == "--demo" || flag == "--recover-truncate" || flag == "--no-access-log" || flag == "--insecure-no-auth" ||
+         flag == "--explain-unredacted";
 }
 
 Error at(const std::string& path, const std::string& pointer, const std::string& message) {

@@ -84,7 +84,8 @@ export class Writer {
       if (values.some(isNullish)) continue; // SQL: NULLs never conflict
       for (const other of await this.findEqual(table, u, values as Value[])) {
         if (other._id !== id) {
-          throw conflict(`unique constraint ${table}(${u.join(", ")}) is violated: row ${other._id} has the same values`,
+          const who = this.plan.nameRows === false ? "another row" : `row ${other._id}`;
+          throw conflict(`unique constraint ${table}(${u.join(", ")}) is violated: ${who} has the same values`,
             pointerAppend(path, u[0]));
         }
       }
@@ -132,6 +133,9 @@ export class Writer {
       for (const ref of await this.findEqual(r.table, [r.field], [key as Value])) {
         if ((await this.db.get(ref._id as any)) === null) continue;
         if (r.rule === "restrict") {
+          if (this.plan.nameRows === false) {
+            throw conflict(`cannot delete a row of ${table}: a row of ${r.table} references it through '${r.field}' (onDelete: restrict)`, path);
+          }
           throw conflict(`cannot delete ${table} ${row._id}: ${r.table} ${ref._id} references it through '${r.field}' (onDelete: restrict)`, path);
         }
         if (r.rule === "cascade") {

@@ -43,6 +43,12 @@ bool same_rules(const Access& old, const Access& fresh);
 // The built-in admin (no --auth).
 Access admin_access();
 
+// Whether the caller's rules hide rows or columns of some table (a row
+// filter or a column list). Such a caller is told nothing that counts or
+// names what it cannot see: no X-Docs-Read, no explain `analyze`, no other
+// row's _id in a 409, no index over a hidden column in explain (auth.md 5).
+bool hides_rows_or_columns(const Access& access);
+
 class AccessControl {
  public:
   explicit AccessControl(std::shared_ptr<const AuthConfig> config);

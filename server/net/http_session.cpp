@@ -166,7 +166,8 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
                                                  head]() mutable {
       self->answered_seq_ = seq;
       if (!answer) return self->write(error_response(answer.error()), extra, 0, version, keep_alive, head);
-      uint64_t docs_read = answer->docs_read;
+      std::optional<uint64_t> docs_read;
+      if (answer->show_docs_read) docs_read = answer->docs_read;
       self->write(answer_response(std::move(answer).value()), extra, docs_read, version, keep_alive, head);
     });
   });
@@ -228,13 +229,14 @@ void HttpSession::upgrade(Request req) {
   live->run(std::move(req));
 }
 
-void HttpSession::write(Response response, const Headers& extra, uint64_t docs_read, unsigned version, bool keep_alive, bool head) {
+void HttpSession::write(Response response, const Headers& extra, std::optional<uint64_t> docs_read, unsigned version, bool keep_alive,
+                        bool head) {
   auto res = std::make_shared<Response>(std::move(response));
   for (const auto& [name, value] : extra) res->set(name, value);
   res->version(version);
   res->keep_alive(keep_alive && !closing_);
   res->set(http::field::server, "drizzle-convex");
-  res->set("X-Docs-Read", std::to_string(docs_read));
+  if (docs_read) res->set("X-Docs-Read", std::to_string(*docs_read));
   res->prepare_payload();
   if (head) res->body().clear();
   auto status = res->result_int();
@@ -245,7 +247,7 @@ void HttpSession::write(Response response, const Headers& extra, uint64_t docs_r
     write_json_string(target_, target);
     write_json_string(request_id_, id);
     spdlog::info(R"({{"event":"access","requestId":{},"method":"{}","path":{},"status":{},"us":{},"docsRead":{}}})", id, method_,
-                 target, status, us, docs_read);
+                 target, status, us, docs_read.value_or(0));
   }
   writing_ = true;
   bool keep = res->keep_alive();

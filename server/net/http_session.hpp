@@ -44,7 +44,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void on_header(boost::beast::error_code ec, std::size_t bytes);
   // Answers `e` and closes once it is written (the rest of the request is not read).
   void refuse_unread(const Error& e);
-  void write(Response res, const Headers& extra, uint64_t docs_read, unsigned version, bool keep_alive, bool head);
+  // `docs_read`: X-Docs-Read, when the caller may see it.
+  void write(Response res, const Headers& extra, std::optional<uint64_t> docs_read, unsigned version, bool keep_alive, bool head);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
   void do_close();
   // After rejecting a request whose body was not read: send FIN, then read and

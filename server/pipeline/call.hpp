@@ -29,6 +29,7 @@ struct Answer {
   std::string content_type = "application/json; charset=utf-8";
   std::string body;
   uint64_t docs_read = 0;  // X-Docs-Read
+  bool show_docs_read = true;  // false for a caller whose rules hide rows or columns
   Headers headers;         // more response headers (a preflight's)
 };
 

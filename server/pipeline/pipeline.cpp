@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "protocol/parse_mutation.hpp"
+#include "server/access/explain_redaction.hpp"
 #include "server/planner/mutation_plan.hpp"
 #include "server/planner/plan_json.hpp"
 #include "server/planner/planner.hpp"
@@ -171,20 +172,27 @@ Result<PlannedBody> Pipeline::plan_text(std::string_view text, Accept accept, co
 void Pipeline::query(std::string_view body, const Access& access, const RequestContext& ctx, ResultFn done) {
   auto planned = plan_text(body, Accept::reads, access);
   if (!planned) return done(std::move(planned).error());
-  backend_->read(planned->read, ctx, [this, plan = planned->read, done = std::move(done)](Result<ReadOutcome> out) {
+  bool show = !hides_rows_or_columns(access);
+  backend_->read(planned->read, ctx, [this, show, plan = planned->read, done = std::move(done)](Result<ReadOutcome> out) {
     if (!out) return done(std::move(out).error());
     stats_.tables.add(plan->root.access.table, out->docs_read);
-    done(json_answer(data_body(out->data_json), out->docs_read));
+    Answer a = json_answer(data_body(out->data_json), out->docs_read);
+    // Documents read count rows the caller may not see (an index range on a visible column would tell them apart).
+    a.show_docs_read = show;
+    done(std::move(a));
   });
 }
 
 void Pipeline::mutate(std::string_view body, const Access& access, const RequestContext& ctx, ResultFn done) {
   auto planned = plan_text(body, Accept::mutations, access);
   if (!planned) return done(std::move(planned).error());
-  write(planned->mutation, ctx, [this, plan = planned->mutation, done = std::move(done)](Result<WriteOutcome> out) {
+  bool show = !hides_rows_or_columns(access);
+  write(planned->mutation, ctx, [this, show, plan = planned->mutation, done = std::move(done)](Result<WriteOutcome> out) {
     if (!out) return done(std::move(out).error());
     stats_.tables.add(table_of(*plan), out->docs_read);
-    done(json_answer(data_body(out->data_json), out->docs_read));
+    Answer a = json_answer(data_body(out->data_json), out->docs_read);
+    a.show_docs_read = show;
+    done(std::move(a));
   });
 }
 
@@ -193,12 +201,29 @@ void Pipeline::write(std::shared_ptr<const MutationPlan> plan, const RequestCont
   backend_->write(std::move(plan), ctx, std::move(done));
 }
 
+Json Pipeline::explained(const PlannedBody& planned, const Access& access) const {
+  Json plan = planned.read ? plan_to_json(*planned.read) : mutation_plan_to_json(*planned.mutation);
+  if (!options_.explain_unredacted && access.rules.read && hides_rows_or_columns(access)) {
+    if (auto loaded = schema_->get()) redact_hidden_columns(plan, *access.rules.read, *loaded->schema);
+  }
+  return plan;
+}
+
 Result<Answer> Pipeline::explain(std::string_view body, const Access& access) {
   auto planned = plan_text(body, Accept::both, access);
   if (!planned) return std::move(planned).error();
-  Json j{{"data", planned->read ? plan_to_json(*planned->read) : mutation_plan_to_json(*planned->mutation)}};
+  Json j{{"data", explained(*planned, access)}};
   return json_answer(j.dump());
 }
+
+namespace {
+Error forbidden_analyze(const Access& access) {
+  return Error{ErrorCode::forbidden,
+               "analyze counts documents the rules of role '" + access.identity.role +
+                   "' hide; explain without it shows the plan",
+               "/analyze"};
+}
+}  // namespace
 
 void Pipeline::explain_analyze(Json body, const Access& access, const RequestContext& ctx, ResultFn done) {
   const Json& flag = body["analyze"];
@@ -209,8 +234,11 @@ void Pipeline::explain_analyze(Json body, const Access& access, const RequestCon
   if (!planned) return done(std::move(planned).error());
   if (!analyze || !planned->read) {
     if (analyze) return done(Error::query("analyze runs reads only: explain a mutation without it", "/analyze"));
-    Json j{{"data", planned->read ? plan_to_json(*planned->read) : mutation_plan_to_json(*planned->mutation)}};
+    Json j{{"data", explained(*planned, access)}};
     return done(json_answer(j.dump()));
+  }
+  if (hides_rows_or_columns(access)) {
+    return done(forbidden_analyze(access));
   }
   auto plan = std::make_shared<ReadPlan>(*planned->read);
   plan->analyze = true;

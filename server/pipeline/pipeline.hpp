@@ -32,6 +32,7 @@ struct PipelineOptions {
   uint64_t read_budget = 32000;
   uint64_t answer_rows = 100000;
   uint64_t answer_bytes = 64ull << 20;
+  bool explain_unredacted = false;
   size_t plan_cache_entries = 1024;  // 0 turns the read-plan cache off
   FrontDoorOptions front_door;
 };
@@ -78,6 +79,8 @@ class Pipeline {
   // cache). A body of a kind `accept` excludes is refused, naming the right endpoint.
   Result<PlannedBody> plan_text(std::string_view body, Accept accept, const Access& access = admin());
   // Plans a parsed body (a live `subscribe` payload): no printing and re-parsing.
+  // A plan as explain shows it to `access` (indexes over columns it cannot see redacted).
+  Json explained(const PlannedBody& planned, const Access& access) const;
   Result<PlannedBody> plan_json(const Json& body, Accept accept, const Access& access = admin());
   // Runs a planned mutation; `done` gets the result's JSON text.
   void write(std::shared_ptr<const MutationPlan> plan, const RequestContext& ctx,

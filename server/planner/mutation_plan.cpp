@@ -42,6 +42,11 @@ Result<MutationPlan> plan_mutation(const Mutation& m, const Schema& schema, cons
   // Rules come in pairs: a caller with write rules has read rules too.
   const WriteRules* wr = options.rules ? options.write_rules.get() : nullptr;
   if (wr) plan.role = wr->role;
+  if (options.rules) {
+    for (const auto& [name, rule] : options.rules->tables) {
+      if (rule.filter || rule.columns) plan.name_rows = false;
+    }
+  }
   for (const MutationOp& op : m.ops) {
     const TableDef& table = *schema.table(op.table);
     MutationStep step;
@@ -199,6 +204,7 @@ Json mutation_plan_to_json(const MutationPlan& p) {
   Json out{{"planVersion", p.version}, {"kind", "mutation"}, {"transaction", p.transaction},
            {"steps", std::move(steps)}, {"rules", std::move(rules)}, {"readBudget", p.budget}};
   if (!p.role.empty()) out["role"] = p.role;
+  if (!p.name_rows) out["nameRows"] = false;
   return out;
 }
 

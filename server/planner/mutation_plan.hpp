@@ -45,6 +45,9 @@ struct MutationPlan {
   std::shared_ptr<const RulesByTable> rules = no_rules();
   uint64_t budget = 32000;
   std::string role;  // the caller's role when rules apply (named in check failures)
+  // False for a caller whose rules hide rows or columns: a conflict names no
+  // row's _id (the row it conflicts with may be one the caller cannot see).
+  bool name_rows = true;
 };
 
 // `integrity`: the schema's rules, built once by the caller; null builds them for this plan.

@@ -71,7 +71,8 @@ const STATUS = { INVALID_QUERY: 400, INVALID_VALUE: 400, CONFLICT: 409, NOT_FOUN
 // The adapter alone: the embedded server only plans (/v1/explain); the plan
 // runs in the adapter under convex-test, as the proxy would ship it.
 async function adapter({ bin, fixtureDir, serverArgs, auth }) {
-  const planner = await startServer(bin, [...serverFlags(fixtureDir), ...authFlags(auth), ...serverArgs]);
+  // Whole plans, as the proxy ships them: explain would hide indexes over columns the caller cannot see.
+  const planner = await startServer(bin, [...serverFlags(fixtureDir), ...authFlags(auth), ...serverArgs, '--explain-unredacted']);
   const schemaJson = JSON.parse(readFileSync(join(fixtureDir, 'schema.json'), 'utf8'));
   const deployment = await createDeployment({ schemaJson, importDir: join(fixtureDir, 'data') });
   const ids = idMapper(deployment.idMap);

@@ -143,8 +143,8 @@ Status Writer::check_unique(Table& table, const Document& doc, const std::string
     if (has_null) continue;
     for (const auto& other : find_equal(table, u, values)) {
       if (other->id != doc.id) {
-        return conflict("unique constraint " + table.def().name + "(" + list(u) + ") is violated: row " + other->id +
-                            " has the same values",
+        return conflict("unique constraint " + table.def().name + "(" + list(u) + ") is violated: " +
+                            (plan_->name_rows ? "row " + other->id : std::string("another row")) + " has the same values",
                         pointer_append(path, u[0]));
       }
     }
@@ -207,6 +207,11 @@ Status Writer::delete_row(Table& table, const DocPtr& row, const std::string& pa
       if (!child.get(ref->id)) continue;
       switch (r.rule) {
         case OnDelete::restrict_:
+          if (!plan_->name_rows) {
+            return conflict("cannot delete a row of " + table.def().name + ": a row of " + r.table + " references it through '" +
+                                r.field + "' (onDelete: restrict)",
+                            path);
+          }
           return conflict("cannot delete " + table.def().name + " " + row->id + ": " + r.table + " " + ref->id +
                               " references it through '" + r.field + "' (onDelete: restrict)",
                           path);

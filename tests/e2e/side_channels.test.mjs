@@ -1,0 +1,109 @@
+// What the rules hide must not leak sideways (issue 30, item 7): for a role
+// with a row filter or a column list, no X-Docs-Read, no explain `analyze`,
+// no other row's _id in a 409, no index over a hidden column in explain.
+// Each case failed before its fix; the bypass role shows what was leaking.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join, dirname } from 'node:path';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { withServer, post } from '../lib/server.mjs';
+import { hs256 } from '../lib/tokens.mjs';
+
+const bin = process.env.DC_SERVER;
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const fixture = join(root, 'tests/conformance/fixtures/blog');
+const blog = ['--schema', join(fixture, 'schema.json'), '--import', join(fixture, 'data')];
+
+const SECRET = 'side-channel-secret-0123456789abcdef';
+const own = { authorId: { $claim: 'sub' } };
+const auth = {
+  jwt: { secret: SECRET, algorithms: ['HS256'] },
+  defaultRole: 'reader',
+  roles: {
+    // Own posts only, without the author column; may add users (a unique email).
+    reader: {
+      tables: {
+        posts: { select: { filter: own, columns: ['_id', '_creationTime', 'title', 'published', 'views'] } },
+        users: { select: { filter: { _id: { $claim: 'sub' } }, columns: ['_id', 'name'] }, insert: {} },
+      },
+    },
+    service: { bypass: true },
+  },
+};
+
+const as = (claims) => ({ authorization: `Bearer ${hs256(SECRET, claims)}` });
+const reader = as({ sub: 'u1' });
+const service = as({ role: 'service', sub: 'ops' });
+
+async function withAuth(fn) {
+  const dir = mkdtempSync(join(tmpdir(), 'dc-side-'));
+  const file = join(dir, 'auth.json');
+  writeFileSync(file, JSON.stringify(auth));
+  try {
+    await withServer(bin, [...blog, '--no-access-log', '--auth', file], fn);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('no X-Docs-Read for a role whose rules hide rows or columns (it counts the rows they hide); a bypass role still gets it', { skip: !bin }, async () => {
+  await withAuth(async (server) => {
+    const q = { table: 'posts', op: 'findMany', columns: { title: true } };
+    const mine = await post(server.url, '/v1/query', q, reader);
+    assert.equal(mine.status, 200, mine.text);
+    assert.equal(mine.json.data.length, 3);
+    assert.equal(mine.headers.get('x-docs-read'), null);
+    const w = await post(server.url, '/v1/mutate', { op: 'insert', table: 'users', values: { name: 'N', email: 'n@x.io', role: 'member', credits: 0, langs: [] } }, reader);
+    assert.equal(w.status, 200, w.text);
+    assert.equal(w.headers.get('x-docs-read'), null);
+    const all = await post(server.url, '/v1/query', q, service);
+    assert.equal(all.status, 200, all.text);
+    assert.match(all.headers.get('x-docs-read') ?? '', /^\d+$/);
+  });
+});
+
+test('explain analyze is 403 on /analyze for such a role; explain without it answers', { skip: !bin }, async () => {
+  await withAuth(async (server) => {
+    const q = { table: 'posts', op: 'findMany', columns: { title: true }, where: { views: { gt: 0 } } };
+    const r = await post(server.url, '/v1/explain', { ...q, analyze: true }, reader);
+    assert.equal(r.status, 403, r.text);
+    assert.equal(r.json.error.code, 'FORBIDDEN');
+    assert.equal(r.json.error.path, '/analyze');
+    assert.equal((await post(server.url, '/v1/explain', q, reader)).status, 200);
+    const s = await post(server.url, '/v1/explain', { ...q, analyze: true }, service);
+    assert.equal(s.status, 200, s.text);
+    assert.equal(typeof s.json.data.docsRead, 'number');
+  });
+});
+
+test('explain shows no index over a column the role cannot see: its name, fields, ranges and filter parts are "(hidden)"', { skip: !bin }, async () => {
+  await withAuth(async (server) => {
+    const q = { table: 'posts', op: 'findMany', columns: { title: true } };
+    const r = await post(server.url, '/v1/explain', q, reader);
+    assert.equal(r.status, 200, r.text);
+    const access = r.json.data.root.access;
+    assert.equal(access.source.type, 'index', 'the caller still learns an index serves it');
+    assert.equal(access.source.index, '(hidden)');
+    assert.doesNotMatch(r.text, /by_author|authorId/);
+    // The same plan for a bypass role names it.
+    const s = await post(server.url, '/v1/explain', { ...q, where: { authorId: 'u1' } }, service);
+    assert.match(s.text, /by_author/);
+  });
+});
+
+test('a 409 names no _id of the row it conflicts with for such a role; a bypass role gets the _id', { skip: !bin }, async () => {
+  await withAuth(async (server) => {
+    // grace@x.io is u2's: a row this reader cannot see.
+    const values = { name: 'Copy', email: 'grace@x.io', role: 'member', credits: 0, langs: [] };
+    const r = await post(server.url, '/v1/mutate', { op: 'insert', table: 'users', values }, reader);
+    assert.equal(r.status, 409, r.text);
+    assert.equal(r.json.error.code, 'CONFLICT');
+    assert.doesNotMatch(r.json.error.message, /u2/);
+    assert.match(r.json.error.message, /another row/);
+    const s = await post(server.url, '/v1/mutate', { op: 'insert', table: 'users', values }, service);
+    assert.equal(s.status, 409, s.text);
+    assert.match(s.json.error.message, /row u2/);
+  });
+});
