@@ -249,8 +249,18 @@ std::array<unsigned char, 32> sha256_of(std::string_view text) {
 
 Result<AuthConfig> read_auth_config(const Json& file, const std::string& dir) {
   if (!file.is_object()) return bad("", "the auth file is a JSON object");
-  if (auto st = known_keys(file, "", {"jwt", "apiKeys", "defaultRole", "anonymousRole", "roles"}); !st) return std::move(st).error();
+  if (auto st = known_keys(file, "", {"jwt", "apiKeys", "defaultRole", "anonymousRole", "roles", "cursorKey"}); !st) {
+    return std::move(st).error();
+  }
   AuthConfig c;
+  if (file.contains("cursorKey")) {
+    std::string key;
+    // The key's text is never quoted back (it is a secret).
+    if (!file["cursorKey"].is_string() || !base64_decode(file["cursorKey"].get<std::string>(), key) || key.size() != 32) {
+      return bad("/cursorKey", "must be base64 of 32 random bytes (openssl rand -base64 32)");
+    }
+    c.cursor_key = std::move(key);
+  }
   if (!file.contains("roles") || !file["roles"].is_object() || file["roles"].empty()) return bad("/roles", "define at least one role");
   for (const auto& [name, rules] : file["roles"].items()) {
     auto r = role_policy(rules, at("/roles", name));

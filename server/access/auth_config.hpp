@@ -62,6 +62,9 @@ struct AuthConfig {
   std::optional<std::string> default_role;
   std::optional<std::string> anonymous_role;
   std::map<std::string, RolePolicy, std::less<>> roles;
+  // "cursorKey": base64 of 32 bytes; seals the paginate cursors of roles
+  // whose rules hide rows or columns. Absent: a key made at start.
+  std::optional<std::string> cursor_key;
 };
 
 // `dir` is where relative paths in the file (jwks, secretFile) start.

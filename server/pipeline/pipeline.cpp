@@ -169,16 +169,69 @@ Result<PlannedBody> Pipeline::plan_text(std::string_view text, Accept accept, co
 
 // ---- endpoints ------------------------------------------------------------
 
+CursorSeal Pipeline::seal_for(const Access& access) const {
+  if (access.config && access.config->cursor_key) {
+    std::array<unsigned char, CursorSeal::kKeyBytes> key{};
+    std::copy(access.config->cursor_key->begin(), access.config->cursor_key->end(), key.begin());
+    return CursorSeal(key);
+  }
+  return random_seal_;
+}
+
+namespace {
+
+const Error kInvalidCursor =
+    Error::query("invalid cursor: pass null or the continueCursor of the previous page of this query", "/cursor");
+
+// The body with its sealed cursor opened; `out` keeps the new text. An error when the cursor is not one of ours.
+Result<std::string_view> open_cursor(std::string_view body, const CursorSeal& seal, const ParseLimits& limits, std::string& out) {
+  if (body.find("\"cursor\"") == std::string_view::npos) return body;
+  auto parsed = parse_json_body(body, limits);
+  if (!parsed) return std::move(parsed).error();
+  if (!parsed->is_object() || !parsed->contains("cursor") || !(*parsed)["cursor"].is_string()) return body;
+  auto plain = seal.open((*parsed)["cursor"].get<std::string>());
+  if (!plain) return kInvalidCursor;
+  (*parsed)["cursor"] = std::move(*plain);
+  out = parsed->dump();
+  return std::string_view(out);
+}
+
+// A paginate answer's continueCursor, sealed. The key comes last but for
+// isDone, after the page: the last occurrence is the answer's own (a row's
+// field of that name is inside the page, before it).
+void seal_continue_cursor(std::string& data_json, const CursorSeal& seal) {
+  static const std::string kKey = "\"continueCursor\":\"";
+  size_t at = data_json.rfind(kKey);
+  if (at == std::string::npos) return;
+  size_t start = at + kKey.size();
+  size_t end = data_json.find('"', start);  // base64: no escapes inside
+  if (end == std::string::npos) return;
+  data_json.replace(start, end - start, seal.seal(std::string_view(data_json).substr(start, end - start)));
+}
+
+}  // namespace
+
 void Pipeline::query(std::string_view body, const Access& access, const RequestContext& ctx, ResultFn done) {
+  // For a caller whose rules hide rows or columns: cursors are sealed (they
+  // hold the last row's _id), and X-Docs-Read is not sent (it counts rows
+  // the caller may not see: an index range on a visible column would tell them apart).
+  bool hides = hides_rows_or_columns(access);
+  std::string opened;
+  if (hides) {
+    auto b = open_cursor(body, seal_for(access), options_.limits, opened);
+    if (!b) return done(std::move(b).error());
+    body = *b;
+  }
   auto planned = plan_text(body, Accept::reads, access);
   if (!planned) return done(std::move(planned).error());
-  bool show = !hides_rows_or_columns(access);
-  backend_->read(planned->read, ctx, [this, show, plan = planned->read, done = std::move(done)](Result<ReadOutcome> out) {
+  std::optional<CursorSeal> seal;
+  if (hides && planned->read->op == ReadOp::paginate) seal = seal_for(access);
+  backend_->read(planned->read, ctx, [this, hides, seal, plan = planned->read, done = std::move(done)](Result<ReadOutcome> out) {
     if (!out) return done(std::move(out).error());
     stats_.tables.add(plan->root.access.table, out->docs_read);
+    if (seal) seal_continue_cursor(out->data_json, *seal);
     Answer a = json_answer(data_body(out->data_json), out->docs_read);
-    // Documents read count rows the caller may not see (an index range on a visible column would tell them apart).
-    a.show_docs_read = show;
+    a.show_docs_read = !hides;
     done(std::move(a));
   });
 }

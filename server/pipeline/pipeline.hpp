@@ -19,6 +19,7 @@
 #include "server/backend/backend.hpp"
 #include "server/live/hub.hpp"
 #include "server/access/access_control.hpp"
+#include "server/access/cursor_seal.hpp"
 #include "server/pipeline/call.hpp"
 #include "server/pipeline/http_metrics.hpp"
 #include "server/pipeline/schema_slot.hpp"
@@ -116,6 +117,8 @@ class Pipeline {
   PipelineStats stats_;
   mutable std::mutex access_mu_;
   std::shared_ptr<AccessControl> access_;  // null: auth off
+  CursorSeal random_seal_ = CursorSeal::random();  // without the auth file's cursorKey
+  CursorSeal seal_for(const Access& access) const;
 };
 
 // The answer to a successful read or write: {"data": RESULT}.

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { join, dirname } from 'node:path';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { withServer, post } from '../lib/server.mjs';
 import { hs256 } from '../lib/tokens.mjs';
@@ -106,4 +107,71 @@ test('a 409 names no _id of the row it conflicts with for such a role; a bypass 
     assert.equal(s.status, 409, s.text);
     assert.match(s.json.error.message, /row u2/);
   });
+});
+
+test('paginate cursors of such a role are sealed: opaque (no _id inside), unforgeable, unalterable; they page on', { skip: !bin }, async () => {
+  await withAuth(async (server) => {
+    const q = { table: 'posts', op: 'paginate', numItems: 1, columns: { title: true }, orderBy: { _creationTime: 'asc' } };
+    const titles = [];
+    let cursor = null;
+    for (let page = 0; page < 5; page++) {
+      const r = await post(server.url, '/v1/query', { ...q, cursor }, reader);
+      assert.equal(r.status, 200, r.text);
+      titles.push(...r.json.data.page.map((p) => p.title));
+      if (r.json.data.isDone) break;
+      cursor = r.json.data.continueCursor;
+      const inside = Buffer.from(cursor, 'base64').toString('latin1');
+      assert.doesNotMatch(inside, /"q"|"k"|p\d|_id/, 'a sealed cursor shows nothing of the row');
+    }
+    assert.equal(titles.length, 3, `u1's three posts, one per page: ${titles}`);
+    // A cursor made the plain way (what the bypass role gets: base64 of JSON) is refused for this role.
+    const plain = await post(server.url, '/v1/query', { ...q, cursor: null }, service);
+    const forged = plain.json.data.continueCursor;
+    assert.match(Buffer.from(forged, 'base64').toString(), /"k":/, 'a bypass role still gets the plain cursor');
+    const f = await post(server.url, '/v1/query', { ...q, cursor: forged }, reader);
+    assert.equal(f.status, 400, f.text);
+    assert.equal(f.json.error.path, '/cursor');
+    // One altered character of a sealed cursor is refused too.
+    const first = (await post(server.url, '/v1/query', { ...q, cursor: null }, reader)).json.data.continueCursor;
+    const flipped = first.slice(0, 20) + (first[20] === 'A' ? 'B' : 'A') + first.slice(21);
+    const t = await post(server.url, '/v1/query', { ...q, cursor: flipped }, reader);
+    assert.equal(t.status, 400, t.text);
+    assert.equal(t.json.error.path, '/cursor');
+  });
+});
+
+test('with the auth file\'s cursorKey, a sealed cursor opens on another server (a replica, a restart); without it, it does not', { skip: !bin }, async () => {
+  const key = Buffer.alloc(32, 7).toString('base64');
+  const dir = mkdtempSync(join(tmpdir(), 'dc-side-key-'));
+  const keyed = join(dir, 'keyed.json');
+  const unkeyed = join(dir, 'unkeyed.json');
+  writeFileSync(keyed, JSON.stringify({ ...auth, cursorKey: key }));
+  writeFileSync(unkeyed, JSON.stringify(auth));
+  const q = { table: 'posts', op: 'paginate', numItems: 1, columns: { title: true }, orderBy: { _creationTime: 'asc' } };
+  const cursorFrom = async (file) => {
+    let c;
+    await withServer(bin, [...blog, '--no-access-log', '--auth', file], async (server) => {
+      c = (await post(server.url, '/v1/query', { ...q, cursor: null }, reader)).json.data.continueCursor;
+    });
+    return c;
+  };
+  try {
+    const fromKeyed = await cursorFrom(keyed);
+    const fromUnkeyed = await cursorFrom(unkeyed);
+    await withServer(bin, [...blog, '--no-access-log', '--auth', keyed], async (server) => {
+      const r = await post(server.url, '/v1/query', { ...q, cursor: fromKeyed }, reader);
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.data.page.length, 1);
+    });
+    await withServer(bin, [...blog, '--no-access-log', '--auth', unkeyed], async (server) => {
+      const r = await post(server.url, '/v1/query', { ...q, cursor: fromUnkeyed }, reader);
+      assert.equal(r.status, 400, 'a key made at start dies with its server');
+    });
+    writeFileSync(keyed, JSON.stringify({ ...auth, cursorKey: 'c2hvcnQ=' }));
+    const bad = spawnSync(bin, [...blog, '--auth', keyed, '--port', '0'], { encoding: 'utf8', timeout: 20000 });
+    assert.ok(bad.status !== 0 && bad.status !== null, `the server must refuse to start: status ${bad.status}`);
+    assert.match(bad.stderr + bad.stdout, /\/cursorKey/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
