@@ -194,6 +194,7 @@ NetOptions net_options(const Config& c) {
   o.live_max_connections = c.live_max_connections;
   o.live_max_subscriptions = c.live_max_subscriptions;
   o.live_outbox = c.live_outbox;
+  o.live_outbox_bytes = c.live_outbox_bytes;
   o.live_init_timeout = c.live_init_timeout;
   o.live_stuck_timeout = c.live_stuck_timeout;
   o.live_idle_timeout = c.live_idle_timeout;

@@ -68,8 +68,11 @@ std::string usage() {
          "  --live-max-subscriptions N    subscriptions per live socket, at most (default 100)\n"
          "  --live-outbox N       messages queued per live socket before pending patches collapse (default 64)\n"
          "  --live-init-timeout MS        connection_init deadline (default 10000)\n"
-         "  --live-memory-budget BYTES    bytes all live outboxes may hold together; past it the connections\n"
-         "                        holding the most are closed with 4008 first (default 536870912)\n"
+         "  --live-outbox-bytes BYTES     bytes one live socket's outbox may hold; past it pending results\n"
+         "                        collapse, and if still past it the socket closes with 4008 (default 33554432)\n"
+         "  --live-memory-budget BYTES    bytes all of live may hold: the topics' results and every outbox;\n"
+         "                        past it new subscriptions get UNAVAILABLE and the connections holding the\n"
+         "                        most are closed with 4008 first (default 536870912)\n"
          "  --live-stuck-timeout MS       an overflowed live socket must drain within this, else close 4008 (default 10000)\n"
          "  --live-idle-timeout S         close a live socket that sent nothing, not even a pong (default 60)\n";
 }
@@ -216,6 +219,10 @@ Status apply_flags(Config& c, const std::vector<std::string>& args, bool* help) 
       auto n = number(a, v, 1000000);
       if (!n) return std::move(n).error();
       c.limits.max_limit = static_cast<int64_t>(*n);
+    } else if (a == "--live-outbox-bytes") {
+      auto n = positive(a, v, uint64_t{1} << 40, "bytes");
+      if (!n) return std::move(n).error();
+      c.live_outbox_bytes = *n;
     } else if (a == "--live-memory-budget") {
       auto n = positive(a, v, uint64_t{1} << 44, "bytes");
       if (!n) return std::move(n).error();
@@ -372,6 +379,7 @@ std::string describe_config(const Config& c) {
   num("live-max-subscriptions", c.live_max_subscriptions);
   num("live-outbox", c.live_outbox);
   num("live-init-timeout", static_cast<uint64_t>(c.live_init_timeout.count()));
+  num("live-outbox-bytes", c.live_outbox_bytes);
   num("live-memory-budget", c.live_memory_budget);
   num("live-stuck-timeout", static_cast<uint64_t>(c.live_stuck_timeout.count()));
   num("live-idle-timeout", static_cast<uint64_t>(c.live_idle_timeout.count()));

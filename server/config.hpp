@@ -57,6 +57,7 @@ struct Config {
   size_t live_max_subscriptions = 100;        // per connection
   size_t live_outbox = 64;                    // queued messages per connection before patches collapse
   std::chrono::milliseconds live_init_timeout{10000};   // connection_init must arrive within this
+  uint64_t live_outbox_bytes = 32ull << 20;   // bytes one live connection's outbox may hold (--live-outbox-bytes)
   uint64_t live_memory_budget = 512ull << 20;  // bytes all live outboxes may hold together
   std::chrono::milliseconds live_stuck_timeout{10000};  // an overflowed outbox must drain within this
   std::chrono::seconds live_idle_timeout{60};           // nothing received (pongs count): close

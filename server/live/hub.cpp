@@ -78,11 +78,23 @@ void LiveHub::write_metrics(MetricsText& out) {
               stats_->budget_closes.load());
   out.gauge("dc_live_queued_bytes", "Bytes held by live outboxes and writes in flight (a shared result counts per connection).",
             queued_bytes());
+  out.gauge("dc_live_topic_bytes", "Bytes the live topics' current results hold (text, last patch, and the tree diffs start from).",
+            stats_->topic_bytes.load());
+  out.gauge("dc_live_bytes", "Live memory counted against --live-memory-budget: topics and outboxes.", live_bytes());
+  out.counter("dc_live_refused_total", "Live subscriptions refused with UNAVAILABLE because live memory was over its budget.",
+              stats_->refused.load());
 }
 
 void LiveHub::queued_changed(int64_t delta) {
-  uint64_t now = queued_bytes_.fetch_add(static_cast<uint64_t>(delta), std::memory_order_relaxed) + static_cast<uint64_t>(delta);
-  if (delta > 0 && now > memory_budget_) shed_slowest();
+  queued_bytes_.fetch_add(static_cast<uint64_t>(delta), std::memory_order_relaxed);
+  if (delta > 0 && live_bytes() > memory_budget_) shed_slowest();
+}
+
+bool LiveHub::over_budget() {
+  if (live_bytes() <= memory_budget_) return false;
+  stats_->refused.fetch_add(1, std::memory_order_relaxed);
+  shed_slowest();
+  return true;
 }
 
 // One thread sheds at a time; the others go on (their bytes are counted,
@@ -99,9 +111,9 @@ void LiveHub::shed_slowest() {
   auto alive = connections_.alive();
   std::vector<std::pair<uint64_t, LiveConnection*>> by_size;
   by_size.reserve(alive.size());
-  for (auto& c : alive) by_size.emplace_back(c->queued_bytes(), c.get());
+  for (auto& c : alive) by_size.emplace_back(c->queued_bytes() + c->held_bytes(), c.get());
   std::sort(by_size.begin(), by_size.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-  uint64_t total = queued_bytes_.load(std::memory_order_relaxed);
+  uint64_t total = live_bytes();
   // Down to 3/4 of the budget, so one more result does not start it again.
   uint64_t target = memory_budget_ - memory_budget_ / 4;
   for (auto& [bytes, c] : by_size) {

@@ -23,6 +23,9 @@ class LiveConnection : public LiveSink {
   virtual void shut_down() = 0;
   // Bytes its outbox and the write in flight hold (any thread).
   virtual uint64_t queued_bytes() const = 0;
+  // Bytes of the results its subscriptions hold in their topics, each
+  // counted whole (any thread): what closing it may free besides its outbox.
+  virtual uint64_t held_bytes() const = 0;
   // Over the process's live memory budget, this connection is among the
   // slowest: close it with 4008 (any thread).
   virtual void shed() = 0;
@@ -57,14 +60,18 @@ class LiveHub {
   size_t subscriptions();
   uint64_t subscriptions_total() const { return subscriptions_total_.load(); }
 
-  // The live memory budget (--live-memory-budget): bytes all live outboxes
-  // may hold together. A shared result counts once per connection holding
-  // it: what it would cost if each copy were the last. Sessions report
-  // their changes; past the budget the connections holding the most are
-  // closed first (4008) until the rest fit.
+  // The live memory budget (--live-memory-budget): bytes all of live may
+  // hold, the topics' results (Topic::bytes) and every outbox. In an
+  // outbox a shared result counts once per connection holding it: what it
+  // would cost if each copy were the last. Sessions report their changes;
+  // past the budget new subscriptions are refused (UNAVAILABLE) and the
+  // connections holding the most are closed first (4008) until the rest fit.
   void set_memory_budget(uint64_t bytes) { memory_budget_ = bytes; }
   void queued_changed(int64_t delta);
   uint64_t queued_bytes() const { return queued_bytes_.load(std::memory_order_relaxed); }
+  uint64_t live_bytes() const { return queued_bytes() + stats_->topic_bytes.load(std::memory_order_relaxed); }
+  // Over the budget now: a new subscription is refused, and the heaviest connections are closed.
+  bool over_budget();
   LiveStats& stats() { return *stats_; }
   void write_metrics(MetricsText& out);
 

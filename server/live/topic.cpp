@@ -26,6 +26,13 @@ void Topic::add(uint64_t subscription, std::weak_ptr<LiveSink> sink) {
   }
 }
 
+Topic::~Topic() { stats_->topic_bytes.fetch_sub(bytes_.load(std::memory_order_relaxed), std::memory_order_relaxed); }
+
+void Topic::set_bytes(uint64_t now) {
+  uint64_t before = bytes_.exchange(now, std::memory_order_relaxed);
+  stats_->topic_bytes.fetch_add(now - before, std::memory_order_relaxed);  // wraps back when smaller
+}
+
 bool Topic::failed() {
   std::lock_guard lock(mu_);
   return current_ && current_->error;
@@ -61,6 +68,8 @@ void Topic::on_result(Result<ReadOutcome> outcome) {
     }
     stats_->changes.fetch_add(1, std::memory_order_relaxed);
     current_ = next;
+    uint64_t text = next->data ? next->data->size() : 0;
+    set_bytes(text * (1 + kTreeFactor) + (next->patch ? next->patch->size() : 0));
     update = next;
     recipients.reserve(subscribers_.size());
     for (auto& [id, weak] : subscribers_) {

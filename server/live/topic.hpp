@@ -41,12 +41,17 @@ struct LiveStats {
   std::atomic<uint64_t> collapses{0};    // outbox overflows (queued patches replaced by one result)
   std::atomic<uint64_t> slow_closes{0};  // sockets closed with 4008
   std::atomic<uint64_t> budget_closes{0};  // of those, closed to keep live memory within its budget
+  std::atomic<uint64_t> topic_bytes{0};    // what the topics' current results hold (Topic::bytes)
+  std::atomic<uint64_t> refused{0};        // subscriptions refused with UNAVAILABLE past the budget
 };
 
 class Topic : public std::enable_shared_from_this<Topic> {
  public:
   Topic(std::string key, std::shared_ptr<const ReadPlan> plan, std::shared_ptr<LiveStats> stats)
       : key_(std::move(key)), plan_(std::move(plan)), stats_(std::move(stats)) {}
+  ~Topic();
+  Topic(const Topic&) = delete;
+  Topic& operator=(const Topic&) = delete;
   const std::string& key() const { return key_; }
 
   // Starts the backend's watch (once, by the hub).
@@ -63,6 +68,11 @@ class Topic : public std::enable_shared_from_this<Topic> {
   // The query failed: new subscribers get a fresh topic.
   bool failed();
 
+  // Bytes its current result holds: the text, the last patch, and the tree
+  // the next diff starts from (counted as kTreeFactor times the text).
+  uint64_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
+  static constexpr uint64_t kTreeFactor = 4;
+
  private:
   std::string key_;
   std::shared_ptr<const ReadPlan> plan_;
@@ -72,6 +82,8 @@ class Topic : public std::enable_shared_from_this<Topic> {
   LiveUpdatePtr current_;
   std::shared_ptr<const Json> last_;  // the current result as a tree, the base of the next diff
   std::shared_ptr<LiveStats> stats_;
+  std::atomic<uint64_t> bytes_{0};
+  void set_bytes(uint64_t now);  // under mu_
 };
 
 }  // namespace dc

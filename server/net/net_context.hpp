@@ -26,6 +26,7 @@ struct NetOptions {
   size_t live_max_connections = 20000;
   size_t live_max_subscriptions = 100;
   size_t live_outbox = 64;
+  uint64_t live_outbox_bytes = 32ull << 20;
   std::chrono::milliseconds live_init_timeout{10000};
   std::chrono::milliseconds live_stuck_timeout{10000};
   std::chrono::seconds live_idle_timeout{60};

@@ -155,6 +155,20 @@ void WsSession::enqueue(Out out) {
   if (outbox_.size() > net_->options.live_outbox) collapse();
   do_write();
   account();
+  // By bytes too: a few large results fill memory long before 64 messages.
+  // What waits behind the write in flight counts; one result alone may be larger.
+  auto waiting = [this] {
+    uint64_t bytes = 0;
+    for (const Out& m : outbox_) bytes += m.text.size() + update_bytes(m.update);
+    return bytes;
+  };
+  if (outbox_.size() > 1 && waiting() > net_->options.live_outbox_bytes) {
+    collapse();
+    account();
+    if (outbox_.size() > 1 && waiting() > net_->options.live_outbox_bytes) {
+      close(live::close_code::too_slow, "client too slow: outbox over --live-outbox-bytes");
+    }
+  }
 }
 
 // Keeps every literal message and, per subscription, only its newest result

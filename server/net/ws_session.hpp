@@ -32,6 +32,7 @@ class WsSession final : public LiveConnection, public LiveOutput, public std::en
   void deliver(uint64_t subscription, LiveUpdatePtr update) override;
   void shut_down() override;
   uint64_t queued_bytes() const override { return queued_.load(std::memory_order_relaxed); }
+  uint64_t held_bytes() const override { return handler_.held_bytes(); }
   void shed() override;
   void rules_replaced(uint64_t epoch) override;
 

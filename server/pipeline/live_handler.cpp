@@ -102,6 +102,11 @@ void LiveHandler::on_subscribe(live::Subscribe& s) {
                                          std::string("/table")});
     }
   }
+  if (planned->read && hub_->over_budget()) {
+    return out_.send_error(s.id, Error{ErrorCode::unavailable,
+                                       "live memory is over its budget (--live-memory-budget): subscribe again later",
+                                       std::nullopt});
+  }
   uint64_t key = hub_->new_key();
   by_id_.emplace(s.id, key);
   auto& sub = subs_[key];
@@ -138,6 +143,9 @@ void LiveHandler::on_update(uint64_t key, LiveUpdatePtr update) {
   }
   bool patch = patches_ && update->patch && sub.revision != 0 && update->revision == sub.revision + 1;
   sub.revision = update->revision;
+  uint64_t bytes = (update->data ? update->data->size() : 0) * (1 + Topic::kTreeFactor);
+  held_.fetch_add(bytes - sub.bytes, std::memory_order_relaxed);  // wraps back when smaller
+  sub.bytes = bytes;
   out_.send_update(key, std::move(update), patch);
 }
 
@@ -150,6 +158,7 @@ std::optional<std::string> LiveHandler::next_head(uint64_t key, bool patch) {
 void LiveHandler::end_subscription(uint64_t key) {
   auto it = subs_.find(key);
   if (it == subs_.end()) return;
+  held_.fetch_sub(it->second.bytes, std::memory_order_relaxed);
   if (it->second.topic) hub_->unsubscribe(it->second.topic, key);
   by_id_.erase(it->second.id);
   subs_.erase(it);

@@ -6,6 +6,7 @@
 // called only on the session's strand.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -68,6 +69,8 @@ class LiveHandler {
   void finish();
 
   bool initialised() const { return init_seen_; }
+  // Bytes of the results its subscriptions hold in their topics (any thread).
+  uint64_t held_bytes() const { return held_.load(std::memory_order_relaxed); }
 
  private:
   struct Subscription {
@@ -75,7 +78,9 @@ class LiveHandler {
     std::shared_ptr<Topic> topic;  // null while a mutation runs
     uint64_t revision = 0;         // the topic revision last queued
     uint64_t version = 0;          // the version last written
+    uint64_t bytes = 0;            // of its topic's current result (Topic::bytes of the update)
   };
+  std::atomic<uint64_t> held_{0};  // the sum of the subscriptions' bytes
   void on_init(const live::ConnectionInit& init);
   void on_subscribe(live::Subscribe& s);
   void run_mutation(const std::string& id, uint64_t key, std::shared_ptr<const MutationPlan> plan);

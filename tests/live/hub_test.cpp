@@ -150,3 +150,27 @@ TEST_CASE("live hub: a sink that is gone is skipped") {
   backend->emit(result("[1]"));
   CHECK(kept->got.size() == 1);
 }
+
+TEST_CASE("live hub: a topic's result counts against the live memory budget until the topic goes; past it new subscriptions are refused") {
+  auto backend = std::make_shared<FakeBackend>();
+  LiveHub hub(backend);
+  hub.set_memory_budget(10000);
+  auto a = std::make_shared<RecordingSink>();
+  uint64_t key = hub.new_key();
+  auto topic = hub.subscribe(plan_of(kQuery), as("u1"), a, key);
+  CHECK_FALSE(hub.over_budget());
+  std::string big = "[\"" + std::string(3000, 'x') + "\"]";
+  backend->emit(result(big));
+  // The text and the tree the next diff starts from.
+  CHECK(topic->bytes() == big.size() * (1 + Topic::kTreeFactor));
+  CHECK(hub.live_bytes() == topic->bytes());
+  CHECK(hub.over_budget());
+  CHECK(hub.stats().refused.load() == 1);
+  backend->emit(result("[1]"));  // the result shrinks: so does what it counts
+  CHECK(hub.live_bytes() == topic->bytes());
+  CHECK(topic->bytes() < 200);  // "[1]" and its patch
+  CHECK_FALSE(hub.over_budget());
+  hub.unsubscribe(topic, key);
+  topic.reset();
+  CHECK(hub.live_bytes() == 0);
+}
