@@ -53,7 +53,7 @@ test('compose.yml: backend, dashboard and proxy as Convex and the server expect 
   assert.match(dockerfile, /apt-get install[^\n]* curl/, 'the runtime image needs curl for the health check');
 
   // Its environment names exactly what the server reads, and points at the backend service.
-  const read = new Set([...readFileSync(join(root, 'server/config.cpp'), 'utf8').matchAll(/getenv\("([A-Z_]+)"\)/g)].map((m) => m[1]));
+  const read = new Set([...readFileSync(join(root, 'server/app/config.cpp'), 'utf8').matchAll(/getenv\("([A-Z_]+)"\)/g)].map((m) => m[1]));
   const env = environment(proxy);
   for (const name of Object.keys(env)) assert.ok(read.has(name), `the server does not read ${name}`);
   assert.equal(env.CONVEX_URL, 'http://backend:3210');

@@ -12,7 +12,7 @@ const bin = process.env.DC_SERVER;
 const fixture = new URL('../conformance/fixtures/blog/', import.meta.url).pathname;
 const KEY = 'e2e-admin-key';
 
-const SHUTDOWN_DEADLINE_MS = 5000;  // server/app.cpp kShutdownDeadline
+const SHUTDOWN_DEADLINE_MS = 5000;  // server/app/app.cpp kShutdownDeadline
 
 test('SIGTERM while Convex stalls a call past the deadline: exits in time, cleanly; the client is answered or cut off', { timeout: 60000 }, async () => {
   const emulator = await startEmulator(['--schema', join(fixture, 'schema.json'), '--import', join(fixture, 'data'), '--admin-key', KEY]);

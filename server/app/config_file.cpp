@@ -1,4 +1,4 @@
-#include "server/config_file.hpp"
+#include "server/app/config_file.hpp"
 
 #include <toml.hpp>
 

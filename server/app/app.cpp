@@ -1,4 +1,4 @@
-#include "server/app.hpp"
+#include "server/app/app.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -294,7 +294,7 @@ int run_app(const Config& config) {
 
   // Memory back to the system after bursts. Under jemalloc (every build but
   // the sanitizer and fuzz ones) its own thread returns freed pages within a
-  // second: server/main.cpp sets that. Under glibc's malloc, results of a
+  // second: server/app/main.cpp sets that. Under glibc's malloc, results of a
   // megabyte or more get their own mappings, unmapped when freed (glibc
   // otherwise raises that threshold after the first free and keeps them in
   // its heap), and free heap pages are returned every few seconds.

@@ -2,7 +2,7 @@
 // until SIGINT/SIGTERM, then shuts down gracefully with a deadline.
 #pragma once
 
-#include "server/config.hpp"
+#include "server/app/config.hpp"
 
 namespace dc {
 

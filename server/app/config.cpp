@@ -1,11 +1,11 @@
-#include "server/config.hpp"
+#include "server/app/config.hpp"
 
 #include <algorithm>
 #include <cstdlib>
 #include <string_view>
 
 #include "protocol/value_json.hpp"
-#include "server/config_file.hpp"
+#include "server/app/config_file.hpp"
 
 namespace dc {
 

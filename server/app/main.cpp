@@ -5,9 +5,9 @@
 
 #include <iostream>
 
-#include "server/app.hpp"
-#include "server/config.hpp"
-#include "server/log_format.hpp"
+#include "server/app/app.hpp"
+#include "server/app/config.hpp"
+#include "server/app/log_format.hpp"
 
 #ifdef DC_JEMALLOC
 // jemalloc's settings, read when it starts: a background thread hands pages

@@ -1,4 +1,4 @@
-#include "server/log_format.hpp"
+#include "server/app/log_format.hpp"
 
 #include <spdlog/details/log_msg.h>
 #include <spdlog/pattern_formatter.h>
