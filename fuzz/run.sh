@@ -4,7 +4,7 @@
 # docs/reliability.md. Findings (crashes, leaks, timeouts) are written to
 # build/fuzz/findings/<target>/ and make the script exit non-zero.
 #
-#   fuzz/run.sh request 3600        (targets: request cursor live_message convex_answer log)
+#   fuzz/run.sh request 3600        (targets: request cursor live_message convex_answer log jwt auth dcq_answer)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="$1"
