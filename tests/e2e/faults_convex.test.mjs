@@ -157,3 +157,22 @@ test('fault matrix against the emulator: latency, 5xx bursts, stalls, dropped so
     await emulator.stop();
   }
 });
+
+test('the request\'s deadline reaches Convex calls: --request-timeout shorter than Convex\'s latency is a 504, not a late 200', { skip: !bin, timeout: 60000 }, async () => {
+  const emulator = await startEmulator(emulatorArgs);
+  const server = await startServer(bin, ['--convex-url', emulator.url, '--convex-deploy-key', KEY, '--no-access-log',
+    '--request-timeout', '400', '--convex-timeout', '10000']);
+  try {
+    await waitReady(server.url);
+    assert.equal((await post(server.url, '/v1/query', tagsByName)).status, 200);
+    await faults(emulator, { latencyMs: 1500 });
+    const r = await post(server.url, '/v1/query', tagsByName);
+    assert.equal(r.status, 504, r.text);
+    assert.equal(r.json.error.code, 'UPSTREAM_TIMEOUT');
+    await faults(emulator, { latencyMs: 0 });
+    assert.equal((await post(server.url, '/v1/query', tagsByName)).status, 200);
+  } finally {
+    assert.equal(await server.stop(), 0, server.stderr().slice(-2000));
+    await emulator.stop();
+  }
+});

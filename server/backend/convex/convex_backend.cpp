@@ -53,7 +53,9 @@ void ConvexBackend::run(FunctionKind kind, const char* function, std::string pla
   // The plan travels as JSON text: its keys ("$unset") are not valid Convex field names.
   Json args{{"plan", std::move(plan_json)}};
   CallOptions call;
-  call.deadline = Clock::now() + options_.timeout;
+  // The request's deadline (--request-timeout) reaches the call too: whichever comes first.
+  call.deadline = std::min(Clock::now() + options_.timeout, ctx.deadline);
+  call.cancelled = ctx.cancelled;
   // A verified caller: the call acts as them, so Convex's logs and ctx.auth see
   // the user (auth.md section 4). Without a `sub` Convex has no identity to use.
   if (ctx.identity.claims_json) {

@@ -133,7 +133,15 @@ void ConvexClient::call(FunctionKind kind, std::string path, Json args, CallOpti
   attempt(std::move(a));
 }
 
+namespace {
+bool cancelled(const CallOptions& o, FunctionKind kind) {
+  return kind == FunctionKind::query && o.cancelled && o.cancelled->load(std::memory_order_relaxed);
+}
+const char* const kCancelled = "the read was cancelled: its client closed the connection";
+}  // namespace
+
 void ConvexClient::attempt(std::shared_ptr<Attempt> a) {
+  if (cancelled(a->options, a->kind)) return a->done(Error{ErrorCode::unavailable, kCancelled, std::nullopt});
   ++a->number;
   const char* target = a->kind == FunctionKind::query ? "/api/query" : "/api/mutation";
   HttpPool::Headers acting;
@@ -166,7 +174,9 @@ void ConvexClient::attempt(std::shared_ptr<Attempt> a) {
       if (unknown) failure->message += "; the mutation may have been applied: read before repeating it";
     }
     auto now = Clock::now();
-    if (!may_retry || a->number >= a->options.max_attempts || now >= a->options.deadline) return a->done(*failure);
+    if (!may_retry || a->number >= a->options.max_attempts || now >= a->options.deadline || cancelled(a->options, a->kind)) {
+      return a->done(*failure);
+    }
     // Jittered exponential steps: half to all of 50 ms, 100 ms, 200 ms ... capped at 1 s.
     thread_local std::mt19937 rng{std::random_device{}()};
     auto cap = std::min<int64_t>(1000, 50LL << std::min(a->number - 1, 5));

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +25,10 @@ constexpr size_t kUpstreamJsonDepth = 256;
 
 struct CallOptions {
   Clock::time_point deadline;
+  // Set when the request's client went away: a query is not tried again
+  // (nor sent, if it has not been yet). Mutations never look at it: one
+  // that was asked for is sent.
+  std::shared_ptr<std::atomic<bool>> cancelled;
   int max_attempts = 4;
   // The caller's UserIdentityAttributes: the call acts as that user
   // (acting_as.hpp); nullopt: as the deploy key's admin.
