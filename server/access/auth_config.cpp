@@ -300,7 +300,8 @@ Result<AuthConfig> read_auth_config(const Json& file, const std::string& dir) {
       auto name = string_at(k, "name", p);
       if (!name) return std::move(name).error();
       key.name = std::move(name).value();
-      if (!k["sha256"].is_string() || !hex_to_bytes(k["sha256"].get<std::string>(), key.sha256)) {
+      // contains() first: operator[] of a const object is undefined for a missing key (found by fuzz_auth).
+      if (!k.contains("sha256") || !k["sha256"].is_string() || !hex_to_bytes(k["sha256"].get<std::string>(), key.sha256)) {
         return bad(at(p, "sha256"), "must be the 64 hex digits of the key's SHA-256");
       }
       auto role = role_ref(k, "role", p);

@@ -117,6 +117,12 @@ TEST_CASE("auth file: each bad part is named by its JSON Pointer") {
   f["apiKeys"][0]["sha256"] = "abc";
   CHECK(refusal(f).path == "/apiKeys/0/sha256");
   f = example();
+  f["apiKeys"][0].erase("sha256");  // read past the object's end before (found by fuzz_auth)
+  CHECK(refusal(f).path == "/apiKeys/0/sha256");
+  f = example();
+  f["cursorKey"] = "c2hvcnQ=";
+  CHECK(refusal(f).path == "/cursorKey");
+  f = example();
   f["defaultRole"] = "nobody";
   CHECK(refusal(f).path == "/defaultRole");
   f = example();

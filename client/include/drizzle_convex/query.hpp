@@ -68,7 +68,13 @@ struct With;
 struct ReadConfig {
   std::optional<Columns> columns = std::nullopt;
   std::optional<Filter> where = std::nullopt;
+#if defined(__clang__)
+  // With is incomplete here: clang instantiates an initializer at once (and
+  // does not ask designated initializers for every member), GCC's -Wextra does.
+  std::vector<With> with;
+#else
   std::vector<With> with = {};
+#endif
   std::optional<std::int64_t> limit = std::nullopt;
   std::optional<std::int64_t> offset = std::nullopt;
   std::vector<Order> order_by = {};
