@@ -49,14 +49,44 @@ bool mentions(const Json& j, const std::set<std::string>& hidden) {
   return false;
 }
 
+bool over_hidden(const Json& source, const std::set<std::string>& hidden) {
+  bool out = false;
+  if (source.is_object() && source.contains("indexFields") && source["indexFields"].is_array()) {
+    for (const auto& f : source["indexFields"]) out = out || (f.is_string() && names_hidden(f.get<std::string>(), hidden));
+  }
+  return out;
+}
+
 void redact_access(Json& access, const std::set<std::string>& hidden) {
   if (hidden.empty()) return;
   Json& source = access["source"];
-  bool hidden_index = false;
-  if (source.is_object() && source.contains("indexFields")) {
-    for (const auto& f : source["indexFields"]) hidden_index = hidden_index || (f.is_string() && names_hidden(f.get<std::string>(), hidden));
+  bool hidden_index = over_hidden(source, hidden);
+  // A union's branches each name their index and ranges.
+  if (source.is_object() && source.contains("branches") && source["branches"].is_array()) {
+    for (auto& branch : source["branches"]) {
+      if (over_hidden(branch, hidden) || mentions(branch, hidden)) {
+        hidden_index = true;
+        branch = Json{{"type", branch.value("type", "index")}, {"index", kHidden}};
+      }
+    }
   }
-  if (hidden_index) {
+  // A search index over a hidden field, or filter fields that are.
+  if (source.is_object() && source.contains("searchField") && source["searchField"].is_string() &&
+      names_hidden(source["searchField"].get<std::string>(), hidden)) {
+    source["searchField"] = kHidden;
+    source["index"] = kHidden;
+  }
+  if (source.is_object() && source.contains("filters") && source["filters"].is_object()) {
+    for (const auto& [k, v] : source["filters"].items()) {
+      if (names_hidden(k, hidden)) {
+        source["filters"] = kHidden;
+        break;
+      }
+    }
+  }
+  if (hidden_index && source.contains("branches")) {
+    access["indexFilter"] = kHidden;
+  } else if (hidden_index) {
     Json kept{{"type", source.value("type", "index")}, {"index", kHidden}};
     if (source.contains("order")) kept["order"] = source["order"];
     source = std::move(kept);

@@ -63,18 +63,31 @@ void HttpSession::do_read() {
 
 namespace {
 
-// The transfer codings of a request other than "chunked" (case-insensitive), as sent.
-std::string unsupported_codings(std::string_view list) {
-  std::string out;
+// What is wrong with a request's Transfer-Encoding: a coding other than
+// "chunked" (501, RFC 9112 section 6.1), or "chunked" more than once or not
+// last (400: Beast would read no body, and the chunks as the next request).
+std::optional<Error> transfer_coding_problem(std::string_view list) {
+  std::string unsupported;
+  int chunked = 0;
+  bool chunked_last = false;
   for (size_t start = 0; start <= list.size();) {
     size_t end = std::min(list.find(',', start), list.size());
     std::string_view token = list.substr(start, end - start);
     while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
     while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-    if (!token.empty() && !beast::iequals(token, "chunked")) out.append(out.empty() ? "" : ", ").append(token);
+    if (!token.empty()) {
+      chunked_last = beast::iequals(token, "chunked");
+      if (chunked_last) ++chunked;
+      else unsupported.append(unsupported.empty() ? "" : ", ").append(token);
+    }
     start = end + 1;
   }
-  return out;
+  if (!unsupported.empty()) {
+    return Error{ErrorCode::not_implemented, "Transfer-Encoding " + unsupported + " is not supported: send the body as is or chunked",
+                 std::nullopt};
+  }
+  if (chunked != 1 || !chunked_last) return Error::query("malformed HTTP request: Transfer-Encoding must name chunked once, last", "");
+  return std::nullopt;
 }
 
 }  // namespace
@@ -95,11 +108,7 @@ void HttpSession::on_header(beast::error_code ec, std::size_t bytes) {
   if (auto te = head.find(http::field::transfer_encoding); te != head.end()) {
     // gzip, chunked read as plain chunked would hand compressed bytes on as
     // the body: RFC 9112 section 6.1 asks for a 501 for a coding not understood.
-    std::string codings = unsupported_codings(std::string_view(te->value().data(), te->value().size()));
-    if (!codings.empty()) {
-      return refuse_unread(Error{ErrorCode::not_implemented,
-                                 "Transfer-Encoding " + codings + " is not supported: send the body as is or chunked", std::nullopt});
-    }
+    if (auto problem = transfer_coding_problem(std::string_view(te->value().data(), te->value().size()))) return refuse_unread(*problem);
   }
   auto expect = head[http::field::expect];
   if (!parser_->is_done() && beast::iequals(std::string_view(expect.data(), expect.size()), "100-continue") && head.version() >= 11) {

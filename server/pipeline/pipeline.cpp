@@ -118,9 +118,27 @@ Status Pipeline::take_rate(const Access& access) {
 
 // ---- planning -------------------------------------------------------------
 
-Result<PlannedBody> Pipeline::plan_json(const Json& body, Accept accept, const Access& access) {
+Result<PlannedBody> Pipeline::plan_json(const Json& sent, Accept accept, const Access& access) {
   auto loaded = schema_->get();
   if (!loaded) return kSchemaNotLoaded;
+  // A caller whose rules hide rows or columns pages with sealed cursors
+  // (auth.md 5): opened here, for /v1/query, /v1/explain and live alike,
+  // after the body was parsed (however its key is written). With
+  // --explain-unredacted a plain cursor passes too (a harness that runs
+  // explained plans gets plain ones back).
+  Json opened;
+  const Json* use = &sent;
+  if (sent.is_object() && sent.contains("cursor") && sent["cursor"].is_string() && hides_rows_or_columns(access)) {
+    auto plain = seal_for(access).open(sent["cursor"].get_ref<const std::string&>());
+    if (plain) {
+      opened = sent;
+      opened["cursor"] = std::move(*plain);
+      use = &opened;
+    } else if (!options_.explain_unredacted) {
+      return Error::query("invalid cursor: pass null or the continueCursor of the previous page of this query", "/cursor");
+    }
+  }
+  const Json& body = *use;
   std::string_view op = op_of(body);
   if (accept == Accept::reads && is_mutation_op(op)) return Error::query("mutations go to /v1/mutate", "/op");
   if (accept == Accept::mutations && is_read_op(op)) return Error::query("reads go to /v1/query", "/op");
@@ -180,30 +198,39 @@ CursorSeal Pipeline::seal_for(const Access& access) const {
 
 namespace {
 
-const Error kInvalidCursor =
-    Error::query("invalid cursor: pass null or the continueCursor of the previous page of this query", "/cursor");
-
-// The body with its sealed cursor opened; `out` keeps the new text. An error when the cursor is not one of ours.
-Result<std::string_view> open_cursor(std::string_view body, const CursorSeal& seal, const ParseLimits& limits, std::string& out) {
-  if (body.find("\"cursor\"") == std::string_view::npos) return body;
-  auto parsed = parse_json_body(body, limits);
-  if (!parsed) return std::move(parsed).error();
-  if (!parsed->is_object() || !parsed->contains("cursor") || !(*parsed)["cursor"].is_string()) return body;
-  auto plain = seal.open((*parsed)["cursor"].get<std::string>());
-  if (!plain) return kInvalidCursor;
-  (*parsed)["cursor"] = std::move(*plain);
-  out = parsed->dump();
-  return std::string_view(out);
+// Where the value of `key` starts in a JSON object's text, at its top level
+// only (a row in the page may have a field of that name); npos when absent.
+size_t top_level_value(std::string_view text, std::string_view key) {
+  int depth = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '"') {
+      size_t start = i + 1;
+      for (++i; i < text.size() && text[i] != '"'; ++i) {
+        if (text[i] == '\\') ++i;
+      }
+      if (depth != 1) continue;
+      size_t after = i + 1;
+      while (after < text.size() && (text[after] == ' ' || text[after] == '\n' || text[after] == '\t' || text[after] == '\r')) ++after;
+      if (after < text.size() && text[after] == ':' && text.substr(start, i - start) == key) {
+        for (++after; after < text.size() && text[after] != '"' && text[after] != '{' && text[after] != '['; ++after) {
+        }
+        return after;
+      }
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return std::string_view::npos;
 }
 
-// A paginate answer's continueCursor, sealed. The key comes last but for
-// isDone, after the page: the last occurrence is the answer's own (a row's
-// field of that name is inside the page, before it).
+// A paginate answer's continueCursor, sealed in place.
 void seal_continue_cursor(std::string& data_json, const CursorSeal& seal) {
-  static const std::string kKey = "\"continueCursor\":\"";
-  size_t at = data_json.rfind(kKey);
-  if (at == std::string::npos) return;
-  size_t start = at + kKey.size();
+  size_t at = top_level_value(data_json, "continueCursor");
+  if (at == std::string::npos || at >= data_json.size() || data_json[at] != '"') return;
+  size_t start = at + 1;
   size_t end = data_json.find('"', start);  // base64: no escapes inside
   if (end == std::string::npos) return;
   data_json.replace(start, end - start, seal.seal(std::string_view(data_json).substr(start, end - start)));
@@ -216,12 +243,6 @@ void Pipeline::query(std::string_view body, const Access& access, const RequestC
   // hold the last row's _id), and X-Docs-Read is not sent (it counts rows
   // the caller may not see: an index range on a visible column would tell them apart).
   bool hides = hides_rows_or_columns(access);
-  std::string opened;
-  if (hides) {
-    auto b = open_cursor(body, seal_for(access), options_.limits, opened);
-    if (!b) return done(std::move(b).error());
-    body = *b;
-  }
   auto planned = plan_text(body, Accept::reads, access);
   if (!planned) return done(std::move(planned).error());
   std::optional<CursorSeal> seal;

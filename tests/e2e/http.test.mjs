@@ -195,6 +195,11 @@ test('Transfer-Encoding other than chunked (gzip, chunked) is a 501 naming the c
   const raw = 'POST /v1/query HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: gzip, chunked\r\n\r\n1d\r\n{"table":"tags","op":"count"}\r\n0\r\n\r\n';
   const reply = await exchange([[raw, /HTTP\/1\.1 501[\s\S]*NOT_IMPLEMENTED[\s\S]*gzip/]]);
   assert.doesNotMatch(reply, /"count"/);
+  // chunked twice: Beast would read no body and the chunks as the next request (smuggling).
+  const twice = 'POST /v1/query HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked, chunked\r\n\r\n1d\r\n{"table":"tags","op":"count"}\r\n0\r\n\r\n';
+  const t = await exchange([[twice, /HTTP\/1\.1 400[\s\S]*chunked once/]]);
+  assert.doesNotMatch(t, /"count"/);
+  assert.equal((t.match(/HTTP\/1\.1 /g) ?? []).length, 1, 'one answer, the rest unread');
   // Plain chunked is still read.
   const plain = 'POST /v1/query HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1d\r\n{"table":"tags","op":"count"}\r\n0\r\n\r\n';
   assert.match(await exchange([[plain, /"count":12/]]), /^HTTP\/1\.1 200/);

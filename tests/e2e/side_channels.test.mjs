@@ -131,6 +131,19 @@ test('paginate cursors of such a role are sealed: opaque (no _id inside), unforg
     const f = await post(server.url, '/v1/query', { ...q, cursor: forged }, reader);
     assert.equal(f.status, 400, f.text);
     assert.equal(f.json.error.path, '/cursor');
+    // However the key is written: JSON escapes in it change nothing.
+    const escaped = JSON.stringify({ ...q, cursor: forged }).replace('"cursor"', '"\\u0063ursor"');
+    const e = await post(server.url, '/v1/query', escaped, reader);
+    assert.equal(e.status, 400, e.text);
+    assert.equal(e.json.error.path, '/cursor');
+    // Nor through explain, nor through a live subscription.
+    assert.equal((await post(server.url, '/v1/explain', { ...q, cursor: forged }, reader)).status, 400);
+    const { LiveClient } = await import('../lib/live.mjs');
+    const live = await LiveClient.open(server.url, { token: reader.authorization.slice('Bearer '.length) });
+    live.subscribe('forged', { ...q, cursor: forged });
+    const err = await live.waitFor((m) => m.id === 'forged' && m.type === 'error');
+    assert.equal(err.payload[0].path, '/cursor');
+    await live.close();
     // One altered character of a sealed cursor is refused too.
     const first = (await post(server.url, '/v1/query', { ...q, cursor: null }, reader)).json.data.continueCursor;
     const flipped = first.slice(0, 20) + (first[20] === 'A' ? 'B' : 'A') + first.slice(21);

@@ -87,6 +87,14 @@ void EmbeddedBackend::start_snapshot() {
   auto job = std::make_shared<SnapshotJob>(wal_->begin_snapshot(store_));
   join_snapshot();  // the last one has ended: it cleared snapshot_running_ as its last step
   snapshot_running_.store(true, std::memory_order_relaxed);
+  // No thread (out of threads or memory): not running, so a later one may start.
+  struct NotStarted {
+    std::atomic<bool>& running;
+    bool started = false;
+    ~NotStarted() {
+      if (!started) running.store(false, std::memory_order_relaxed);
+    }
+  } guard{snapshot_running_};
   snapshotter_ = std::thread([this, job] {
     try {
       write_snapshot_job(*job);
@@ -105,6 +113,7 @@ void EmbeddedBackend::start_snapshot() {
     }
     snapshot_running_.store(false, std::memory_order_release);
   });
+  guard.started = true;
 }
 
 // Serialized under the lock too: the result shares nothing with the store,
@@ -330,6 +339,7 @@ void EmbeddedBackend::commit(std::vector<PendingWrite>& group, std::unique_lock<
       commit_groups_.fetch_add(1, std::memory_order_relaxed);
       auto sync_started = std::chrono::steady_clock::now();
       auto st = wal_->append(records);
+      decided = true;  // logged, or cut from the log: either way settled
       commit_durations_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - sync_started).count());
       if (!st) {
         commit_failures_.fetch_add(1, std::memory_order_relaxed);
@@ -344,7 +354,6 @@ void EmbeddedBackend::commit(std::vector<PendingWrite>& group, std::unique_lock<
       logged = static_cast<bool>(st);
     }
     decided = true;
-    if (logged && snapshot_due()) start_snapshot();
     uint64_t committed = 0;
     for (const auto& w : applied) committed += w ? 1 : 0;
     if (committed) version_.fetch_add(committed, std::memory_order_acq_rel);
@@ -357,6 +366,14 @@ void EmbeddedBackend::commit(std::vector<PendingWrite>& group, std::unique_lock<
             break;
           }
         }
+      }
+    }
+    if (logged) {
+      // Last, and on its own: the writes stand whatever happens to the snapshot.
+      try {
+        if (snapshot_due()) start_snapshot();
+      } catch (const std::exception& e) {
+        snapshot_failed(Error{ErrorCode::internal, std::string("the snapshot could not start: ") + e.what(), std::nullopt});
       }
     }
     lock.unlock();

@@ -354,6 +354,8 @@ Status WriteAheadLog::append(const std::vector<const std::vector<Change>*>& writ
     return io_error(what);
   };
   try {
+    // From the end of the last whole record, whatever an earlier failure left behind it.
+    ::lseek(fd_, static_cast<off_t>(log_bytes_), SEEK_SET);
     if (int err = zero_ahead(log_bytes_ + records.size())) return fail(err, "write");
     if (int err = io_->write_all(fd_, records.data(), records.size())) return fail(err, "write");
     if (int err = io_->datasync(fd_)) return fail(err, "fdatasync");

@@ -1,5 +1,6 @@
 #include "server/backend/embedded/writer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 
@@ -59,6 +60,8 @@ Status check_row(const std::optional<PlanFilter>& check, const Document& d, cons
 }  // namespace
 
 void Writer::put(Table& table, DocPtr before, DocPtr after) {
+  // Room first: the push below cannot throw once the store has the change.
+  if (undo_.size() == undo_.capacity()) undo_.reserve(std::max<size_t>(8, undo_.capacity() * 2));
   store_.put(table, before, after);
   undo_.push_back(Undo{&table, std::move(before), std::move(after)});
 }
