@@ -656,18 +656,15 @@ export class Reader {
     const found: Groups = targets.length ? await this.lookup(target, targets, false) : new Map();
     for (let i = 0; i < parents.length; i++) {
       const g = links.get(valueKey(relationKey(parents[i], fieldsOf(step.parentField))));
+      // One parent's rows before its limit are bounded by the links read; they count once sliced.
       for (const link of g?.rows ?? []) {
         const f = found.get(valueKey(relationKey(link, fieldsOf(step.junctionTargetField))));
-        if (f) {
-          hold(f.rows.length);
-          kids[i].push(...f.rows);
-        }
+        if (f) kids[i].push(...f.rows);
       }
       if (!kids[i].length) continue;
-      held -= kids[i].length;
       await this.sortRows(target, kids[i]);
       kids[i] = this.slice(target, kids[i]);
-      held += kids[i].length;
+      hold(kids[i].length);
     }
     return kids;
   }

@@ -93,3 +93,18 @@ test('a live result that outgrows the answer\'s budget gets error, then complete
     await c.close();
   } finally { assert.equal(await server.stop(), 0, server.stderr().slice(-2000)); }
 });
+
+test('a many-to-many relation counts its rows once sliced: 20 links under limit 5 fit --answer-rows 15', { timeout: 60000 }, async () => {
+  const server = await startServer(bin, ['--demo', '--no-access-log', '--answer-rows', '15']);
+  try {
+    const post1 = (await post(server.url, '/v1/query', { table: 'posts', op: 'findFirst', columns: { _id: true } })).json.data._id;
+    const tags = await post(server.url, '/v1/mutate', { op: 'insert', table: 'tags', values: Array.from({ length: 20 }, (_, i) => ({ name: `linked-${i}` })), returning: true });
+    assert.equal(tags.status, 200, tags.text);
+    const links = tags.json.data.map((t) => ({ postId: post1, tagId: t._id }));
+    assert.equal((await post(server.url, '/v1/mutate', { op: 'insert', table: 'postTags', values: links })).status, 200);
+    const r = await post(server.url, '/v1/query', { table: 'posts', op: 'findMany', where: { _id: post1 }, columns: { title: true },
+      with: { tags: { columns: { name: true }, limit: 5, orderBy: { name: 'asc' } } } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.data[0].tags.length, 5);
+  } finally { assert.equal(await server.stop(), 0, server.stderr().slice(-2000)); }
+});

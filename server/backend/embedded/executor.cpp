@@ -528,15 +528,15 @@ std::vector<std::vector<DocPtr>> Executor::related(const RelationStep& step, con
   for (size_t i = 0; i < parents.size() && !failure_; ++i) {
     auto it = links.find(relation_key(parents[i]->value, step.parent_fields));
     if (it == links.end()) continue;
+    // One parent's rows before its limit are bounded by the links read (the
+    // read budget); they count once sliced, as the answer will hold them.
     for (const auto& link : it->second) {
       auto f = found.find(relation_key(link->value, step.through_to));
-      if (f != found.end() && hold(f->second.size())) kids[i].insert(kids[i].end(), f->second.begin(), f->second.end());
-      if (failure_) return kids;
+      if (f != found.end()) kids[i].insert(kids[i].end(), f->second.begin(), f->second.end());
     }
-    held -= kids[i].size();
     sort_rows(step.node.access, kids[i]);
     slice(step.node.access, kids[i]);
-    held += kids[i].size();
+    if (!hold(kids[i].size())) return kids;
   }
   return kids;
 }
