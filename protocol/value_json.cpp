@@ -201,7 +201,12 @@ uint64_t json_size_estimate(const Value& v) {
     case Value::Kind::int64: return 27;  // {"$integer":"<12 base64 chars>"}
     case Value::Kind::float64: {
       double d = v.as_float64();
-      if (std::floor(d) == d && std::fabs(d) < 1e15) return std::to_string(static_cast<int64_t>(d)).size();
+      if (std::floor(d) == d && std::fabs(d) < 1e15) {  // written as an integer (write_double): count its digits
+        auto n = static_cast<int64_t>(d);
+        uint64_t digits = n < 0 ? 2 : 1;
+        for (n = n < 0 ? -n : n; n >= 10; n /= 10) ++digits;
+        return digits;
+      }
       return 24;  // the longest shortest-round-trip text, or a $float object
     }
     case Value::Kind::boolean: return v.as_bool() ? 4 : 5;

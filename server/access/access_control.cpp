@@ -51,13 +51,7 @@ constexpr size_t kCompiledEntries = 10000;
 
 Access admin_access() { return Access{}; }
 
-bool hides_rows_or_columns(const Access& access) {
-  if (!access.rules.read) return false;
-  for (const auto& [name, rule] : access.rules.read->tables) {
-    if (rule.filter || rule.columns) return true;
-  }
-  return false;
-}
+bool hides_rows_or_columns(const Access& access) { return access.rules.read && access.rules.read->hides_rows_or_columns(); }
 
 bool same_rules(const Access& old, const Access& fresh) {
   if (!old.config || !fresh.config || old.identity.role != fresh.identity.role || old.plan_key != fresh.plan_key) return false;

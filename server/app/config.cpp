@@ -79,6 +79,34 @@ std::string usage() {
 
 namespace {
 
+// The flags that take no value, and what each sets (the --config file's
+// `demo = true` is --demo: config_file.cpp asks is_switch_flag).
+struct Switch {
+  std::string_view flag;
+  bool Config::*field;
+  bool value;
+};
+constexpr Switch kSwitches[] = {
+    {"--demo", &Config::demo, true},
+    {"--recover-truncate", &Config::recover_truncate, true},
+    {"--no-access-log", &Config::access_log, false},
+    {"--insecure-no-auth", &Config::insecure_no_auth, true},
+    {"--explain-unredacted", &Config::explain_unredacted, true},
+};
+
+const Switch* switch_named(std::string_view flag) {
+  for (const Switch& s : kSwitches) {
+    if (s.flag == flag) return &s;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+bool is_switch_flag(std::string_view flag) { return switch_named(flag) != nullptr; }
+
+namespace {
+
 // Applies flags (as on the command line) to `c`, later ones over earlier ones.
 Status apply_flags(Config& c, const std::vector<std::string>& args, bool* help) {
   const int argc = static_cast<int>(args.size());
@@ -102,24 +130,8 @@ Status apply_flags(Config& c, const std::vector<std::string>& args, bool* help) 
       *help = true;
       return Ok{};
     }
-    if (a == "--demo") {
-      c.demo = true;
-      continue;
-    }
-    if (a == "--recover-truncate") {
-      c.recover_truncate = true;
-      continue;
-    }
-    if (a == "--no-access-log") {
-      c.access_log = false;
-      continue;
-    }
-    if (a == "--insecure-no-auth") {
-      c.insecure_no_auth = true;
-      continue;
-    }
-    if (a == "--explain-unredacted") {
-      c.explain_unredacted = true;
+    if (const Switch* s = switch_named(a)) {
+      c.*(s->field) = s->value;
       continue;
     }
     if (i + 1 >= argc) return bad("unknown flag or missing value: " + std::string(a));

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "protocol/error.hpp"
@@ -74,5 +75,8 @@ std::string describe_config(const Config& c);
 Result<Config> reread_config(const Config& running);
 // The options (by name) whose values differ.
 std::vector<std::string> changed_options(const Config& before, const Config& after);
+
+// A flag that takes no value (--demo, --no-access-log, ...).
+bool is_switch_flag(std::string_view flag);
 
 }  // namespace dc

@@ -2,15 +2,11 @@
 
 #include <toml.hpp>
 
+#include "server/app/config.hpp"
+
 namespace dc {
 
 namespace {
-
-// Flags that take no value: `demo = true` is --demo, `demo = false` nothing.
-bool is_switch(const std::string& flag) {
-  return flag == "--demo" || flag == "--recover-truncate" || flag == "--no-access-log" || flag == "--insecure-no-auth" ||
-         flag == "--explain-unredacted";
-}
 
 Error at(const std::string& path, const std::string& pointer, const std::string& message) {
   return Error{ErrorCode::invalid_query, path + ": " + pointer + ": " + message, pointer};
@@ -23,9 +19,9 @@ Status add(const std::string& path, const std::string& pointer, const std::strin
   ConfigSetting s{pointer, {}};
   if (flag == "--config" || flag == "--check-config" || flag == "--help") return at(path, pointer, "not an option of the file");
   if (v.is_boolean()) {
-    if (!is_switch(flag)) return at(path, pointer, "takes a value, not true/false");
+    if (!is_switch_flag(flag)) return at(path, pointer, "takes a value, not true/false");
     if (v.as_boolean()) s.flags = {flag};
-  } else if (is_switch(flag)) {
+  } else if (is_switch_flag(flag)) {
     return at(path, pointer, "is true or false");
   } else if (v.is_string()) {
     s.flags = {flag, v.as_string().str};

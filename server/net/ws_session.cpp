@@ -43,8 +43,9 @@ uint64_t update_bytes(const LiveUpdatePtr& u) {
 }  // namespace
 
 void WsSession::account() {
-  uint64_t bytes = head_.size() + update_bytes(in_flight_);
-  for (const Out& m : outbox_) bytes += m.text.size() + update_bytes(m.update);
+  waiting_ = 0;
+  for (const Out& m : outbox_) waiting_ += m.text.size() + update_bytes(m.update);
+  uint64_t bytes = head_.size() + update_bytes(in_flight_) + waiting_;
   if (bytes == counted_) return;
   int64_t delta = static_cast<int64_t>(bytes) - static_cast<int64_t>(counted_);
   counted_ = bytes;
@@ -157,15 +158,10 @@ void WsSession::enqueue(Out out) {
   account();
   // By bytes too: a few large results fill memory long before 64 messages.
   // What waits behind the write in flight counts; one result alone may be larger.
-  auto waiting = [this] {
-    uint64_t bytes = 0;
-    for (const Out& m : outbox_) bytes += m.text.size() + update_bytes(m.update);
-    return bytes;
-  };
-  if (outbox_.size() > 1 && waiting() > net_->options.live_outbox_bytes) {
+  if (outbox_.size() > 1 && waiting_ > net_->options.live_outbox_bytes) {
     collapse();
     account();
-    if (outbox_.size() > 1 && waiting() > net_->options.live_outbox_bytes) {
+    if (outbox_.size() > 1 && waiting_ > net_->options.live_outbox_bytes) {
       close(live::close_code::too_slow, "client too slow: outbox over --live-outbox-bytes");
     }
   }

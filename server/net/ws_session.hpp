@@ -88,6 +88,7 @@ class WsSession final : public LiveConnection, public LiveOutput, public std::en
   std::string_view tail_;
   LiveUpdatePtr in_flight_;
   uint64_t counted_ = 0;  // last reported to the hub
+  uint64_t waiting_ = 0;  // of those, the outbox behind the write in flight (account() sums both)
   std::atomic<uint64_t> queued_{0};
 };
 

@@ -277,7 +277,7 @@ void Pipeline::write(std::shared_ptr<const MutationPlan> plan, const RequestCont
 
 Json Pipeline::explained(const PlannedBody& planned, const Access& access) const {
   Json plan = planned.read ? plan_to_json(*planned.read) : mutation_plan_to_json(*planned.mutation);
-  if (!options_.explain_unredacted && access.rules.read && hides_rows_or_columns(access)) {
+  if (!options_.explain_unredacted && hides_rows_or_columns(access)) {
     if (auto loaded = schema_->get()) redact_hidden_columns(plan, *access.rules.read, *loaded->schema);
   }
   return plan;

@@ -42,11 +42,7 @@ Result<MutationPlan> plan_mutation(const Mutation& m, const Schema& schema, cons
   // Rules come in pairs: a caller with write rules has read rules too.
   const WriteRules* wr = options.rules ? options.write_rules.get() : nullptr;
   if (wr) plan.role = wr->role;
-  if (options.rules) {
-    for (const auto& [name, rule] : options.rules->tables) {
-      if (rule.filter || rule.columns) plan.name_rows = false;
-    }
-  }
+  plan.name_rows = !(options.rules && options.rules->hides_rows_or_columns());
   for (const MutationOp& op : m.ops) {
     const TableDef& table = *schema.table(op.table);
     MutationStep step;

@@ -31,6 +31,15 @@ struct ReadRules {
   std::map<std::string, TableReadRule, std::less<>> tables;
   std::optional<int64_t> max_limit;
   std::optional<int64_t> max_depth;  // `with` levels
+
+  // A row filter or a column list on some table: what the caller may not
+  // see must not be counted or named to it either (auth.md section 5).
+  bool hides_rows_or_columns() const {
+    for (const auto& [name, rule] : tables) {
+      if (rule.filter || rule.columns) return true;
+    }
+    return false;
+  }
 };
 
 }  // namespace dc

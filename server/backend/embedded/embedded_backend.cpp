@@ -14,6 +14,21 @@
 namespace dc {
 
 namespace {
+
+// Inside a catch (...): what the exception being handled says.
+std::string current_exception_text() {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "a non-standard exception";
+  }
+}
+
+}  // namespace
+
+namespace {
 // More rows than this in one insert step and the write leaves the socket thread.
 constexpr size_t kInlineRows = 16;
 }  // namespace
@@ -101,13 +116,7 @@ void EmbeddedBackend::start_snapshot() {
     } catch (...) {
       // The last resort (out of memory, say): this snapshot failed as a full
       // disk would fail it; the log still holds every write.
-      std::string what = "a non-standard exception";
-      try {
-        throw;
-      } catch (const std::exception& e) {
-        what = e.what();
-      } catch (...) {
-      }
+      std::string what = current_exception_text();
       std::unique_lock lock(mu_);
       snapshot_failed(Error{ErrorCode::internal, "the snapshot stopped: " + what, std::nullopt});
     }
@@ -382,13 +391,7 @@ void EmbeddedBackend::commit(std::vector<PendingWrite>& group, std::unique_lock<
     // the log took the writes (it cuts what it could not sync:
     // WriteAheadLog::append), they are taken back and answered as failed;
     // after, they stand and are acknowledged.
-    std::string what = "a non-standard exception";
-    try {
-      throw;
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
+    std::string what = current_exception_text();
     if (decided) spdlog::error("after {} write(s) were committed: {}", group.size(), what);
     else fail_group(group, applied, outcomes, what);
     if (lock.owns_lock()) lock.unlock();
