@@ -5,13 +5,13 @@
 
 #include <cstdint>
 #include <limits>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "protocol/ast.hpp"
 #include "protocol/value.hpp"
+#include "server/planner/plan_box.hpp"
 #include "server/schema/model.hpp"
 
 namespace dc {
@@ -37,7 +37,7 @@ struct PlanFilter {
   Value arg;
   bool constant = true;
   const RelationDef* relation_def = nullptr;      // exists: which relation (children[0], if any, filters its rows)
-  std::shared_ptr<const RelationStep> relation;  // exists: the semi-join to run per row (set by the planner)
+  PlanBox<RelationStep> relation;                // exists: the semi-join to run per row (set by the planner)
   bool negate = false;                           // exists: NOT EXISTS
   std::string path;                              // JSON Pointer in the request
 };
@@ -95,11 +95,11 @@ struct TableAccess {
   std::optional<PlanFilter> post_filter;    // applied to every row read
   std::vector<OrderKey> order;              // effective order, tie-breakers included; empty = none
   // order_paths[i], when set, reads order[i] through relations (order[i].via).
-  std::vector<std::shared_ptr<const OrderPath>> order_paths;
+  std::vector<PlanBox<OrderPath>> order_paths;
   // Set: a relation filter drives this access. Its related rows are read
   // first and the rows here are looked up by the keys they give (key_fields),
   // instead of testing the filter on every row of a scan.
-  std::shared_ptr<const Driver> driver;
+  PlanBox<Driver> driver;
   size_t user_order_keys = 0;               // how many of `order` the client asked for
   OrderSource order_source = OrderSource::none;
   std::optional<int64_t> limit;             // per parent for relation lookups

@@ -48,4 +48,11 @@ inline Result<ReadPlan> plan(const std::string& query, uint64_t budget = 32000, 
   return plan_read(*q, blog_schema(), stats, opts);
 }
 
+// A plan the test expects to exist; a planning error fails it with its message.
+inline ReadPlan must_plan(const std::string& query) {
+  auto p = plan(query);
+  REQUIRE_MESSAGE(p.ok(), (p.ok() ? "" : p.error().message));
+  return std::move(p).value();
+}
+
 }  // namespace dc::testing

@@ -10,15 +10,10 @@
 #include "tests/source_dir.hpp"
 
 using namespace dc;
+using dc::testing::must_plan;
 using dc::testing::plan;
 
 namespace {
-
-ReadPlan must_plan(const std::string& q) {
-  auto p = plan(q);
-  REQUIRE_MESSAGE(p.ok(), (p.ok() ? "" : p.error().message));
-  return std::move(p).value();
-}
 
 const TableAccess& root(const ReadPlan& p) { return p.root.access; }
 

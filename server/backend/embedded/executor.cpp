@@ -9,6 +9,7 @@
 #include "protocol/value_json.hpp"
 #include "server/backend/embedded/relation_key.hpp"
 #include "server/planner/planner.hpp"
+#include "server/planner/cursor_codec.hpp"
 
 namespace dc {
 

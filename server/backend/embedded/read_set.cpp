@@ -2,58 +2,18 @@
 
 #include <algorithm>
 
+#include "server/planner/plan_walk.hpp"
+
 namespace dc {
 
-namespace {
-
-void collect_relations(const ReadNode& node, std::set<std::string, std::less<>>& tables);
-
-void collect_access(const TableAccess& a, std::set<std::string, std::less<>>& tables);
-
-void collect_step(const RelationStep& step, std::set<std::string, std::less<>>& tables) {
-  if (step.junction) {
-    tables.insert(step.junction->table);
-    collect_access(*step.junction, tables);
-  }
-  tables.insert(step.node.access.table);
-  collect_relations(step.node, tables);
-}
-
-// Relation filters (EXISTS / NOT EXISTS) read their target tables too: a
-// write there can add or remove a row of the result.
-void collect_filter(const PlanFilter& f, std::set<std::string, std::less<>>& tables) {
-  if (f.kind == PlanFilter::Kind::exists && f.relation) collect_step(*f.relation, tables);
-  for (const auto& c : f.children) collect_filter(c, tables);
-}
-
-// So do keys of the order read through relations: a write there can reorder the rows.
-void collect_access(const TableAccess& a, std::set<std::string, std::less<>>& tables) {
-  if (a.post_filter) collect_filter(*a.post_filter, tables);
-  for (const auto& f : a.served) collect_filter(f, tables);
-  for (const auto& path : a.order_paths) {
-    if (!path) continue;
-    for (const auto& step : path->steps) collect_step(step, tables);
-  }
-  if (const auto& d = a.driver) {
-    tables.insert(d->related.access.table);
-    collect_relations(d->related, tables);
-    if (d->junction) {
-      tables.insert(d->junction->table);
-      collect_access(*d->junction, tables);
-    }
-  }
-}
-
-void collect_relations(const ReadNode& node, std::set<std::string, std::less<>>& tables) {
-  collect_access(node.access, tables);
-  for (const auto& step : node.with) collect_step(step, tables);
-}
-
-}  // namespace
-
 ReadSet::ReadSet(const ReadPlan& plan)
-    : root_table_(plan.root.access.table), root_source_(plan.root.access.source), root_driven_(plan.root.access.driver != nullptr) {
-  collect_relations(plan.root, tables_);
+    : root_table_(plan.root.access.table), root_source_(plan.root.access.source), root_driven_(static_cast<bool>(plan.root.access.driver)) {
+  // Relation filters read their target tables too (a write there can add or
+  // remove a row of the result), and so do order keys read through relations.
+  // The root's own table is judged row by row (root_touched).
+  walk_accesses(plan.root, [&](const TableAccess& a, AccessRole role) {
+    if (role != AccessRole::root) tables_.insert(a.table);
+  });
 }
 
 bool ReadSet::root_touched(const Document& d, const Store& store) const {

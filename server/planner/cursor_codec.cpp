@@ -1,0 +1,66 @@
+#include "server/planner/cursor_codec.hpp"
+
+#include "protocol/json_read.hpp"
+#include "protocol/value_json.hpp"
+#include "server/planner/plan_json.hpp"
+
+namespace dc {
+
+namespace {
+
+uint64_t fnv1a(const std::string& s) {
+  uint64_t h = 1469598103934665603ull;
+  for (char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+// Convex values nest at most 16 deep, inside {"q", "k": [...]}.
+constexpr size_t kCursorDepth = 20;
+
+}  // namespace
+
+std::string encode_cursor(const std::string& fingerprint, const std::vector<Value>& key) {
+  std::string text = "{\"q\":";
+  write_json_string(fingerprint, text);
+  text += ",\"k\":[";
+  for (size_t i = 0; i < key.size(); ++i) {
+    if (i) text += ",";
+    // A missing field is not null: it sorts below null, so the next page must know.
+    if (key[i].is_undefined()) text += R"({"$undefined":null})";
+    else write_json(key[i], text);
+  }
+  text += "]}";
+  return base64_encode(text);
+}
+
+Result<std::vector<Value>> decode_cursor(const std::string& cursor, const std::string& fingerprint) {
+  std::string raw;
+  auto bad = Error::query("invalid cursor: pass null or the continueCursor of the previous page of this query", "/cursor");
+  if (!base64_decode(cursor, raw)) return bad;
+  auto parsed = read_json(raw, JsonLimits{kCursorDepth});
+  if (!parsed) return bad;
+  try {
+    const Json& j = *parsed;
+    if (!j.is_object() || j.value("q", std::string()) != fingerprint || !j.contains("k") || !j["k"].is_array()) return bad;
+    std::vector<Value> key;
+    for (const Json& e : j["k"]) {
+      if (e.is_object() && e.size() == 1 && e.contains("$undefined")) {
+        key.emplace_back();  // a missing field: sorts below null
+        continue;
+      }
+      auto v = value_from_json(e, "/cursor");
+      if (!v) return bad;
+      key.push_back(std::move(v).value());
+    }
+    return key;
+  } catch (const Json::exception&) {
+    return bad;
+  }
+}
+
+std::string plan_fingerprint(const ReadNode& root) { return std::to_string(fnv1a(plan_node_to_json(root).dump())); }
+
+}  // namespace dc
