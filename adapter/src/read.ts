@@ -29,6 +29,7 @@ type Access = {
   filter?: Filter;
   order: OrderKey[];
   userKeys: number;
+  tieKeys: number; // indexThenTies: leading keys of `order` the index gives
   orderSource: string;
   limit?: number;
   offset: number;
@@ -223,6 +224,7 @@ export class Reader {
         return { field, descending: dir === "desc" };
       }),
       userKeys: j.order?.requestedKeys ?? 0,
+      tieKeys: j.order?.tieKeys ?? 0,
       orderSource: j.order?.source ?? "accessPath",
       limit: j.limit,
       offset: j.offset ?? 0,
@@ -295,13 +297,14 @@ export class Reader {
   private async scan(a: Access, intervals: Interval[], need: number, after: Value[] | null, out: Doc[]) {
     const ordered = a.orderSource === "index" || a.orderSource === "indexThenTies";
     if (need && ordered && intervals.length > 1) return this.mergeScan(a, intervals.map((iv) => this.range(a, iv)), need, after, out);
-    const userOrder = a.order.slice(0, Math.min(a.userKeys, a.order.length));
+    // indexThenTies: the keys the index gives; the rows tying with the boundary on them are all read.
+    const tieOrder = a.order.slice(0, Math.min(a.tieKeys, a.order.length));
     for (const iv of intervals) {
       let taken = 0;
       let boundary: Doc | null = null; // indexThenTies: the need-th row, whose ties must all be read
       for await (const d of this.range(a, iv)) {
         this.countRead(a);
-        if (boundary && compareOrder(userOrder, d, boundary) !== 0) break;
+        if (boundary && compareOrder(tieOrder, d, boundary) !== 0) break;
         if (!(await this.passes(a, d))) continue;
         if (after && compareToAfter(a.order, d, after) <= 0) continue;
         out.push(d);
@@ -321,7 +324,7 @@ export class Reader {
   // group), reading one row ahead per range. Reads the same rows as
   // executor.cpp Executor::merge_scan.
   private async mergeScan(a: Access, ranges: AsyncGenerator<Doc>[], need: number, after: Value[] | null, out: Doc[]) {
-    const by = a.orderSource === "index" ? a.order : a.order.slice(0, Math.min(a.userKeys, a.order.length));
+    const by = a.orderSource === "index" ? a.order : a.order.slice(0, Math.min(a.tieKeys, a.order.length));
     const heads: (Doc | null)[] = ranges.map(() => null);
     const seen = a.source.type === "union" ? new Set<string>() : null; // a union's branches may find a row twice
     const advance = async (i: number) => {

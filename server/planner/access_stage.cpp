@@ -69,6 +69,7 @@ Status Planner::choose(ReadNode& n, const TableDef& table, const ReadConfig& cfg
   a.source = std::move(choice.source);
   a.order = std::move(choice.order);
   a.user_order_keys = choice.user_order_keys;
+  a.index_order_keys = choice.index_order_keys;
   a.order_source = choice.order_source;
   a.warnings = std::move(choice.warnings);
   std::vector<PlanFilter> rest;

@@ -114,6 +114,7 @@ void Planner::drive(TableAccess& a, const TableDef& table, const std::vector<con
   a.source = std::move(lookup.source);
   a.order = std::move(lookup.order);
   a.user_order_keys = lookup.user_order_keys;
+  a.index_order_keys = 0;
   if (a.order.empty()) a.order = effective_order({});  // the scan's order: the tie-breakers alone
   a.order_source = OrderSource::sort;  // rows come grouped by key
   a.warnings = std::move(lookup.warnings);

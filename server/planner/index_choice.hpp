@@ -18,6 +18,7 @@ struct AccessChoice {
   std::vector<const PlanFilter*> served;      // conjuncts the intervals answer exactly
   std::vector<OrderKey> order;                // effective order; empty = access path order
   size_t user_order_keys = 0;
+  size_t index_order_keys = 0;  // of `order`, the leading keys the index gives (index, index_ties)
   OrderSource order_source = OrderSource::none;
   bool at_most_one_per_interval = false;      // the pinned fields cover a unique constraint (or _id)
   std::vector<std::string> warnings;

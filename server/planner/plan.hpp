@@ -80,7 +80,7 @@ struct Source {
 enum class OrderSource {
   none,        // no orderBy: the access path's order
   index,       // the index order is exactly the requested order
-  index_ties,  // the index orders the requested keys; ties are re-sorted (reads the last tie group)
+  index_ties,  // the index orders the first index_order_keys keys; ties are re-sorted (reads the last tie group)
   sort,        // everything matching is read, then sorted
 };
 
@@ -101,6 +101,9 @@ struct TableAccess {
   // instead of testing the filter on every row of a scan.
   PlanBox<Driver> driver;
   size_t user_order_keys = 0;               // how many of `order` the client asked for
+  // index_ties: how many leading keys of `order` the index gives; rows tying
+  // with the limit's last row on them are all read, then re-sorted.
+  size_t index_order_keys = 0;
   OrderSource order_source = OrderSource::none;
   std::optional<int64_t> limit;             // per parent for relation lookups
   int64_t offset = 0;

@@ -126,6 +126,7 @@ Json access_json(const TableAccess& a, const ActualReads* actual) {
   }
   j["order"] = Json{{"source", order_source_name(a.order_source)}, {"keys", std::move(order)},
                     {"requestedKeys", a.user_order_keys}};
+  if (a.order_source == OrderSource::index_ties) j["order"]["tieKeys"] = a.index_order_keys;
   if (a.driver) {
     // Read first: the related rows, then (many-to-many) their links; their keys look this access up.
     const Driver& d = *a.driver;

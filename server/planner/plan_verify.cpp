@@ -132,6 +132,10 @@ class Verifier {
   void order(const TableAccess& a, const TableDef& t) {
     if (a.user_order_keys > a.order.size()) return fail(a, "more requested order keys than order keys");
     if (a.order_paths.size() > a.order.size()) return fail(a, "more order paths than order keys");
+    if (a.order_source == OrderSource::index_ties && (a.index_order_keys == 0 || a.index_order_keys > a.order.size())) {
+      return fail(a, "an index-then-ties order gives " + std::to_string(a.index_order_keys) + " of " +
+                         std::to_string(a.order.size()) + " order keys");
+    }
     for (size_t i = 0; i < a.order.size(); ++i) {
       bool through = i < a.order_paths.size() && a.order_paths[i];
       if (through != !a.order[i].via.empty()) return fail(a, "order key " + std::to_string(i) + " and its relation path disagree");

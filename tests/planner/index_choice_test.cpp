@@ -87,6 +87,20 @@ TEST_CASE("index_choice: the order is pushed down when the index serves it, mult
   CHECK(p.max_reads == 8);  // the last tie group may be long: bounded by the table
 }
 
+TEST_CASE("index_choice: a tie-break other than the index's own still stops after the limit's tie group") {
+  // by_published_views ends in _creationTime, _id: the index gives views desc,
+  // not the _id asc tie-break, so the rows tying on views are re-sorted.
+  auto p = must_plan(R"({"table":"posts","where":{"published":true},"orderBy":{"views":"desc","_id":"asc"},"limit":3})");
+  CHECK(root(p).source.index == "by_published_views");
+  CHECK(root(p).source.descending);
+  CHECK(root(p).order_source == OrderSource::index_ties);
+  CHECK(root(p).index_order_keys == 1);
+  CHECK(root(p).user_order_keys == 2);
+  // A first key no index gives cannot stop early.
+  auto s = must_plan(R"({"table":"posts","where":{"published":true},"orderBy":{"title":"asc","views":"desc"},"limit":3})");
+  CHECK(root(s).order_source == OrderSource::sort);
+}
+
 TEST_CASE("index_choice: an equality-pinned field drops out of the order check") {
   auto p = must_plan(R"({"table":"users","where":{"role":"admin"},"orderBy":{"credits":"asc"},"limit":1})");
   CHECK(root(p).source.index == "by_role_credits");

@@ -68,6 +68,15 @@ TEST_CASE("plan_verify: ranges must lie inside their index, in order, apart") {
   CHECK(verdict(s).find("index fields differ") != std::string::npos);
 }
 
+TEST_CASE("plan_verify: an index-then-ties order gives at least one key and at most all") {
+  auto p = must_plan(R"({"table":"posts","where":{"published":true},"orderBy":{"views":"desc","_id":"asc"},"limit":3})");
+  REQUIRE(p.root.access.order_source == OrderSource::index_ties);
+  p.root.access.index_order_keys = 0;
+  CHECK(verdict(p).find("gives 0 of") != std::string::npos);
+  p.root.access.index_order_keys = p.root.access.order.size() + 1;
+  CHECK(verdict(p).find("index-then-ties") != std::string::npos);
+}
+
 TEST_CASE("plan_verify: filters test only the table's fields; relation filters are planned") {
   auto p = must_plan(R"({"table":"users","where":{"name":{"like":"%a%"}}})");
   REQUIRE(p.root.access.post_filter);

@@ -149,14 +149,15 @@ void Executor::scan(const TableAccess& a, const Index& idx, const std::vector<In
     for (const Interval& iv : intervals) cursors.push_back(idx.cursor(iv, a.source.descending));
     return merge_scan(a, std::move(cursors), need, after, out);
   }
-  size_t user_keys = std::min(a.user_order_keys, a.order.size());
-  std::vector<OrderKey> user_order(a.order.begin(), a.order.begin() + static_cast<long>(user_keys));
+  // index_ties: the keys the index gives; the rows tying with the boundary on them are all read.
+  size_t tie_keys = std::min(a.index_order_keys, a.order.size());
+  std::vector<OrderKey> tie_order(a.order.begin(), a.order.begin() + static_cast<long>(tie_keys));
   for (const Interval& iv : intervals) {
     size_t taken = 0;
     DocPtr boundary;  // index_ties: the need-th row, whose ties must all be read
     idx.scan(iv, a.source.descending, [&](const DocPtr& d) {
       if (!count_read(a)) return false;
-      if (boundary && compare_order(user_order, *d, *boundary) != 0) return false;
+      if (boundary && compare_order(tie_order, *d, *boundary) != 0) return false;
       if (!passes(a, d)) return !failure_;
       if (after && compare_to_after(a.order, *d, *after) <= 0) return true;
       out.push_back(d);
@@ -186,7 +187,7 @@ void Executor::scan(const TableAccess& a, const Index& idx, const std::vector<In
 // adapter's Reader.mergeScan reads the same rows.
 void Executor::merge_scan(const TableAccess& a, std::vector<Index::Cursor> cursors, size_t need,
                           const std::vector<Value>* after, std::vector<DocPtr>& out) {
-  size_t by_keys = a.order_source == OrderSource::index ? a.order.size() : std::min(a.user_order_keys, a.order.size());
+  size_t by_keys = a.order_source == OrderSource::index ? a.order.size() : std::min(a.index_order_keys, a.order.size());
   std::vector<OrderKey> by(a.order.begin(), a.order.begin() + static_cast<long>(by_keys));
   std::vector<DocPtr> heads(cursors.size());
   std::unordered_set<const Document*> seen;  // a union's branches may find a row twice
