@@ -117,6 +117,120 @@ RangeOnField range_for(const std::string& field, const std::vector<const PlanFil
   return r;
 }
 
+// One interval of the index: the prefix, then the field's bounds.
+Interval interval_of(const std::vector<Value>& prefix, const RangeOnField& r) {
+  Interval iv;
+  if (r.null_only) {
+    auto hi = prefix;
+    hi.push_back(Value(nullptr));
+    iv.upper = Bound{hi, true};
+    if (!prefix.empty()) iv.lower = Bound{prefix, true};
+    return iv;
+  }
+  auto lo = prefix;
+  // Comparison ranges never include null or missing (SQL's unknown).
+  lo.push_back(r.lower ? r.lower->first : Value(nullptr));
+  iv.lower = Bound{lo, r.lower ? r.lower->second : false};
+  if (r.upper) {
+    auto hi = prefix;
+    hi.push_back(r.upper->first);
+    iv.upper = Bound{hi, r.upper->second};
+  } else if (!prefix.empty()) {
+    iv.upper = Bound{prefix, true};
+  }
+  return iv;
+}
+
+// The ranges an OR of bounds on one field reads (`views < 100 OR views > 800`,
+// each branch a comparison or an AND of them): ascending, overlaps merged.
+struct RangesOfOr {
+  const PlanFilter* filter = nullptr;
+  std::vector<RangeOnField> parts;
+  bool exact = true;  // no branch is only narrowed (a `like`): the ranges answer the OR
+};
+
+// Where a part starts and ends, null_only and open ends included: -1, 0, 1.
+int compare_lower(const RangeOnField& a, const RangeOnField& b) {
+  if (a.null_only || b.null_only) return (b.null_only ? 1 : 0) - (a.null_only ? 1 : 0);
+  if (!a.lower || !b.lower) return (b.lower ? -1 : 0) + (a.lower ? 1 : 0);
+  int c = compare(a.lower->first, b.lower->first);
+  if (c != 0) return c;
+  return (b.lower->second ? 1 : 0) - (a.lower->second ? 1 : 0);  // inclusive starts first
+}
+
+// Does `b` (starting at or after `a`) touch or overlap `a`?
+bool reaches(const RangeOnField& a, const RangeOnField& b) {
+  if (a.null_only) return b.null_only;
+  if (!a.upper) return true;
+  if (!b.lower) return true;
+  int c = compare(a.upper->first, b.lower->first);
+  return c > 0 || (c == 0 && (a.upper->second || b.lower->second));
+}
+
+std::optional<RangesOfOr> ranges_of_or(const std::string& field, const std::vector<const PlanFilter*>& conj,
+                                       const std::set<const PlanFilter*>& used, size_t max_parts) {
+  for (const PlanFilter* c : conj) {
+    if (used.count(c) || c->kind != PlanFilter::Kind::or_ || c->children.size() < 2) continue;
+    RangesOfOr out;
+    out.filter = c;
+    bool ok = true;
+    for (const PlanFilter& branch : c->children) {
+      std::vector<const PlanFilter*> sub;
+      if (branch.kind == PlanFilter::Kind::and_) {
+        for (const PlanFilter& x : branch.children) sub.push_back(&x);
+      } else {
+        sub.push_back(&branch);
+      }
+      RangeOnField part;
+      std::vector<const PlanFilter*> rest;
+      for (const PlanFilter* x : sub) {
+        if (!is_cmp_on(x, field)) ok = false;
+        else if (x->op == CmpOp::eq && !x->arg.is_null()) {
+          part.tighten_lower(x->arg, true);
+          part.tighten_upper(x->arg, true);
+          part.served.push_back(x);
+        } else {
+          rest.push_back(x);
+        }
+      }
+      if (!ok) break;
+      RangeOnField more = range_for(field, rest, {});
+      if (more.served.size() + more.narrowing.size() != rest.size() || (more.null_only && part.any())) {
+        ok = false;
+        break;
+      }
+      if (more.null_only) part = more;
+      if (more.lower) part.tighten_lower(more.lower->first, more.lower->second);
+      if (more.upper) part.tighten_upper(more.upper->first, more.upper->second);
+      if (!more.narrowing.empty()) out.exact = false;
+      if (!part.any()) {
+        ok = false;
+        break;
+      }
+      out.parts.push_back(std::move(part));
+    }
+    if (!ok || out.parts.size() > max_parts) continue;
+    std::sort(out.parts.begin(), out.parts.end(),
+              [](const RangeOnField& a, const RangeOnField& b) { return compare_lower(a, b) < 0; });
+    std::vector<RangeOnField> merged;
+    for (RangeOnField& p : out.parts) {
+      if (!merged.empty() && reaches(merged.back(), p)) {
+        RangeOnField& last = merged.back();
+        if (last.null_only) continue;  // both null_only
+        if (!p.upper || (last.upper && (compare(p.upper->first, last.upper->first) > 0 ||
+                                        (compare(p.upper->first, last.upper->first) == 0 && p.upper->second)))) {
+          last.upper = p.upper;
+        }
+        continue;
+      }
+      merged.push_back(std::move(p));
+    }
+    out.parts = std::move(merged);
+    return out;
+  }
+  return std::nullopt;
+}
+
 // The complement intervals of ne/notIn, above null: (null, v1), (v1, v2), ..., (vn, ∞).
 std::vector<Interval> complement_intervals(const std::vector<Value>& prefix, const Array& sorted_values) {
   std::vector<Interval> out;
@@ -167,6 +281,7 @@ Candidate evaluate(const TableDef& table, const IndexDef& idx, const std::vector
     cand.eq_fields.insert(cand.eq_fields.end(), idx.fields.begin(), idx.fields.begin() + static_cast<long>(pos));
   }
   std::vector<std::vector<Value>> prefixes{{}};
+  constexpr size_t kMaxRanges = 256;  // a skip-scan's values times the list's (or the OR's branches)
   auto take_eqs = [&] {
     while (pos < cand.keys.size()) {
       const PlanFilter* eq = nullptr;
@@ -218,7 +333,6 @@ Candidate evaluate(const TableDef& table, const IndexDef& idx, const std::vector
         break;
       }
     }
-    constexpr size_t kMaxRanges = 256;  // a skip-scan's values times the list's
     if (in && (prefixes.size() == 1 || prefixes.size() * in->arg.as_array().size() <= kMaxRanges)) {
       std::vector<std::vector<Value>> expanded;
       for (const auto& prefix : prefixes) {
@@ -242,32 +356,20 @@ Candidate evaluate(const TableDef& table, const IndexDef& idx, const std::vector
   if (pos < cand.keys.size() && !prefixes.empty()) {
     const std::string& field = cand.keys[pos];
     RangeOnField r = range_for(field, conj, used);
+    std::optional<RangesOfOr> ors;
+    if (!r.any()) ors = ranges_of_or(field, conj, used, kMaxRanges / prefixes.size());
     if (r.any()) {
       cand.has_range = true;
-      for (const auto& prefix : prefixes) {
-        Interval iv;
-        if (r.null_only) {
-          auto hi = prefix;
-          hi.push_back(Value(nullptr));
-          iv.upper = Bound{hi, true};
-          if (!prefix.empty()) iv.lower = Bound{prefix, true};
-        } else {
-          auto lo = prefix;
-          // Comparison ranges never include null or missing (SQL's unknown).
-          lo.push_back(r.lower ? r.lower->first : Value(nullptr));
-          iv.lower = Bound{lo, r.lower ? r.lower->second : false};
-          if (r.upper) {
-            auto hi = prefix;
-            hi.push_back(r.upper->first);
-            iv.upper = Bound{hi, r.upper->second};
-          } else if (!prefix.empty()) {
-            iv.upper = Bound{prefix, true};
-          }
-        }
-        cand.intervals.push_back(std::move(iv));
-      }
+      for (const auto& prefix : prefixes) cand.intervals.push_back(interval_of(prefix, r));
       for (auto* c : r.served) cand.served.push_back(c);
       cand.narrowing = r.narrowing;
+    } else if (ors) {
+      // Prefix-major, each prefix's ranges ascending and apart: index order.
+      cand.has_range = true;
+      for (const auto& prefix : prefixes) {
+        for (const RangeOnField& part : ors->parts) cand.intervals.push_back(interval_of(prefix, part));
+      }
+      (ors->exact ? cand.served : cand.narrowing).push_back(ors->filter);
     } else if (prefixes.size() == 1) {
       // ne / notIn: the complement ranges above null.
       for (const PlanFilter* c : conj) {

@@ -101,6 +101,30 @@ TEST_CASE("index_choice: a tie-break other than the index's own still stops afte
   CHECK(root(s).order_source == OrderSource::sort);
 }
 
+TEST_CASE("index_choice: an OR of ranges on the field after an equality prefix is several ranges of one index") {
+  auto p = must_plan(R"({"table":"posts","where":{"published":true,"OR":[{"views":{"gt":800}},{"views":{"lt":100}}]}})");
+  const TableAccess& a = root(p);
+  CHECK(a.source.index == "by_published_views");
+  REQUIRE(a.source.intervals.size() == 2);
+  // Ascending, whatever the branches' order: (true, null) .. (true, 100), then (true, 800) .. (true].
+  CHECK(a.source.intervals[0].upper->key.at(1) == Value(100.0));
+  CHECK(a.source.intervals[1].lower->key.at(1) == Value(800.0));
+  CHECK_FALSE(a.source.intervals[1].lower->inclusive);
+  CHECK_FALSE(a.post_filter);  // the ranges answer the OR exactly
+
+  // Overlapping or touching branches merge; a branch on another field keeps the OR a post-filter.
+  auto m = must_plan(R"({"table":"posts","where":{"published":true,"OR":[{"views":{"gte":100,"lte":500}},{"views":{"gte":500}},{"views":50}]}})");
+  CHECK(root(m).source.intervals.size() == 2);
+  auto other = must_plan(R"({"table":"posts","where":{"published":true,"OR":[{"views":{"gt":800}},{"title":"x"}]}})");
+  CHECK(root(other).source.intervals.size() == 1);
+  CHECK(root(other).post_filter);
+  // The same on users(role, credits), the branches given in descending order.
+  auto lead = must_plan(R"({"table":"users","where":{"OR":[{"credits":{"gt":140}},{"credits":{"lt":10}}],"role":"admin"}})");
+  CHECK(root(lead).source.index == "by_role_credits");
+  CHECK(root(lead).source.intervals.size() == 2);
+  CHECK_FALSE(root(lead).post_filter);
+}
+
 TEST_CASE("index_choice: an equality-pinned field drops out of the order check") {
   auto p = must_plan(R"({"table":"users","where":{"role":"admin"},"orderBy":{"credits":"asc"},"limit":1})");
   CHECK(root(p).source.index == "by_role_credits");
