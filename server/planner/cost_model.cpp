@@ -105,11 +105,27 @@ double selectivity(const TableStats& stats, const TableDef& table, const PlanFil
   }
 }
 
+// The rows an access's index ranges hold, when the backend counts each
+// (the engine, up to a cap): exactly what its served conjuncts keep. Not for
+// lookups, whose ranges take a parent's key in front at run time.
+std::optional<uint64_t> Planner::counted_intervals(const TableAccess& a) const {
+  constexpr uint64_t kMaxCounted = 1024;  // planning stays cheap; past it a range is no rare one
+  if (a.source.kind != Source::Kind::index || !a.key_fields.empty() || a.source.intervals.empty()) return std::nullopt;
+  uint64_t total = 0;
+  for (const Interval& iv : a.source.intervals) {
+    auto n = stats_.interval_count(a.table, a.source.index, iv, kMaxCounted - total);
+    if (!n) return std::nullopt;
+    total += *n;
+  }
+  return total;
+}
+
 uint64_t Planner::matching_rows(const TableAccess& a) const {
   uint64_t n = estimated_rows(a.table);
   if (n == kUnbounded) return kUnbounded;
   if (a.source.kind == Source::Kind::get) return std::min<uint64_t>(n, a.source.ids.size());
   if (a.driver) return std::min(n, matching_rows(a.driver->related.access));
+  if (auto counted = counted_intervals(a)) return std::min(n, *counted);
   const TableDef& table = *schema_.table(a.table);
   double sel = 1.0;
   for (const auto& c : a.served) sel *= selectivity(stats_, table, c, n);

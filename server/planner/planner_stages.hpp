@@ -102,6 +102,7 @@ class Planner {
   PlanBox<Driver> driver(const RelationDef& rel, std::optional<PlanFilter> related_filter, const std::string& path);
   // cost
   uint64_t matching_rows(const TableAccess& a) const;
+  std::optional<uint64_t> counted_intervals(const TableAccess& a) const;
   // bounds
   uint64_t estimate_access(TableAccess& a, uint64_t parents, bool is_lookup, int64_t extra_rows);
   uint64_t estimate_filter(PlanFilter& f, uint64_t parents);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "protocol/value.hpp"
+#include "server/planner/plan.hpp"
 
 namespace dc {
 
@@ -34,6 +35,13 @@ class TableStats {
   virtual std::optional<uint64_t> range_count(std::string_view /*table*/, std::string_view /*field*/,
                                               const std::optional<Value>& /*lower*/, bool /*lower_inclusive*/,
                                               const std::optional<Value>& /*upper*/, bool /*upper_inclusive*/) const {
+    return std::nullopt;
+  }
+  // Entries of `index` inside `iv` when there are at most `cap` (the engine
+  // counts its ordered index); nullopt past the cap or when it cannot count.
+  // For choosing plans only.
+  virtual std::optional<uint64_t> interval_count(std::string_view /*table*/, std::string_view /*index*/,
+                                                 const Interval& /*iv*/, uint64_t /*cap*/) const {
     return std::nullopt;
   }
   // The distinct values of a field that leads an index, when there are at

@@ -23,8 +23,15 @@ struct Engine {
   }
   struct Stats : TableStats {
     const Store* s;
+    bool count_ranges = false;  // as EmbeddedBackend does
     std::optional<uint64_t> row_count(std::string_view t) const override { return s->table(t)->size(); }
+    std::optional<uint64_t> interval_count(std::string_view t, std::string_view index, const Interval& iv,
+                                           uint64_t cap) const override {
+      if (!count_ranges) return std::nullopt;
+      return s->table(t)->index(index)->count(iv, cap);
+    }
   };
+  bool count_ranges = false;
   struct Run {
     Value value;
     uint64_t reads;
@@ -32,6 +39,7 @@ struct Engine {
   Run run(const std::string& query, uint64_t exec_budget = 32000) {
     Stats stats;
     stats.s = &store;
+    stats.count_ranges = count_ranges;
     auto q = parse_read_query(Json::parse(query), blog_schema(), ParseLimits{});
     REQUIRE(q.ok());
     auto p = plan_read(*q, blog_schema(), stats, PlannerOptions{});
@@ -146,6 +154,47 @@ TEST_CASE("embedded: rows per leading index value follow every write") {
   }
   CHECK_FALSE(posts.counting("category"));
   CHECK(posts.counting("authorId"));  // other fields keep theirs
+}
+
+TEST_CASE("embedded: a range of an index's leading field is counted, from the counts or entry by entry") {
+  Engine e;
+  const Table& users = *e.store.table("users");
+  const Index* by_role = users.led_by("role");
+  REQUIRE(by_role);
+  REQUIRE(by_role->counted());
+  // admin 2, editor 2, member 4.
+  CHECK(by_role->leading_range_count(Value("admin"), true, Value("editor"), true, 10) == 4u);
+  CHECK(by_role->leading_range_count(Value("admin"), false, Value("member"), false, 10) == 2u);
+  CHECK(by_role->leading_range_count(Value("b"), true, std::nullopt, false, 10) == 6u);
+  CHECK(by_role->leading_range_count(std::nullopt, false, std::nullopt, false, 10) == 8u);
+  CHECK(by_role->leading_range_count(Value("z"), true, Value("a"), true, 10) == 0u);  // empty
+  // nickname: 4 missing, 1 null, 3 strings: a comparison range starts above null.
+  const Index* by_nickname = users.led_by("nickname");
+  CHECK(by_nickname->leading_range_count(Value(nullptr), false, std::nullopt, false, 10) == 3u);
+  // email is unique, so uncounted: counted entry by entry, up to the cap.
+  const Index* by_email = users.led_by("email");
+  REQUIRE(by_email);
+  REQUIRE_FALSE(by_email->counted());
+  CHECK(by_email->leading_range_count(Value("d"), true, Value("f"), false, 10) == 3u);  // donald, edsger, emilie
+  CHECK(by_email->leading_range_count(Value(nullptr), false, std::nullopt, false, 10) == 8u);
+  CHECK_FALSE(by_email->leading_range_count(Value(nullptr), false, std::nullopt, false, 5));  // past the cap
+  CHECK_FALSE(users.led_by("credits"));  // leads no index
+}
+
+TEST_CASE("embedded: counted index ranges let a rare related range drive a relation filter") {
+  // Two posts have views >= 850; four users are members. Guessed (a range
+  // keeps a third of the posts), the related side looks as large as the
+  // members and each member is probed; counted, the two posts come first.
+  const std::string q = R"({"table":"users","columns":{"name":true},"where":{"role":"member","posts":{"views":{"gte":850}}}})";
+  Engine guessed;
+  auto g = guessed.run(q);
+  Engine counted;
+  counted.count_ranges = true;
+  auto c = counted.run(q);
+  CHECK(names(g.value) == std::vector<std::string>{"Ken Thompson"});
+  CHECK(names(c.value) == names(g.value));
+  CHECK(g.reads == 6);  // 4 members, then a post read by each probe that finds one (2)
+  CHECK(c.reads == 4);  // the 2 posts, then their 2 authors by _id
 }
 
 TEST_CASE("embedded: the executor fails past its budget instead of returning a short result") {

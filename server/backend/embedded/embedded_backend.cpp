@@ -464,6 +464,30 @@ std::optional<uint64_t> EmbeddedBackend::value_count(std::string_view table, std
   return idx->leading_count(value);
 }
 
+std::optional<uint64_t> EmbeddedBackend::range_count(std::string_view table, std::string_view field,
+                                                     const std::optional<Value>& lower, bool lower_inclusive,
+                                                     const std::optional<Value>& upper, bool upper_inclusive) const {
+  // Counting entry by entry stops here: planning stays cheap, and past it a
+  // range is no rare one worth driving from.
+  constexpr uint64_t kMaxCountedEntries = 4096;
+  std::shared_lock lock(mu_, std::try_to_lock);
+  if (!lock.owns_lock()) return std::nullopt;
+  const Table* t = store_.table(table);
+  const Index* idx = t ? t->led_by(field) : nullptr;
+  if (!idx) return std::nullopt;
+  return idx->leading_range_count(lower, lower_inclusive, upper, upper_inclusive, kMaxCountedEntries);
+}
+
+std::optional<uint64_t> EmbeddedBackend::interval_count(std::string_view table, std::string_view index,
+                                                        const Interval& iv, uint64_t cap) const {
+  std::shared_lock lock(mu_, std::try_to_lock);
+  if (!lock.owns_lock()) return std::nullopt;
+  const Table* t = store_.table(table);
+  const Index* idx = t ? t->index(index) : nullptr;
+  if (!idx) return std::nullopt;
+  return idx->count(iv, cap);
+}
+
 std::optional<std::vector<Value>> EmbeddedBackend::leading_values(std::string_view table, std::string_view field,
                                                                   size_t at_most) const {
   std::shared_lock lock(mu_, std::try_to_lock);

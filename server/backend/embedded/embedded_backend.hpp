@@ -64,6 +64,11 @@ class EmbeddedBackend : public Backend, public TableStats {
 
   std::optional<uint64_t> row_count(std::string_view table) const override;
   std::optional<uint64_t> value_count(std::string_view table, std::string_view field, const Value& value) const override;
+  std::optional<uint64_t> range_count(std::string_view table, std::string_view field, const std::optional<Value>& lower,
+                                      bool lower_inclusive, const std::optional<Value>& upper,
+                                      bool upper_inclusive) const override;
+  std::optional<uint64_t> interval_count(std::string_view table, std::string_view index, const Interval& iv,
+                                         uint64_t cap) const override;
   std::optional<std::vector<Value>> leading_values(std::string_view table, std::string_view field, size_t at_most) const override;
   uint64_t version() const override { return version_.load(std::memory_order_acquire); }
 

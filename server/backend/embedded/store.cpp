@@ -64,6 +64,31 @@ uint64_t Index::leading_count(const Value& v) const {
   return it == leading_.end() ? 0 : it->second;
 }
 
+std::optional<uint64_t> Index::leading_range_count(const std::optional<Value>& lower, bool lower_inclusive,
+                                                   const std::optional<Value>& upper, bool upper_inclusive,
+                                                   uint64_t cap) const {
+  if (counted_) {
+    auto it = !lower ? leading_.begin() : lower_inclusive ? leading_.lower_bound(*lower) : leading_.upper_bound(*lower);
+    auto end = !upper ? leading_.end() : upper_inclusive ? leading_.upper_bound(*upper) : leading_.lower_bound(*upper);
+    uint64_t n = 0;
+    for (; it != end && it != leading_.end(); ++it) n += it->second;
+    return n;
+  }
+  Interval iv;
+  if (lower) iv.lower = Bound{{*lower}, lower_inclusive};
+  if (upper) iv.upper = Bound{{*upper}, upper_inclusive};
+  return count(iv, cap);
+}
+
+std::optional<uint64_t> Index::count(const Interval& iv, uint64_t cap) const {
+  Cursor c = cursor(iv, false);
+  uint64_t n = 0;
+  for (auto it = c.first_; it != c.last_; ++it) {
+    if (++n > cap) return std::nullopt;
+  }
+  return n;
+}
+
 bool below_lower(const IndexKey& k, const Bound& b) {
   int c = compare_prefix(k, b.key);
   return c < 0 || (c == 0 && !b.inclusive);
@@ -113,6 +138,14 @@ Table::Table(const TableDef& def, uint32_t number) : def_(&def), number_(number)
 const Index* Table::counting(std::string_view field) const {
   for (const auto& i : indexes_) {
     if (i.counted() && i.fields().front() == field) return &i;
+  }
+  return nullptr;
+}
+
+const Index* Table::led_by(std::string_view field) const {
+  if (const Index* c = counting(field)) return c;
+  for (const auto& i : indexes_) {
+    if (!i.fields().empty() && i.fields().front() == field) return &i;
   }
   return nullptr;
 }

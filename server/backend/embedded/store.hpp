@@ -80,6 +80,12 @@ class Index {
   // rows missing it); needs counted().
   size_t leading_distinct() const { return leading_.size(); }
   std::vector<Value> leading_values() const;
+  // Rows whose leading field lies between the bounds (nullopt: open end;
+  // null and missing sort lowest). Summed from the counts when counted(),
+  // else counted entry by entry: nullopt past `cap` entries.
+  std::optional<uint64_t> leading_range_count(const std::optional<Value>& lower, bool lower_inclusive,
+                                              const std::optional<Value>& upper, bool upper_inclusive,
+                                              uint64_t cap) const;
   using Entries = std::map<IndexKey, DocPtr, KeyLess>;
   // The documents inside one interval, handed out one at a time in index
   // order (or reverse), so that a merge can interleave several intervals.
@@ -94,6 +100,8 @@ class Index {
     bool descending_ = false;
   };
   Cursor cursor(const Interval& iv, bool descending) const;
+  // Entries inside `iv`, counted one by one: nullopt past `cap`.
+  std::optional<uint64_t> count(const Interval& iv, uint64_t cap) const;
   // Visits documents inside `iv` in index order (or reverse); stops when `visit` returns false.
   void scan(const Interval& iv, bool descending, const std::function<bool(const DocPtr&)>& visit) const;
 
@@ -115,6 +123,8 @@ class Table {
   const Index* index(std::string_view name) const;
   // An index that counts rows per value of `field` (one it leads); null if none.
   const Index* counting(std::string_view field) const;
+  // An index `field` leads, the counting one first; null if none.
+  const Index* led_by(std::string_view field) const;
   void insert(DocPtr d);
   void erase(const DocPtr& d);
   // Every document in creation order.
