@@ -61,6 +61,32 @@ Result<std::vector<Value>> decode_cursor(const std::string& cursor, const std::s
   }
 }
 
-std::string plan_fingerprint(const ReadNode& root) { return std::to_string(fnv1a(plan_node_to_json(root).dump())); }
+namespace {
+
+// The filter as bound, before any access is planned: relation filters by name and inner filter.
+Json filter_shape(const PlanFilter& f) {
+  Json children = Json::array();
+  for (const auto& c : f.children) children.push_back(filter_shape(c));
+  switch (f.kind) {
+    case PlanFilter::Kind::constant: return f.constant;
+    case PlanFilter::Kind::and_: return Json{{"and", std::move(children)}};
+    case PlanFilter::Kind::or_: return Json{{"or", std::move(children)}};
+    case PlanFilter::Kind::not_: return Json{{"not", std::move(children)}};
+    case PlanFilter::Kind::cmp: return Json::array({f.field, op_name(f.op), to_json(f.arg)});
+    case PlanFilter::Kind::exists:
+      return Json{{f.negate ? "notExists" : "exists", f.relation_def ? f.relation_def->name : ""}, {"where", std::move(children)}};
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::string plan_fingerprint(const std::string& table, const std::optional<PlanFilter>& where,
+                             const std::vector<OrderKey>& order) {
+  Json keys = Json::array();
+  for (const auto& k : order) keys.push_back(Json::array({k.field, k.descending}));
+  Json shape{{"table", table}, {"where", where ? filter_shape(*where) : Json(nullptr)}, {"order", std::move(keys)}};
+  return std::to_string(fnv1a(shape.dump()));
+}
 
 }  // namespace dc

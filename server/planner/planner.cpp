@@ -19,6 +19,7 @@ Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, con
   if (!b) return std::move(b).error();
   ReadNode n = std::move(b->node);
   std::optional<PlanFilter> where = std::move(b->where);
+  if (nesting_ == 1 && !via) root_where = where;
   // Only a scan (not a lookup, not a search) may be driven from a relation filter's side.
   std::vector<Drivable> drivable;
   if (key_fields.empty() && !search) drivable = drivable_relations(where);

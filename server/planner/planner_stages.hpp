@@ -77,6 +77,7 @@ class Planner {
     std::string hint;
   };
   Contributor worst;                   // the access that reads most, named when the budget refuses
+  std::optional<PlanFilter> root_where;  // the root's filter as bound, before planning (a paginate's fingerprint)
   mutable bool unknown_sizes = false;  // some table's size was unknown (Convex keeps no counts we can read)
 
  private:

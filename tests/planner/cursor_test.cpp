@@ -46,3 +46,23 @@ TEST_CASE("cursor: not JSON, duplicate keys or another query's fingerprint are i
     CHECK(p.error().path == "/cursor");
   }
 }
+
+TEST_CASE("cursor: bound to the query, not to the access path the data chose") {
+  // The same query over other data may be planned another way (driven from
+  // the author or scanned): a cursor from the first page stays valid.
+  const char* q = R"({"table":"posts","op":"paginate","numItems":2,"where":{"author":{"email":"ada@x.io"}}})";
+  dc::testing::FakeStats few;
+  few.rows["posts"] = 1;
+  auto driven = dc::testing::plan(q);
+  auto scanned = dc::testing::plan(q, 32000, few);
+  REQUIRE(driven.ok());
+  REQUIRE(scanned.ok());
+  REQUIRE(driven->root.access.driver);
+  REQUIRE_FALSE(scanned->root.access.driver);
+  CHECK(driven->fingerprint == scanned->fingerprint);
+  // Another filter or order is another query.
+  auto other = dc::testing::plan(R"({"table":"posts","op":"paginate","numItems":2,"where":{"author":{"email":"ken@x.io"}}})");
+  auto desc = dc::testing::plan(R"({"table":"posts","op":"paginate","numItems":2,"where":{"author":{"email":"ada@x.io"}},"orderBy":{"_creationTime":"desc"}})");
+  CHECK(other->fingerprint != driven->fingerprint);
+  CHECK(desc->fingerprint != driven->fingerprint);
+}
