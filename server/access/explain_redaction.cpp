@@ -103,6 +103,9 @@ void redact_access(Json& access, const std::set<std::string>& hidden) {
 // Every table access in the plan, however deep (relations, drivers, junctions).
 void walk(Json& j, const ReadRules& rules, const Schema& schema, std::vector<std::string>& hidden_indexes) {
   if (j.is_object()) {
+    // Counted estimates count rows the rules hide (how many posts of others
+    // fall in a range), and alternatives may name indexes over hidden columns.
+    if (j.contains("estimate")) j["estimate"] = kHidden;
     if (j.contains("table") && j["table"].is_string() && j.contains("source")) {
       if (const TableDef* t = schema.table(j["table"].get<std::string>())) {
         auto hidden = hidden_columns(rules, *t);

@@ -56,13 +56,16 @@ Status Planner::choose(ReadNode& n, const TableDef& table, const ReadConfig& cfg
   if (where) conj = conjuncts(*where);
   bool stops_early = cfg.limit.has_value() || &cfg == paginated_;
   ObservedValues observed = [&](std::string_view field) { return stats_.leading_values(table.name, field, kMaxObservedSkip); };
-  AccessChoice choice = choose_access(table, conj, cfg.order_by, a.key_fields, true, stops_early, observed);
+  CountRanges count = [&](const IndexDef& idx, const std::vector<Interval>& ranges) {
+    return count_ranges(table.name, idx.name, ranges);
+  };
+  AccessChoice choice = choose_access(table, conj, cfg.order_by, a.key_fields, true, stops_early, observed, count);
   if (choice.source.kind == Source::Kind::union_) {
     // A union's worst case reads the table once per branch: keep the scan
     // where that could cross the budget and the scan would not.
     uint64_t rows_now = rows(table.name);
     if (rows_now != kUnbounded && rows_now <= budget_ && sat_mul(rows_now, choice.source.branches.size()) > budget_) {
-      choice = choose_access(table, conj, cfg.order_by, a.key_fields, false, stops_early, observed);
+      choice = choose_access(table, conj, cfg.order_by, a.key_fields, false, stops_early, observed, count);
     }
   }
   if (!choice.key_fields.empty()) a.key_fields = std::move(choice.key_fields);
@@ -85,6 +88,13 @@ Status Planner::choose(ReadNode& n, const TableDef& table, const ReadConfig& cfg
   if (choice.at_most_one_per_interval) a.warnings.clear();
   bool indexed = a.source.kind == Source::Kind::index && !a.at_most_one_per_range;
   if (!drivable.empty() && (a.source.kind == Source::Kind::full_scan || indexed)) drive(a, table, conj, cfg, drivable);
+  a.estimate.alternatives = std::move(choice.alternatives);
+  a.estimate.chosen_by_rows = choice.chosen_by_rows;
+  a.estimate.rows = matching_rows(a);
+  a.estimate.basis = a.driver ? AccessEstimate::Basis::driven
+                     : a.source.kind == Source::Kind::get || counted_intervals(a) ? AccessEstimate::Basis::counted
+                                            : AccessEstimate::Basis::guessed;
+  if (a.driver) a.estimate.alternatives.clear();  // the driver's estimate says what the scan would have read
   return Ok{};
 }
 

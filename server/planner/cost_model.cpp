@@ -105,19 +105,26 @@ double selectivity(const TableStats& stats, const TableDef& table, const PlanFil
   }
 }
 
-// The rows an access's index ranges hold, when the backend counts each
-// (the engine, up to a cap): exactly what its served conjuncts keep. Not for
-// lookups, whose ranges take a parent's key in front at run time.
-std::optional<uint64_t> Planner::counted_intervals(const TableAccess& a) const {
+// The rows an index's ranges hold (all of it: no ranges), when the backend
+// counts each (the engine, up to a cap).
+std::optional<uint64_t> Planner::count_ranges(const std::string& table, const std::string& index,
+                                              const std::vector<Interval>& ranges) const {
   constexpr uint64_t kMaxCounted = 1024;  // planning stays cheap; past it a range is no rare one
-  if (a.source.kind != Source::Kind::index || !a.key_fields.empty() || a.source.intervals.empty()) return std::nullopt;
+  if (ranges.empty()) return stats_.interval_count(table, index, Interval{}, kMaxCounted);
   uint64_t total = 0;
-  for (const Interval& iv : a.source.intervals) {
-    auto n = stats_.interval_count(a.table, a.source.index, iv, kMaxCounted - total);
+  for (const Interval& iv : ranges) {
+    auto n = stats_.interval_count(table, index, iv, kMaxCounted - total);
     if (!n) return std::nullopt;
     total += *n;
   }
   return total;
+}
+
+// Exactly what an access's served conjuncts keep, when its ranges are
+// counted. Not for lookups, whose ranges take a parent's key in front at run time.
+std::optional<uint64_t> Planner::counted_intervals(const TableAccess& a) const {
+  if (a.source.kind != Source::Kind::index || !a.key_fields.empty() || a.source.intervals.empty()) return std::nullopt;
+  return count_ranges(a.table, a.source.index, a.source.intervals);
 }
 
 uint64_t Planner::matching_rows(const TableAccess& a) const {

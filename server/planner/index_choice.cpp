@@ -62,11 +62,24 @@ std::optional<std::pair<Source, size_t>> ordered_union(const TableDef& table, co
   return std::make_pair(std::move(u), keys);
 }
 
+// A candidate index with how well it serves the order and, when counted, its rows.
+struct Weighed {
+  Candidate cand;
+  int order_rank;
+  std::optional<uint64_t> rows;
+};
+
+// How much of the order an index gives, where an early stop makes it count.
+int order_rank(OrderSource s, bool stops_early) {
+  if (!stops_early) return 0;
+  return s == OrderSource::index ? 2 : s == OrderSource::index_ties ? 1 : 0;
+}
+
 }  // namespace
 
 AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFilter*>& conj,
                            const std::vector<OrderKey>& user_order, const FieldList& key_fields, bool allow_union,
-                           bool stops_early, const ObservedValues& observed) {
+                           bool stops_early, const ObservedValues& observed, const CountRanges& count) {
   AccessChoice out;
   // get by _id: for a relation keyed on _id, or an _id equality / in list.
   const PlanFilter* id_conj = nullptr;
@@ -99,7 +112,8 @@ AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFi
     return out;
   }
 
-  Candidate best;
+  std::vector<Weighed> weighed;
+  size_t best_at = 0;
   int best_total = -1;
   for (const IndexDef& idx : table.indexes) {
     if (!led_by(idx, key_fields)) continue;
@@ -114,14 +128,39 @@ AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFi
       if (!stops_early) order_bonus /= 10;  // every match is read anyway: the order only breaks ties
       int total = cand.score + order_bonus;
       if (total <= 0 && idx.name != kByCreationTime) continue;  // serves nothing
+      const Candidate* best = weighed.empty() ? nullptr : &weighed[best_at].cand;
       bool better = total > best_total ||
-                    (total == best_total && best.index && cand.index->fields.size() < best.index->fields.size());
+                    (total == best_total && best && cand.index->fields.size() < best->index->fields.size());
       if (better) {
-        best = std::move(cand);
+        best_at = weighed.size();
         best_total = total;
       }
+      weighed.push_back({std::move(cand), order_rank(probe.order_source, stops_early), std::nullopt});
     }
   }
+  bool chosen_by_rows = false;
+  if (count && key_fields.empty() && weighed.size() > 1) {
+    for (auto& w : weighed) w.rows = count(*w.cand.index, w.cand.intervals);
+    const size_t scored = best_at;
+    for (size_t i = 0; i < weighed.size(); ++i) {
+      const Weighed& w = weighed[i];
+      const Weighed& s = weighed[scored];
+      // Counts on both sides, under half the rows, and the order the early stop needs kept.
+      if (!w.rows || !s.rows || w.order_rank < s.order_rank || *w.rows * 2 >= *s.rows) continue;
+      if (best_at == scored || *w.rows < *weighed[best_at].rows) best_at = i;
+    }
+    chosen_by_rows = best_at != scored;
+  }
+  Candidate best;
+  if (!weighed.empty()) {
+    for (size_t i = 0; i < weighed.size(); ++i) {
+      if (i == best_at) continue;
+      const Candidate& c = weighed[i].cand;
+      out.alternatives.push_back({c.index->name + (c.skip_field.empty() ? "" : " (skip-scan)"), weighed[i].rows});
+    }
+    best = std::move(weighed[best_at].cand);
+  }
+  out.chosen_by_rows = chosen_by_rows;
 
   if (!best.index) {
     // Relation lookup with no index led by the key: scan once and group by key.

@@ -23,6 +23,10 @@ struct AccessChoice {
   bool at_most_one_per_interval = false;      // the pinned fields cover a unique constraint (or _id)
   std::vector<std::string> warnings;
   FieldList key_fields;  // a relation lookup's key fields, in the order the index holds them
+  // The other indexes weighed (rows when counted), and whether counted rows
+  // overrode the score.
+  std::vector<AccessEstimate::Alternative> alternatives;
+  bool chosen_by_rows = false;
 };
 
 // `key_fields`: non-empty for relation lookups, where rows are found by a
@@ -37,10 +41,16 @@ struct AccessChoice {
 // `observed`: the values an index's leading field holds now, when the
 // backend knows they are few (the engine's counts); a skip-scan may then
 // range over them although the schema gives the field no finite domain.
+// `count`: the rows an index's ranges hold, when the backend counts them
+// (the engine, up to a cap). Where both are counted, a candidate holding
+// under half the rows of the best-scored one is taken instead (an equality
+// on a common value loses to a `notIn` that leaves few rows), unless it
+// gives up an order the early stop needs.
 using ObservedValues = std::function<std::optional<std::vector<Value>>(std::string_view field)>;
+using CountRanges = std::function<std::optional<uint64_t>(const IndexDef& index, const std::vector<Interval>& ranges)>;
 AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFilter*>& conjuncts,
                            const std::vector<OrderKey>& user_order, const FieldList& key_fields, bool allow_union = true,
-                           bool stops_early = true, const ObservedValues& observed = {});
+                           bool stops_early = true, const ObservedValues& observed = {}, const CountRanges& count = {});
 
 // The requested order with its tie-breakers: _creationTime, then _id, ascending.
 std::vector<OrderKey> effective_order(const std::vector<OrderKey>& user_order);

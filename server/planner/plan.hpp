@@ -84,6 +84,20 @@ enum class OrderSource {
   sort,        // everything matching is read, then sorted
 };
 
+// Explain's account of a choice: the rows the chosen access was expected to
+// read, on what grounds, and what the other indexes would have read.
+struct AccessEstimate {
+  enum class Basis { guessed, counted, driven };
+  uint64_t rows = kUnbounded;  // kUnbounded: no table size to guess from
+  Basis basis = Basis::guessed;
+  bool chosen_by_rows = false;  // counted rows overrode the index's score
+  struct Alternative {
+    std::string index;  // with " (skip-scan)" when it reads a range per leading value
+    std::optional<uint64_t> rows;  // counted; nullopt: not counted (a lookup, or past the cap)
+  };
+  std::vector<Alternative> alternatives;
+};
+
 struct TableAccess {
   uint32_t id = 0;  // its number in the plan: explain's "analyze" reports reads per access
   std::string table;
@@ -109,6 +123,7 @@ struct TableAccess {
   int64_t offset = 0;
   bool at_most_one_per_range = false;       // the pinned fields cover a unique constraint (or _id)
   uint64_t max_reads = kUnbounded;          // worst case for this access (all parents together)
+  AccessEstimate estimate;
   std::vector<std::string> warnings;
   std::string path;                         // request part this access serves
 };

@@ -143,6 +143,7 @@ Json access_json(const TableAccess& a, const ActualReads* actual) {
   if (a.offset) j["offset"] = a.offset;
   if (a.at_most_one_per_range) j["unique"] = true;
   j["maxReads"] = a.max_reads == kUnbounded ? Json(nullptr) : Json(a.max_reads);
+  j["estimate"] = estimate_json(a.estimate);
   if (actual) j["actualReads"] = a.id < actual->size() ? (*actual)[a.id] : 0;
   // A backend that enforces the budget while running names this request part when it fails.
   j["requestPath"] = a.path.empty() ? "/where" : a.path;
@@ -150,6 +151,17 @@ Json access_json(const TableAccess& a, const ActualReads* actual) {
 }
 
 }  // namespace
+
+Json estimate_json(const AccessEstimate& e) {
+  auto number = [](std::optional<uint64_t> n) { return !n || *n == kUnbounded ? Json(nullptr) : Json(*n); };
+  const char* basis = e.basis == AccessEstimate::Basis::counted ? "counted"
+                      : e.basis == AccessEstimate::Basis::driven ? "driven"
+                                                                 : "guessed";
+  Json alternatives = Json::array();
+  for (const auto& alt : e.alternatives) alternatives.push_back(Json{{"index", alt.index}, {"rows", number(alt.rows)}});
+  return Json{{"rows", number(e.rows)}, {"basis", basis}, {"chosenBy", e.chosen_by_rows ? "rows" : "score"},
+              {"alternatives", std::move(alternatives)}};
+}
 
 Json filter_to_json(const PlanFilter& f, const ActualReads* actual) {
   switch (f.kind) {

@@ -17,6 +17,8 @@ using ActualReads = std::vector<uint64_t>;
 Json filter_to_json(const PlanFilter& f, const ActualReads* actual = nullptr);
 Json plan_node_to_json(const ReadNode& n, const ActualReads* actual = nullptr);
 Json plan_to_json(const ReadPlan& p, const ActualReads* actual = nullptr);
+// {rows, basis: counted|guessed|driven, chosenBy: score|rows, alternatives: [{index, rows}]}
+Json estimate_json(const AccessEstimate& e);
 
 std::string_view order_source_name(OrderSource s);
 std::string_view source_kind_name(Source::Kind k);

@@ -104,6 +104,8 @@ class Planner {
   // cost
   uint64_t matching_rows(const TableAccess& a) const;
   std::optional<uint64_t> counted_intervals(const TableAccess& a) const;
+  std::optional<uint64_t> count_ranges(const std::string& table, const std::string& index,
+                                       const std::vector<Interval>& ranges) const;
   // bounds
   uint64_t estimate_access(TableAccess& a, uint64_t parents, bool is_lookup, int64_t extra_rows);
   uint64_t estimate_filter(PlanFilter& f, uint64_t parents);

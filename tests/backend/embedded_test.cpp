@@ -197,6 +197,24 @@ TEST_CASE("embedded: counted index ranges let a rare related range drive a relat
   CHECK(c.reads == 4);  // the 2 posts, then their 2 authors by _id
 }
 
+TEST_CASE("embedded: counted ranges pick the side of a notIn next to an equality") {
+  // published = true holds 9 posts; category notIn three of the categories
+  // leaves 2. By score the equality wins; counted, the complement ranges do.
+  const std::string q = R"({"table":"posts","columns":{"title":true},"where":{"published":true,"category":{"notIn":["history","opinion","math"]}}})";
+  Engine guessed;
+  auto g = guessed.run(q);
+  Engine counted;
+  counted.count_ranges = true;
+  auto c = counted.run(q);
+  CHECK(names(c.value, "title") == names(g.value, "title"));
+  CHECK(names(c.value, "title").size() == 2);
+  CHECK(g.reads == 9);
+  CHECK(c.reads == 2);
+  // Where the equality is the rarer side, counting keeps it.
+  const std::string rare = R"({"table":"posts","columns":{"title":true},"where":{"published":false,"category":{"notIn":["history"]}}})";
+  CHECK(counted.run(rare).reads == 3);
+}
+
 TEST_CASE("embedded: the executor fails past its budget instead of returning a short result") {
   Engine e;
   Engine::Stats stats;

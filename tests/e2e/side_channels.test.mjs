@@ -88,9 +88,13 @@ test('explain shows no index over a column the role cannot see: its name, fields
     assert.equal(access.source.type, 'index', 'the caller still learns an index serves it');
     assert.equal(access.source.index, '(hidden)');
     assert.doesNotMatch(r.text, /by_author|authorId/);
-    // The same plan for a bypass role names it.
+    // Estimates count rows the rules hide: withheld whole.
+    assert.equal(access.estimate, '(hidden)');
+    // The same plan for a bypass role names it, with its estimate.
     const s = await post(server.url, '/v1/explain', { ...q, where: { authorId: 'u1' } }, service);
     assert.match(s.text, /by_author/);
+    assert.equal(s.json.data.root.access.estimate.basis, 'counted');
+    assert.equal(s.json.data.root.access.estimate.rows, 3);
   });
 });
 
