@@ -2,6 +2,7 @@
 // engine evaluates them (server/backend/embedded/filter_eval.cpp). A filter is
 // compiled once per plan, so values are decoded once, not per row.
 import type { Value } from "convex/values";
+import type { CmpFilter, PlanFilter, PlanRelation } from "./plan.js";
 import { compare, decode, isNullish, lookupPath, type Doc, type Maybe } from "./values.js";
 
 export type Truth = 0 | 1 | 2; // false, true, unknown
@@ -11,7 +12,7 @@ const U: Truth = 2;
 const truth = (b: boolean): Truth => (b ? T : F);
 
 // Whether a row has a related row (an EXISTS semi-join); it reads, so it is async.
-export type ExistsFn = (relation: unknown, doc: Doc) => Promise<boolean>;
+export type ExistsFn = (relation: PlanRelation, doc: Doc) => Promise<boolean>;
 export type Filter = (doc: Doc) => Promise<Truth>;
 
 function codePoints(s: string, fold: boolean): number[] {
@@ -65,9 +66,10 @@ export function likeMatch(text: string, pattern: string, fold: boolean): boolean
 
 const inList = (list: Value[], x: Maybe) => list.some((e) => compare(e, x) === 0);
 
-function compileCmp(j: any): Filter {
-  const field: string = j.field;
-  const op: string = j.op;
+function compileCmp(j: CmpFilter): Filter {
+  const field = j.field;
+  const op = j.op;
+  // The operand, decoded once; its shape follows the operator (a list for in, a pair for between).
   const arg: any = "value" in j ? decode(j.value) : undefined;
   if (op === "isNull") return async (d) => truth(isNullish(lookupPath(d, field)));
   if (op === "isNotNull") return async (d) => truth(!isNullish(lookupPath(d, field)));
@@ -112,14 +114,14 @@ function compileCmp(j: any): Filter {
   };
 }
 
-export function compileFilter(j: any, exists: ExistsFn): Filter {
+export function compileFilter(j: PlanFilter, exists: ExistsFn): Filter {
   if ("const" in j) {
     const t = truth(!!j.const);
     return async () => t;
   }
   if ("and" in j || "or" in j) {
     const isAnd = "and" in j;
-    const parts = (isAnd ? j.and : j.or).map((c: any) => compileFilter(c, exists)) as Filter[];
+    const parts = ("and" in j ? j.and : j.or).map((c) => compileFilter(c, exists));
     const stop = isAnd ? F : T;
     return async (d) => {
       let acc: Truth = isAnd ? T : F;
@@ -140,7 +142,9 @@ export function compileFilter(j: any, exists: ExistsFn): Filter {
   }
   if ("exists" in j || "notExists" in j) {
     const negate = "notExists" in j;
-    const relation = negate ? j.notExists : j.exists;
+    const relation = "notExists" in j ? j.notExists : j.exists;
+    // A plan the proxy sends has every relation filter planned; a name alone is explain's.
+    if (typeof relation === "string") throw new Error(`relation filter '${relation}' is not planned`);
     return async (d) => truth((await exists(relation, d)) !== negate);
   }
   return compileCmp(j);

@@ -10,11 +10,14 @@
 import { internalMutationGeneric, internalQueryGeneric, type SchemaDefinition } from "convex/server";
 import { v } from "convex/values";
 import { PlanError, reported } from "./errors.js";
+import { PLAN_VERSION, type MutationPlan, type Plan, type ReadPlan } from "./plan.js";
 import { Reader } from "./read.js";
 import { Writer, type IndexDefs, type OptionalFields } from "./write.js";
 
 export { compare } from "./values.js";
 export { likeMatch } from "./filter.js";
+export { PLAN_VERSION } from "./plan.js";
+export type * from "./plan.js";
 
 // What Convex's schema cannot say and the proxy needs: unique constraints and
 // relations, in the proxy's schema format (protocol.md section 8).
@@ -23,12 +26,9 @@ export type AdapterExtras = {
   relations?: Record<string, Record<string, unknown>>;
 };
 
-// The plan format this adapter runs (server/planner/plan.hpp kPlanVersion).
 // A plan of another version is refused, never half-understood; `describe`
-// reports it so that the proxy stays unready until the two match.
-export const PLAN_VERSION = 2;
-
-function checkedPlan(text: string): any {
+// reports the version (plan.ts) so that the proxy stays unready until the two match.
+function checkedPlan<P extends Plan>(text: string, kind: P["kind"]): P {
   const plan = JSON.parse(text);
   if (plan.planVersion !== PLAN_VERSION) {
     throw new PlanError(
@@ -37,7 +37,8 @@ function checkedPlan(text: string): any {
       null,
     );
   }
-  return plan;
+  if (plan.kind !== kind) throw new PlanError("UPSTREAM_ERROR", `expected a ${kind} plan, was sent ${JSON.stringify(plan.kind ?? null)}`, null);
+  return plan as P;
 }
 
 // Plans arrive as JSON text: plan values use Convex's encoding, and plan keys
@@ -69,7 +70,7 @@ export function defineAdapter(schema: SchemaDefinition<any, boolean>, extras: Ad
     args: planArgs,
     handler: (ctx, args) =>
       reported(async () => {
-        const plan = checkedPlan(args.plan);
+        const plan = checkedPlan<ReadPlan>(args.plan, "read");
         const reader = new Reader(ctx.db, plan.readBudget ?? 32000);
         const data = await reader.run(plan);
         // Reads per access only for explain's "analyze" and for plans the
@@ -84,7 +85,7 @@ export function defineAdapter(schema: SchemaDefinition<any, boolean>, extras: Ad
     args: planArgs,
     handler: (ctx, args) =>
       reported(async () => {
-        const plan = checkedPlan(args.plan);
+        const plan = checkedPlan<MutationPlan>(args.plan, "mutation");
         // The proxy's request id (its access log's "requestId"): one line in
         // Convex's function logs matches the two. Absent from older proxies.
         if (typeof plan.requestId === "string") console.log(`drizzle-convex request ${plan.requestId}`);

@@ -8,6 +8,7 @@ import type { GenericDatabaseReader } from "convex/server";
 import { convexToJson, type Value } from "convex/values";
 import { queryError } from "./errors.js";
 import { compileFilter, type Filter } from "./filter.js";
+import type { FullScanSource, IndexSource, PlanAccess, PlanBound, PlanColumns, PlanDriver, PlanNode, PlanOrderKey, PlanRelation, PlanSource, ReadPlan, SearchSource } from "./plan.js";
 import { compare, decode, isNullish, lookupPath, valueKey, type Doc, type Maybe } from "./values.js";
 
 type Db = GenericDatabaseReader<any>;
@@ -15,14 +16,14 @@ type Bound = { key: Value[]; inclusive: boolean };
 type Interval = { lower?: Bound; upper?: Bound };
 // A key read through relations (Drizzle 1.0's order by related rows) has
 // `through`: one relation step per relation walked, as in `with`.
-type OrderKey = { field: string; descending: boolean; through?: any[]; aggregate?: string };
+type OrderKey = { field: string; descending: boolean; through?: PlanRelation[]; aggregate?: string };
 type Groups = Map<string, { key: Maybe; rows: Doc[] }>;
 
 // A table access with its values decoded and its post-filter compiled.
 type Access = {
   id: number; // the access's number in the plan: explain's "analyze" reports reads per access
   table: string;
-  source: any;
+  source: PlanSource;
   lookupBy?: string[];
   ids: Value[];
   ranges: Interval[];
@@ -34,7 +35,7 @@ type Access = {
   limit?: number;
   offset: number;
   requestPath: string;
-  driver?: any; // drivenBy: the related rows read first, whose keys look this access up
+  driver?: PlanDriver; // drivenBy: the related rows read first, whose keys look this access up
 };
 
 function comparePrefix(key: Maybe[], bound: Value[]): number {
@@ -63,7 +64,7 @@ function compareToAfter(order: OrderKey[], d: Doc, after: Value[]): number {
   return 0;
 }
 
-const decodeBound = (b: any): Bound | undefined => (b ? { key: b.key.map(decode), inclusive: b.inclusive } : undefined);
+const decodeBound = (b?: PlanBound): Bound | undefined => (b ? { key: b.key.map(decode), inclusive: b.inclusive } : undefined);
 
 // Relation key fields in a plan: one field as a string, several as an array.
 const fieldsOf = (f: string | string[]): string[] => (Array.isArray(f) ? f : [f]);
@@ -100,9 +101,9 @@ function distinctKeys(rows: Doc[], fields: string[]): Maybe[] {
 }
 
 // A source's ids and ranges, decoded from the plan.
-const decodeSource = (src: any) => ({
-  ids: (src.ids ?? []).map(decode),
-  ranges: (src.ranges ?? []).map((r: any): Interval => ({ lower: decodeBound(r.lower), upper: decodeBound(r.upper) })),
+const decodeSource = (src: PlanSource) => ({
+  ids: (src.type === "get" ? (src.ids ?? []) : []).map(decode),
+  ranges: (src.type === "index" ? src.ranges : []).map((r): Interval => ({ lower: decodeBound(r.lower), upper: decodeBound(r.upper) })),
 });
 
 // An index interval with the parent's key in front (`arity` fields: a
@@ -113,10 +114,10 @@ function withKey(iv: Interval, key: Value, arity: number): Interval {
   return { lower: prefixed(iv.lower), upper: prefixed(iv.upper) };
 }
 
-export function project(doc: Doc, columns: any): Doc {
+export function project(doc: Doc, columns?: PlanColumns): Doc {
   if (!columns) return doc;
   const include = "include" in columns;
-  const listed = new Set<string>(include ? columns.include : columns.exclude);
+  const listed = new Set<string>("include" in columns ? columns.include : columns.exclude);
   const out: Doc = {};
   for (const [k, v] of Object.entries(doc)) if (listed.has(k) === include) out[k] = v;
   return out;
@@ -208,7 +209,7 @@ export class Reader {
     }
   }
 
-  access(j: any): Access {
+  access(j: PlanAccess): Access {
     let a = this.accesses.get(j);
     if (a) return a;
     a = {
@@ -218,8 +219,10 @@ export class Reader {
       lookupBy: j.lookupBy === undefined ? undefined : fieldsOf(j.lookupBy),
       ...decodeSource(j.source),
       filter: j.postFilter ? compileFilter(j.postFilter, (rel, doc) => this.exists(rel, doc)) : undefined,
-      order: (j.order?.keys ?? []).map((k: any): OrderKey => {
-        if (Array.isArray(k.through)) return { field: k.field ?? "", descending: k.direction === "desc", through: k.through, aggregate: k.aggregate };
+      order: (j.order?.keys ?? []).map((k: PlanOrderKey): OrderKey => {
+        if ("through" in k && Array.isArray(k.through)) {
+          return { field: k.field ?? "", descending: k.direction === "desc", through: k.through, aggregate: k.aggregate };
+        }
         const [field, dir] = Object.entries(k)[0] as [string, string];
         return { field, descending: dir === "desc" };
       }),
@@ -259,7 +262,7 @@ export class Reader {
   // field, so the range sent may be wider than the interval (a cursor's
   // position, say); every row is checked against the exact interval here.
   private async *range(a: Access, iv: Interval): AsyncGenerator<Doc> {
-    const src = a.source;
+    const src = a.source as IndexSource | FullScanSource;
     const fields: string[] = src.indexFields;
     const lo = iv.lower?.key ?? [];
     const hi = iv.upper?.key ?? [];
@@ -363,7 +366,7 @@ export class Reader {
   }
 
   private async search(a: Access, out: Doc[]) {
-    const src = a.source;
+    const src = a.source as SearchSource;
     this.countRange(a);
     const query = this.db.query(a.table).withSearchIndex(src.index, (q: any) => {
       let s = q.search(src.searchField, src.query);
@@ -378,24 +381,24 @@ export class Reader {
     }
   }
 
-  private async readRoot(plan: any, out: Doc[]): Promise<boolean> {
+  private async readRoot(plan: ReadPlan, out: Doc[], afterKey?: Value[]): Promise<boolean> {
     const a = this.access(plan.root.access);
     let need = 0;
-    if (plan.op === "paginate") need = plan.numItems + 1;
+    if (plan.op === "paginate") need = (plan.numItems ?? 0) + 1;
     else if (a.limit !== undefined) need = a.limit + a.offset;
-    return this.readAccess(a, need, plan.afterKey, out);
+    return this.readAccess(a, need, afterKey, out);
   }
 
   // An access driven by a relation filter: the related rows, their keys
   // (through the junction's links for many-to-many), then lookups by them.
   private async driven(a: Access, out: Doc[]) {
-    const d = a.driver;
+    const d = a.driver!;
     const related: Doc[] = [];
     await this.readAccess(this.access(d.related.access), 0, undefined, related);
     let keys = distinctKeys(related, fieldsOf(d.relatedField));
     if (d.junction) {
       const links = await this.lookup(this.access(d.junction), keys, false);
-      keys = distinctKeys([...links.values()].flatMap((g) => g.rows), fieldsOf(d.junctionField));
+      keys = distinctKeys([...links.values()].flatMap((g) => g.rows), fieldsOf(d.junctionField!));
     }
     if (!keys.length) return;
     for (const g of (await this.lookup(a, keys, false)).values()) out.push(...g.rows);
@@ -423,7 +426,7 @@ export class Reader {
       case "union": {
         if (need && a.orderSource !== "sort" && a.orderSource !== "accessPath") {
           // Every branch's ranges are in the requested order: merged, with one early stop.
-          const ranges = a.source.branches.flatMap((b: any) => {
+          const ranges = a.source.branches.flatMap((b) => {
             const branch: Access = { ...a, source: b, ...decodeSource(b) };
             return branch.ranges.map((iv) => this.range(branch, iv));
           });
@@ -457,7 +460,7 @@ export class Reader {
           if (seekable) {
             // The cursor holds the index key of the last row: start right after it.
             const b = { key: afterKey, inclusive: false };
-            if (a.source.order === "desc") intervals[0].upper = b;
+            if ((a.source as IndexSource | FullScanSource).order === "desc") intervals[0].upper = b;
             else intervals[0].lower = b;
           } else {
             after = afterKey;
@@ -493,7 +496,7 @@ export class Reader {
 
   // Walks one relation from each reached row; a row reached twice (two
   // paths to it) counts twice, as a SQL join yields it.
-  private async follow(step: any, from: [number, Doc][]): Promise<[number, Doc][]> {
+  private async follow(step: PlanRelation, from: [number, Doc][]): Promise<[number, Doc][]> {
     const kids = await this.related(
       step,
       from.map(([, d]) => d),
@@ -603,7 +606,7 @@ export class Reader {
   }
 
   // Whether `parent` has a related row (EXISTS), once per relation and key.
-  async exists(step: any, parent: Doc): Promise<boolean> {
+  async exists(step: PlanRelation, parent: Doc): Promise<boolean> {
     const key = relationKey(parent, fieldsOf(step.parentField));
     if (isNullish(key)) return false;
     let cache = this.existsCache.get(step);
@@ -617,7 +620,7 @@ export class Reader {
       const targets: Maybe[] = [];
       for (const g of links.values()) {
         for (const r of g.rows) {
-          const t = relationKey(r, fieldsOf(step.junctionTargetField));
+          const t = relationKey(r, fieldsOf(step.junctionTargetField!));
           if (!isNullish(t)) targets.push(t);
         }
       }
@@ -633,7 +636,7 @@ export class Reader {
   // deduplicated across parents (executor.cpp Executor::related).
   // Fails once the parents' lists together pass `atMost` rows (counted as
   // they are gathered, as the engine does before it copies them).
-  private async related(step: any, parents: Doc[], atMost: number, refusal: () => string): Promise<Doc[][]> {
+  private async related(step: PlanRelation, parents: Doc[], atMost: number, refusal: () => string): Promise<Doc[][]> {
     const keys = distinctKeys(parents, fieldsOf(step.parentField));
     const target = this.access(step.target.access);
     const kids: Doc[][] = parents.map(() => []);
@@ -655,13 +658,13 @@ export class Reader {
     }
     const links = await this.lookup(this.access(step.junction), keys, false);
     const ordered = [...links.values()].sort((x, y) => compare(x.key, y.key)); // the engine's map order
-    const targets = distinctKeys(ordered.flatMap((g) => g.rows), fieldsOf(step.junctionTargetField));
+    const targets = distinctKeys(ordered.flatMap((g) => g.rows), fieldsOf(step.junctionTargetField!));
     const found: Groups = targets.length ? await this.lookup(target, targets, false) : new Map();
     for (let i = 0; i < parents.length; i++) {
       const g = links.get(valueKey(relationKey(parents[i], fieldsOf(step.parentField))));
       // One parent's rows before its limit are bounded by the links read; they count once sliced.
       for (const link of g?.rows ?? []) {
-        const f = found.get(valueKey(relationKey(link, fieldsOf(step.junctionTargetField))));
+        const f = found.get(valueKey(relationKey(link, fieldsOf(step.junctionTargetField!))));
         if (f) kids[i].push(...f.rows);
       }
       if (!kids[i].length) continue;
@@ -675,7 +678,7 @@ export class Reader {
   // The answer rows of `docs`, each with its weight (itself and its nested
   // rows); fails past the answer's budget (executor.cpp Executor::shape),
   // naming `path` (the root: "", the whole answer).
-  async shape(node: any, docs: Doc[], path = "", weights: Weight[] = []): Promise<Doc[]> {
+  async shape(node: PlanNode, docs: Doc[], path = "", weights: Weight[] = []): Promise<Doc[]> {
     const out = docs.map((d) => project(d, node.columns));
     weights.length = 0;
     const level: Weight = { rows: 0, bytes: 0 };
@@ -743,7 +746,7 @@ export class Reader {
   }
 
   // The rows a plan selects, sorted and sliced (what update and delete change).
-  async rows(plan: any): Promise<Doc[]> {
+  async rows(plan: ReadPlan): Promise<Doc[]> {
     const rows: Doc[] = [];
     await this.readRoot(plan, rows);
     const a = this.access(plan.root.access);
@@ -751,34 +754,36 @@ export class Reader {
     return this.slice(a, rows);
   }
 
-  async run(plan: any): Promise<Value> {
+  async run(plan: ReadPlan): Promise<Value> {
     const a = this.access(plan.root.access);
     this.answerRows = plan.answerBudget?.rows ?? Infinity;
     this.answerBytes = plan.answerBudget?.bytes ?? Infinity;
-    if (plan.after) plan.afterKey = plan.after.map((v: any) => (v && typeof v === "object" && "$undefined" in v ? undefined : decode(v)));
+    // A missing field in the cursor's key sorts below null: kept as undefined.
+    const afterKey = plan.after?.map((v) => (v && typeof v === "object" && "$undefined" in v ? undefined : decode(v))) as Value[] | undefined;
     let rows: Doc[] = [];
     let seekable = false;
-    const atEnd = plan.afterKey && plan.afterKey.length === 0;
-    if (!atEnd) seekable = await this.readRoot(plan, rows);
-    if (plan.afterKey && !atEnd && (a.source.type === "get" || a.source.type === "union" || a.driver)) {
-      rows = rows.filter((d) => compareToAfter(a.order, d, plan.afterKey) > 0);
+    const atEnd = afterKey && afterKey.length === 0;
+    if (!atEnd) seekable = await this.readRoot(plan, rows, afterKey);
+    if (afterKey && !atEnd && (a.source.type === "get" || a.source.type === "union" || a.driver)) {
+      rows = rows.filter((d) => compareToAfter(a.order, d, afterKey) > 0);
     }
     if (a.source.type !== "search") await this.sortRows(a, rows);
     switch (plan.op) {
       case "count":
         return { count: rows.length };
       case "paginate": {
-        const done = rows.length <= plan.numItems;
-        if (!done) rows = rows.slice(0, plan.numItems);
+        const numItems = plan.numItems ?? 0;
+        const done = rows.length <= numItems;
+        if (!done) rows = rows.slice(0, numItems);
         const page = await this.shape(plan.root, rows);
         let cursorKey: Maybe[] = [];
         if (!done && rows.length) {
           const last = rows[rows.length - 1];
           cursorKey = seekable
-            ? [...a.source.indexFields.map((f: string) => lookupPath(last, f)), last._id]
+            ? [...(a.source as IndexSource | FullScanSource).indexFields.map((f) => lookupPath(last, f)), last._id]
             : a.order.map((k) => lookupPath(last, k.field));
         }
-        return { page, continueCursor: encodeCursor(plan.fingerprint, cursorKey), isDone: done } as any;
+        return { page, continueCursor: encodeCursor(plan.fingerprint ?? "", cursorKey), isDone: done };
       }
       default: {
         const shaped = await this.shape(plan.root, this.slice(a, rows));

@@ -7,6 +7,7 @@ import type { GenericDatabaseWriter } from "convex/server";
 import type { Value } from "convex/values";
 import { conflict, forbidden, invalidValue, pointerAppend } from "./errors.js";
 import { compileFilter, type Filter } from "./filter.js";
+import type { MutationPlan, MutationStep, PlanFilter, SetValue, TableRules } from "./plan.js";
 import { project, Reader } from "./read.js";
 import { compare, decode, isNullish, lookupPath, type Doc } from "./values.js";
 
@@ -21,20 +22,20 @@ const userFields = (d: Doc): Doc => {
 };
 
 // set/onConflict.set: {field: value | {"$unset": true}}; undefined removes.
-const decodeSet = (set: any): [string, Value | undefined][] =>
-  Object.entries(set ?? {}).map(([f, v]: [string, any]) =>
-    [f, v && typeof v === "object" && !Array.isArray(v) && v.$unset === true ? undefined : decode(v)]);
+const decodeSet = (set?: Record<string, SetValue>): [string, Value | undefined][] =>
+  Object.entries(set ?? {}).map(([f, v]) =>
+    [f, v && typeof v === "object" && !Array.isArray(v) && "$unset" in v && v.$unset === true ? undefined : decode(v)]);
 
 // A rule's check or an upsert's update filter (auth.md section 4): plain
 // filters on the written row, without relation filters (the planner refuses those).
-const rowFilter = (j: any): Filter | null => (j ? compileFilter(j, async () => false) : null);
+const rowFilter = (j?: PlanFilter): Filter | null => (j ? compileFilter(j, async () => false) : null);
 
 export class Writer {
   private reads = 0;
 
   constructor(
     private readonly db: Db,
-    private readonly plan: any,
+    private readonly plan: MutationPlan,
     private readonly indexes: IndexDefs,
     private readonly optional: OptionalFields,
   ) {}
@@ -43,7 +44,7 @@ export class Writer {
     return this.reads;
   }
 
-  private rules(table: string) {
+  private rules(table: string): TableRules {
     return this.plan.rules?.[table] ?? { unique: [], references: [], onDelete: [] };
   }
 
@@ -127,7 +128,7 @@ export class Writer {
     if ((await this.db.get(row._id as any)) === null) return; // already removed by an earlier cascade
     if (depth > 64) throw conflict("onDelete rules nest deeper than 64 levels", path);
     await this.db.delete(row._id as any);
-    for (const r of this.rules(table).onDelete as any[]) {
+    for (const r of this.rules(table).onDelete) {
       const key = lookupPath(row, r.to);
       if (isNullish(key)) continue;
       for (const ref of await this.findEqual(r.table, [r.field], [key as Value])) {
@@ -162,7 +163,7 @@ export class Writer {
     }
   }
 
-  private async apply(step: any): Promise<Value> {
+  private async apply(step: MutationStep): Promise<Value> {
     const check = rowFilter(step.check);
     const updateCheck = rowFilter(step.updateCheck);
     const updateFilter = rowFilter(step.updateFilter);
@@ -172,11 +173,12 @@ export class Writer {
     if (step.op === "insert") {
       const oc = step.onConflict;
       const conflictSet = oc ? decodeSet(oc.set) : [];
-      for (let i = 0; i < step.rows.length; i++) {
-        const row = decode(step.rows[i]) as Doc;
-        const path = step.rowPaths[i];
+      const rows = step.rows ?? [];
+      for (let i = 0; i < rows.length; i++) {
+        const row = decode(rows[i]) as Doc;
+        const path = step.rowPaths?.[i] ?? step.path;
         if (oc) {
-          const values = (oc.target as string[]).map((f) => row[f]);
+          const values = oc.target.map((f) => row[f]);
           const existing = values.some(isNullish) ? [] : await this.findEqual(step.table, oc.target, values as Value[]);
           if (existing.length) {
             if (oc.do !== "update") continue; // do nothing: not inserted, not counted
@@ -198,6 +200,7 @@ export class Writer {
       }
     } else {
       const reader = new Reader(this.db, this.plan.readBudget);
+      if (!step.target) throw new Error(`a ${step.op} step without its target rows`);
       const rows = await reader.rows(step.target).finally(() => (this.reads += reader.docsRead()));
       const set = decodeSet(step.set);
       for (const row of rows) {

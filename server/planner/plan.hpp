@@ -20,7 +20,7 @@ namespace dc {
 // adapter would misread a plan: 2 added skip-scans, index unions, driven
 // relation filters, orders through relations, access ids and "analyze". The
 // adapter names its own in `describe`; the proxy checks it before it is ready.
-inline constexpr int kPlanVersion = 2;
+inline constexpr int kPlanVersion = 3;
 inline constexpr uint64_t kUnbounded = std::numeric_limits<uint64_t>::max();
 
 struct RelationStep;
