@@ -61,6 +61,15 @@ function checkResponse(res, expect) {
   if ('data' in expect && !sameRows(res.json?.data, expect.data, expect.unordered)) {
     return `data differs\n    got:      ${JSON.stringify(res.json?.data)}\n    expected: ${JSON.stringify(expect.data)}`;
   }
+  // The adapter ran the plan the engine runs (its planning server's): both
+  // count the same documents, unless the case names why not.
+  if (res.engineDocsRead !== undefined) {
+    compared++;
+    const why = expect.docsReadDiffers;
+    if (res.docsRead !== res.engineDocsRead && !why) {
+      return `the adapter read ${res.docsRead} documents, the engine ${res.engineDocsRead}, on the same plan`;
+    }
+  }
   if ('docsRead' in expect) {
     // What the plan cost: X-Docs-Read over HTTP, the adapter's own count without it.
     const read = res.docsRead ?? Number(res.headers?.get('x-docs-read'));
@@ -123,6 +132,7 @@ for (const file of readdirSync(join(here, 'cases')).filter((f) => f.endsWith('.j
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+let compared = 0; // responses whose documents read were compared between the adapter and the engine
 for (const g of groups.values()) {
   if (!g.cases.length) continue;
   const fx = join(here, 'fixtures', g.fixture);
@@ -147,5 +157,6 @@ for (const g of groups.values()) {
     }
   }
 }
+if (backend === 'adapter') console.log(`adapter: documents read compared with the engine's on ${compared} reads (every read before a case's first write)`);
 console.log(`${backend}: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed || !passed ? 1 : 0);

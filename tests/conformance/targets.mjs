@@ -76,6 +76,9 @@ async function adapter({ bin, fixtureDir, serverArgs, auth }) {
   const schemaJson = JSON.parse(readFileSync(join(fixtureDir, 'schema.json'), 'utf8'));
   const deployment = await createDeployment({ schemaJson, importDir: join(fixtureDir, 'data') });
   const ids = idMapper(deployment.idMap);
+  // Until the first write both hold the same documents: a read then runs on
+  // the planning server too, and the two runners' documents read are compared.
+  let wrote = false;
   const run = async (endpoint, body, who) => {
     // The plan is made for the caller (their rules are in it); the adapter runs it with no rules of its own.
     const headers = credentialHeaders(auth, who, ids.request);
@@ -85,12 +88,19 @@ async function adapter({ bin, fixtureDir, serverArgs, auth }) {
     const plan = planned.json.data;
     // A read sent to /v1/mutate (or the reverse) is refused by the server without running anything.
     if ((plan.kind === 'mutation') !== (endpoint === '/v1/mutate')) return post(planner.url, endpoint, body, headers);
+    if (plan.kind === 'mutation') wrote = true;
     try {
       const fn = plan.kind === 'mutation' ? deployment.mutation('drizzle:mutate', { plan: JSON.stringify(plan) })
         : deployment.query('drizzle:execute', { plan: JSON.stringify(plan) });
       const out = await fn;
       const json = { data: convexToJson(out.data) };
-      return { status: 200, json, text: JSON.stringify(json), docsRead: out.docsRead };
+      let engineDocsRead;
+      if (plan.kind === 'read' && !wrote) {
+        const engine = await post(planner.url, '/v1/query', body, credentialHeaders(auth, who));
+        const header = engine.headers?.get('x-docs-read');
+        if (engine.status === 200 && header) engineDocsRead = Number(header);
+      }
+      return { status: 200, json, text: JSON.stringify(json), docsRead: out.docsRead, engineDocsRead };
     } catch (e) {
       const d = e?.data;
       if (!d?.code) throw e;
