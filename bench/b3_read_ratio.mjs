@@ -4,6 +4,7 @@
 //
 //   node bench/b3_read_ratio.mjs build/release/drizzle-convex-server
 //   BASELINE_SERVER=<older build> node bench/b3_read_ratio.mjs build/release/drizzle-convex-server
+//   B3_BACKEND=convex BASELINE_SERVER=<older build> BASELINE_TREE=<its checkout> node bench/b3_read_ratio.mjs ...
 //
 // The second part runs every read case of the blog fixture on this build
 // (and on BASELINE_SERVER, side by side): documents read in all, and per
@@ -121,10 +122,25 @@ const usesTechnique = (plan) => {
     'an index union': all.some((a) => a.source.type === 'union'),
     'full scan': all.some((a) => a.source.type === 'fullScan'),
     'a full scan an index, skip-scan or union could serve': all.some(couldServe),
+    // Issue 31's classes (plan version 3; a version-2 baseline never shows them).
+    'an order whose first keys the index gives (indexThenTies)': all.some((a) => a.order.source === 'indexThenTies'),
+    'ranges of one index from an OR of bounds': all.some((a) => a.source.type === 'index' && a.source.ranges.length > 1 && (a.indexFilter ?? []).some((f) => f.or)),
+    'an index chosen by counted rows': all.some((a) => a.estimate?.chosenBy === 'rows'),
   };
 };
-async function readAll(binary) {
-  const srv = await startServer(binary, ['--schema', join(conf, 'fixtures/blog/schema.json'), '--import', join(conf, 'fixtures/blog/data')]);
+// B3_BACKEND=convex: each build in front of the Convex emulator, with the
+// adapter of its own tree (BASELINE_TREE: the baseline's checkout, npm ci'd
+// and its adapter built; the plan versions differ across builds).
+async function readAll(binary, tree = root) {
+  let srv;
+  if (process.env.B3_BACKEND === 'convex') {
+    const { startTarget } = await import(join(tree, 'tests/conformance/targets.mjs'));
+    const target = await startTarget('convex', { bin: binary, fixtureDir: join(tree, 'tests/conformance/fixtures/blog'), serverArgs: [] });
+    srv = { url: null, stop: target.stop, post: target.post };
+  } else {
+    const s = await startServer(binary, ['--schema', join(conf, 'fixtures/blog/schema.json'), '--import', join(conf, 'fixtures/blog/data')]);
+    srv = { stop: () => s.stop(), post: (endpoint, body) => post(s.url, endpoint, body) };
+  }
   const out = new Map();
   try {
     for (const f of readdirSync(join(conf, 'cases')).sort()) {
@@ -132,9 +148,9 @@ async function readAll(binary) {
       if (spec.serverArgs || spec.fixture !== 'blog' || spec.auth) continue;
       for (const c of spec.cases) {
         if (!c.query || c.pages || c.endpoint || (c.expect?.status ?? 200) !== 200) continue;
-        const res = await post(srv.url, '/v1/query', c.query);
+        const res = await srv.post('/v1/query', c.query);
         if (res.status !== 200) continue;
-        const ex = await post(srv.url, '/v1/explain', c.query);
+        const ex = await srv.post('/v1/explain', c.query);
         out.set(`${f}: ${c.name}`, { read: Number(res.headers.get('x-docs-read')), uses: usesTechnique(ex.json.data) });
       }
     }
@@ -144,12 +160,12 @@ async function readAll(binary) {
   return out;
 }
 const now = await readAll(bin);
-const base = process.env.BASELINE_SERVER ? await readAll(process.env.BASELINE_SERVER) : null;
+const base = process.env.BASELINE_SERVER ? await readAll(process.env.BASELINE_SERVER, process.env.BASELINE_TREE ?? root) : null;
 const both = [...now.keys()].filter((k) => !base || base.has(k));
 const sum = (m, keys) => keys.reduce((t, k) => t + m.get(k).read, 0);
-console.log(`\nB3 every read case of the blog fixture (${both.length} answered by both builds): documents read`);
+console.log(`\nB3 every read case of the blog fixture${process.env.B3_BACKEND === 'convex' ? ' through the Convex emulator' : ''} (${both.length} answered by both builds): documents read`);
 console.log(`  all: ${sum(now, both)}${base ? ` (baseline ${sum(base, both)})` : ''}`);
-for (const technique of ['skip-scan', 'a relation filter driving', 'an index union', 'full scan', 'a full scan an index, skip-scan or union could serve']) {
+for (const technique of Object.keys(now.values().next().value.uses)) {
   const keys = both.filter((k) => now.get(k).uses[technique]);
   const was = base ? both.filter((k) => base.get(k).uses[technique]).length : null;
   if (technique.startsWith('a full scan') && process.env.B3_LIST) for (const k of keys) console.log('      ' + k);
