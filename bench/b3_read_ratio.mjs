@@ -175,4 +175,7 @@ if (base) {
   const worse = both.filter((k) => now.get(k).read > base.get(k).read);
   console.log(`  cases reading more than the baseline: ${worse.length}`);
   for (const k of worse) console.log(`      ${base.get(k).read} -> ${now.get(k).read}  ${k}`);
+  const better = both.filter((k) => now.get(k).read < base.get(k).read);
+  console.log(`  cases reading less than the baseline: ${better.length}`);
+  for (const k of better) console.log(`      ${base.get(k).read} -> ${now.get(k).read}  ${k}`);
 }

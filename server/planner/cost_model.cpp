@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "server/planner/filter_normalize.hpp"
 #include "server/planner/planner_stages.hpp"
 
 namespace dc {
@@ -125,6 +126,17 @@ std::optional<uint64_t> Planner::count_ranges(const std::string& table, const st
 std::optional<uint64_t> Planner::counted_intervals(const TableAccess& a) const {
   if (a.source.kind != Source::Kind::index || !a.key_fields.empty() || a.source.intervals.empty()) return std::nullopt;
   return count_ranges(a.table, a.source.index, a.source.intervals);
+}
+
+// The rows a scan keeps after its post-filter: its top-level comparisons
+// weighed as if served (a guess: a `like` keeps a third).
+uint64_t Planner::related_matches(const TableAccess& a) const {
+  uint64_t n = estimated_rows(a.table);
+  if (n == kUnbounded || !a.post_filter) return n;
+  const TableDef& table = *schema_.table(a.table);
+  double sel = 1.0;
+  for (const PlanFilter* c : conjuncts(*a.post_filter)) sel *= selectivity(stats_, table, *c, n);
+  return static_cast<uint64_t>(std::ceil(static_cast<double>(n) * sel));
 }
 
 uint64_t Planner::matching_rows(const TableAccess& a) const {

@@ -82,15 +82,19 @@ void Planner::drive(TableAccess& a, const TableDef& table, const std::vector<con
     auto dr = driver(*d.rel, d.related_filter, d.path);
     if (!dr) continue;
     const TableAccess& ra = dr->related.access;
-    if (ra.source.kind == Source::Kind::full_scan || ra.source.kind == Source::Kind::search) continue;  // nothing selective to start from
-    uint64_t related = matching_rows(ra);
+    if (ra.source.kind == Source::Kind::search) continue;
+    // A related side no index serves is scanned once and joined: worth it
+    // where the table is small next to the probes (one per row here).
+    bool scanned = ra.source.kind == Source::Kind::full_scan;
+    uint64_t related = scanned ? related_matches(ra) : matching_rows(ra);
+    uint64_t related_read = scanned ? estimated_rows(ra.table) : related;
     uint64_t cost = kUnbounded;
-    if (related == kUnbounded || table_rows == kUnbounded) {
-      if (!selective_without_sizes(*schema_.table(ra.table), ra)) continue;
+    if (related == kUnbounded || table_rows == kUnbounded || related_read == kUnbounded) {
+      if (scanned || !selective_without_sizes(*schema_.table(ra.table), ra)) continue;
     } else {
       // The related rows, their links (a guess of two per row), one lookup per parent key.
       uint64_t keys = d.rel->through ? sat_mul(related, 2) : related;
-      cost = sat_add(sat_add(related, d.rel->through ? keys : 0), keys);
+      cost = sat_add(sat_add(related_read, d.rel->through ? keys : 0), keys);
       // Selectivities are guesses: drive only when the guess wins by half, so a
       // wrong one (a boolean true for most rows) still rarely reads more than the scan.
       uint64_t own = own_cost(keys);

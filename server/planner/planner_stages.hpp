@@ -103,6 +103,7 @@ class Planner {
   PlanBox<Driver> driver(const RelationDef& rel, std::optional<PlanFilter> related_filter, const std::string& path);
   // cost
   uint64_t matching_rows(const TableAccess& a) const;
+  uint64_t related_matches(const TableAccess& a) const;
   std::optional<uint64_t> counted_intervals(const TableAccess& a) const;
   std::optional<uint64_t> count_ranges(const std::string& table, const std::string& index,
                                        const std::vector<Interval>& ranges) const;

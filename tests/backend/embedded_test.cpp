@@ -51,6 +51,16 @@ struct Engine {
   }
 };
 
+ReadPlan plan_for(const std::string& query, const Store& store) {
+  Engine::Stats stats;
+  stats.s = &store;
+  auto q = parse_read_query(Json::parse(query), blog_schema(), ParseLimits{});
+  REQUIRE(q.ok());
+  auto p = plan_read(*q, blog_schema(), stats, PlannerOptions{});
+  REQUIRE(p.ok());
+  return std::move(p).value();
+}
+
 std::vector<std::string> names(const Value& rows, const char* field = "name") {
   std::vector<std::string> out;
   for (const auto& r : rows.as_array()) out.push_back(r.field(field)->as_string());
@@ -213,6 +223,17 @@ TEST_CASE("embedded: counted ranges pick the side of a notIn next to an equality
   // Where the equality is the rarer side, counting keeps it.
   const std::string rare = R"({"table":"posts","columns":{"title":true},"where":{"published":false,"category":{"notIn":["history"]}}})";
   CHECK(counted.run(rare).reads == 3);
+}
+
+TEST_CASE("embedded: a small related table no index filters is scanned once and joined") {
+  Engine e;
+  // 3 profiles: read them all, then their 3 users by _id; not 8 users each probed.
+  auto one = e.run(R"({"table":"users","columns":{"name":true},"where":{"profile":true},"orderBy":{"_creationTime":"asc"}})");
+  CHECK(names(one.value) == std::vector<std::string>{"Ada Lovelace", "Grace Hopper", "Edsger Dijkstra"});
+  CHECK(one.reads == 6);
+  // 12 posts behind 8 users: probing each user reads less than scanning the posts.
+  auto probe = plan_for(R"({"table":"users","where":{"posts":{"title":{"like":"%o%"}}}})", e.store);
+  CHECK_FALSE(probe.root.access.driver);
 }
 
 TEST_CASE("embedded: the executor fails past its budget instead of returning a short result") {
