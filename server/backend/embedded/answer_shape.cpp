@@ -1,0 +1,89 @@
+// The answer: columns projected, relations nested, each row weighed against
+// the answer's budget of rows and bytes before it is copied into its parent.
+#include "server/backend/embedded/executor.hpp"
+
+#include "server/backend/embedded/executor_rows.hpp"
+
+namespace dc {
+
+std::string Executor::answer_rows_refusal() const {
+  return "the answer would hold more than its budget of " + std::to_string(answer_rows_) +
+         " rows, nested rows included (--answer-rows): add limits or fewer relations";
+}
+
+bool Executor::fits_answer(const Weight& w, const std::string& path) {
+  if (failure_) return false;
+  if (w.rows > answer_rows_) {
+    failure_ = Error::query(answer_rows_refusal(), path);
+  } else if (w.bytes > answer_bytes_) {
+    failure_ = Error::query("the answer would be larger than its budget of " + std::to_string(answer_bytes_) +
+                                " bytes (--answer-bytes): select fewer columns or rows",
+                            path);
+  }
+  return !failure_;
+}
+
+std::vector<Value> Executor::shape(const ReadNode& n, const std::vector<DocPtr>& docs) {
+  std::vector<Weight> weights;
+  return shape(n, docs, weights);
+}
+
+std::vector<Value> Executor::shape(const ReadNode& n, const std::vector<DocPtr>& docs, std::vector<Weight>& weights) {
+  std::vector<Value> out;
+  out.reserve(docs.size());
+  weights.assign(docs.size(), Weight{});
+  Weight level;
+  for (size_t i = 0; i < docs.size(); ++i) {
+    out.push_back(project(*docs[i], n.columns));
+    weights[i] = Weight{1, json_size_estimate(out.back())};
+    level.rows += 1;
+    level.bytes += weights[i].bytes;
+  }
+  if (!fits_answer(level, n.access.path) || !before_deadline()) return out;
+  for (const RelationStep& step : n.with) {
+    std::vector<std::vector<DocPtr>> kids =
+        related(step, docs, answer_rows_, answer_rows_refusal());
+    if (failure_) return out;
+    // Shape each distinct child once, then attach it to every parent that has it.
+    std::vector<DocPtr> unique_kids;
+    std::unordered_map<const Document*, size_t> pos;
+    for (const auto& list : kids) {
+      for (const auto& k : list) {
+        if (pos.emplace(k.get(), unique_kids.size()).second) unique_kids.push_back(k);
+      }
+    }
+    std::vector<Weight> kid_weights;
+    std::vector<Value> shaped = shape(step.node, unique_kids, kid_weights);
+    if (failure_) return out;
+    // Each parent appears in the answer at least once, so these rows together
+    // weigh no more than the answer: weigh them before any copy is made.
+    uint64_t key_bytes = step.name.size() + 4;
+    for (size_t i = 0; i < docs.size(); ++i) {
+      Weight add{0, key_bytes + (step.many ? 2 : 0)};
+      if (!step.many && kids[i].empty()) add.bytes += 4;
+      for (size_t k = 0; k < kids[i].size() && (step.many || k == 0); ++k) {
+        const Weight& kw = kid_weights[pos[kids[i][k].get()]];
+        add.rows += kw.rows;
+        add.bytes += kw.bytes + 1;
+      }
+      weights[i].rows += add.rows;
+      weights[i].bytes += add.bytes;
+      level.rows += add.rows;
+      level.bytes += add.bytes;
+    }
+    if (!fits_answer(level, step.node.access.path) || !before_deadline()) return out;
+    for (size_t i = 0; i < docs.size(); ++i) {
+      if (step.many) {
+        Array arr;
+        arr.reserve(kids[i].size());
+        for (const auto& k : kids[i]) arr.push_back(shaped[pos[k.get()]]);
+        out[i].set_field(step.name, Value(std::move(arr)));
+      } else {
+        out[i].set_field(step.name, kids[i].empty() ? Value(nullptr) : shaped[pos[kids[i][0].get()]]);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace dc

@@ -1,0 +1,146 @@
+// Relations: lookups by each parent's key (deduplicated across parents),
+// EXISTS probes for relation filters (cached per key), and the related rows
+// of `with`, sorted and sliced per parent.
+#include "server/backend/embedded/executor.hpp"
+
+#include <algorithm>
+
+#include "server/backend/embedded/executor_rows.hpp"
+#include "server/backend/embedded/relation_key.hpp"
+
+#include "server/backend/embedded/executor_rows.hpp"
+#include "server/backend/embedded/relation_key.hpp"
+
+namespace dc {
+
+void Executor::lookup(const TableAccess& a, const std::vector<Value>& keys, bool do_slice, Groups& out) {
+  const Table* t = store_.table(a.table);
+  size_t need = (do_slice && a.limit) ? static_cast<size_t>(*a.limit + a.offset) : 0;
+  switch (a.source.kind) {
+    case Source::Kind::get:
+      for (const Value& key : keys) {
+        if (!key.is_string()) continue;
+        DocPtr d = t->get(key.as_string());
+        if (!d) continue;
+        if (!count_read(a)) return;
+        if (passes(a, d)) out[key].push_back(d);
+        if (failure_) return;
+      }
+      break;
+    case Source::Kind::index: {
+      const Index* idx = t->index(a.source.index);
+      for (const Value& key : keys) {
+        std::vector<Interval> intervals;
+        if (a.source.intervals.empty()) {
+          intervals.push_back(with_key(Interval{}, key, a.key_fields.size()));
+        } else {
+          for (const auto& iv : a.source.intervals) intervals.push_back(with_key(iv, key, a.key_fields.size()));
+        }
+        std::vector<DocPtr> rows;
+        scan(a, *idx, intervals, need, nullptr, rows);
+        if (failure_) return;
+        if (!rows.empty()) out[key] = std::move(rows);
+      }
+      break;
+    }
+    case Source::Kind::full_scan: {
+      std::set<Value, ValueLess> wanted(keys.begin(), keys.end());
+      t->scan_all([&](const DocPtr& d) {
+        if (!count_read(a)) return false;
+        Value k = relation_key(d->value, a.key_fields);
+        if (!k.is_nullish() && wanted.count(k) && passes(a, d)) out[k].push_back(d);
+        return !failure_;
+      });
+      break;
+    }
+    case Source::Kind::search:
+    case Source::Kind::empty:
+    case Source::Kind::union_: break;  // never planned for lookups
+  }
+  for (auto& [k, rows] : out) {
+    sort_rows(a, rows);
+    if (do_slice) slice(a, rows);
+  }
+}
+
+bool Executor::exists(const RelationStep& step, const Value& parent) {
+  if (failure_) return false;
+  Value key = relation_key(parent, step.parent_fields);
+  if (key.is_nullish()) return false;
+  auto cache_key = std::make_pair(&step, key);
+  if (auto it = exists_cache_.find(cache_key); it != exists_cache_.end()) return it->second;
+  bool found = false;
+  if (step.junction) {
+    Groups links;
+    lookup(*step.junction, {key}, false, links);
+    std::vector<Value> targets;
+    for (const auto& [k, rows] : links) {
+      for (const auto& r : rows) {
+        Value t = relation_key(r->value, step.through_to);
+        if (!t.is_nullish()) targets.push_back(std::move(t));
+      }
+    }
+    Groups hits;
+    if (!targets.empty()) lookup(step.node.access, targets, false, hits);
+    found = !hits.empty();
+  } else {
+    Groups hits;
+    lookup(step.node.access, {key}, true, hits);
+    found = !hits.empty();
+  }
+  exists_cache_.emplace(std::move(cache_key), found);
+  return found;
+}
+
+void Executor::DistinctKeys::add(const std::vector<DocPtr>& rows, const FieldList& fields) {
+  for (const auto& r : rows) {
+    Value k = relation_key(r->value, fields);
+    if (!k.is_nullish() && seen.insert(k).second) keys.push_back(std::move(k));
+  }
+}
+
+std::vector<std::vector<DocPtr>> Executor::related(const RelationStep& step, const std::vector<DocPtr>& parents,
+                                                   uint64_t at_most, const std::string& refusal) {
+  DistinctKeys keys;  // deduplicated across every parent
+  keys.add(parents, step.parent_fields);
+  std::vector<std::vector<DocPtr>> kids(parents.size());
+  uint64_t held = 0;
+  // Lists are counted before they are copied: parents that share their
+  // related rows multiply them (each parent holds its own list).
+  auto hold = [&](uint64_t n) {
+    held += n;
+    if (held <= at_most) return true;
+    failure_ = Error::query(refusal, step.node.access.path);
+    return false;
+  };
+  Groups found;
+  if (!step.junction) {
+    lookup(step.node.access, keys.keys, true, found);
+    for (size_t i = 0; i < parents.size() && !failure_; ++i) {
+      auto it = found.find(relation_key(parents[i]->value, step.parent_fields));
+      if (it != found.end() && hold(it->second.size())) kids[i] = it->second;
+    }
+    return kids;
+  }
+  Groups links;
+  lookup(*step.junction, keys.keys, false, links);
+  DistinctKeys targets;
+  for (const auto& [k, rows] : links) targets.add(rows, step.through_to);
+  if (!targets.keys.empty()) lookup(step.node.access, targets.keys, false, found);
+  for (size_t i = 0; i < parents.size() && !failure_; ++i) {
+    auto it = links.find(relation_key(parents[i]->value, step.parent_fields));
+    if (it == links.end()) continue;
+    // One parent's rows before its limit are bounded by the links read (the
+    // read budget); they count once sliced, as the answer will hold them.
+    for (const auto& link : it->second) {
+      auto f = found.find(relation_key(link->value, step.through_to));
+      if (f != found.end()) kids[i].insert(kids[i].end(), f->second.begin(), f->second.end());
+    }
+    sort_rows(step.node.access, kids[i]);
+    slice(step.node.access, kids[i]);
+    if (!hold(kids[i].size())) return kids;
+  }
+  return kids;
+}
+
+}  // namespace dc
