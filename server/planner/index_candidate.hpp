@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "server/planner/index_choice.hpp"
+#include "server/planner/access_choice.hpp"
 
 namespace dc {
 
