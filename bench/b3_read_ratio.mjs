@@ -4,6 +4,7 @@
 //
 //   node bench/b3_read_ratio.mjs build/release/drizzle-convex-server
 //   BASELINE_SERVER=<older build> node bench/b3_read_ratio.mjs build/release/drizzle-convex-server
+//   B3_DATA=demo BASELINE_SERVER=<older build> node bench/b3_read_ratio.mjs ...   (the demo blog)
 //   B3_BACKEND=convex BASELINE_SERVER=<older build> BASELINE_TREE=<its checkout> node bench/b3_read_ratio.mjs ...
 //
 // The second part runs every read case of the blog fixture on this build
@@ -138,7 +139,9 @@ async function readAll(binary, tree = root) {
     const target = await startTarget('convex', { bin: binary, fixtureDir: join(tree, 'tests/conformance/fixtures/blog'), serverArgs: [] });
     srv = { url: null, stop: target.stop, post: target.post };
   } else {
-    const s = await startServer(binary, ['--schema', join(conf, 'fixtures/blog/schema.json'), '--import', join(conf, 'fixtures/blog/data')]);
+    // B3_DATA=demo: the server's own demo blog (777 documents, the fixture's schema) instead of the fixture.
+    const data = process.env.B3_DATA === 'demo' ? [] : ['--schema', join(conf, 'fixtures/blog/schema.json'), '--import', join(conf, 'fixtures/blog/data')];
+    const s = await startServer(binary, data);
     srv = { stop: () => s.stop(), post: (endpoint, body) => post(s.url, endpoint, body) };
   }
   const out = new Map();
@@ -163,7 +166,7 @@ const now = await readAll(bin);
 const base = process.env.BASELINE_SERVER ? await readAll(process.env.BASELINE_SERVER, process.env.BASELINE_TREE ?? root) : null;
 const both = [...now.keys()].filter((k) => !base || base.has(k));
 const sum = (m, keys) => keys.reduce((t, k) => t + m.get(k).read, 0);
-console.log(`\nB3 every read case of the blog fixture${process.env.B3_BACKEND === 'convex' ? ' through the Convex emulator' : ''} (${both.length} answered by both builds): documents read`);
+console.log(`\nB3 every read case of the blog fixture${process.env.B3_DATA === 'demo' ? ' on the demo blog' : ''}${process.env.B3_BACKEND === 'convex' ? ' through the Convex emulator' : ''} (${both.length} answered by both builds): documents read`);
 console.log(`  all: ${sum(now, both)}${base ? ` (baseline ${sum(base, both)})` : ''}`);
 for (const technique of Object.keys(now.values().next().value.uses)) {
   const keys = both.filter((k) => now.get(k).uses[technique]);

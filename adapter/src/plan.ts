@@ -29,6 +29,7 @@ export type IndexSource = {
   ranges: PlanRange[];
   skipScan?: string; // the leading field read one range per value (explain only)
   skipValues?: "observed"; // the engine re-reads the values it holds when it runs
+  rangesInOrder?: true; // the ranges in sequence (reversed when descending) are the index order: one stop, no merge
   order: Direction;
 };
 export type FullScanSource = { type: "fullScan"; index: string; indexFields: string[]; order: Direction; skipScan?: string };

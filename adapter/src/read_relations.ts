@@ -80,7 +80,8 @@ export abstract class Relations extends Scanner {
       }
       default: {
         const intervals: Interval[] = a.ranges.length ? a.ranges.map((r) => ({ ...r })) : [{}];
-        const seekable = a.orderSource === "index" && intervals.length === 1;
+        // As the proxy's fingerprint says (cursor_codec.cpp seek_index): the cursor then holds this index's key.
+        const seekable = a.orderSource === "index" && intervals.length === 1 && !(a.source.type === "index" && a.source.skipValues === "observed");
         let after: Value[] | null = null;
         if (afterKey) {
           if (seekable) {

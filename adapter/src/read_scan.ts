@@ -156,22 +156,37 @@ export abstract class Scanner {
 
   protected async scan(a: Access, intervals: Interval[], need: number, after: Value[] | null, out: Doc[]) {
     const ordered = a.orderSource === "index" || a.orderSource === "indexThenTies";
-    if (need && ordered && intervals.length > 1) return this.mergeScan(a, intervals.map((iv) => this.range(a, iv)), need, after, out);
+    const inSequence = a.source.type === "index" && a.source.rangesInOrder === true;
+    if (need && ordered && intervals.length > 1 && !inSequence) return this.mergeScan(a, intervals.map((iv) => this.range(a, iv)), need, after, out);
     // indexThenTies: the keys the index gives; the rows tying with the boundary on them are all read.
     const tieOrder = a.order.slice(0, Math.min(a.tieKeys, a.order.length));
-    for (const iv of intervals) {
-      let taken = 0;
-      let boundary: Doc | null = null; // indexThenTies: the need-th row, whose ties must all be read
+    // In sequence the ranges share one early stop (the last range first when descending).
+    const sequence = inSequence && a.source.type === "index" && a.source.order === "desc" ? [...intervals].reverse() : intervals;
+    let taken = 0;
+    let boundary: Doc | null = null; // indexThenTies: the need-th row, whose ties must all be read
+    let stopped = false;
+    for (const iv of sequence) {
+      if (stopped) break;
+      if (!inSequence) {
+        taken = 0;
+        boundary = null;
+      }
       for await (const d of this.range(a, iv)) {
         this.countRead(a);
-        if (boundary && compareOrder(tieOrder, d, boundary) !== 0) break;
+        if (boundary && compareOrder(tieOrder, d, boundary) !== 0) {
+          stopped = true; // past the boundary's tie group
+          break;
+        }
         if (!(await this.passes(a, d))) continue;
         if (after && compareToAfter(a.order, d, after) <= 0) continue;
         out.push(d);
         taken++;
         if (need === 0) continue;
         if (a.orderSource === "accessPath" && out.length >= need) break;
-        if (a.orderSource === "index" && taken >= need) break;
+        if (a.orderSource === "index" && taken >= need) {
+          stopped = true;
+          break;
+        }
         if (a.orderSource === "indexThenTies" && taken === need) boundary = d;
       }
       if (a.orderSource === "accessPath" && need && out.length >= need) return;

@@ -81,11 +81,25 @@ Json filter_shape(const PlanFilter& f) {
 
 }  // namespace
 
+std::string seek_index(const TableAccess& root) {
+  bool ranged = root.source.kind == Source::Kind::index || root.source.kind == Source::Kind::full_scan;
+  bool seeks = ranged && !root.driver && root.order_source == OrderSource::index && root.source.intervals.size() <= 1 &&
+               !root.source.skip_observed;
+  if (!seeks) return {};
+  // The index's key is the order's (by_creation_time under the default order): one form.
+  std::vector<std::string> key = root.source.index_fields;
+  key.emplace_back("_id");
+  bool same = key.size() == root.order.size();
+  for (size_t i = 0; same && i < key.size(); ++i) same = key[i] == root.order[i].field;
+  return same ? std::string() : root.source.index;
+}
+
 std::string plan_fingerprint(const std::string& table, const std::optional<PlanFilter>& where,
-                             const std::vector<OrderKey>& order) {
+                             const std::vector<OrderKey>& order, const std::string& seek_index) {
   Json keys = Json::array();
   for (const auto& k : order) keys.push_back(Json::array({k.field, k.descending}));
-  Json shape{{"table", table}, {"where", where ? filter_shape(*where) : Json(nullptr)}, {"order", std::move(keys)}};
+  Json shape{{"table", table}, {"where", where ? filter_shape(*where) : Json(nullptr)}, {"order", std::move(keys)},
+             {"seek", seek_index}};
   return std::to_string(fnv1a(shape.dump()));
 }
 

@@ -18,10 +18,18 @@ std::string encode_cursor(const std::string& fingerprint, const std::vector<Valu
 Result<std::vector<Value>> decode_cursor(const std::string& cursor, const std::string& fingerprint);
 
 // The query shape a paginate's cursors belong to: the table, its bound filter
-// (the caller's rules included) and the total order, hashed. Not the access
-// path: the planner may choose another index or drive from another side as
-// the data changes between two pages, and the cursor stays valid.
+// (the caller's rules included), the total order and the form of the key a
+// cursor holds, hashed. A plan that seeks in one index range holds that
+// index's key (`seek_index`); every other plan holds the order's key. So the
+// planner may choose another access path as the data changes between two
+// pages and the cursor stays valid, unless the key's form changes: then it
+// is refused, never misread.
 std::string plan_fingerprint(const std::string& table, const std::optional<PlanFilter>& where,
-                             const std::vector<OrderKey>& order);
+                             const std::vector<OrderKey>& order, const std::string& seek_index);
+
+// The index whose key a paginate's cursor holds: the root reads one range of
+// it in the requested order, so the next page seeks there. Empty otherwise,
+// or when that key is the order's own (by_creation_time under the default order).
+std::string seek_index(const TableAccess& root);
 
 }  // namespace dc

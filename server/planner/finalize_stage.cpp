@@ -26,7 +26,8 @@ Status finalize_plan(ReadPlan& plan, Planner& planner, const ReadQuery& q) {
   if (q.op == ReadOp::paginate) {
     give_total_order(plan.root.access);
     // Cursors are only valid for the query shape they came from.
-    plan.fingerprint = plan_fingerprint(plan.root.access.table, planner.root_where, plan.root.access.order);
+    plan.fingerprint = plan_fingerprint(plan.root.access.table, planner.root_where, plan.root.access.order,
+                                        seek_index(plan.root.access));
   }
   if (q.cursor) {
     auto after = decode_cursor(*q.cursor, plan.fingerprint);

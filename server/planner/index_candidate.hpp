@@ -25,6 +25,7 @@ struct Candidate {
   bool has_complement = false;
   std::string skip_field;  // skip-scan: this leading field takes every value of its domain, one range each
   bool skip_observed = false;  // the domain is the values the data holds now
+  bool ranges_in_order = false;  // one prefix: the intervals, in sequence, are the index order
   int score = 0;
   // Keys of the effective order the index gives (within each range) under
   // index_ties: rows tying on them are read whole and re-sorted.

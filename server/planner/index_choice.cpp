@@ -186,6 +186,7 @@ AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFi
   out.source.intervals = best.intervals;
   out.source.skip_field = best.skip_field;
   out.source.skip_observed = best.skip_observed;
+  out.source.ranges_in_order = best.ranges_in_order;
   // The key in the index's order: the planner pairs the parent's fields to it.
   out.key_fields.assign(best.index->fields.begin(), best.index->fields.begin() + static_cast<long>(key_fields.size()));
   out.served = best.served;

@@ -390,6 +390,7 @@ Candidate evaluate(const TableDef& table, const IndexDef& idx, const std::vector
       cand.intervals.push_back(Interval{Bound{prefix, true}, Bound{prefix, true}});
     }
   }
+  cand.ranges_in_order = prefixes.size() == 1 && cand.intervals.size() > 1;
   // A relation lookup's key pins the first field like an equality does.
   int key_pin = static_cast<int>(key_fields.size());
   // A skip-scan reads a range per domain value: worth less than the same

@@ -66,6 +66,10 @@ struct Source {
   // schema: the engine re-reads them when it runs the plan (a write may
   // have added one), and a live query re-runs on any write to the table.
   bool skip_observed = false;
+  // index: the ranges share their pinned prefix, so read one after another
+  // (the last first when descending) they give the index order: one early
+  // stop for all of them, no merge (an OR's ranges, notIn's complement).
+  bool ranges_in_order = false;
   bool descending = false;
   // search
   std::string search_field;

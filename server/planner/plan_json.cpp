@@ -74,6 +74,7 @@ Json source_json(const Source& source, bool lookup) {
       if (source.kind == Source::Kind::index) src["ranges"] = std::move(ivs);
       if (!source.skip_field.empty()) src["skipScan"] = source.skip_field;  // for explain; the ranges say it all
       if (source.skip_observed) src["skipValues"] = "observed";  // the engine re-reads them when it runs
+      if (source.ranges_in_order) src["rangesInOrder"] = true;  // read in sequence, one early stop, no merge
       src["order"] = source.descending ? "desc" : "asc";
       break;
     }

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "protocol/value_json.hpp"
+#include "server/planner/cursor_codec.hpp"
 #include "tests/planner/fixture.hpp"
 
 using namespace dc;
@@ -65,4 +66,24 @@ TEST_CASE("cursor: bound to the query, not to the access path the data chose") {
   auto desc = dc::testing::plan(R"({"table":"posts","op":"paginate","numItems":2,"where":{"author":{"email":"ada@x.io"}},"orderBy":{"_creationTime":"desc"}})");
   CHECK(other->fingerprint != driven->fingerprint);
   CHECK(desc->fingerprint != driven->fingerprint);
+}
+
+TEST_CASE("cursor: a plan that seeks in another index's range refuses the cursor instead of misreading it") {
+  // Page 1 seeks in by_published_views, its cursor holding that index's key;
+  // a page 2 planned over another index (or driven) could not read it.
+  const char* q = R"({"table":"posts","op":"paginate","numItems":2,"where":{"published":true},"orderBy":{"views":"asc"}})";
+  auto seeking = dc::testing::plan(q);
+  REQUIRE(seeking.ok());
+  REQUIRE(seek_index(seeking->root.access) == "by_published_views");
+  TableAccess other = seeking->root.access;
+  other.source.index = "by_creation_time";
+  CHECK(plan_fingerprint("posts", std::nullopt, other.order, seek_index(other)) !=
+        plan_fingerprint("posts", std::nullopt, other.order, seek_index(seeking->root.access)));
+  // Plans that hold the order's key share one form, whatever reads the rows.
+  TableAccess sorted = seeking->root.access;
+  sorted.order_source = OrderSource::sort;
+  TableAccess driven_like = sorted;
+  driven_like.source.kind = Source::Kind::get;
+  CHECK(seek_index(sorted).empty());
+  CHECK(seek_index(driven_like).empty());
 }

@@ -137,7 +137,8 @@ void Executor::read_access(const TableAccess& a, size_t need, const std::vector<
       const Index* idx = t->index(a.source.index);
       std::vector<Interval> intervals = a.source.skip_observed ? observed_skip_intervals(a.source, *t) : a.source.intervals;
       if (intervals.empty()) intervals.emplace_back();
-      *seekable = a.order_source == OrderSource::index && intervals.size() == 1;
+      // As the fingerprint says (cursor_codec.cpp seek_index): the cursor then holds this index's key.
+      *seekable = a.order_source == OrderSource::index && intervals.size() == 1 && !a.source.skip_observed;
       const std::vector<Value>* after = nullptr;
       if (after_key) {
         if (*seekable) {

@@ -52,7 +52,8 @@ Interval with_key(const Interval& iv, const Value& key, size_t arity) {
 void Executor::scan(const TableAccess& a, const Index& idx, const std::vector<Interval>& intervals, size_t need,
                     const std::vector<Value>* after, std::vector<DocPtr>& out) {
   bool ordered = a.order_source == OrderSource::index || a.order_source == OrderSource::index_ties;
-  if (need && ordered && intervals.size() > 1) {
+  bool in_sequence = a.source.ranges_in_order;
+  if (need && ordered && intervals.size() > 1 && !in_sequence) {
     std::vector<Index::Cursor> cursors;
     for (const Interval& iv : intervals) cursors.push_back(idx.cursor(iv, a.source.descending));
     return merge_scan(a, std::move(cursors), need, after, out);
@@ -60,12 +61,22 @@ void Executor::scan(const TableAccess& a, const Index& idx, const std::vector<In
   // index_ties: the keys the index gives; the rows tying with the boundary on them are all read.
   size_t tie_keys = std::min(a.index_order_keys, a.order.size());
   std::vector<OrderKey> tie_order(a.order.begin(), a.order.begin() + static_cast<long>(tie_keys));
-  for (const Interval& iv : intervals) {
-    size_t taken = 0;
-    DocPtr boundary;  // index_ties: the need-th row, whose ties must all be read
+  // In sequence the ranges share one early stop: the count and the boundary carry over.
+  size_t taken = 0;
+  DocPtr boundary;  // index_ties: the need-th row, whose ties must all be read
+  bool stopped = false;
+  for (size_t i = 0; i < intervals.size() && !stopped; ++i) {
+    const Interval& iv = in_sequence && a.source.descending ? intervals[intervals.size() - 1 - i] : intervals[i];
+    if (!in_sequence) {
+      taken = 0;
+      boundary = nullptr;
+    }
     idx.scan(iv, a.source.descending, [&](const DocPtr& d) {
       if (!count_read(a)) return false;
-      if (boundary && compare_order(tie_order, *d, *boundary) != 0) return false;
+      if (boundary && compare_order(tie_order, *d, *boundary) != 0) {
+        stopped = true;  // past the boundary's tie group
+        return false;
+      }
       if (!passes(a, d)) return !failure_;
       if (after && compare_to_after(a.order, *d, *after) <= 0) return true;
       out.push_back(d);
@@ -73,7 +84,9 @@ void Executor::scan(const TableAccess& a, const Index& idx, const std::vector<In
       if (need == 0) return true;
       switch (a.order_source) {
         case OrderSource::none: return out.size() < need;
-        case OrderSource::index: return taken < need;
+        case OrderSource::index:
+          stopped = taken >= need;
+          return !stopped;
         case OrderSource::index_ties:
           if (taken == need) boundary = d;
           return true;
