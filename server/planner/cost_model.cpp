@@ -111,6 +111,9 @@ double selectivity(const TableStats& stats, const TableDef& table, const PlanFil
 std::optional<uint64_t> Planner::count_ranges(const std::string& table, const std::string& index,
                                               const std::vector<Interval>& ranges) const {
   constexpr uint64_t kMaxCounted = 1024;  // planning stays cheap; past it a range is no rare one
+  // A caller whose rules hide rows could learn how many lie in a range from
+  // the plan counts choose (explain, reads): such a caller's plans are guessed.
+  if (rules_ && rules_->hides_rows_or_columns()) return std::nullopt;
   if (ranges.empty()) return stats_.interval_count(table, index, Interval{}, kMaxCounted);
   uint64_t total = 0;
   for (const Interval& iv : ranges) {

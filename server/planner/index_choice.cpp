@@ -221,6 +221,8 @@ AccessChoice choose_access(const TableDef& table, const std::vector<const PlanFi
       out.source = std::move(u->first);
       out.served.clear();
       out.warnings.clear();
+      out.alternatives.clear();  // they were weighed against the index the union replaces
+      out.chosen_by_rows = false;
       if (out.order.empty()) out.order = effective_order({});  // the scan's order, which the union gives up
       out.order_source = OrderSource::sort;
       out.at_most_one_per_interval = false;

@@ -158,6 +158,13 @@ int compare_lower(const RangeOnField& a, const RangeOnField& b) {
   return (b.lower->second ? 1 : 0) - (a.lower->second ? 1 : 0);  // inclusive starts first
 }
 
+// A part whose lower end lies above its upper end.
+bool holds_nothing(const RangeOnField& p) {
+  if (p.null_only || !p.lower || !p.upper) return false;
+  int c = compare(p.lower->first, p.upper->first);
+  return c > 0 || (c == 0 && !(p.lower->second && p.upper->second));
+}
+
 // Does `b` (starting at or after `a`) touch or overlap `a`?
 bool reaches(const RangeOnField& a, const RangeOnField& b) {
   if (a.null_only) return b.null_only;
@@ -207,9 +214,10 @@ std::optional<RangesOfOr> ranges_of_or(const std::string& field, const std::vect
         ok = false;
         break;
       }
+      if (holds_nothing(part)) continue;  // `views > 500 AND views < 200`: no range to read
       out.parts.push_back(std::move(part));
     }
-    if (!ok || out.parts.size() > max_parts) continue;
+    if (!ok || out.parts.empty() || out.parts.size() > max_parts) continue;
     std::sort(out.parts.begin(), out.parts.end(),
               [](const RangeOnField& a, const RangeOnField& b) { return compare_lower(a, b) < 0; });
     std::vector<RangeOnField> merged;
@@ -333,7 +341,10 @@ Candidate evaluate(const TableDef& table, const IndexDef& idx, const std::vector
         break;
       }
     }
-    if (in && (prefixes.size() == 1 || prefixes.size() * in->arg.as_array().size() <= kMaxRanges)) {
+    // A list of nulls alone matches nothing (SQL's unknown): left to the post-filter, never read as no ranges.
+    bool some_value = in && std::any_of(in->arg.as_array().begin(), in->arg.as_array().end(),
+                                        [](const Value& v) { return !v.is_null(); });
+    if (in && some_value && (prefixes.size() == 1 || prefixes.size() * in->arg.as_array().size() <= kMaxRanges)) {
       std::vector<std::vector<Value>> expanded;
       for (const auto& prefix : prefixes) {
         for (const Value& v : in->arg.as_array()) {
@@ -376,6 +387,8 @@ Candidate evaluate(const TableDef& table, const IndexDef& idx, const std::vector
         if (used.count(c) || !is_cmp_on(c, field)) continue;
         if (c->op == CmpOp::ne || c->op == CmpOp::not_in) {
           Array values = c->op == CmpOp::ne ? Array{c->arg} : c->arg.as_array();
+          // x NOT IN (.., NULL) is never true: the post-filter says so, the ranges could not.
+          if (std::any_of(values.begin(), values.end(), [](const Value& v) { return v.is_null(); })) continue;
           cand.intervals = complement_intervals(prefixes[0], values);
           cand.served.push_back(c);
           cand.has_complement = true;

@@ -177,7 +177,9 @@ TEST_CASE("embedded: a range of an index's leading field is counted, from the co
   CHECK(by_role->leading_range_count(Value("admin"), false, Value("member"), false, 10) == 2u);
   CHECK(by_role->leading_range_count(Value("b"), true, std::nullopt, false, 10) == 6u);
   CHECK(by_role->leading_range_count(std::nullopt, false, std::nullopt, false, 10) == 8u);
-  CHECK(by_role->leading_range_count(Value("z"), true, Value("a"), true, 10) == 0u);  // empty
+  CHECK(by_role->leading_range_count(Value("z"), true, Value("a"), true, 10) == 0u);  // crossed: empty
+  CHECK(by_role->leading_range_count(Value("member"), true, Value("admin"), true, 10) == 0u);
+  CHECK(by_role->leading_range_count(Value("admin"), false, Value("admin"), true, 10) == 0u);
   // nickname: 4 missing, 1 null, 3 strings: a comparison range starts above null.
   const Index* by_nickname = users.led_by("nickname");
   CHECK(by_nickname->leading_range_count(Value(nullptr), false, std::nullopt, false, 10) == 3u);

@@ -458,3 +458,16 @@ TEST_CASE("index_choice: a key over several fields uses an index led by them in 
   REQUIRE_FALSE(back.junction->warnings.empty());
   CHECK(back.junction->warnings[0].find("partnerships(toCode, toCountry)") != std::string::npos);
 }
+
+TEST_CASE("index_choice: lists of nulls and empty OR branches are never read as ranges") {
+  // x IN (NULL) and x NOT IN (.., NULL) are never true: the post-filter decides, no range answers them.
+  auto in_null = must_plan(R"({"table":"posts","where":{"category":{"in":[null]}}})");
+  CHECK(root(in_null).post_filter);
+  CHECK(root(in_null).source.kind != Source::Kind::index);
+  auto not_in_null = must_plan(R"({"table":"posts","where":{"category":{"notIn":["math",null]}}})");
+  CHECK(root(not_in_null).post_filter);
+  // A branch with no values (views > 500 AND views < 200) reads no range; the others do.
+  auto empty = must_plan(R"({"table":"posts","where":{"published":true,"OR":[{"views":{"lt":100}},{"views":{"gt":500,"lt":200}}]}})");
+  CHECK(root(empty).source.intervals.size() == 1);
+  CHECK_FALSE(root(empty).post_filter);
+}

@@ -70,6 +70,10 @@ std::optional<uint64_t> Index::leading_range_count(const std::optional<Value>& l
   if (counted_) {
     auto it = !lower ? leading_.begin() : lower_inclusive ? leading_.lower_bound(*lower) : leading_.upper_bound(*lower);
     auto end = !upper ? leading_.end() : upper_inclusive ? leading_.upper_bound(*upper) : leading_.lower_bound(*upper);
+    if (lower && upper) {
+      int c = compare(*lower, *upper);
+      if (c > 0 || (c == 0 && !(lower_inclusive && upper_inclusive))) return 0;  // crossed: nothing between
+    }
     uint64_t n = 0;
     for (; it != end && it != leading_.end(); ++it) n += it->second;
     return n;
