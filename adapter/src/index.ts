@@ -12,6 +12,7 @@ import { v } from "convex/values";
 import { PlanError, reported } from "./errors.js";
 import { PLAN_VERSION, type MutationPlan, type Plan, type ReadPlan } from "./plan.js";
 import { Reader } from "./read.js";
+import { ValueCounter } from "./value_counts.js";
 import { Writer, type IndexDefs, type OptionalFields } from "./write.js";
 
 export { compare } from "./values.js";
@@ -72,9 +73,16 @@ export function defineAdapter(schema: SchemaDefinition<any, boolean>, extras: Ad
       reported(async () => {
         const plan = checkedPlan<ReadPlan>(args.plan, "read");
         const reader = new Reader(ctx.db, plan.readBudget ?? 32000);
+        const root = plan.root.access;
+        // A whole-table read: count the values of the fields that lead its indexes on the way.
+        const whole = root.source.type === "fullScan" && !root.drivenBy && root.limit === undefined && plan.op !== "paginate";
+        if (plan.reportReads && whole) {
+          reader.rootValues = new ValueCounter([...new Set((indexes.get(root.table) ?? []).map((i) => i.fields[0]).filter(Boolean))]);
+        }
         const data = await reader.run(plan);
         // Reads per access only for explain's "analyze" and for plans the
         // proxy learns table sizes from ("reportReads"): live answers stay small.
+        if (reader.rootValues) return { data, docsRead: reader.docsRead(), readsByAccess: reader.readsByAccess(), valueCounts: reader.rootValues.report() };
         return plan.analyze || plan.reportReads
           ? { data, docsRead: reader.docsRead(), readsByAccess: reader.readsByAccess() }
           : { data, docsRead: reader.docsRead() };

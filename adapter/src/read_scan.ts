@@ -10,6 +10,7 @@ import type { FullScanSource, IndexSource, PlanAccess, PlanDriver, PlanOrderKey,
 import { compareOrder, compareToAfter, type OrderKey } from "./read_order.js";
 import { aboveUpper, belowLower, decodeSource, type Interval } from "./read_ranges.js";
 import { fieldsOf } from "./read_keys.js";
+import type { ValueCounter } from "./value_counts.js";
 import { compare, decode, lookupPath, type Doc, type Maybe } from "./values.js";
 
 export type Db = GenericDatabaseReader<any>;
@@ -42,6 +43,9 @@ export abstract class Scanner {
   private byAccess: number[] = [];
   private ranges = 0;
   private accesses = new WeakMap<object, Access>();
+
+  // Counts the values of the root access's rows (its whole table), when the proxy asks.
+  rootValues?: ValueCounter;
 
   constructor(protected readonly db: Db, protected readonly budget: number) {}
 
@@ -173,6 +177,7 @@ export abstract class Scanner {
       }
       for await (const d of this.range(a, iv)) {
         this.countRead(a);
+        if (a.id === 0) this.rootValues?.add(d);
         if (boundary && compareOrder(tieOrder, d, boundary) !== 0) {
           stopped = true; // past the boundary's tie group
           break;

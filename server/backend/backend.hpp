@@ -28,6 +28,14 @@ struct ReadOutcome {
   // the live differ uses it instead of parsing data_json again.
   std::shared_ptr<const nlohmann::ordered_json> tree;
   std::vector<uint64_t> reads_by_access = {};  // by TableAccess::id, when the backend counts them
+  // Rows per value of the fields leading an index, counted while the root
+  // read its whole table (Convex: the adapter counts them; the proxy learns).
+  struct ValueCount {
+    std::string field;
+    Value value;
+    uint64_t rows = 0;
+  };
+  std::vector<ValueCount> value_counts = {};
 };
 using WriteOutcome = ReadOutcome;
 

@@ -37,6 +37,16 @@ Status plan_search(TableAccess& a, const TableDef& table, const SearchSpec& s) {
   return Ok{};
 }
 
+// x IN (NULL, ...) with no other value, or x NOT IN (..., NULL): never
+// true for any row (SQL's unknown at best). Not folded to a constant while
+// normalizing, since NOT of it is not true either.
+bool never_true(const PlanFilter& c) {
+  if (c.kind != PlanFilter::Kind::cmp || (c.op != CmpOp::in && c.op != CmpOp::not_in)) return false;
+  const Array& list = c.arg.as_array();
+  auto is_null = [](const Value& v) { return v.is_null(); };
+  return c.op == CmpOp::in ? std::all_of(list.begin(), list.end(), is_null) : std::any_of(list.begin(), list.end(), is_null);
+}
+
 }  // namespace
 
 Status Planner::choose(ReadNode& n, const TableDef& table, const ReadConfig& cfg, const std::optional<SearchSpec>& search,
@@ -54,6 +64,11 @@ Status Planner::choose(ReadNode& n, const TableDef& table, const ReadConfig& cfg
   }
   std::vector<const PlanFilter*> conj;
   if (where) conj = conjuncts(*where);
+  if (std::any_of(conj.begin(), conj.end(), [](const PlanFilter* c) { return never_true(*c); })) {
+    a.source.kind = Source::Kind::empty;
+    a.warnings.push_back("the filter can never be true (a list of nulls, or notIn a list holding null); nothing is read");
+    return Ok{};
+  }
   bool stops_early = cfg.limit.has_value() || &cfg == paginated_;
   ObservedValues observed = [&](std::string_view field) { return stats_.leading_values(table.name, field, kMaxObservedSkip); };
   CountRanges count = [&](const IndexDef& idx, const std::vector<Interval>& ranges) {

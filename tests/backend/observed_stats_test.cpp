@@ -68,3 +68,23 @@ TEST_CASE("observed stats: counts learned steer the plan, not the budget") {
   REQUIRE(after.root.access.driver);
   CHECK(after.max_reads == kUnbounded);  // the worst case still counts no table as known
 }
+
+TEST_CASE("observed stats: a whole scan's value counts weigh equalities, and let a rare related value drive") {
+  ObservedStats s;
+  ReadPlan all = convex_plan(R"({"table":"posts","columns":{"title":true}})", s);
+  ReadPlan users = convex_plan(R"({"table":"users","columns":{"name":true}})", s);
+  s.learn(users, {8});
+  // Before: published = false is a guess (half of a boolean's rows): no driving.
+  const char* q = R"({"table":"users","columns":{"name":true},"where":{"posts":{"published":false}}})";
+  CHECK_FALSE(convex_plan(q, s).root.access.driver);
+  s.learn(all, {12}, {{"published", Value(false), 3}, {"published", Value(true), 9}, {"category", Value("math"), 3}});
+  CHECK(s.value_count("posts", "published", Value(false)) == 3u);
+  CHECK(s.value_count("posts", "category", Value("math")) == 3u);
+  CHECK_FALSE(s.value_count("posts", "category", Value("history")));  // not reported: unknown, not zero
+  // After: 3 posts and their 3 authors cost less than half of 8 users probed.
+  CHECK(convex_plan(q, s).root.access.driver);
+  // Counts of a read that was no whole scan are not taken.
+  ObservedStats t;
+  t.learn(convex_plan(R"({"table":"posts","limit":2})", t), {2}, {{"published", Value(false), 1}});
+  CHECK_FALSE(t.value_count("posts", "published", Value(false)));
+}

@@ -32,6 +32,20 @@ Result<ReadOutcome> adapter_outcome(const Json& v, bool with_tree = false) {
                                          std::all_of(it->begin(), it->end(), [](const Json& n) { return n.is_number_unsigned(); })) {
     for (const auto& n : *it) out.reads_by_access.push_back(n.get<uint64_t>());
   }
+  // Rows per value of a whole scan's indexed fields: taken only well formed and bounded.
+  if (auto it = v.find("valueCounts"); it != v.end() && it->is_array() && it->size() <= 64) {
+    for (const auto& f : *it) {
+      if (!f.is_object() || !f.value("field", Json()).is_string() || !f.value("values", Json()).is_array()) continue;
+      const Json& values = f["values"];
+      if (values.size() > 64) continue;
+      for (const auto& pair : values) {
+        if (!pair.is_array() || pair.size() != 2 || !pair[1].is_number_unsigned()) continue;
+        auto value = value_from_json(pair[0], "");
+        if (!value) continue;
+        out.value_counts.push_back({f["field"].get<std::string>(), std::move(value).value(), pair[1].get<uint64_t>()});
+      }
+    }
+  }
   if (with_tree) out.tree = std::make_shared<const Json>(v["data"]);
   return out;
 }
@@ -77,7 +91,7 @@ void ConvexBackend::read(std::shared_ptr<const ReadPlan> plan, const RequestCont
       [stats = stats_, plan, learn, done = std::move(done)](Result<ReadOutcome> out) {
         // The adapter's list ends at the last access that read anything.
         if (out && (learn || plan->analyze) && !out->reads_by_access.empty() && out->reads_by_access.size() <= plan->accesses) {
-          stats->learn(*plan, out->reads_by_access);
+          stats->learn(*plan, out->reads_by_access, out->value_counts);
         }
         done(std::move(out));
       });

@@ -66,12 +66,16 @@ bool ObservedStats::worth_reporting(const ReadPlan& plan) {
   return any;
 }
 
-void ObservedStats::learn(const ReadPlan& plan, const std::vector<uint64_t>& reads) {
+void ObservedStats::learn(const ReadPlan& plan, const std::vector<uint64_t>& reads,
+                          const std::vector<ReadOutcome::ValueCount>& values) {
   // Ids past the end of `reads` read nothing.
   auto read_by = [&](const TableAccess& a) -> std::optional<uint64_t> { return a.id < reads.size() ? reads[a.id] : 0; };
   const TableAccess& root = plan.root.access;
   if (whole_root_scan(plan)) {
     if (auto n = read_by(root)) remember(rows_, root.table, *n, false);
+    for (const auto& v : values) {
+      if (to_json_text(v.value).size() <= kMaxValueBytes) remember(values_, value_key(root.table, v.field, v.value), v.rows, true);
+    }
   } else if (const Value* v = single_value_root(plan); v && to_json_text(*v).size() <= kMaxValueBytes) {
     if (auto n = read_by(root)) remember(values_, value_key(root.table, root.source.index_fields[0], *v), *n, true);
   }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "server/backend/backend.hpp"
 #include "server/planner/plan.hpp"
 #include "server/planner/planner.hpp"
 
@@ -33,8 +34,11 @@ class ObservedStats final : public TableStats {
   // Does running `plan` teach anything (a whole-table scan, a single-value
   // index read)? Then the adapter is asked for its reads per access.
   static bool worth_reporting(const ReadPlan& plan);
-  // Learns from one successful read: `reads` holds the documents read per access id.
-  void learn(const ReadPlan& plan, const std::vector<uint64_t>& reads);
+  // Learns from one successful read: `reads` holds the documents read per
+  // access id; `values`, rows per value of the indexed fields of a whole
+  // root scan (the adapter counts them on the way).
+  void learn(const ReadPlan& plan, const std::vector<uint64_t>& reads,
+             const std::vector<ReadOutcome::ValueCount>& values = {});
 
  private:
   void remember(std::map<std::string, uint64_t, std::less<>>& into, std::string key, uint64_t n, bool bounded);
