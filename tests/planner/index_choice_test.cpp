@@ -416,6 +416,7 @@ TEST_CASE("index_choice: golden plans") {
       {"driven_two_hops", R"({"table":"posts","where":{"comments":{"author":{"email":"ada@x.io"}}},"orderBy":{"title":"asc"},"limit":2})"},
       {"index_union", R"({"table":"users","where":{"OR":[{"role":"admin"},{"credits":{"gt":140}}]},"columns":{"name":true}})"},
       {"order_through_relations", R"x({"table":"users","where":{"role":"admin"},"orderBy":{"posts":{"comments":"desc(count)"},"name":"asc"},"limit":2})x"},
+      {"or_ranges_in_order", R"({"table":"posts","where":{"published":true,"OR":[{"views":{"lt":400}},{"views":{"gte":900}}]},"orderBy":{"views":"desc","_id":"asc"},"limit":2})"},
   };
   bool update = std::getenv("DC_UPDATE_GOLDEN") != nullptr;
   for (const auto& [name, query] : cases) {
