@@ -5,6 +5,7 @@
 //   node bench/b3_read_ratio.mjs build/release/drizzle-convex-server
 //   BASELINE_SERVER=<older build> node bench/b3_read_ratio.mjs build/release/drizzle-convex-server
 //   B3_DATA=demo BASELINE_SERVER=<older build> node bench/b3_read_ratio.mjs ...   (the demo blog)
+//   node bench/export_demo.mjs DIR && B3_BACKEND=convex B3_FIXTURE=DIR ...           (the demo blog through the emulator)
 //   B3_BACKEND=convex BASELINE_SERVER=<older build> BASELINE_TREE=<its checkout> node bench/b3_read_ratio.mjs ...
 //
 // The second part runs every read case of the blog fixture on this build
@@ -136,7 +137,10 @@ async function readAll(binary, tree = root) {
   let srv;
   if (process.env.B3_BACKEND === 'convex') {
     const { startTarget } = await import(join(tree, 'tests/conformance/targets.mjs'));
-    const target = await startTarget('convex', { bin: binary, fixtureDir: join(tree, 'tests/conformance/fixtures/blog'), serverArgs: [] });
+    // B3_FIXTURE: another data set in the fixture's layout (schema.json, data/<table>/documents.jsonl),
+    // such as the demo blog written out by bench/export_demo.mjs.
+    const fixtureDir = process.env.B3_FIXTURE ?? join(tree, 'tests/conformance/fixtures/blog');
+    const target = await startTarget('convex', { bin: binary, fixtureDir, serverArgs: [] });
     srv = { url: null, stop: target.stop, post: target.post };
   } else {
     // B3_DATA=demo: the server's own demo blog (777 documents, the fixture's schema) instead of the fixture.
@@ -166,7 +170,7 @@ const now = await readAll(bin);
 const base = process.env.BASELINE_SERVER ? await readAll(process.env.BASELINE_SERVER, process.env.BASELINE_TREE ?? root) : null;
 const both = [...now.keys()].filter((k) => !base || base.has(k));
 const sum = (m, keys) => keys.reduce((t, k) => t + m.get(k).read, 0);
-console.log(`\nB3 every read case of the blog fixture${process.env.B3_DATA === 'demo' ? ' on the demo blog' : ''}${process.env.B3_BACKEND === 'convex' ? ' through the Convex emulator' : ''} (${both.length} answered by both builds): documents read`);
+console.log(`\nB3 every read case of the blog fixture${process.env.B3_DATA === 'demo' ? ' on the demo blog' : ''}${process.env.B3_FIXTURE ? ` on ${process.env.B3_FIXTURE}` : ''}${process.env.B3_BACKEND === 'convex' ? ' through the Convex emulator' : ''} (${both.length} answered by both builds): documents read`);
 console.log(`  all: ${sum(now, both)}${base ? ` (baseline ${sum(base, both)})` : ''}`);
 for (const technique of Object.keys(now.values().next().value.uses)) {
   const keys = both.filter((k) => now.get(k).uses[technique]);
