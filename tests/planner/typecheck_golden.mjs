@@ -50,4 +50,6 @@ for (const [id, breakIt] of broken) {
   if (!r.ok) console.log(`ok - a plan with ${id.replaceAll('_', ' ')} is refused by the types`);
   else { failed++; console.log(`not ok - a plan with ${id.replaceAll('_', ' ')} type-checks`); }
 }
+const total = 1 + broken.length;
+console.log(`plan_types: ${total - failed} passed, ${failed} failed, 0 skipped`);
 process.exit(failed ? 1 : 0);
