@@ -117,7 +117,7 @@ std::optional<uint64_t> Planner::count_ranges(const std::string& table, const st
   if (ranges.empty()) return stats_.interval_count(table, index, Interval{}, kMaxCounted);
   uint64_t total = 0;
   for (const Interval& iv : ranges) {
-    auto n = stats_.interval_count(table, index, iv, kMaxCounted - total);
+    auto n = stats_.interval_count(table, index, iv, total >= kMaxCounted ? 0 : kMaxCounted - total);
     if (!n) return std::nullopt;
     total += *n;
   }

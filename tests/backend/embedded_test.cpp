@@ -191,6 +191,16 @@ TEST_CASE("embedded: a range of an index's leading field is counted, from the co
   CHECK(by_email->leading_range_count(Value(nullptr), false, std::nullopt, false, 10) == 8u);
   CHECK_FALSE(by_email->leading_range_count(Value(nullptr), false, std::nullopt, false, 5));  // past the cap
   CHECK_FALSE(users.led_by("credits"));  // leads no index
+  // An interval on the leading field alone is counted from the counts, past any cap.
+  Interval members{Bound{{Value("member")}, true}, Bound{{Value("member")}, true}};
+  CHECK(by_role->count(members, 1) == 4u);
+  Interval above_admin{Bound{{Value("admin")}, false}, std::nullopt};
+  CHECK(by_role->count(above_admin, 1) == 6u);
+  CHECK(by_email->count(Interval{}, 1) == 8u);  // the whole index: its size
+  // With a second key part it walks the entries, up to the cap.
+  Interval rich_members{Bound{{Value("member"), Value(100.0)}, true}, Bound{{Value("member")}, true}};
+  CHECK(by_role->count(rich_members, 10) == 1u);  // Ken Thompson, 150
+  CHECK_FALSE(by_role->count(rich_members, 0));
 }
 
 TEST_CASE("embedded: counted index ranges let a rare related range drive a relation filter") {

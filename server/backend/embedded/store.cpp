@@ -85,6 +85,14 @@ std::optional<uint64_t> Index::leading_range_count(const std::optional<Value>& l
 }
 
 std::optional<uint64_t> Index::count(const Interval& iv, uint64_t cap) const {
+  if (!iv.lower && !iv.upper) return entries_.size();  // the whole index
+  // Bounds on the leading field alone: summed from the per-value counts,
+  // exact at any size (a bound of one value compares that field only).
+  bool leading_only = (!iv.lower || iv.lower->key.size() == 1) && (!iv.upper || iv.upper->key.size() == 1) && (iv.lower || iv.upper);
+  if (counted_ && leading_only) {
+    return leading_range_count(iv.lower ? std::optional<Value>(iv.lower->key[0]) : std::nullopt, iv.lower && iv.lower->inclusive,
+                               iv.upper ? std::optional<Value>(iv.upper->key[0]) : std::nullopt, iv.upper && iv.upper->inclusive, cap);
+  }
   Cursor c = cursor(iv, false);
   uint64_t n = 0;
   for (auto it = c.first_; it != c.last_; ++it) {

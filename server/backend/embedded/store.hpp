@@ -100,7 +100,8 @@ class Index {
     bool descending_ = false;
   };
   Cursor cursor(const Interval& iv, bool descending) const;
-  // Entries inside `iv`, counted one by one: nullopt past `cap`.
+  // Entries inside `iv`: from the per-value counts when `iv` bounds the
+  // leading field alone (exact at any size), else one by one, nullopt past `cap`.
   std::optional<uint64_t> count(const Interval& iv, uint64_t cap) const;
   // Visits documents inside `iv` in index order (or reverse); stops when `visit` returns false.
   void scan(const Interval& iv, bool descending, const std::function<bool(const DocPtr&)>& visit) const;
