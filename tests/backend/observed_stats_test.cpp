@@ -88,3 +88,29 @@ TEST_CASE("observed stats: a whole scan's value counts weigh equalities, and let
   t.learn(convex_plan(R"({"table":"posts","limit":2})", t), {2}, {{"published", Value(false), 1}});
   CHECK_FALSE(t.value_count("posts", "published", Value(false)));
 }
+
+TEST_CASE("observed stats: the adapter's value counts are taken only well formed and within their bounds") {
+  auto field = [](const std::string& name, size_t values) {
+    Json v = Json::array();
+    for (size_t i = 0; i < values; ++i) v.push_back(Json::array({"v" + std::to_string(i), 2u}));
+    return Json{{"field", name}, {"values", v}};
+  };
+  Json at_bound = Json::array();
+  for (size_t i = 0; i < kMaxCountedFields; ++i) at_bound.push_back(field("f" + std::to_string(i), i == 0 ? kMaxCountedValues : 1));
+  auto taken = value_counts_from_json(at_bound);
+  REQUIRE(taken.size() == kMaxCountedValues + kMaxCountedFields - 1);
+  CHECK(taken[0].field == "f0");
+  CHECK(taken[0].rows == 2u);
+  Json over = at_bound;
+  over.push_back(field("one_too_many", 1));
+  CHECK(value_counts_from_json(over).empty());  // a field past the bound drops them all
+  CHECK(value_counts_from_json(Json::array({field("wide", kMaxCountedValues + 1)})).empty());
+  // Malformed parts are skipped, the rest kept.
+  Json odd = Json::array({Json{{"field", 7}}, Json{{"field", "ok"}, {"values", Json::array({Json::array({"a", -1}), Json::array({"a"}),
+                                                                                           Json::array({Json{{"$bad", 1}}, 3u}),
+                                                                                           Json::array({"b", 5u})})}}});
+  auto kept = value_counts_from_json(odd);
+  REQUIRE(kept.size() == 1);
+  CHECK(kept[0].value == Value("b"));
+  CHECK(value_counts_from_json(Json("not an array")).empty());
+}

@@ -32,20 +32,7 @@ Result<ReadOutcome> adapter_outcome(const Json& v, bool with_tree = false) {
                                          std::all_of(it->begin(), it->end(), [](const Json& n) { return n.is_number_unsigned(); })) {
     for (const auto& n : *it) out.reads_by_access.push_back(n.get<uint64_t>());
   }
-  // Rows per value of a whole scan's indexed fields: taken only well formed and bounded.
-  if (auto it = v.find("valueCounts"); it != v.end() && it->is_array() && it->size() <= 64) {
-    for (const auto& f : *it) {
-      if (!f.is_object() || !f.value("field", Json()).is_string() || !f.value("values", Json()).is_array()) continue;
-      const Json& values = f["values"];
-      if (values.size() > 64) continue;
-      for (const auto& pair : values) {
-        if (!pair.is_array() || pair.size() != 2 || !pair[1].is_number_unsigned()) continue;
-        auto value = value_from_json(pair[0], "");
-        if (!value) continue;
-        out.value_counts.push_back({f["field"].get<std::string>(), std::move(value).value(), pair[1].get<uint64_t>()});
-      }
-    }
-  }
+  if (auto it = v.find("valueCounts"); it != v.end()) out.value_counts = value_counts_from_json(*it);
   if (with_tree) out.tree = std::make_shared<const Json>(v["data"]);
   return out;
 }

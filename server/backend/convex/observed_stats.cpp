@@ -44,6 +44,23 @@ void grouped_scans(const ReadNode& n, Fn&& fn) {
 
 }  // namespace
 
+std::vector<ReadOutcome::ValueCount> value_counts_from_json(const Json& j) {
+  std::vector<ReadOutcome::ValueCount> out;
+  if (!j.is_array() || j.size() > kMaxCountedFields) return out;
+  for (const auto& f : j) {
+    if (!f.is_object() || !f.value("field", Json()).is_string() || !f.value("values", Json()).is_array()) continue;
+    const Json& values = f["values"];
+    if (values.size() > kMaxCountedValues) continue;
+    for (const auto& pair : values) {
+      if (!pair.is_array() || pair.size() != 2 || !pair[1].is_number_unsigned()) continue;
+      auto value = value_from_json(pair[0], "");
+      if (!value) continue;
+      out.push_back({f["field"].get<std::string>(), std::move(value).value(), pair[1].get<uint64_t>()});
+    }
+  }
+  return out;
+}
+
 std::optional<uint64_t> ObservedStats::estimated_rows(std::string_view table) const {
   std::lock_guard lock(mu_);
   auto it = rows_.find(table);

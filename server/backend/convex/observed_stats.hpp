@@ -19,6 +19,13 @@
 
 namespace dc {
 
+// The adapter's `valueCounts` ([{field, values: [[value, rows]]}]), taken
+// only well formed and bounded: at most kMaxCountedFields fields of at most
+// kMaxCountedValues values each (the adapter's own cap); anything else is dropped.
+inline constexpr size_t kMaxCountedFields = 64;
+inline constexpr size_t kMaxCountedValues = 64;
+std::vector<ReadOutcome::ValueCount> value_counts_from_json(const nlohmann::ordered_json& j);
+
 class ObservedStats final : public TableStats {
  public:
   static constexpr size_t kMaxValues = 4096;     // remembered values, all tables together
