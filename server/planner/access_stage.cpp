@@ -37,16 +37,6 @@ Status plan_search(TableAccess& a, const TableDef& table, const SearchSpec& s) {
   return Ok{};
 }
 
-// x IN (NULL, ...) with no other value, or x NOT IN (..., NULL): never
-// true for any row (SQL's unknown at best). Not folded to a constant while
-// normalizing, since NOT of it is not true either.
-bool never_true(const PlanFilter& c) {
-  if (c.kind != PlanFilter::Kind::cmp || (c.op != CmpOp::in && c.op != CmpOp::not_in)) return false;
-  const Array& list = c.arg.as_array();
-  auto is_null = [](const Value& v) { return v.is_null(); };
-  return c.op == CmpOp::in ? std::all_of(list.begin(), list.end(), is_null) : std::any_of(list.begin(), list.end(), is_null);
-}
-
 }  // namespace
 
 Status Planner::choose(ReadNode& n, const TableDef& table, const ReadConfig& cfg, const std::optional<SearchSpec>& search,

@@ -146,6 +146,13 @@ PlanFilter normalize_filter(PlanFilter f) {
   return f;
 }
 
+bool never_true(const PlanFilter& c) {
+  if (c.kind != PlanFilter::Kind::cmp || (c.op != CmpOp::in && c.op != CmpOp::not_in)) return false;
+  const Array& list = c.arg.as_array();
+  auto is_null = [](const Value& v) { return v.is_null(); };
+  return c.op == CmpOp::in ? std::all_of(list.begin(), list.end(), is_null) : std::any_of(list.begin(), list.end(), is_null);
+}
+
 std::vector<const PlanFilter*> conjuncts(const PlanFilter& f) {
   std::vector<const PlanFilter*> out;
   if (f.kind == PlanFilter::Kind::and_) {

@@ -10,6 +10,11 @@ namespace dc {
 
 PlanFilter normalize_filter(PlanFilter f);
 
+// x IN (NULL, ...) with no other value, or x NOT IN (..., NULL): never true
+// for any row (SQL's unknown at best). Not folded to a constant while
+// normalizing, since NOT of it is not true either; no index range answers it.
+bool never_true(const PlanFilter& c);
+
 // The top-level conjuncts of a normalized filter (the filter itself if it is not an AND).
 std::vector<const PlanFilter*> conjuncts(const PlanFilter& f);
 

@@ -341,10 +341,8 @@ Candidate evaluate(const TableDef& table, const IndexDef& idx, const std::vector
         break;
       }
     }
-    // A list of nulls alone matches nothing (SQL's unknown): left to the post-filter, never read as no ranges.
-    bool some_value = in && std::any_of(in->arg.as_array().begin(), in->arg.as_array().end(),
-                                        [](const Value& v) { return !v.is_null(); });
-    if (in && some_value && (prefixes.size() == 1 || prefixes.size() * in->arg.as_array().size() <= kMaxRanges)) {
+    // A list of nulls alone matches nothing: left to the post-filter, never read as no ranges.
+    if (in && !never_true(*in) && (prefixes.size() == 1 || prefixes.size() * in->arg.as_array().size() <= kMaxRanges)) {
       std::vector<std::vector<Value>> expanded;
       for (const auto& prefix : prefixes) {
         for (const Value& v : in->arg.as_array()) {
@@ -386,9 +384,8 @@ Candidate evaluate(const TableDef& table, const IndexDef& idx, const std::vector
       for (const PlanFilter* c : conj) {
         if (used.count(c) || !is_cmp_on(c, field)) continue;
         if (c->op == CmpOp::ne || c->op == CmpOp::not_in) {
+          if (never_true(*c)) continue;  // NOT IN (.., NULL): the post-filter says so, the ranges could not
           Array values = c->op == CmpOp::ne ? Array{c->arg} : c->arg.as_array();
-          // x NOT IN (.., NULL) is never true: the post-filter says so, the ranges could not.
-          if (std::any_of(values.begin(), values.end(), [](const Value& v) { return v.is_null(); })) continue;
           cand.intervals = complement_intervals(prefixes[0], values);
           cand.served.push_back(c);
           cand.has_complement = true;
