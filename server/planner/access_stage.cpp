@@ -95,10 +95,11 @@ Status Planner::choose(ReadNode& n, const TableDef& table, const ReadConfig& cfg
   if (!drivable.empty() && (a.source.kind == Source::Kind::full_scan || indexed)) drive(a, table, conj, cfg, drivable);
   a.estimate.alternatives = std::move(choice.alternatives);
   a.estimate.chosen_by_rows = choice.chosen_by_rows;
-  a.estimate.rows = matching_rows(a);
+  bool counted = false;
+  a.estimate.rows = matching_rows(a, &counted);
   a.estimate.basis = a.driver ? AccessEstimate::Basis::driven
-                     : a.source.kind == Source::Kind::get || counted_intervals(a) ? AccessEstimate::Basis::counted
-                                            : AccessEstimate::Basis::guessed;
+                     : a.source.kind == Source::Kind::get || counted ? AccessEstimate::Basis::counted
+                                                                     : AccessEstimate::Basis::guessed;
   if (a.driver) a.estimate.alternatives.clear();  // the driver's estimate says what the scan would have read
   return Ok{};
 }

@@ -142,12 +142,15 @@ uint64_t Planner::related_matches(const TableAccess& a) const {
   return static_cast<uint64_t>(std::ceil(static_cast<double>(n) * sel));
 }
 
-uint64_t Planner::matching_rows(const TableAccess& a) const {
+uint64_t Planner::matching_rows(const TableAccess& a, bool* counted) const {
   uint64_t n = estimated_rows(a.table);
   if (n == kUnbounded) return kUnbounded;
   if (a.source.kind == Source::Kind::get) return std::min<uint64_t>(n, a.source.ids.size());
   if (a.driver) return std::min(n, matching_rows(a.driver->related.access));
-  if (auto counted = counted_intervals(a)) return std::min(n, *counted);
+  if (auto rows = counted_intervals(a)) {
+    if (counted) *counted = true;
+    return std::min(n, *rows);
+  }
   const TableDef& table = *schema_.table(a.table);
   double sel = 1.0;
   for (const auto& c : a.served) sel *= selectivity(stats_, table, c, n);

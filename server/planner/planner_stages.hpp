@@ -102,7 +102,8 @@ class Planner {
              const std::vector<Drivable>& drivable);
   PlanBox<Driver> driver(const RelationDef& rel, std::optional<PlanFilter> related_filter, const std::string& path);
   // cost
-  uint64_t matching_rows(const TableAccess& a) const;
+  // `counted`, when given, is set where the access's own ranges were counted.
+  uint64_t matching_rows(const TableAccess& a, bool* counted = nullptr) const;
   uint64_t related_matches(const TableAccess& a) const;
   std::optional<uint64_t> counted_intervals(const TableAccess& a) const;
   std::optional<uint64_t> count_ranges(const std::string& table, const std::string& index,
