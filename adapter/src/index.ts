@@ -14,18 +14,18 @@ import { PLAN_VERSION, type MutationPlan, type Plan, type ReadPlan } from "./pla
 import { Reader } from "./read.js";
 import { ValueCounter } from "./value_counts.js";
 import { Writer, type IndexDefs, type OptionalFields } from "./write.js";
+import { describeSchema, tableExports, type AdapterExtras } from "./describe.js";
+import type { Relations } from "./relations.js";
 
 export { compare } from "./values.js";
 export { likeMatch } from "./filter.js";
 export { PLAN_VERSION } from "./plan.js";
 export type * from "./plan.js";
 
-// What Convex's schema cannot say and the proxy needs: unique constraints and
-// relations, in the proxy's schema format (protocol.md section 8).
-export type AdapterExtras = {
-  unique?: Record<string, string[][]>;
-  relations?: Record<string, Record<string, unknown>>;
-};
+export * from "./columns.js";
+export { convexTable, index, uniqueIndex, type ConvexTable, type InferInsert, type InferSelect } from "./table.js";
+export { defineRelations, type Relations, type RelationOptions } from "./relations.js";
+export type { AdapterExtras, FieldExtras } from "./describe.js";
 
 // A plan of another version is refused, never half-understood; `describe`
 // reports the version (plan.ts) so that the proxy stays unready until the two match.
@@ -46,17 +46,13 @@ function checkedPlan<P extends Plan>(text: string, kind: P["kind"]): P {
 // such as "$unset" are not valid Convex object fields.
 const planArgs = { plan: v.string() };
 
-function tableExports(schema: SchemaDefinition<any, boolean>) {
-  return Object.entries(schema.tables).map(([name, t]) => {
-    // TableDefinition.export() is internal to convex but present at runtime;
-    // it is exactly what `npx convex deploy` sends.
-    const e = (t as any).export();
-    return { name, indexes: e.indexes ?? [], searchIndexes: e.searchIndexes ?? [], documentType: e.documentType ?? null };
-  });
-}
-
-export function defineAdapter(schema: SchemaDefinition<any, boolean>, extras: AdapterExtras = {}) {
+// `extras`: what a `v.*` schema cannot say (AdapterExtras), or the result of
+// defineRelations; builder tables (convexTable) bring their own defaults,
+// uniques and references.
+export function defineAdapter(schema: SchemaDefinition<any, boolean>, extras: AdapterExtras | Relations = {}) {
   const tables = tableExports(schema);
+  // Built once, at deploy time: a mistake in the extras fails the push, not the first call.
+  const described = JSON.stringify({ planVersion: PLAN_VERSION, ...describeSchema(schema, extras) });
   const indexes: IndexDefs = new Map(
     tables.map((t) => [t.name, t.indexes.map((i: any) => ({ name: i.indexDescriptor, fields: i.fields }))]),
   );
@@ -105,18 +101,7 @@ export function defineAdapter(schema: SchemaDefinition<any, boolean>, extras: Ad
 
   const describe = internalQueryGeneric({
     args: {},
-    handler: async () => {
-      const out: Record<string, unknown> = {};
-      for (const t of tables) {
-        out[t.name] = {
-          documentType: t.documentType,
-          indexes: t.indexes,
-          searchIndexes: t.searchIndexes,
-          unique: extras.unique?.[t.name] ?? [],
-        };
-      }
-      return JSON.stringify({ planVersion: PLAN_VERSION, tables: out, relations: extras.relations ?? {} });
-    },
+    handler: async () => described,
   });
 
   return { execute, mutate, describe };

@@ -4,6 +4,7 @@
 
 #include "server/planner/plan_json.hpp"
 #include "server/planner/write_policy.hpp"
+#include "server/schema/field_default.hpp"
 #include "server/schema/validate.hpp"
 
 namespace dc {
@@ -28,6 +29,26 @@ Result<std::vector<FieldAssignment>> plan_set(const TableDef& table, std::vector
   return set;
 }
 
+// Defaults fill the top-level fields the client's values and the role's
+// presets left absent; an explicit null is a value.
+void fill_defaults(const TableDef& table, Value& row, const DefaultClock& clock) {
+  if (!row.is_object()) return;  // validate_document names the error
+  for (const auto& f : table.top_fields()) {
+    if (!f.default_value) continue;
+    const Value* have = row.field(f.name);
+    if (!have || have->is_undefined()) row.set_field(f.name, evaluate(*f.default_value, clock));
+  }
+}
+
+// onUpdate writes every field an update (or an upsert's update) leaves unset.
+void fill_on_update(const TableDef& table, std::vector<FieldAssignment>& set, const std::string& path, const DefaultClock& clock) {
+  for (const auto& f : table.top_fields()) {
+    if (!f.on_update) continue;
+    bool named = std::any_of(set.begin(), set.end(), [&](const FieldAssignment& a) { return a.field == f.name; });
+    if (!named) set.push_back(FieldAssignment{f.name, evaluate(*f.on_update, clock), path});
+  }
+}
+
 std::string_view rule_name(OnDelete r) {
   return r == OnDelete::cascade ? "cascade" : r == OnDelete::set_null ? "setNull" : "restrict";
 }
@@ -43,6 +64,7 @@ Result<MutationPlan> plan_mutation(const Mutation& m, const Schema& schema, cons
   const WriteRules* wr = options.rules ? options.write_rules.get() : nullptr;
   if (wr) plan.role = wr->role;
   plan.name_rows = !(options.rules && options.rules->hides_rows_or_columns());
+  const DefaultClock clock = request_clock();  // one `now` for the whole request
   for (const MutationOp& op : m.ops) {
     const TableDef& table = *schema.table(op.table);
     MutationStep step;
@@ -70,6 +92,7 @@ Result<MutationPlan> plan_mutation(const Mutation& m, const Schema& schema, cons
           if (rule) {
             if (auto st = apply_row_rule(*wr, *rule, op.table, row, op.value_paths[i]); !st) return std::move(st).error();
           }
+          fill_defaults(table, row, clock);
           if (auto st = validate_document(table, row, op.value_paths[i]); !st) return std::move(st).error();
           step.rows.push_back(std::move(row));
           step.row_paths.push_back(op.value_paths[i]);
@@ -102,6 +125,7 @@ Result<MutationPlan> plan_mutation(const Mutation& m, const Schema& schema, cons
             if (!filter) return std::move(filter).error();
             step.update_filter = std::move(filter).value();
           }
+          if (step.conflict_update) fill_on_update(table, conflict_set, op.on_conflict->path + "/set", clock);
           auto set = plan_set(table, std::move(conflict_set));
           if (!set) return std::move(set).error();
           step.conflict_set = std::move(set).value();
@@ -125,6 +149,7 @@ Result<MutationPlan> plan_mutation(const Mutation& m, const Schema& schema, cons
             if (!check) return std::move(check).error();
             step.check = std::move(check).value();
           }
+          fill_on_update(table, assignments, pointer_append(op.path, "set"), clock);
           auto set = plan_set(table, std::move(assignments));
           if (!set) return std::move(set).error();
           step.set = std::move(set).value();

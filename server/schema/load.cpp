@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "server/schema/comparison.hpp"
+#include "server/schema/field_default.hpp"
 #include "server/schema/relation_inference.hpp"
 
 namespace dc {
@@ -27,6 +28,19 @@ bool is_identifier(std::string_view s) {
   return true;
 }
 
+// Unknown keys are refused (a misspelt "indexes" must not leave a table
+// without indexes): `what` names the object in the message.
+Status known_keys(const Json& j, std::initializer_list<std::string_view> known, std::string_view what,
+                  const std::string& path) {
+  if (!j.is_object()) return Ok{};
+  for (const auto& [key, val] : j.items()) {
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      return schema_error("unknown " + std::string(what) + " key '" + key + "'", pointer_append(path, key));
+    }
+  }
+  return Ok{};
+}
+
 Result<std::vector<std::string>> string_list(const Json& j, const std::string& path) {
   if (!j.is_array()) return schema_error("expected an array of strings", path);
   std::vector<std::string> out;
@@ -37,16 +51,27 @@ Result<std::vector<std::string>> string_list(const Json& j, const std::string& p
   return out;
 }
 
+Result<Validator> document_validator_from_json(const Json& j, const std::string& path);
+Status convex_only_indexes(const Json& table, const std::string& path);
+
 Result<TableDef> table_from_json(const std::string& name, const Json& j, const std::string& path) {
   if (!is_identifier(name) || name[0] == '_') return schema_error("invalid table name '" + name + "'", path);
   if (!j.is_object()) return schema_error("a table must be an object", path);
+  // Section 8's keys and every key Convex's own TableDefinition.export() writes.
+  if (auto st = known_keys(j, {"tableName", "documentType", "indexes", "searchIndexes", "vectorIndexes", "unique",
+                               "stagedDbIndexes", "stagedSearchIndexes", "stagedVectorIndexes", "stagedDocumentType"},
+                           "table", path);
+      !st) {
+    return std::move(st).error();
+  }
+  if (auto st = convex_only_indexes(j, path); !st) return std::move(st).error();
   TableDef t;
   t.name = name;
   t.id_validator.kind = Validator::Kind::id;
   t.id_validator.table = name;
   t.creation_time_validator.kind = Validator::Kind::float64;
   if (auto doc = j.find("documentType"); doc != j.end() && !doc->is_null()) {
-    auto v = validator_from_json(*doc, pointer_append(path, "documentType"));
+    auto v = document_validator_from_json(*doc, pointer_append(path, "documentType"));
     if (!v) return std::move(v).error();
     t.document = std::move(v).value();
   } else {
@@ -61,6 +86,7 @@ Result<TableDef> table_from_json(const std::string& name, const Json& j, const s
       if (!e.is_object() || !e.contains("indexDescriptor") || !e["indexDescriptor"].is_string()) {
         return schema_error("an index needs indexDescriptor and fields", ep);
       }
+      if (auto st = known_keys(e, {"indexDescriptor", "fields"}, "index", ep); !st) return std::move(st).error();
       IndexDef d;
       d.name = e["indexDescriptor"].get<std::string>();
       if (d.name == kByCreationTime || d.name == "by_id" || t.index(d.name)) {
@@ -91,6 +117,9 @@ Result<TableDef> table_from_json(const std::string& name, const Json& j, const s
       if (!e.is_object() || !e.value("indexDescriptor", Json()).is_string() || !e.value("searchField", Json()).is_string()) {
         return schema_error("a search index needs indexDescriptor and searchField", ep);
       }
+      if (auto st = known_keys(e, {"indexDescriptor", "searchField", "filterFields"}, "search index", ep); !st) {
+        return std::move(st).error();
+      }
       SearchIndexDef d;
       d.name = e["indexDescriptor"].get<std::string>();
       d.search_field = e["searchField"].get<std::string>();
@@ -115,6 +144,19 @@ Result<TableDef> table_from_json(const std::string& name, const Json& j, const s
         if (!t.field_type(f)) return schema_error("unique field '" + f + "' is not a field of " + name, pointer_append(up, i));
       }
       t.unique.push_back(std::move(fields).value());
+    }
+  }
+  // Defaults are checked against their fields once the table exists.
+  if (t.document.kind == Validator::Kind::object) {
+    std::string fp = pointer_append(pointer_append(path, "documentType"), "value");
+    for (auto& f : t.document.fields) {
+      std::string p = pointer_append(fp, f.name);
+      if (f.default_value) {
+        if (auto st = check_field_default(t, f, *f.default_value, pointer_append(p, "default")); !st) return std::move(st).error();
+      }
+      if (f.on_update) {
+        if (auto st = check_field_default(t, f, *f.on_update, pointer_append(p, "onUpdate")); !st) return std::move(st).error();
+      }
     }
   }
   return t;
@@ -235,6 +277,7 @@ Result<RelationDef> relation_from_json(const Schema& s, const std::string& table
     if (!th->is_object() || !th->value("table", Json()).is_string() || !th->contains("from") || !th->contains("to")) {
       return schema_error("through needs table, from and to", tp);
     }
+    if (auto st = known_keys(*th, {"table", "from", "to"}, "through", tp); !st) return std::move(st).error();
     const TableDef* jt = s.table((*th)["table"].get<std::string>());
     if (!jt) return schema_error("through table '" + (*th)["table"].get<std::string>() + "' does not exist", pointer_append(tp, "table"));
     Through t;
@@ -267,21 +310,48 @@ Result<RelationDef> relation_from_json(const Schema& s, const std::string& table
     if (!w->is_object()) return schema_error("relation where: a filter must be an object", pointer_append(path, "where"));
     r.where_json = *w;
   }
-  for (const auto& [key, val] : j.items()) {
-    if (key != "one" && key != "many" && key != "from" && key != "to" && key != "through" && key != "onDelete" &&
-        key != "where") {
-      return schema_error("unknown relation key '" + key + "'", pointer_append(path, key));
-    }
+  if (auto op = j.find("optional"); op != j.end()) {
+    if (!op->is_boolean()) return schema_error("optional is true or false", pointer_append(path, "optional"));
+    if (r.many && !op->get<bool>()) return schema_error("optional: false applies to a one relation", pointer_append(path, "optional"));
+    r.optional = op->get<bool>();
+  }
+  if (auto inf = j.find("inferred"); inf != j.end()) {
+    // /v1/schema marks relations it inferred; its output loads back unchanged.
+    if (!inf->is_boolean()) return schema_error("inferred is true or false", pointer_append(path, "inferred"));
+    r.inferred = inf->get<bool>();
+  }
+  if (auto st = known_keys(j, {"one", "many", "from", "to", "through", "onDelete", "where", "optional", "inferred"}, "relation", path);
+      !st) {
+    return std::move(st).error();
   }
   return r;
 }
 
 }  // namespace
 
-Result<Validator> validator_from_json(const Json& j, const std::string& path) {
+namespace {
+
+// Marks the float64s a field's value may be (itself, a union's members, an
+// array's elements) as integral; false when there is none.
+bool mark_integer(Validator& v) {
+  if (v.kind == Validator::Kind::float64) return v.integer = true;
+  bool any = false;
+  if (v.kind == Validator::Kind::union_ || v.kind == Validator::Kind::array) {
+    for (auto& m : v.items) any = mark_integer(m) || any;
+  }
+  return any;
+}
+
+// `table_fields`: `j` is a table's document type, whose object fields may
+// carry defaults and onUpdate (top-level fields only, protocol.md section 8).
+Result<Validator> parse_validator(const Json& j, const std::string& path, bool table_fields) {
   if (!j.is_object() || !j.contains("type") || !j["type"].is_string()) {
     return schema_error("a validator is an object with a 'type'", path);
   }
+  if (auto st = known_keys(j, {"type", "value", "tableName", "keys", "values"}, "validator", path); !st) {
+    return std::move(st).error();
+  }
+
   const std::string type = j["type"].get<std::string>();
   Validator v;
   std::string vp = pointer_append(path, "value");
@@ -304,7 +374,7 @@ Result<Validator> validator_from_json(const Json& j, const std::string& path) {
     v.table = j["tableName"].get<std::string>();
   } else if (type == "array") {
     v.kind = Validator::Kind::array;
-    auto e = validator_from_json(j.value("value", Json()), vp);
+    auto e = parse_validator(j.value("value", Json()), vp, false);
     if (!e) return std::move(e).error();
     v.items.push_back(std::move(e).value());
   } else if (type == "object") {
@@ -315,17 +385,42 @@ Result<Validator> validator_from_json(const Json& j, const std::string& path) {
       std::string fp = pointer_append(vp, name);
       if (name.empty() || name[0] == '$' || name[0] == '_') return schema_error("invalid field name '" + name + "'", fp);
       if (!f.is_object()) return schema_error("expected {fieldType, optional}", fp);
-      auto ft = validator_from_json(f.value("fieldType", Json()), pointer_append(fp, "fieldType"));
+      if (auto st = known_keys(f, {"fieldType", "optional", "default", "onUpdate", "integer"}, "field", fp); !st) {
+        return std::move(st).error();
+      }
+      auto ft = parse_validator(f.value("fieldType", Json()), pointer_append(fp, "fieldType"), false);
       if (!ft) return std::move(ft).error();
-      v.fields.push_back(FieldDef{name, std::move(ft).value(), f.value("optional", false)});
+      FieldDef def{name, std::move(ft).value(), f.value("optional", false), std::nullopt, std::nullopt};
+      if (auto in = f.find("integer"); in != f.end()) {
+        if (!in->is_boolean()) return schema_error("integer is true or false", pointer_append(fp, "integer"));
+        if (in->get<bool>() && !mark_integer(def.type)) {
+          return schema_error("integer applies to a number field", pointer_append(fp, "integer"));
+        }
+      }
+      for (const char* key : {"default", "onUpdate"}) {
+        auto d = f.find(key);
+        if (d == f.end()) continue;
+        std::string dp = pointer_append(fp, key);
+        if (!table_fields) return schema_error(std::string(key) + " applies to a table's top-level fields only", dp);
+        auto parsed = field_default_from_json(*d, dp);
+        if (!parsed) return std::move(parsed).error();
+        (std::string_view(key) == "default" ? def.default_value : def.on_update) = std::move(parsed).value();
+      }
+      v.fields.push_back(std::move(def));
     }
   } else if (type == "record") {
     v.kind = Validator::Kind::record;
-    auto k = validator_from_json(j.value("keys", Json()), pointer_append(path, "keys"));
+    auto k = parse_validator(j.value("keys", Json()), pointer_append(path, "keys"), false);
     if (!k) return std::move(k).error();
     const Json& values = j.value("values", Json());
-    auto val = validator_from_json(values.is_object() && values.contains("fieldType") ? values["fieldType"] : values,
-                                   pointer_append(path, "values"));
+    bool wrapped = values.is_object() && values.contains("fieldType");
+    if (wrapped) {
+      if (auto st = known_keys(values, {"fieldType", "optional"}, "record values", pointer_append(path, "values")); !st) {
+        return std::move(st).error();
+      }
+    }
+    auto val = parse_validator(wrapped ? values["fieldType"] : values,
+                               wrapped ? pointer_append(pointer_append(path, "values"), "fieldType") : pointer_append(path, "values"), false);
     if (!val) return std::move(val).error();
     v.items.push_back(std::move(k).value());
     v.items.push_back(std::move(val).value());
@@ -334,7 +429,7 @@ Result<Validator> validator_from_json(const Json& j, const std::string& path) {
     const Json& members = j.value("value", Json());
     if (!members.is_array() || members.empty()) return schema_error("union needs a non-empty value array", vp);
     for (size_t i = 0; i < members.size(); ++i) {
-      auto m = validator_from_json(members[i], pointer_append(vp, i));
+      auto m = parse_validator(members[i], pointer_append(vp, i), false);
       if (!m) return std::move(m).error();
       v.items.push_back(std::move(m).value());
     }
@@ -343,6 +438,43 @@ Result<Validator> validator_from_json(const Json& j, const std::string& path) {
   }
   return v;
 }
+
+Result<Validator> document_validator_from_json(const Json& j, const std::string& path) {
+  return parse_validator(j, path, true);
+}
+
+// Convex's vector and staged indexes: the proxy does not use them, but their
+// keys are checked like every other part of the file.
+Status convex_only_indexes(const Json& table, const std::string& path) {
+  struct Kind {
+    const char* key;
+    std::initializer_list<std::string_view> fields;
+  };
+  static const Kind kinds[] = {
+      {"vectorIndexes", {"indexDescriptor", "vectorField", "dimensions", "filterFields"}},
+      {"stagedVectorIndexes", {"indexDescriptor", "vectorField", "dimensions", "filterFields"}},
+      {"stagedDbIndexes", {"indexDescriptor", "fields"}},
+      {"stagedSearchIndexes", {"indexDescriptor", "searchField", "filterFields"}},
+  };
+  for (const auto& k : kinds) {
+    auto it = table.find(k.key);
+    if (it == table.end() || it->is_null()) continue;
+    std::string p = pointer_append(path, k.key);
+    if (!it->is_array()) return schema_error(std::string(k.key) + " must be an array", p);
+    for (size_t i = 0; i < it->size(); ++i) {
+      if (!(*it)[i].is_object()) return schema_error("an index is an object", pointer_append(p, i));
+      if (auto st = known_keys((*it)[i], k.fields, "index", pointer_append(p, i)); !st) return st;
+    }
+  }
+  if (auto sd = table.find("stagedDocumentType"); sd != table.end() && !sd->is_null()) {
+    if (auto v = parse_validator(*sd, pointer_append(path, "stagedDocumentType"), false); !v) return std::move(v).error();
+  }
+  return Ok{};
+}
+
+}  // namespace
+
+Result<Validator> validator_from_json(const Json& j, const std::string& path) { return parse_validator(j, path, false); }
 
 namespace {
 Result<Schema> load_schema_checked(const Json& j);
@@ -361,6 +493,8 @@ Result<Schema> load_schema(const Json& j) {
 namespace {
 Result<Schema> load_schema_checked(const Json& j) {
   if (!j.is_object() || !j.contains("tables")) return schema_error("expected an object with 'tables'", "");
+  // schemaValidation: written by Convex's SchemaDefinition.export().
+  if (auto st = known_keys(j, {"tables", "relations", "schemaValidation"}, "schema", ""); !st) return std::move(st).error();
   Schema s;
   const Json& tables = j["tables"];
   if (tables.is_object()) {
@@ -403,6 +537,7 @@ Result<Schema> load_schema_checked(const Json& j) {
       for (const auto& [name, d] : defs.items()) {
         std::string rp = pointer_append(tp, name);
         if (s.table(table)->field_type(name)) return schema_error("relation '" + name + "' has the name of a field", rp);
+        if (name == "_count") return schema_error("'_count' is reserved for relation counts (protocol.md section 11)", rp);
         auto r = relation_from_json(s, table, name, d, rp);
         if (!r) return std::move(r).error();
         s.relations[table].push_back(std::move(r).value());

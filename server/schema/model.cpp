@@ -1,5 +1,7 @@
 #include "server/schema/model.hpp"
 
+#include <cmath>
+
 namespace dc {
 
 namespace {
@@ -17,7 +19,11 @@ bool Validator::accepts(const Value& v) const {
   switch (kind) {
     case Kind::any: return !v.is_undefined();
     case Kind::null_: return v.is_null();
-    case Kind::float64: return v.kind() == Value::Kind::float64;
+    case Kind::float64: {
+      if (v.kind() != Value::Kind::float64) return false;
+      double d = v.as_float64();
+      return !integer || (std::isfinite(d) && std::trunc(d) == d);
+    }
     case Kind::int64: return v.kind() == Value::Kind::int64;
     case Kind::boolean: return v.kind() == Value::Kind::boolean;
     case Kind::string: return v.is_string();
@@ -98,7 +104,7 @@ std::string Validator::describe() const {
   switch (kind) {
     case Kind::any: return "any";
     case Kind::null_: return "null";
-    case Kind::float64: return "float64";
+    case Kind::float64: return integer ? "integral float64" : "float64";
     case Kind::int64: return "int64";
     case Kind::boolean: return "boolean";
     case Kind::string: return "string";
@@ -179,6 +185,11 @@ const SearchIndexDef* TableDef::search_index(std::string_view name) const {
     if (i.name == name) return &i;
   }
   return nullptr;
+}
+
+const std::vector<FieldDef>& TableDef::top_fields() const {
+  static const std::vector<FieldDef> none;
+  return document.kind == Validator::Kind::object ? document.fields : none;
 }
 
 const TableDef* Schema::table(std::string_view name) const {

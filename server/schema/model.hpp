@@ -19,6 +19,7 @@ struct FieldDef;
 struct Validator {
   enum class Kind { null_, float64, int64, boolean, string, bytes, any, literal, id, array, object, record, union_ };
   Kind kind = Kind::any;
+  bool integer = false;          // float64: only integral values are accepted (a field's "integer": true)
   Value literal;                 // literal
   std::string table;             // id
   std::vector<Validator> items;  // array: {element}; union: members; record: {keys, values}
@@ -34,10 +35,21 @@ struct Validator {
   const Validator* element() const;
 };
 
+// A value the server writes itself (protocol.md section 8): a literal, or a
+// function evaluated once per request.
+struct FieldDefault {
+  enum class Kind { literal, now, uuid };
+  Kind kind = Kind::literal;
+  Value literal;
+};
+
 struct FieldDef {
   std::string name;
   Validator type;
   bool optional = false;
+  // Top-level fields of a table only (the loader refuses them deeper).
+  std::optional<FieldDefault> default_value;  // on insert, when absent
+  std::optional<FieldDefault> on_update;      // on update, when the update does not set it
 };
 
 struct IndexDef {
@@ -72,6 +84,9 @@ struct RelationDef {
   std::optional<Through> through;
   std::optional<OnDelete> on_delete;  // as declared; the default depends on optionality
   bool inferred = false;
+  // A `one` relation declared `"optional": false` never yields null: a
+  // missing target is an upstream error, and typed clients rely on it.
+  bool optional = true;
   // Drizzle's predefined relation filter on the target's rows (relation
   // filters allowed, cycles refused): checked at load, ANDed into every load
   // of the relation and every relation filter on it.
@@ -91,6 +106,8 @@ struct TableDef {
   const Validator* field_type(std::string_view path, bool* optional = nullptr) const;
   const IndexDef* index(std::string_view name) const;
   const SearchIndexDef* search_index(std::string_view name) const;
+  // The table's top-level fields (empty unless the document is an object).
+  const std::vector<FieldDef>& top_fields() const;
 
   Validator id_validator;            // v.id(this table), for _id
   Validator creation_time_validator; // float64

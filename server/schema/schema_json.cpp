@@ -1,6 +1,24 @@
 #include "server/schema/schema_json.hpp"
 
+#include "server/schema/field_default.hpp"
+
 namespace dc {
+
+namespace {
+
+// A field is declared integral where its value may be a float64 (itself, a
+// union's member, an array's element): the loader marks them all together.
+bool integral(const Validator& v) {
+  if (v.kind == Validator::Kind::float64) return v.integer;
+  if (v.kind == Validator::Kind::union_ || v.kind == Validator::Kind::array) {
+    for (const auto& m : v.items) {
+      if (integral(m)) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
 
 Json validator_to_json(const Validator& v) {
   Json j = Json::object();
@@ -28,7 +46,11 @@ Json validator_to_json(const Validator& v) {
       j["type"] = "object";
       Json fields = Json::object();
       for (const auto& f : v.fields) {
-        fields[f.name] = Json{{"fieldType", validator_to_json(f.type)}, {"optional", f.optional}};
+        Json fj{{"fieldType", validator_to_json(f.type)}, {"optional", f.optional}};
+        if (integral(f.type)) fj["integer"] = true;
+        if (f.default_value) fj["default"] = field_default_to_json(*f.default_value);
+        if (f.on_update) fj["onUpdate"] = field_default_to_json(*f.on_update);
+        fields[f.name] = std::move(fj);
       }
       j["value"] = std::move(fields);
       break;
@@ -83,6 +105,7 @@ Json schema_to_json(const Schema& s) {
         d["onDelete"] = *r.on_delete == OnDelete::cascade ? "cascade" : *r.on_delete == OnDelete::set_null ? "setNull" : "restrict";
       }
       if (r.where) d["where"] = r.where_json;
+      if (!r.many && !r.optional) d["optional"] = false;
       if (r.inferred) d["inferred"] = true;
       rj[r.name] = std::move(d);
     }

@@ -36,11 +36,20 @@ const sameRows = (got, want, unordered) => {
 };
 
 // Partial match: every key of `want` must match; "$any" matches any value;
-// arrays must have the same length and match element by element.
-function partialMatch(got, want) {
+// arrays must have the same length and match element by element. Values the
+// server makes up itself (defaults, protocol.md section 8) are matched by
+// kind: "$uuid" a v4 UUID, "$nowMs" milliseconds since the epoch within ten
+// minutes of this runner's clock, {"$sameAs": "/json/pointer"} the value at
+// that pointer into the same answer (one `now` per request).
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const at = (root, pointer) => pointer.split('/').slice(1).reduce((v, k) => (v == null ? undefined : v[k.replace(/~1/g, '/').replace(/~0/g, '~')]), root);
+function partialMatch(got, want, root = got) {
   if (want === '$any') return got !== undefined;
-  if (Array.isArray(want)) return Array.isArray(got) && got.length === want.length && want.every((w, i) => partialMatch(got[i], w));
-  if (want && typeof want === 'object') return got && typeof got === 'object' && Object.keys(want).every((k) => partialMatch(got[k], want[k]));
+  if (want === '$uuid') return typeof got === 'string' && UUID_V4.test(got);
+  if (want === '$nowMs') return typeof got === 'number' && Math.abs(got - Date.now()) < 600_000;
+  if (want && typeof want === 'object' && typeof want.$sameAs === 'string') return got !== undefined && isDeepStrictEqual(got, at(root, want.$sameAs));
+  if (Array.isArray(want)) return Array.isArray(got) && got.length === want.length && want.every((w, i) => partialMatch(got[i], w, root));
+  if (want && typeof want === 'object') return got && typeof got === 'object' && Object.keys(want).every((k) => partialMatch(got[k], want[k], root));
   return isDeepStrictEqual(got, want);
 }
 

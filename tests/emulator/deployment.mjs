@@ -44,7 +44,13 @@ export function convexSchemaFromJson(json) {
   const entries = Array.isArray(json.tables) ? json.tables.map((t) => [t.tableName, t]) : Object.entries(json.tables);
   const tables = {};
   const unique = {};
+  const fields = {};
   for (const [name, t] of entries) {
+    // What Convex's validators cannot say reaches the proxy through describe.
+    for (const [field, f] of Object.entries(t.documentType?.type === 'object' ? t.documentType.value : {})) {
+      const x = Object.fromEntries(['default', 'onUpdate', 'integer'].filter((k) => k in f).map((k) => [k, f[k]]));
+      if (Object.keys(x).length) (fields[name] ??= {})[field] = x;
+    }
     let table = defineTable(t.documentType ? validatorFromJson(t.documentType) : v.any());
     for (const i of t.indexes ?? []) table = table.index(i.indexDescriptor, i.fields);
     for (const s of t.searchIndexes ?? []) {
@@ -53,7 +59,7 @@ export function convexSchemaFromJson(json) {
     tables[name] = table;
     if (t.unique?.length) unique[name] = t.unique;
   }
-  return { schema: defineSchema(tables), extras: { unique, relations: json.relations ?? {} } };
+  return { schema: defineSchema(tables), extras: { unique, fields, relations: json.relations ?? {} } };
 }
 
 // Fixture ids (u1, p2, ...) are not Convex ids; each becomes the id the
