@@ -120,8 +120,11 @@ function idFields(schemaJson) {
   return out;
 }
 
-export async function createDeployment({ schemaJson, importDir }) {
-  const { schema, extras } = convexSchemaFromJson(schemaJson);
+// `schemaJson` (the proxy's schema format), or `schema` (a Convex
+// SchemaDefinition, say of builder tables) with the adapter's `extras`.
+export async function createDeployment({ schemaJson, importDir, schema: given, extras: givenExtras }) {
+  const { schema, extras } = given ? { schema: given, extras: givenExtras ?? {} } : convexSchemaFromJson(schemaJson);
+  schemaJson ??= JSON.parse(schema.export());
   const adapter = defineAdapter(schema, extras);
   const seed = internalMutationGeneric({
     handler: async (ctx, { docs }) => {

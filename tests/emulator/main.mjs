@@ -4,7 +4,7 @@
 // drizzle-convex adapter). Tests start it on loopback; the official `convex`
 // npm client works against it unchanged (tests/emulator/fidelity.test.mjs).
 //
-//   node tests/emulator/main.mjs --port 0 --schema FILE --admin-key KEY [--import DIR]
+//   node tests/emulator/main.mjs --port 0 --schema FILE(.json|.mjs) --admin-key KEY [--import DIR]
 //        [--latency-ms N] [--error-rate F] [--fail-status CODE] [--tls-cert PEM --tls-key PEM]
 //
 // Prints `listening on 127.0.0.1:PORT` once it accepts connections. Test-only
@@ -12,6 +12,8 @@
 import { createServer } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { format } from 'node:util';
 import { WebSocketServer } from 'ws';
@@ -28,7 +30,15 @@ if (!schemaFile || !adminKey) {
   process.exit(2);
 }
 
-const deployment = await createDeployment({ schemaJson: JSON.parse(readFileSync(schemaFile, 'utf8')), importDir: flag('--import') });
+// A .mjs schema is a Convex project's schema module: its default export is
+// the schema (builder tables or defineTable), `relations` (defineRelations)
+// or `extras` the adapter's second argument.
+const deployment = /\.m?js$/.test(schemaFile)
+  ? await (async () => {
+    const mod = await import(pathToFileURL(resolve(schemaFile)).href);
+    return createDeployment({ schema: mod.default, extras: mod.relations ?? mod.extras, importDir: flag('--import') });
+  })()
+  : await createDeployment({ schemaJson: JSON.parse(readFileSync(schemaFile, 'utf8')), importDir: flag('--import') });
 
 // Fault knobs, settable at start and through POST /_emulator/faults.
 const faults = {
