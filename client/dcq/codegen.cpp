@@ -56,6 +56,7 @@ struct Field {
   std::string type;        // the value's C++ type
   bool optional = false;   // may be missing
   bool system = false;     // _id, _creationTime
+  bool defaulted = false;  // the schema has a default: optional on insert
 };
 
 class Generator {
@@ -209,6 +210,7 @@ class Generator {
       members.insert(out.member);
       out.type = type_of(f.type, joined(hint, cpp_identifier(f.name)));
       out.optional = f.optional;
+      out.defaulted = f.default_value.has_value();
       fields.push_back(std::move(out));
     }
     return fields;
@@ -282,11 +284,12 @@ class Generator {
     t.fields = fields;
     emit_struct(t.row, fields);
 
-    // The insert type: no system fields; a required field must be given.
+    // The insert type: no system fields; a required field must be given,
+    // unless the schema gives it a default (the server fills it in).
     types_ << "struct " << t.insert << " {\n";
     for (const auto& f : fields) {
       if (f.system) continue;
-      if (f.optional) types_ << "  std::optional<" << f.type << "> " << f.member << "{};\n";
+      if (f.optional || f.defaulted) types_ << "  std::optional<" << f.type << "> " << f.member << "{};\n";
       else types_ << "  " << kTyped << "Required<" << f.type << "> " << f.member << ";\n";
     }
     types_ << "};\n\n";
@@ -294,7 +297,7 @@ class Generator {
             << "  static Json encode(const " << qualified(t.insert) << "& v) {\n    Json j = Json::object();\n";
     for (const auto& f : fields) {
       if (f.system) continue;
-      codecs_ << "    encode_field<" << (f.optional ? "true" : "false") << ">(j, " << quoted(f.key) << ", v." << f.member << ");\n";
+      codecs_ << "    encode_field<" << (f.optional || f.defaulted ? "true" : "false") << ">(j, " << quoted(f.key) << ", v." << f.member << ");\n";
     }
     codecs_ << "    return j;\n  }\n};\n\n";
   }
@@ -330,7 +333,8 @@ class Generator {
         while (taken.count(member)) member += "_";
         taken.insert(member);
         out << "struct " << member << " : " << kTyped << "relation<" << member << ", " << t.type << ", "
-            << target->second.type << ", " << (r.many ? "true" : "false") << "> {\n"
+            << target->second.type << ", " << (r.many ? "true" : "false") << (!r.many && !r.optional ? ", true" : "")
+            << "> {\n"
             << "  static constexpr const char* _key = " << quoted(r.name) << ";\n";
         emit_member_template(out, member);
         out << "};\n";

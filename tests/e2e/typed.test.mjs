@@ -18,7 +18,7 @@ const fixtures = new URL('../conformance/fixtures/', import.meta.url).pathname;
 const goldens = new URL('../typed/golden/', import.meta.url).pathname;
 
 // The conformance fixtures, and tests/typed/edge (keywords, unions, records, bytes, a union document).
-const schemas = { blog: 'tests/conformance/fixtures/blog', org: 'tests/conformance/fixtures/org', edge: 'tests/typed/edge' };
+const schemas = { blog: 'tests/conformance/fixtures/blog', org: 'tests/conformance/fixtures/org', accounts: 'tests/conformance/fixtures/accounts', edge: 'tests/typed/edge' };
 const root = new URL('../../', import.meta.url).pathname;
 for (const [fixture, dir] of Object.entries(schemas)) {
   test(`dcq codegen --schema reproduces the ${fixture} golden byte for byte`, { skip: !dcq }, () => {

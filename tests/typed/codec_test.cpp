@@ -2,9 +2,10 @@
 // (and refuse what does not fit, with the JSON Pointer of the misfit), typed
 // builders write the JSON the untyped builder would, and codegen names
 // things as C++ allows. Uses the golden headers of the blog fixture and of
-// tests/typed/edge.
+// tests/typed/edge, and of the accounts fixture (defaults, a required relation).
 #include <doctest/doctest.h>
 
+#include "accounts.hpp"
 #include "blog.hpp"
 #include "client/dcq/codegen.hpp"
 #include "edge.hpp"
@@ -158,4 +159,23 @@ TEST_CASE("codegen: identifiers C++ accepts, and the same text every time") {
   std::string a = dcq::generate_header(*schema, {.namespace_name = "edge", .source = "schema.json"});
   CHECK(a == dcq::generate_header(*schema, {.namespace_name = "edge", .source = "schema.json"}));
   CHECK(a.find("__table") == std::string::npos);  // delete_ + table, never a reserved double underscore
+}
+
+TEST_CASE("defaults make insert fields optional; a one relation declared optional: false is a row, never null") {
+  using namespace accounts;
+  Db db;
+  // Only `name` has neither a default nor optionality: the rest may be left to the server.
+  auto ins = db.accounts.insert(accounts_insert{.name = "cy"});
+  CHECK(ins.json()["values"] == Json::parse(R"({"name":"cy"})"));
+  auto given = db.accounts.insert(accounts_insert{.name = "dee", .role = std::string("editor"), .credits = 7.0});
+  CHECK(given.json()["values"] == Json::parse(R"({"name":"dee","role":"editor","credits":7.0})"));
+
+  using account_with = decltype(notes.account());
+  static_assert(std::is_same_v<account_with::_member_type, account_with::_row>, "a required one relation is not optional");
+  using note_row = extended<notes_row, account_with>;
+  Json answer = Json::parse(R"({"_id":"n1","_creationTime":3,"accountId":"a1","text":"hi","at":3000,
+    "account":{"_id":"a1","_creationTime":1,"name":"ada","role":"admin","plan":"pro","credits":10,"createdAt":1000,"token":"t"}})");
+  CHECK(decoded<note_row>(answer).account.name == "ada");
+  answer["account"] = nullptr;
+  CHECK(refusal<note_row>(answer).find("/account") != std::string::npos);
 }

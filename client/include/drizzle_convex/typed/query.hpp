@@ -287,8 +287,10 @@ struct relation_with {
   template <class T>
   using _member = typename Rel::template _member<T>;
   using _row = typename selection<typename Rel::_target, Options...>::row_type;
-  // A `many` relation is an array (never null); a `one` relation a row or null.
-  using _member_type = std::conditional_t<Rel::_many, std::vector<_row>, std::optional<_row>>;
+  // A `many` relation is an array (never null); a `one` relation a row or
+  // null, or a row when the schema says it is never null ("optional": false).
+  using _member_type =
+      std::conditional_t<Rel::_many, std::vector<_row>, std::conditional_t<Rel::_required, _row, std::optional<_row>>>;
 };
 
 // ---- options → the untyped ReadConfig ---------------------------------------

@@ -86,11 +86,14 @@ struct column {
 template <class Rel, class... Options>
 struct relation_with;
 
-template <class Self, class Source, class Target, bool Many>
+// Required: a `one` relation the schema declares "optional": false, which
+// the server never answers with null.
+template <class Self, class Source, class Target, bool Many, bool Required = false>
 struct relation {
   using _source = Source;
   using _target = Target;
   static constexpr bool _many = Many;
+  static constexpr bool _required = Required;
 
   // users.posts(limit(5), columns(posts.title)): the relation's own config.
   template <class... Options>
