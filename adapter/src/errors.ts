@@ -12,6 +12,13 @@ export class PlanError extends Error {
 export const queryError = (message: string, path: string | null = "") => new PlanError("INVALID_QUERY", message, path);
 export const conflict = (message: string, path: string) => new PlanError("CONFLICT", message, path);
 export const invalidValue = (message: string, path: string) => new PlanError("INVALID_VALUE", message, path);
+// A required one relation found nothing (executor.cpp's missing_required).
+export const missingRequired = (relation: string, parent: { _id?: unknown }) =>
+  new PlanError(
+    "UPSTREAM_ERROR",
+    `relation '${relation}' is declared "optional": false, but row ${String(parent._id)} has no ${relation} (a dangling reference)`,
+    null,
+  );
 export const forbidden = (message: string, path: string) => new PlanError("FORBIDDEN", message, path);
 
 // Runs `fn`, turning a PlanError into a ConvexError. A mutation that throws

@@ -8,7 +8,7 @@
 import type { JSONValue } from "convex/values";
 
 // The plan version both sides run (server/planner/plan.hpp kPlanVersion).
-export const PLAN_VERSION = 3;
+export const PLAN_VERSION = 4;
 
 // A Convex value in its JSON encoding; {"$undefined": null} is a missing
 // field (it sorts below null) and appears only in bounds and cursors.
@@ -109,6 +109,8 @@ export type PlanNode = { access: PlanAccess; columns?: PlanColumns; with?: PlanR
 export type PlanRelation = {
   relation: string;
   cardinality: "one" | "many";
+  // A one relation declared "optional": false: no row found is an upstream error.
+  required?: true;
   parentField: Fields;
   junction?: PlanAccess;
   junctionTargetField?: Fields;

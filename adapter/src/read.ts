@@ -10,7 +10,7 @@
 // read_keys.ts and read_answer.ts (helpers); this file runs a plan and shapes
 // its answer.
 import type { Value } from "convex/values";
-import { queryError } from "./errors.js";
+import { missingRequired, queryError } from "./errors.js";
 import type { IndexSource, FullScanSource, PlanNode, ReadPlan } from "./plan.js";
 import { encodeCursor, jsonSizeEstimate, project, utf8Length, type Weight } from "./read_answer.js";
 import { compareToAfter } from "./read_order.js";
@@ -82,7 +82,9 @@ export class Reader extends Relations {
       this.fitsAnswer(level, stepPath);
       out.forEach((o, i) => {
         if (many) o[step.relation] = kids[i].map((k) => shaped[pos.get(k._id as string)!]);
-        else o[step.relation] = kids[i].length ? shaped[pos.get(kids[i][0]._id as string)!] : null;
+        else if (kids[i].length) o[step.relation] = shaped[pos.get(kids[i][0]._id as string)!];
+        else if (step.required) throw missingRequired(step.relation, docs[i]);
+        else o[step.relation] = null;
       });
     }
     return out;

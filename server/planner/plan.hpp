@@ -20,7 +20,7 @@ namespace dc {
 // adapter would misread a plan: 2 added skip-scans, index unions, driven
 // relation filters, orders through relations, access ids and "analyze". The
 // adapter names its own in `describe`; the proxy checks it before it is ready.
-inline constexpr int kPlanVersion = 3;
+inline constexpr int kPlanVersion = 4;
 inline constexpr uint64_t kUnbounded = std::numeric_limits<uint64_t>::max();
 
 struct RelationStep;
@@ -142,6 +142,11 @@ struct ReadNode {
 struct RelationStep {
   std::string name;
   bool many = false;
+  // A one relation declared "optional": false, for a caller who sees every
+  // row of its target: no row found is an upstream error, not null. (For a
+  // caller whose rules filter the target, a missing row may be one they may
+  // not see: they get null, as an error would tell them it exists.)
+  bool required = false;
   // The relation's `from` fields, read from each parent row, paired with the
   // lookup's key_fields (the junction's, or the target's).
   FieldList parent_fields;

@@ -43,6 +43,7 @@ Json relation_json(const RelationStep& s, const ActualReads* actual) {
   Json j = Json::object();
   j["relation"] = s.name;
   j["cardinality"] = s.many ? "many" : "one";
+  if (s.required) j["required"] = true;
   j["parentField"] = fields_json(s.parent_fields);
   if (s.junction) {
     j["junction"] = access_json(*s.junction, actual);

@@ -28,7 +28,8 @@ struct TableReadRule {
 
 struct ReadRules {
   std::string role;  // named in messages
-  std::map<std::string, TableReadRule, std::less<>> tables;
+  using Tables = std::map<std::string, TableReadRule, std::less<>>;
+  Tables tables;
   std::optional<int64_t> max_limit;
   std::optional<int64_t> max_depth;  // `with` levels
 

@@ -57,6 +57,11 @@ Result<RelationStep> Planner::relation(const RelationDef& rel, const ReadConfig&
   step.name = rel.name;
   step.many = rel.many;
   const TableDef& target = *schema_.table(rel.target);
+  // A where (the relation's own or the request's) may leave no row: null then.
+  if (!rel.many && !rel.optional && !rel.where && !cfg.where) {
+    auto rule = rules_ ? rules_->tables.find(target.name) : ReadRules::Tables::const_iterator{};
+    step.required = !rules_ || (rule != rules_->tables.end() && !rule->second.filter);
+  }
   if (!rel.many && (cfg.limit || cfg.offset)) {
     return Error::query("limit and offset apply to many relations only", cfg.path);
   }

@@ -66,7 +66,7 @@ async function embedded({ bin, fixtureDir, serverArgs, auth }) {
 }
 
 // Statuses of the protocol's error codes (server/net/reply.cpp).
-const STATUS = { INVALID_QUERY: 400, INVALID_VALUE: 400, CONFLICT: 409, NOT_FOUND: 404, FORBIDDEN: 403 };
+const STATUS = { INVALID_QUERY: 400, INVALID_VALUE: 400, CONFLICT: 409, NOT_FOUND: 404, FORBIDDEN: 403, UPSTREAM_ERROR: 502 };
 
 // The adapter alone: the embedded server only plans (/v1/explain); the plan
 // runs in the adapter under convex-test, as the proxy would ship it.

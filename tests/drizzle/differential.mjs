@@ -33,6 +33,9 @@ const TOTAL_ORDER = 'values of different types compare in Convex\'s total order 
 const STRICT = 'the proxy refuses what Drizzle\'s JavaScript would coerce or ignore: a typo is never silently dropped';
 const RELATION_IN_WHERE = 'relation filters inside a relation\'s predefined where are an extension (Drizzle: "Unknown relational filter field")';
 const DIFFERENCES = {
+  // Drizzle's optional: false is a type only; protocol.md section 8 makes a missing target an upstream error.
+  '21_defaults.json: a one relation declared optional: false that finds no row fails the read, naming the row':
+    'optional: false is checked: no row is a 502, where Drizzle answers null against its own types',
   '03_order_columns.json: missing sorts before null before values': NULLS_FIRST,
   '03_order_columns.json: desc puts values first, missing last, ties by _creationTime': NULLS_FIRST,
   '16_relation_order.json: no related row orders as null, lowest as everywhere here: last in desc': NULLS_FIRST,

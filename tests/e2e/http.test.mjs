@@ -46,7 +46,7 @@ test('explain shows which index served which part of the filter', async () => {
   const res = await post(server.url, '/v1/explain', README_QUERY);
   assert.equal(res.status, 200);
   const plan = res.json.data;
-  assert.equal(plan.planVersion, 3);
+  assert.equal(plan.planVersion, 4);
   assert.equal(plan.root.access.source.type, 'index');
   assert.equal(plan.root.access.source.index, 'by_role_credits');
   assert.deepEqual(plan.root.access.indexFilter, [{ field: 'role', op: 'eq', value: 'admin' }]);

@@ -18,8 +18,8 @@ const describe = makeFunctionReference('drizzle:describe');
 // Plans as the proxy makes them (the shapes of server/planner/plan_json.cpp).
 const access = (table) => ({ table, source: { type: 'fullScan', index: 'by_creation_time', indexFields: ['_creationTime'], order: 'asc' },
   indexFilter: [], postFilter: null, order: { source: 'accessPath', keys: [], requestedKeys: 0 }, maxReads: null, requestPath: '/where' });
-const countTags = JSON.stringify({ planVersion: 3, kind: 'read', op: 'count', root: { access: access('tags') }, readBudget: 1000, maxReads: null, warnings: [] });
-const insertTag = (name) => JSON.stringify({ planVersion: 3, kind: 'mutation', transaction: false, readBudget: 1000,
+const countTags = JSON.stringify({ planVersion: 4, kind: 'read', op: 'count', root: { access: access('tags') }, readBudget: 1000, maxReads: null, warnings: [] });
+const insertTag = (name) => JSON.stringify({ planVersion: 4, kind: 'mutation', transaction: false, readBudget: 1000,
   steps: [{ op: 'insert', table: 'tags', path: '', rowPaths: ['/values'], rows: [{ name }] }], rules: { tags: { unique: [['name']], references: [], onDelete: [] } } });
 
 async function withEmulator(fn) {
@@ -44,9 +44,9 @@ test('ConvexHttpClient: queries and mutations with an admin key; refused without
     await assert.rejects(client.mutation(mutate, { plan: insertTag('from-http-client') }), (e) => e.data?.code === 'CONFLICT');
     // describe names the plan version; a plan of another version is refused
     // whole (an older proxy's plan would be misread), and writes nothing.
-    assert.equal(schema.planVersion, 3);
+    assert.equal(schema.planVersion, 4);
     const v1 = (plan) => JSON.stringify({ ...JSON.parse(plan), planVersion: 1 });
-    await assert.rejects(client.query(execute, { plan: v1(countTags) }), (e) => e.data?.code === 'UPSTREAM_ERROR' && /plan version 3 and was sent version 1/.test(e.data.message));
+    await assert.rejects(client.query(execute, { plan: v1(countTags) }), (e) => e.data?.code === 'UPSTREAM_ERROR' && /plan version 4 and was sent version 1/.test(e.data.message));
     await assert.rejects(client.mutation(mutate, { plan: v1(insertTag('old-proxy')) }), (e) => e.data?.code === 'UPSTREAM_ERROR');
     const unchanged = await client.query(execute, { plan: countTags });
     assert.equal(unchanged.data.count, after.data.count);

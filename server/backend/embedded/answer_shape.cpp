@@ -23,6 +23,15 @@ bool Executor::fits_answer(const Weight& w, const std::string& path) {
   return !failure_;
 }
 
+// A required one relation found nothing: the data breaks what the schema
+// promises (a dangling reference), which typed clients rely on.
+Error Executor::missing_required(const RelationStep& step, const Document& parent) {
+  return Error{ErrorCode::upstream_error,
+               "relation '" + step.name + "' is declared \"optional\": false, but row " + parent.id + " has no " + step.name +
+                   " (a dangling reference)",
+               std::nullopt};
+}
+
 std::vector<Value> Executor::shape(const ReadNode& n, const std::vector<DocPtr>& docs) {
   std::vector<Weight> weights;
   return shape(n, docs, weights);
@@ -78,6 +87,9 @@ std::vector<Value> Executor::shape(const ReadNode& n, const std::vector<DocPtr>&
         arr.reserve(kids[i].size());
         for (const auto& k : kids[i]) arr.push_back(shaped[pos[k.get()]]);
         out[i].set_field(step.name, Value(std::move(arr)));
+      } else if (kids[i].empty() && step.required) {
+        failure_ = missing_required(step, *docs[i]);
+        return out;
       } else {
         out[i].set_field(step.name, kids[i].empty() ? Value(nullptr) : shaped[pos[kids[i][0].get()]]);
       }

@@ -52,6 +52,7 @@ struct notes_row {
   ::drizzle_convex::typed::Id<accounts_table> accountId{};
   std::string text{};
   double at{};
+  std::optional<std::string> authorName{};
   friend bool operator==(const notes_row&, const notes_row&) = default;
 };
 
@@ -59,6 +60,7 @@ struct notes_insert {
   ::drizzle_convex::typed::Required<::drizzle_convex::typed::Id<accounts_table>> accountId;
   ::drizzle_convex::typed::Required<std::string> text;
   std::optional<double> at{};
+  std::optional<std::string> authorName{};
 };
 
 namespace accounts_columns {
@@ -233,6 +235,16 @@ struct at : ::drizzle_convex::typed::column<at, notes_table, double, false> {
   };
   using _column_base::operator=;
 };
+struct authorName : ::drizzle_convex::typed::column<authorName, notes_table, std::string, true> {
+  static constexpr const char* _key = "authorName";
+  template <class T>
+  struct _member {
+    T authorName;
+    T& _field() { return authorName; }
+    const T& _field() const { return authorName; }
+  };
+  using _column_base::operator=;
+};
 }  // namespace notes_columns
 
 namespace notes_relations {
@@ -245,19 +257,30 @@ struct account : ::drizzle_convex::typed::relation<account, notes_table, account
     const T& _field() const { return account; }
   };
 };
+struct author : ::drizzle_convex::typed::relation<author, notes_table, accounts_table, false, true> {
+  static constexpr const char* _key = "author";
+  template <class T>
+  struct _member {
+    T author;
+    T& _field() { return author; }
+    const T& _field() const { return author; }
+  };
+};
 }  // namespace notes_relations
 
 struct notes_table {
   static constexpr const char* _name = "notes";
   using _row = notes_row;
   using _insert = notes_insert;
-  using _columns = ::drizzle_convex::typed::type_list<notes_columns::_id, notes_columns::_creationTime, notes_columns::accountId, notes_columns::text, notes_columns::at>;
+  using _columns = ::drizzle_convex::typed::type_list<notes_columns::_id, notes_columns::_creationTime, notes_columns::accountId, notes_columns::text, notes_columns::at, notes_columns::authorName>;
   static constexpr notes_columns::_id _id{};
   static constexpr notes_columns::_creationTime _creationTime{};
   static constexpr notes_columns::accountId accountId{};
   static constexpr notes_columns::text text{};
   static constexpr notes_columns::at at{};
+  static constexpr notes_columns::authorName authorName{};
   static constexpr notes_relations::account account{};
+  static constexpr notes_relations::author author{};
 };
 inline constexpr notes_table notes{};
 
@@ -334,6 +357,7 @@ struct codec<accounts::notes_row> {
     encode_field<false>(j, "accountId", v.accountId);
     encode_field<false>(j, "text", v.text);
     encode_field<false>(j, "at", v.at);
+    encode_field<true>(j, "authorName", v.authorName);
     return j;
   }
   static void decode(const Json& j, accounts::notes_row& v, const Path& p) {
@@ -343,6 +367,7 @@ struct codec<accounts::notes_row> {
     decode_field<false>(j, "accountId", v.accountId, p);
     decode_field<false>(j, "text", v.text, p);
     decode_field<false>(j, "at", v.at, p);
+    decode_field<true>(j, "authorName", v.authorName, p);
   }
 };
 
@@ -353,6 +378,7 @@ struct codec<accounts::notes_insert> {
     encode_field<false>(j, "accountId", v.accountId);
     encode_field<false>(j, "text", v.text);
     encode_field<true>(j, "at", v.at);
+    encode_field<true>(j, "authorName", v.authorName);
     return j;
   }
 };
