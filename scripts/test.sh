@@ -16,6 +16,8 @@ fi
 npm ci --no-audit --no-fund --loglevel=error
 npm run --silent typecheck -w adapter
 npm run --silent build -w adapter
+npm run --silent typecheck -w client/ts
+npm run --silent build -w client/ts
 preset="${DC_TEST_PRESET:-sanitize}"
 build_started=$SECONDS
 cmake --preset "$preset" -DDC_TESTS=ON >/dev/null

@@ -17,6 +17,9 @@ struct CodegenOptions {
 // Deterministic: the same schema gives the same text, byte for byte.
 std::string generate_header(const dc::Schema& schema, const CodegenOptions& options);
 
+// The schema as a TypeScript module exporting `schema` for drizzle-convex-client.
+std::string generate_ts_module(const dc::Schema& schema, const std::string& source);
+
 // A C++ identifier for a schema name: other characters become '_', a
 // leading digit or a keyword gets one more '_'.
 std::string cpp_identifier(const std::string& raw);

@@ -215,7 +215,8 @@ int run_watch(const Settings& s, const std::string& arg, int count) {
   return kOk;
 }
 
-int run_codegen(const Settings& s, const std::string& schema_file, std::string namespace_name, const std::string& output) {
+int run_codegen(const Settings& s, const std::string& schema_file, std::string namespace_name, const std::string& output,
+                const std::string& lang) {
   // The same loader as the server's, so a file yields the relations the server would infer.
   dc::Result<dc::Schema> schema = dc::Error::query("no schema", "");
   std::string source;
@@ -238,7 +239,7 @@ int run_codegen(const Settings& s, const std::string& schema_file, std::string n
   CodegenOptions o;
   o.namespace_name = namespace_name.empty() || namespace_name == "_" ? "schema" : cpp_identifier(namespace_name);
   o.source = source;
-  std::string header = generate_header(*schema, o);
+  std::string header = lang == "ts" ? generate_ts_module(*schema, source) : generate_header(*schema, o);
   if (output.empty() || output == "-") {
     std::cout << header;
     return kOk;

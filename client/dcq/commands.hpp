@@ -22,7 +22,8 @@ int run_call(const Settings& s, const std::string& command, const std::string& i
 int run_schema(const Settings& s);
 // The typed API's header for a schema: from `schema_file` when given, else
 // from the server's /v1/schema; to `output` ("" or "-": stdout).
-int run_codegen(const Settings& s, const std::string& schema_file, std::string namespace_name, const std::string& output);
+int run_codegen(const Settings& s, const std::string& schema_file, std::string namespace_name, const std::string& output,
+                const std::string& lang = "cpp");
 // Live results until `count` of them (0: until Ctrl-C).
 int run_watch(const Settings& s, const std::string& input, int count);
 

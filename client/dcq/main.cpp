@@ -52,8 +52,13 @@ Exit codes: 0 ok, 1 the server answered an error, 2 usage, 3 cannot connect or t
   codegen->add_option("--schema", schema_file, "a schema JSON file (protocol.md section 8); without it: the server's /v1/schema")
       ->check(CLI::ExistingFile);
   codegen->add_option("--namespace", namespace_name, "the C++ namespace (default: the schema file's folder name, or \"schema\")");
-  codegen->add_option("-o,--output", output, "the header to write (default: stdout)");
-  codegen->footer("Example:\n  dcq codegen --schema tests/conformance/fixtures/blog/schema.json --namespace blog -o blog.hpp");
+  codegen->add_option("-o,--output", output, "the header (or module) to write (default: stdout)");
+  std::string lang = "cpp";
+  codegen->add_option("--lang", lang, "cpp: a header for drizzle_convex/typed.hpp; ts: a module exporting `schema` for drizzle-convex-client")
+      ->check(CLI::IsMember({"cpp", "ts"}));
+  codegen->footer(
+      "Examples:\n  dcq codegen --schema tests/conformance/fixtures/blog/schema.json --namespace blog -o blog.hpp\n"
+      "  dcq codegen --lang ts --url http://127.0.0.1:8080 -o src/schema.ts");
   auto* watch = call("watch", "follow a live query: print the result now and after every change",
                      R"(dcq watch '{"table":"tags","op":"findMany","orderBy":{"name":"asc"}}' --count 2 --format ndjson)");
   watch->add_option("--count", count, "exit after N results")->check(CLI::PositiveNumber);
@@ -70,7 +75,7 @@ Exit codes: 0 ok, 1 the server answered an error, 2 usage, 3 cannot connect or t
     if (explain->parsed()) return dcq::run_call(s, "explain", input);
     if (schema->parsed()) return dcq::run_schema(s);
     if (watch->parsed()) return dcq::run_watch(s, input, count);
-    if (codegen->parsed()) return dcq::run_codegen(s, schema_file, namespace_name, output);
+    if (codegen->parsed()) return dcq::run_codegen(s, schema_file, namespace_name, output, lang);
   } catch (const std::exception& e) {
     // An answer shaped unlike the protocol's (a proxy in between, say).
     std::cerr << "dcq: unexpected answer: " << e.what() << "\n";

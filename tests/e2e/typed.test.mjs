@@ -31,6 +31,15 @@ for (const [fixture, dir] of Object.entries(schemas)) {
   });
 }
 
+test('dcq codegen --lang ts reproduces the TypeScript client\'s blog schema module byte for byte', { skip: !dcq }, () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'dc-codegen-ts-')), 'blog_schema.ts');
+  execFileSync(dcq, ['codegen', '--lang', 'ts', '--schema', join(root, 'tests/conformance/fixtures/blog/schema.json'), '-o', out]);
+  const golden = join(root, 'client/ts/test/blog_schema.ts');
+  assert.ok(readFileSync(out, 'utf8') === readFileSync(golden, 'utf8'),
+    'client/ts/test/blog_schema.ts is stale: regenerate it with\n' +
+    '  dcq codegen --lang ts --schema tests/conformance/fixtures/blog/schema.json -o client/ts/test/blog_schema.ts');
+});
+
 test('dcq codegen from a running server\'s /v1/schema matches the file\'s header', { skip: !dcq || !bin }, async () => {
   const server = await startServer(bin, ['--schema', join(fixtures, 'blog', 'schema.json'), '--no-access-log']);
   try {

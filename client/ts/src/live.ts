@@ -1,0 +1,95 @@
+// Live reads over /v1/live (protocol.md section 6): one WebSocket per db
+// (graphql-transport-ws, through graphql-ws's client), patches applied
+// locally, a fresh subscription on a version gap, reconnection with backoff
+// after a drop, none after close 4403 (bad credentials).
+import { createClient, type Client } from "graphql-ws";
+import jsonPatch, { type Operation } from "fast-json-patch";
+import { DrizzleConvexError } from "./errors.js";
+import { decodeAnswer, encodeRequest } from "./values.js";
+
+export type LiveOptions = {
+  url: string;
+  token?: string | (() => string | Promise<string>);
+  WebSocket?: unknown;
+};
+
+type Payload = { data?: unknown; patch?: Operation[]; version?: number };
+
+export class Live {
+  private client: Client | null = null;
+  constructor(private readonly options: LiveOptions) {}
+
+  private connection(): Client {
+    if (this.client) return this.client;
+    const url = new URL("/v1/live", this.options.url);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    this.client = createClient({
+      url: url.href,
+      webSocketImpl: this.options.WebSocket ?? (globalThis as any).WebSocket,
+      lazy: true,
+      connectionParams: async () => {
+        const token = typeof this.options.token === "function" ? await this.options.token() : this.options.token;
+        return token ? { token, patches: true } : { patches: true };
+      },
+      retryAttempts: Infinity,
+      // Capped exponential backoff with jitter: 0.5 s, 1 s, 2 s ... 10 s.
+      retryWait: (retries) => new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** retries) * (0.5 + Math.random() / 2))),
+      shouldRetry: (event: any) => !(event && typeof event === "object" && "code" in event && event.code === 4403),
+    });
+    return this.client;
+  }
+
+  // Runs `query` live; `onData` gets every new result, decoded. Returns a function that stops it.
+  subscribe<R>(query: unknown, map: (data: any) => R, onData: (result: R) => void, onError?: (e: DrizzleConvexError) => void): () => void {
+    let stopped = false;
+    let current: unknown;
+    let version = 0;
+    let dispose: () => void = () => {};
+    const fail = (e: DrizzleConvexError) => {
+      if (onError) onError(e);
+    };
+    const start = () => {
+      version = 0;
+      // The read travels as JSON text in `query`, which graphql-ws insists on (docs/live.md).
+      dispose = this.connection().subscribe({ query: JSON.stringify(encodeRequest(query)) }, {
+        next: (message) => {
+          const p = message as unknown as Payload;
+          if (p.data !== undefined) {
+            current = p.data;
+          } else if (p.patch && p.version === version + 1) {
+            current = jsonPatch.applyPatch(jsonPatch.deepClone(current), p.patch, false, false).newDocument;
+          } else {
+            // A gap (a message lost, or a patch before any data): start over.
+            dispose();
+            if (!stopped) start();
+            return;
+          }
+          version = p.version ?? version + 1;
+          onData(map(decodeAnswer(current)));
+        },
+        error: (e: any) => {
+          if (Array.isArray(e)) {
+            const first = e[0] ?? {};
+            fail(new DrizzleConvexError({ code: first.code ?? "UPSTREAM_ERROR", status: 0, message: first.message ?? "subscription failed", path: first.path }));
+          } else if (e && typeof e === "object" && "code" in e && e.code === 4403) {
+            fail(new DrizzleConvexError({ code: "UNAUTHORIZED", status: 0, message: `the server refused the credentials (close ${e.code}: ${e.reason ?? ""})` }));
+          } else {
+            fail(new DrizzleConvexError({ code: "NETWORK_ERROR", status: 0, message: `the live connection failed: ${e?.message ?? e?.reason ?? String(e)}`, cause: e }));
+          }
+        },
+        complete: () => {},
+      });
+    };
+    start();
+    return () => {
+      stopped = true;
+      dispose();
+    };
+  }
+
+  close(): Promise<void> {
+    const c = this.client;
+    this.client = null;
+    return c ? Promise.resolve(c.dispose()) : Promise.resolve();
+  }
+}
