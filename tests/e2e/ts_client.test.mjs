@@ -228,3 +228,68 @@ test('through the Convex emulator: reads, writes and errors on the Convex path',
     await emulator.stop();
   }
 });
+
+// The retry policy alone, against a stand-in that answers 503 a given number of times.
+async function flakyServer(failures, retryAfter = '0') {
+  const { createServer: createHttpServer } = await import('node:http');
+  let seen = 0;
+  const server = createHttpServer((req, res) => {
+    seen++;
+    req.resume();
+    req.on('end', () => {
+      if (seen <= failures) {
+        res.writeHead(503, { 'content-type': 'application/json', 'retry-after': retryAfter });
+        return res.end(JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'try again' } }));
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ data: [{ _id: 't1', _creationTime: 1, name: 'x' }] }));
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}`, seen: () => seen, close: () => new Promise((r) => server.close(r)) };
+}
+
+test('reads are retried on 503 (at most 3 times, honouring Retry-After); mutations never', async () => {
+  const twice = await flakyServer(2);
+  try {
+    const db = connect({ url: twice.url, schema });
+    assert.deepEqual((await db.query.tags.findMany()).map((t) => t.name), ['x']);
+    assert.equal(twice.seen(), 3);
+  } finally { await twice.close(); }
+
+  const always = await flakyServer(100);
+  try {
+    const db = connect({ url: always.url, schema });
+    await rejects(db.query.tags.findMany(), (e) => e.code === 'UNAVAILABLE' && e.status === 503 && e.retryAfter === 0);
+    assert.equal(always.seen(), 4, 'one try and three retries');
+    await rejects(db.insert(schema.tags).values({ name: 'y' }), (e) => e.status === 503);
+    assert.equal(always.seen(), 5, 'a mutation is sent once');
+  } finally { await always.close(); }
+
+  // A Retry-After past the call's timeout ends the call instead of waiting.
+  const slow = await flakyServer(100, '30');
+  try {
+    const db = connect({ url: slow.url, schema, timeout: 2000 });
+    const started = Date.now();
+    await rejects(db.query.tags.findMany(), (e) => e.status === 503 && e.retryAfter === 30);
+    assert.ok(Date.now() - started < 2000);
+  } finally { await slow.close(); }
+});
+
+test('live: refused credentials (close 4403) are reported once, with no reconnection', { skip: !bin }, async () => {
+  const server = await startServer(bin, [...blogArgs, '--auth', join(fixture, 'auth.json')]);
+  const db = connect({ url: server.url, schema, WebSocket, token: 'not-a-valid-token' });
+  try {
+    const error = await new Promise((resolve) => {
+      db.query.tags.findMany().subscribe(() => resolve(null), resolve);
+    });
+    assert.ok(error instanceof DrizzleConvexError, String(error));
+    assert.equal(error.code, 'UNAUTHORIZED');
+    await new Promise((r) => setTimeout(r, 1500));
+    const upgrades = server.stderr().match(/"event":"live_upgrade"/g)?.length ?? 0;
+    assert.equal(upgrades, 1, 'one connection, no retries after 4403');
+  } finally {
+    await db.close();
+    assert.equal(await server.stop(), 0, server.stderr().slice(-2000));
+  }
+});
