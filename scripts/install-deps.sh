@@ -26,6 +26,7 @@ case "$purpose" in
       tmux                     # the dcq watch test drives a terminal
       python3-yaml curl        # the compose tests parse docker/compose.yml; deploy-adapter.sh polls with curl
       gnuplot-nox              # bench/plot.sh draws the benchmarks' figures (its test runs it)
+      chromium                 # the TypeScript client's browser check (puppeteer-core drives it)
     )
     ;;
   *) echo "install-deps.sh: unknown purpose '$purpose' (run or test)" >&2; exit 2 ;;
