@@ -25,26 +25,32 @@ export type RelationOptions = {
   onDelete?: "cascade" | "restrict" | "setNull";
 };
 
-type RelationSpec = { kind: "one" | "many"; target: string; options: RelationOptions };
+export type RelationSpec<K extends "one" | "many" = "one" | "many", T extends string = string, O extends RelationOptions = RelationOptions> = {
+  kind: K;
+  target: T;
+  options: O;
+};
 
 type ColumnRefs = Record<string, ColumnRef & { through(via: ColumnRef): ThroughRef }>;
 type Builder<Tables extends Record<string, unknown>> = {
-  one: { [T in keyof Tables & string]: (options?: RelationOptions) => RelationSpec };
-  many: { [T in keyof Tables & string]: (options?: RelationOptions) => RelationSpec };
+  one: { [T in keyof Tables & string]: <const O extends RelationOptions = {}>(options?: O) => RelationSpec<"one", T, O> };
+  many: { [T in keyof Tables & string]: <const O extends RelationOptions = {}>(options?: O) => RelationSpec<"many", T, O> };
 } & { [T in keyof Tables & string]: ColumnRefs };
 
 export type ProxyRelations = Record<string, Record<string, Record<string, unknown>>>;
-export type Relations = { readonly [RELATIONS]: ProxyRelations };
+// `$relationTypes` exists in the types only: what drizzle-convex-client
+// reads the relations' names, targets and cardinality from.
+export type Relations<D = unknown> = { readonly [RELATIONS]: ProxyRelations; readonly $relationTypes?: D };
 
 // The tables of a schema object ({users, posts}) or of a SchemaDefinition.
 function tableRecord(tables: Record<string, unknown>): Record<string, unknown> {
   return (tables as any).tables && typeof (tables as any).export === "function" ? (tables as any).tables : tables;
 }
 
-export function defineRelations<Tables extends Record<string, unknown>>(
-  tables: Tables,
-  define: (r: Builder<Tables>) => { [T in keyof Tables & string]?: Record<string, RelationSpec> },
-): Relations {
+export function defineRelations<
+  Tables extends Record<string, unknown>,
+  const D extends { [T in keyof Tables & string]?: Record<string, RelationSpec> },
+>(tables: Tables, define: (r: Builder<Tables>) => D): Relations<D> {
   const names = new Set(Object.keys(tableRecord(tables)));
   const known = (t: string) => {
     if (!names.has(t)) throw new Error(`drizzle-convex: defineRelations: no table '${t}' in the schema`);

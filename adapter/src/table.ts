@@ -47,6 +47,7 @@ export type ConvexTable<Name extends string, C extends Columns> = TableDefinitio
   readonly [K in keyof C | "_id" | "_creationTime"]: ColumnRef;
 } & {
   readonly $name: Name;
+  readonly $columns: C; // the column builders, whose types drizzle-convex-client reads
   readonly $inferSelect: InferSelect<Name, C>;
   readonly $inferInsert: InferInsert<C>;
 };
@@ -96,6 +97,7 @@ export function convexTable<const Name extends string, C extends Columns>(
     Object.defineProperty(table, key, { value: ref, enumerable: false });
   }
   Object.defineProperty(table, "$name", { value: name, enumerable: false });
+  Object.defineProperty(table, "$columns", { value: Object.freeze({ ...columns }), enumerable: false });
   Object.defineProperty(table, TABLE_META, { value: meta, enumerable: false });
   return table as ConvexTable<Name, C>;
 }

@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { pathToFileURL } from 'node:url';
+import { connect } from 'drizzle-convex-client';
 import { startServer, startEmulator, post, waitReady } from '../lib/server.mjs';
 
 const bin = process.env.DC_SERVER;
@@ -27,7 +29,8 @@ async function bundleSampleSchema() {
 }
 
 test('the sample builder schema through the emulator: defaults, integer, relations, /v1/schema round trip', { skip: !bin, timeout: 120000 }, async () => {
-  const emulator = await startEmulator(['--schema', await bundleSampleSchema(), '--admin-key', KEY]);
+  const bundled = await bundleSampleSchema();
+  const emulator = await startEmulator(['--schema', bundled, '--admin-key', KEY]);
   let server;
   let again;
   try {
@@ -62,6 +65,14 @@ test('the sample builder schema through the emulator: defaults, integer, relatio
     assert.equal(typeof postRow.json.data[0].updatedAt, 'number', '$onUpdate without a default fills inserts too');
     const read = await post(server.url, '/v1/query', { table: 'posts', op: 'findFirst', with: { author: { columns: { name: true } } } });
     assert.deepEqual(read.json.data.author, { name: 'Ada' });
+
+    // The TypeScript client takes the builder module itself as its schema.
+    const sample = await import(pathToFileURL(bundled).href);
+    const db = connect({ url: server.url, schema: sample });
+    const [grace] = await db.insert(sample.users).values({ name: 'Grace', email: 'grace@x.io' }).returning();
+    assert.equal(grace.role, 'member');
+    const authors = await db.query.users.findMany({ columns: { name: true }, with: { posts: { columns: { title: true } } }, orderBy: { name: 'asc' } });
+    assert.deepEqual(authors, [{ name: 'Ada', posts: [{ title: 'Hi' }] }, { name: 'Grace', posts: [] }]);
 
     // /v1/schema's output is a schema file the server loads unchanged.
     const file = join(process.env.DC_BUILD_DIR ?? join(root, 'build'), 'e2e-builders', 'schema.json');

@@ -10,6 +10,7 @@ import { Live } from "./live.js";
 import { DeleteBuilder, InsertBuilder, transaction, UpdateBuilder, type Mutation, type Results } from "./mutations.js";
 import { Read, TableQuery } from "./query.js";
 import type { ClientSchema, SchemaJson, TableName, TableRef } from "./schema.js";
+import { builderTables, type SchemaFromModule } from "./builders.js";
 
 export { clientSchema } from "./schema.js";
 export type * from "./schema.js";
@@ -19,6 +20,7 @@ export { unset, type Unset } from "./values.js";
 export type { Read } from "./query.js";
 export type { Mutation, InsertQuery, WhereQuery } from "./mutations.js";
 export type { CallOptions } from "./http.js";
+export type { SchemaFromModule, BuilderTable } from "./builders.js";
 
 export type ConnectOptions<S extends SchemaJson> = {
   url: string;
@@ -46,15 +48,21 @@ export type Db<S extends SchemaJson> = {
   close(): Promise<void>;
 };
 
-export function connect<S extends SchemaJson>(options: ConnectOptions<S>): Db<S> {
+// `schema`: a generated module's `schema` (dcq codegen --lang ts), or the
+// module of builder tables itself (`import * as schema from "./convex/schema"`).
+export function connect<S extends SchemaJson>(options: ConnectOptions<S>): Db<S>;
+export function connect<M extends object>(options: Omit<ConnectOptions<any>, "schema"> & { schema: M }): Db<SchemaFromModule<M>>;
+export function connect(options: Omit<ConnectOptions<any>, "schema"> & { schema: any }): Db<any> {
   const f = options.fetch ?? globalThis.fetch;
   if (!f) throw new Error("drizzle-convex-client: no fetch: pass connect({ fetch })");
   const transport: Transport = { url: options.url, token: options.token, fetch: f.bind(globalThis), timeout: options.timeout ?? 30_000 };
   const live = new Live({ url: options.url, token: options.token, WebSocket: options.WebSocket });
-  const query: Record<string, TableQuery<S, any>> = {};
-  for (const name of Object.keys(options.schema.$schema.tables)) query[name] = new TableQuery(transport, live, name);
+  const query: Record<string, TableQuery<any, any>> = {};
+  const names = options.schema.$schema ? Object.keys(options.schema.$schema.tables) : builderTables(options.schema);
+  if (!names.length) throw new Error("drizzle-convex-client: the schema names no tables: pass a generated module's `schema` or a module of convexTable tables");
+  for (const name of names) query[name] = new TableQuery(transport, live, name);
   return {
-    query: query as Db<S>["query"],
+    query: query as Db<any>["query"],
     insert: (table) => new InsertBuilder(transport, table),
     update: (table) => new UpdateBuilder(transport, table),
     delete: (table) => new DeleteBuilder(transport, table),

@@ -34,7 +34,7 @@ export type SchemaJson = {
 };
 
 // An id of a row of `Table`: a string, branded so ids of two tables do not mix.
-export type Id<Table extends string> = string & { readonly __tableName: Table };
+export type Id<Table extends string> = string & { __tableName: Table }; // the shape of convex's GenericId
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
@@ -43,7 +43,9 @@ type Primitive = { null: null; number: number; bigint: bigint; boolean: boolean;
 export type ValueOf<V> = V extends { type: infer K }
   ? K extends keyof Primitive
     ? Primitive[K]
-    : V extends { type: "literal"; value: infer L }
+    : V extends { type: "ts"; ts: infer X } // a builder column's own type (builders.ts)
+      ? X
+      : V extends { type: "literal"; value: infer L }
       ? L
       : V extends { type: "id"; tableName: infer T extends string }
         ? Id<T>
@@ -127,8 +129,9 @@ export type IsRequiredOne<S extends SchemaJson, T extends string, R> = R extends
     : false
   : false;
 
-// A table of the schema, as db.insert / update / delete take it.
-export type TableRef<S extends SchemaJson, T extends TableName<S>> = { readonly $name: T; readonly $schema: S };
+// A table of the schema, as db.insert / update / delete take it (a
+// generated module's `schema.users`, or a builder table).
+export type TableRef<S extends SchemaJson, T extends TableName<S>> = { readonly $name: T; readonly $schema?: S };
 export type ClientSchema<S extends SchemaJson> = { readonly [T in TableName<S>]: TableRef<S, T> } & { readonly $schema: S };
 
 // The `schema` value of a generated module: one table object per table.

@@ -3,13 +3,13 @@
 // assertions in the Equal<> style of Drizzle's own type tests; every
 // `@ts-expect-error` line is a must-not-compile case. Checked by
 // `tsc -p client/ts/test` (ctest client_ts_types).
-import { connect, unset, type Id } from "drizzle-convex-client";
+import { unset, type Db, type Id } from "drizzle-convex-client";
 import { schema } from "./blog_schema.js";
 
 type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
 function expect<T extends true>(_: T) {}
 
-declare const db: ReturnType<typeof connect<typeof schema.$schema>>;
+declare const db: Db<typeof schema.$schema>;
 
 async function reads() {
   // The whole row: required fields required, optional ones optional, int64 as bigint, ids branded.
