@@ -100,6 +100,9 @@ struct RelationLoad {
   std::string name;
   std::shared_ptr<ReadConfig> config;  // never null; `true` parses to an empty config
   std::string path;
+  // `with: {_count: {name: true | {where}}}` (protocol.md section 11): the
+  // parents get the number of rows the relation would load, not the rows.
+  bool count = false;
 };
 
 // The part of a read that also appears inside `with`.

@@ -125,6 +125,7 @@ class Parser {
                             size_t with_depth);
   Result<std::optional<int64_t>> non_negative(const Json& j, const std::string& path, const char* what,
                                               bool cap_at_max);
+  Status relation_counts(const Json& j, std::string_view table, const std::string& path, ReadConfig& cfg);
 
  private:
   Status count_node(const std::string& path) {
@@ -179,6 +180,31 @@ FilterNode make_not(FilterNode child, std::string path) {
   n.children.push_back(std::move(child));
   n.path = std::move(path);
   return n;
+}
+
+// `_count: {relation: true | {"where": FILTER}}` (protocol.md section 11).
+Status Parser::relation_counts(const Json& j, std::string_view table, const std::string& path, ReadConfig& cfg) {
+  if (!j.is_object()) return Error::query("_count takes an object of relation: true | {\"where\": filter}", path);
+  for (const auto& [rel, spec] : j.items()) {
+    std::string rp = pointer_append(path, rel);
+    auto target = schema_.relation_target(table, rel);
+    if (!target) return Error::query("unknown relation '" + rel + "' on table '" + std::string(table) + "'", rp);
+    auto c = std::make_shared<ReadConfig>();
+    c->path = rp;
+    if (spec.is_object()) {
+      for (const auto& [key, val] : spec.items()) {
+        std::string kp = pointer_append(rp, key);
+        if (key != "where") return Error::query("a _count entry takes only 'where'", kp);
+        auto f = table_filter(val, *target, kp);
+        if (!f) return std::move(f).error();
+        c->where = std::move(f).value();
+      }
+    } else if (!(spec.is_boolean() && spec.get<bool>())) {
+      return Error::query("a _count entry is true or {\"where\": filter}", rp);
+    }
+    cfg.with.push_back(RelationLoad{rel, std::move(c), rp, true});
+  }
+  return Ok{};
 }
 
 Result<FilterNode> Parser::table_filter(const Json& j, std::string_view table, const std::string& path) {
@@ -474,6 +500,10 @@ Result<ReadConfig> Parser::config(const Json& j, std::string_view table, ReadOp 
       }
       for (const auto& [rel, sub] : val.items()) {
         std::string rp = pointer_append(p, rel);
+        if (rel == "_count") {
+          if (auto st = relation_counts(sub, table, rp, cfg); !st) return std::move(st).error();
+          continue;
+        }
         auto target = schema_.relation_target(table, rel);
         if (!target) return Error::query("unknown relation '" + rel + "' on table '" + std::string(table) + "'", rp);
         if (is_falsy(sub)) continue;  // Drizzle skips falsy entries
@@ -498,7 +528,7 @@ Result<ReadConfig> Parser::config(const Json& j, std::string_view table, ReadOp 
   // Drizzle refuses a level that selects nothing ("No fields selected"); with
   // relations loaded, `columns: {}` means rows holding only those.
   if (op != ReadOp::count && cfg.columns.mode == ColumnSelection::Mode::include && cfg.columns.fields.empty() &&
-      cfg.with.empty() && j.contains("columns")) {
+      cfg.with.empty() && j.contains("columns")) {  // `_count` entries are in `with` too
     return Error::query("no fields selected: columns selects nothing and nothing is loaded with 'with'; "
                         "select at least one column or relation",
                         pointer_append(path, "columns"));

@@ -111,6 +111,8 @@ export type PlanRelation = {
   cardinality: "one" | "many";
   // A one relation declared "optional": false: no row found is an upstream error.
   required?: true;
+  // `_count`: each parent gets `_count[relation]`, the number of rows found (none are loaded).
+  count?: true;
   parentField: Fields;
   junction?: PlanAccess;
   junctionTargetField?: Fields;

@@ -47,6 +47,15 @@ export class Reader extends Relations {
     }
     this.fitsAnswer(level, path);
     for (const step of node.with ?? []) {
+      if (step.count) {
+        // `_count[relation]`: read (and counted as read), not held: no answer budget.
+        const found = await this.related(step, docs, Infinity, () => "");
+        out.forEach((o, i) => {
+          const n = step.cardinality === "many" ? found[i].length : Math.min(found[i].length, 1);
+          o._count = { ...((o._count as Record<string, number> | undefined) ?? {}), [step.relation]: n };
+        });
+        continue;
+      }
       const kids = await this.related(step, docs, this.answerRows, () => this.answerRowsRefusal());
       // Shape each distinct child once, then attach it to every parent that has it.
       const unique: Doc[] = [];

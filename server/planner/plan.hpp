@@ -147,6 +147,9 @@ struct RelationStep {
   // caller whose rules filter the target, a missing row may be one they may
   // not see: they get null, as an error would tell them it exists.)
   bool required = false;
+  // `_count` (protocol.md section 11): each parent gets `_count.<name>`, the
+  // number of rows this step finds for it (a one relation: 0 or 1); none are loaded.
+  bool count = false;
   // The relation's `from` fields, read from each parent row, paired with the
   // lookup's key_fields (the junction's, or the target's).
   FieldList parent_fields;

@@ -101,6 +101,7 @@ class Reader {
     s.name = text(j, "relation", path);
     s.many = text(j, "cardinality", path) == "many";
     s.required = j.value("required", false);
+    s.count = j.value("count", false);
     s.parent_fields = fields(need(j, "parentField", path));
     if (j.contains("junction")) s.junction = access(j["junction"], path + "/junction");
     if (j.contains("junctionTargetField")) s.through_to = fields(j["junctionTargetField"]);

@@ -44,6 +44,7 @@ Json relation_json(const RelationStep& s, const ActualReads* actual) {
   j["relation"] = s.name;
   j["cardinality"] = s.many ? "many" : "one";
   if (s.required) j["required"] = true;
+  if (s.count) j["count"] = true;
   j["parentField"] = fields_json(s.parent_fields);
   if (s.junction) {
     j["junction"] = access_json(*s.junction, actual);

@@ -39,6 +39,10 @@ Result<ReadNode> Planner::node(const TableDef& table, const ReadConfig& cfg, con
   for (const auto& load : cfg.with) {
     auto step = relation(*schema_.relation(table.name, load.name), *load.config);
     if (!step) return std::move(step).error();
+    if (load.count) {
+      step->count = true;
+      step->required = false;  // a count of no rows is 0
+    }
     n.with.push_back(std::move(step).value());
   }
   return n;

@@ -75,6 +75,7 @@ function notExpressible(q) {
     if (!c || typeof c !== 'object') return null;
     const w = inFilter(c.where);
     if (w) return w;
+    if (c.with && '_count' in c.with) return '_count (protocol.md section 11) has no RQBv2 form: Drizzle counts relations only with SQL extras';
     for (const sub of Object.values(c.with ?? {})) {
       const r = inConfig(sub);
       if (r) return r;

@@ -71,6 +71,8 @@ test('reads: columns, nested with, findFirst, paginate, count; int64 as bigint',
     assert.equal(titles.length, await db.query.posts.count());
     assert.equal(typeof (await db.query.posts.count({ where: { published: true } })), 'number');
     assert.equal(await db.query.posts.findFirst({ where: { title: 'no such title' } }), null);
+    const counted = await db.query.users.findFirst({ where: { _id: 'u1' }, columns: { name: true }, with: { _count: { posts: true } } });
+    assert.deepEqual(counted, { name: 'Ada Lovelace', _count: { posts: 3 } });
   } finally {
     await db.close();
     assert.equal(await server.stop(), 0, server.stderr().slice(-2000));

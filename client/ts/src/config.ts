@@ -70,6 +70,9 @@ export type RelationConfig<S extends SchemaJson, T extends TableName<S>> = {
 };
 export type With<S extends SchemaJson, T extends TableName<S>> = {
   [R in RelationName<S, T>]?: true | RelationConfig<S, RelationTarget<S, T, R>>;
+} & {
+  // Relation counts (protocol.md section 11): each row gets `_count: {relation: number}`.
+  _count?: { [R in RelationName<S, T>]?: true | { where?: Filter<S, RelationTarget<S, T, R>> } };
 };
 export type Search = { index: string; query: string; filters?: Record<string, unknown> };
 
@@ -115,8 +118,17 @@ export type Check<C, S extends SchemaJson, T extends TableName<S>, Allowed> = C 
               : never;
     }
   : C;
+type CheckCount<K, S extends SchemaJson, T extends TableName<S>> = {
+  [R in keyof K]: R extends RelationName<S, T>
+    ? K[R] extends true
+      ? true
+      : { [Q in keyof K[R]]: Q extends "where" ? CheckFilter<K[R][Q], S, RelationTarget<S, T, R>> : never }
+    : never;
+};
 type CheckWith<W, S extends SchemaJson, T extends TableName<S>> = {
-  [R in keyof W]: R extends RelationName<S, T>
+  [R in keyof W]: R extends "_count"
+    ? CheckCount<W[R], S, T>
+    : R extends RelationName<S, T>
     ? W[R] extends true
       ? true
       : Check<W[R], S, RelationTarget<S, T, R>, RelationConfig<S, RelationTarget<S, T, R>>>
@@ -151,7 +163,9 @@ export type Result<S extends SchemaJson, T extends TableName<S>, C> = ColumnsOf<
     ? Simplify<
         Base &
           (C extends { with: infer W }
-            ? { -readonly [R in keyof W & RelationName<S, T>]: RelationResult<S, T, R, W[R]> }
+            ? { -readonly [R in keyof W & RelationName<S, T>]: RelationResult<S, T, R, W[R]> } & (W extends { _count: infer K }
+                ? { _count: { -readonly [R in keyof K & RelationName<S, T>]: number } }
+                : {})
             : {})
       >
     : never

@@ -134,3 +134,22 @@ async function writes() {
 }
 
 export { reads, writes };
+
+async function relationCounts() {
+  // _count (protocol.md section 11): a number per relation, beside columns and loaded relations.
+  const users = await db.query.users.findMany({
+    columns: { name: true },
+    with: { _count: { posts: true, comments: { where: { body: { ilike: "%indeed%" } } } }, profile: { columns: { bio: true } } },
+  });
+  expect<Equal<(typeof users)[number], { name: string; profile: { bio: string } | null; _count: { posts: number; comments: number } }>>(true);
+  const nested = await db.query.users.findMany({ columns: {}, with: { posts: { columns: { title: true }, with: { _count: { tags: true } } } } });
+  expect<Equal<(typeof nested)[number]["posts"][number], { title: string; _count: { tags: number } }>>(true);
+  // @ts-expect-error _count names relations only
+  await db.query.users.findMany({ with: { _count: { postz: true } } });
+  // @ts-expect-error a _count entry takes only where
+  await db.query.users.findMany({ with: { _count: { posts: { limit: 2 } } } });
+  // @ts-expect-error the where is checked against the related table
+  await db.query.users.findMany({ with: { _count: { posts: { where: { titel: "x" } } } } });
+}
+
+export { relationCounts };

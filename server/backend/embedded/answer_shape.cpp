@@ -2,6 +2,8 @@
 // the answer's budget of rows and bytes before it is copied into its parent.
 #include "server/backend/embedded/executor.hpp"
 
+#include <limits>
+
 #include "server/backend/embedded/executor_rows.hpp"
 
 namespace dc {
@@ -32,6 +34,20 @@ Error Executor::missing_required(const RelationStep& step, const Document& paren
                std::nullopt};
 }
 
+// `_count.<relation>` on every row: the rows are read (and counted as read)
+// but not held, so the answer's row budget does not apply to them.
+void Executor::count_related(const RelationStep& step, const std::vector<DocPtr>& docs, std::vector<Value>& out) {
+  std::vector<std::vector<DocPtr>> kids = related(step, docs, std::numeric_limits<uint64_t>::max(), "");
+  if (failure_) return;
+  for (size_t i = 0; i < docs.size(); ++i) {
+    size_t n = step.many ? kids[i].size() : std::min<size_t>(kids[i].size(), 1);
+    const Value* have = out[i].field("_count");
+    Value counts = have ? *have : Value(Object{});
+    counts.set_field(step.name, Value(static_cast<double>(n)));
+    out[i].set_field("_count", std::move(counts));
+  }
+}
+
 std::vector<Value> Executor::shape(const ReadNode& n, const std::vector<DocPtr>& docs) {
   std::vector<Weight> weights;
   return shape(n, docs, weights);
@@ -50,6 +66,11 @@ std::vector<Value> Executor::shape(const ReadNode& n, const std::vector<DocPtr>&
   }
   if (!fits_answer(level, n.access.path) || !before_deadline()) return out;
   for (const RelationStep& step : n.with) {
+    if (step.count) {
+      count_related(step, docs, out);
+      if (failure_) return out;
+      continue;
+    }
     std::vector<std::vector<DocPtr>> kids =
         related(step, docs, answer_rows_, answer_rows_refusal());
     if (failure_) return out;

@@ -87,6 +87,7 @@ class Executor {
   // False (with the failure set) when rows weighing `w` in all would not fit the answer.
   bool fits_answer(const Weight& w, const std::string& path);
   static Error missing_required(const RelationStep& step, const Document& parent);
+  void count_related(const RelationStep& step, const std::vector<DocPtr>& docs, std::vector<Value>& out);
   bool before_deadline();
   // Sorts by the access's order; keys read through relations are looked up first.
   void sort_rows(const TableAccess& a, std::vector<DocPtr>& rows);
