@@ -3,8 +3,10 @@
 #include "server/backend/embedded/executor.hpp"
 
 #include <limits>
+#include <map>
 
 #include "server/backend/embedded/executor_rows.hpp"
+#include "server/backend/embedded/relation_key.hpp"
 
 namespace dc {
 
@@ -34,13 +36,43 @@ Error Executor::missing_required(const RelationStep& step, const Document& paren
                std::nullopt};
 }
 
+// A count the target's index answers from the per-value counts it keeps,
+// reading no documents: a plain lookup by the relation's key (no junction,
+// no filter of any kind on the rows, the key the index's leading field).
+bool Executor::counted_by_index(const RelationStep& step, const std::vector<DocPtr>& docs, std::vector<uint64_t>& found) {
+  const TableAccess& a = step.node.access;
+  if (step.junction || a.source.kind != Source::Kind::index || !a.source.intervals.empty() || a.post_filter ||
+      !a.served.empty() || a.key_fields.size() != 1 || a.limit || a.offset != 0) {
+    return false;
+  }
+  const Index* idx = store_.table(a.table)->index(a.source.index);
+  if (!idx || !idx->counted() || idx->fields().empty() || idx->fields()[0] != a.key_fields[0]) return false;
+  std::map<Value, uint64_t, ValueLess> per_key;
+  for (const auto& d : docs) {
+    Value key = relation_key(d->value, step.parent_fields);
+    if (key.is_nullish() || per_key.count(key)) continue;
+    auto n = idx->count(with_key(Interval{}, key, 1), 0);
+    if (!n) return false;  // not answerable from the counts: read the rows instead
+    per_key.emplace(std::move(key), *n);
+  }
+  for (size_t i = 0; i < docs.size(); ++i) {
+    auto it = per_key.find(relation_key(docs[i]->value, step.parent_fields));
+    found[i] = it == per_key.end() ? 0 : it->second;
+  }
+  return true;
+}
+
 // `_count.<relation>` on every row: the rows are read (and counted as read)
 // but not held, so the answer's row budget does not apply to them.
 void Executor::count_related(const RelationStep& step, const std::vector<DocPtr>& docs, std::vector<Value>& out) {
-  std::vector<std::vector<DocPtr>> kids = related(step, docs, std::numeric_limits<uint64_t>::max(), "");
-  if (failure_) return;
+  std::vector<uint64_t> found(docs.size(), 0);
+  if (!counted_by_index(step, docs, found)) {
+    std::vector<std::vector<DocPtr>> kids = related(step, docs, std::numeric_limits<uint64_t>::max(), "");
+    if (failure_) return;
+    for (size_t i = 0; i < docs.size(); ++i) found[i] = kids[i].size();
+  }
   for (size_t i = 0; i < docs.size(); ++i) {
-    size_t n = step.many ? kids[i].size() : std::min<size_t>(kids[i].size(), 1);
+    size_t n = step.many ? found[i] : std::min<uint64_t>(found[i], 1);
     const Value* have = out[i].field("_count");
     Value counts = have ? *have : Value(Object{});
     counts.set_field(step.name, Value(static_cast<double>(n)));

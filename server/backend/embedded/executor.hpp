@@ -88,6 +88,7 @@ class Executor {
   bool fits_answer(const Weight& w, const std::string& path);
   static Error missing_required(const RelationStep& step, const Document& parent);
   void count_related(const RelationStep& step, const std::vector<DocPtr>& docs, std::vector<Value>& out);
+  bool counted_by_index(const RelationStep& step, const std::vector<DocPtr>& docs, std::vector<uint64_t>& found);
   bool before_deadline();
   // Sorts by the access's order; keys read through relations are looked up first.
   void sort_rows(const TableAccess& a, std::vector<DocPtr>& rows);

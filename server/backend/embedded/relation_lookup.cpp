@@ -8,9 +8,6 @@
 #include "server/backend/embedded/executor_rows.hpp"
 #include "server/backend/embedded/relation_key.hpp"
 
-#include "server/backend/embedded/executor_rows.hpp"
-#include "server/backend/embedded/relation_key.hpp"
-
 namespace dc {
 
 void Executor::lookup(const TableAccess& a, const std::vector<Value>& keys, bool do_slice, Groups& out) {
