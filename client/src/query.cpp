@@ -52,6 +52,12 @@ Json config_json(const ReadConfig& c) {
   }
   if (c.where) j["where"] = c.where->json();
   if (!c.with.empty()) j["with"] = with_json(c.with);
+  if (!c.count.empty()) {
+    Json counts = Json::object();
+    for (const auto& rc : c.count) counts[rc.relation] = rc.where ? Json{{"where", rc.where->json()}} : Json(true);
+    if (!j.contains("with")) j["with"] = Json::object();
+    j["with"]["_count"] = std::move(counts);
+  }
   if (!c.order_by.empty()) {
     Json order = Json::object();
     for (const auto& o : c.order_by) order[o.key()] = o.value();

@@ -128,6 +128,14 @@ TEST_CASE("read configuration: columns, with at depth, order, limit, offset") {
              R"J({"table":"users","op":"findMany","columns":{"email":false}})J");
   check_read(db.query("users").find_many({.columns = include({}), .with = {{"profile"}}}),
              R"J({"table":"users","op":"findMany","columns":{},"with":{"profile":true}})J");
+  // Relation counts (protocol.md section 11) go under with._count, after the loaded relations.
+  check_read(db.query("users").find_many({.columns = include({"name"}),
+                                          .with = {{"profile"}},
+                                          .count = {{"profile"}, {"posts", eq("published", true)}}}),
+             R"J({"table":"users","op":"findMany","columns":{"name":true},
+                 "with":{"profile":true,"_count":{"profile":true,"posts":{"where":{"published":{"eq":true}}}}}})J");
+  check_read(db.query("users").find_many({.columns = include({}), .count = {{"posts"}}}),
+             R"J({"table":"users","op":"findMany","columns":{},"with":{"_count":{"posts":true}}})J");
   check_read(db.query("users").find_many({.with = {{"posts", {.columns = include({"title"}),
                                                              .where = eq("published", true),
                                                              .with = {{"comments", {.with = {{"author"}}}}},

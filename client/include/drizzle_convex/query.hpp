@@ -64,6 +64,13 @@ struct Search {
 
 struct With;
 
+// `with: {_count: {relation: true | {where}}}` (protocol.md section 11):
+// each row gets `_count.<relation>`, the number of related rows.
+struct RelationCount {
+  std::string relation;
+  std::optional<Filter> where = std::nullopt;
+};
+
 // A read's configuration; also the configuration of each `with` level.
 struct ReadConfig {
   std::optional<Columns> columns = std::nullopt;
@@ -79,6 +86,7 @@ struct ReadConfig {
   std::optional<std::int64_t> offset = std::nullopt;
   std::vector<Order> order_by = {};
   std::optional<Search> search = std::nullopt;  // root only
+  std::vector<RelationCount> count = {};         // sent as with._count
 };
 
 // {"relation": true} when the config is empty, else {"relation": CONFIG}.
