@@ -53,18 +53,23 @@ export class Column<T, NotNull extends boolean = false, HasDefault extends boole
     return this.with({ default: { literal: value } });
   }
 
-  defaultNow(): Column<T, NotNull, true> {
+  // The write's time in ms (a number column: the proxy refuses the schema otherwise).
+  defaultNow(this: Column<number, NotNull, HasDefault>): Column<T, NotNull, true> {
     return this.with({ default: { $fn: "now" } });
   }
 
-  // A random UUID v4 string per row (Drizzle's defaultRandom on uuid columns).
-  defaultRandom(): Column<T, NotNull, true> {
+  // A random UUID v4 string per row (Drizzle's defaultRandom on uuid columns); a string column.
+  defaultRandom(this: Column<string, NotNull, HasDefault>): Column<T, NotNull, true> {
     return this.with({ default: { $fn: "uuid" } });
   }
 
   // Written by the server on every update that does not set the column. As in
   // Drizzle, a column without a default gets the same value on insert too.
-  $onUpdate(value: Now | (T & (string | number | boolean))): Column<T, NotNull, true> {
+  // Takes `now` (a number column) or a literal, not Drizzle's function form:
+  // the server, not the client, computes the value.
+  $onUpdate(this: Column<number, NotNull, HasDefault>, value: Now): Column<T, NotNull, true>;
+  $onUpdate(value: T & (string | number | boolean)): Column<T, NotNull, true>;
+  $onUpdate(value: unknown): Column<T, NotNull, true> {
     const d: DefaultJson = value === now ? { $fn: "now" } : { literal: value };
     return this.with({ onUpdate: d });
   }

@@ -65,6 +65,16 @@ export function describeSchema(schema: SchemaDefinition<any, boolean>, extras: A
       const name = ref.field.endsWith("Id") && ref.field.length > 2 ? ref.field.slice(0, -2) : `${ref.field}Ref`;
       if (mine[name]) throw new Error(`drizzle-convex: ${t.name}.${ref.field} references ${target.table}: relation name '${name}' is taken; declare it in defineRelations`);
       mine[name] = { one: target.table, from: ref.field, to: target.column, ...(onDelete ? { onDelete } : {}) };
+      // A declared relation stops the proxy inferring the inverse from the
+      // id field; declare the inverse it would have inferred, named after
+      // this table, when the reference is the only one to that table.
+      const theirs = (relations[target.table] ??= {});
+      const refsToTarget = (meta?.references ?? []).filter((r) => r.target().table === target.table).length;
+      const backDeclared = Object.values(theirs).some((r) => "many" in r && r.many === t.name && r.to === ref.field);
+      const targetFields = tableExports(schema).find((x) => x.name === target.table)?.documentType?.value ?? {};
+      if (refsToTarget === 1 && !backDeclared && !theirs[t.name] && !(t.name in targetFields)) {
+        theirs[t.name] = { many: t.name, from: target.column, to: ref.field };
+      }
     }
   }
   return { tables, relations };

@@ -3,9 +3,12 @@
 #include <iostream>
 
 #include "client/dcq/commands.hpp"
+#include "protocol/version.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"dcq — query a drizzle-convex server from the shell"};
+  app.set_version_flag("--version", std::string("dcq ") + dc::kVersion + " (plan version " + std::to_string(dc::kPlanVersion) + ")",
+                       "print the release and the plan version, then exit");
   app.footer(R"(Examples:
   dcq query '{"table":"users","op":"findMany","where":{"role":"admin"},"limit":5}'
   dcq mutate '{"op":"insert","table":"tags","values":{"name":"c++"}}'

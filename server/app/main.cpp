@@ -8,6 +8,7 @@
 #include "server/app/app.hpp"
 #include "server/app/config.hpp"
 #include "server/app/log_format.hpp"
+#include "protocol/version.hpp"
 
 #ifdef DC_JEMALLOC
 // jemalloc's settings, read when it starts: a background thread hands pages
@@ -29,6 +30,12 @@ int main(int argc, char** argv) {
                                                        spdlog::async_overflow_policy::block);
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--version") {
+      std::cout << "drizzle-convex-server " << dc::kVersion << " (plan version " << dc::kPlanVersion << ")\n";
+      return 0;
+    }
+  }
   bool help = false;
   auto config = dc::parse_config(argc, argv, &help);
   if (help) {

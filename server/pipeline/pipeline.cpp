@@ -332,7 +332,9 @@ Result<Answer> Pipeline::schema(const Access& access) const {
   return json_answer(control->schema_json(access, loaded->schema, loaded->json));
 }
 
-Answer Pipeline::health() const { return json_answer(R"({"status":"ok"})"); }
+Answer Pipeline::health() const {
+  return json_answer(std::string(R"({"status":"ok","version":")") + kVersion + R"(","planVersion":)" + std::to_string(kPlanVersion) + "}");
+}
 
 Result<Answer> Pipeline::ready() const {
   if (!schema_->get() || !backend_->ready()) return Error{ErrorCode::unavailable, "the backend is not ready", std::nullopt};
@@ -341,6 +343,9 @@ Result<Answer> Pipeline::ready() const {
 
 Answer Pipeline::metrics() const {
   MetricsText out;
+  const std::string plan_version = std::to_string(kPlanVersion);
+  out.family("dc_build_info", "gauge", "The release and the plan version this server runs (always 1).",
+             {{{{"version", kVersion}, {"plan_version", plan_version}}, 1}});
   out.counter("dc_http_requests_total", "HTTP requests handled.", stats_.requests.load());
   out.counter("dc_http_errors_total", "HTTP requests answered with a 4xx or 5xx.", stats_.errors.load());
   out.counter("dc_documents_read_total", "Documents read by the backend.", stats_.docs_read.load());

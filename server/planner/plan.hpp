@@ -11,6 +11,7 @@
 
 #include "protocol/ast.hpp"
 #include "protocol/value.hpp"
+#include "protocol/version.hpp"
 #include "server/planner/plan_box.hpp"
 #include "server/schema/model.hpp"
 
@@ -20,7 +21,6 @@ namespace dc {
 // adapter would misread a plan: 2 added skip-scans, index unions, driven
 // relation filters, orders through relations, access ids and "analyze". The
 // adapter names its own in `describe`; the proxy checks it before it is ready.
-inline constexpr int kPlanVersion = 4;
 inline constexpr uint64_t kUnbounded = std::numeric_limits<uint64_t>::max();
 
 struct RelationStep;

@@ -312,7 +312,20 @@ Result<RelationDef> relation_from_json(const Schema& s, const std::string& table
   }
   if (auto op = j.find("optional"); op != j.end()) {
     if (!op->is_boolean()) return schema_error("optional is true or false", pointer_append(path, "optional"));
-    if (r.many && !op->get<bool>()) return schema_error("optional: false applies to a one relation", pointer_append(path, "optional"));
+    std::string opath = pointer_append(path, "optional");
+    if (r.many && !op->get<bool>()) return schema_error("optional: false applies to a one relation", opath);
+    if (!op->get<bool>()) {
+      // The relation then never yields null: refused where null is a normal answer.
+      if (j.contains("where")) return schema_error("optional: false cannot go with a where (the where may leave no row)", opath);
+      const TableDef& source = *s.table(table);
+      for (const auto& f : r.from) {
+        bool missing = false;
+        const Validator* type = source.field_type(f, &missing);
+        if (missing || (type && type->admits_kind(Value::Kind::null))) {
+          return schema_error("optional: false needs '" + f + "' to be required and not nullable", opath);
+        }
+      }
+    }
     r.optional = op->get<bool>();
   }
   if (auto inf = j.find("inferred"); inf != j.end()) {

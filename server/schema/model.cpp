@@ -19,11 +19,7 @@ bool Validator::accepts(const Value& v) const {
   switch (kind) {
     case Kind::any: return !v.is_undefined();
     case Kind::null_: return v.is_null();
-    case Kind::float64: {
-      if (v.kind() != Value::Kind::float64) return false;
-      double d = v.as_float64();
-      return !integer || (std::isfinite(d) && std::trunc(d) == d);
-    }
+    case Kind::float64: return v.kind() == Value::Kind::float64;  // `integer` binds writes only (validate.cpp)
     case Kind::int64: return v.kind() == Value::Kind::int64;
     case Kind::boolean: return v.kind() == Value::Kind::boolean;
     case Kind::string: return v.is_string();

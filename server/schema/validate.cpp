@@ -1,5 +1,7 @@
 #include "server/schema/validate.hpp"
 
+#include <cmath>
+
 #include "protocol/value_json.hpp"
 #include "server/schema/coerce.hpp"
 
@@ -79,6 +81,11 @@ class Checker {
       }
       default:
         if (!coerce_to(type, v)) return mismatch(type, v, path);
+        // "integer": true refuses non-integral writes; filters compare with any number.
+        if (type.kind == Validator::Kind::float64 && type.integer) {
+          double d = v.as_float64();
+          if (!std::isfinite(d) || std::trunc(d) != d) return invalid("expected an integral float64, got " + to_json_text(v), path);
+        }
         return Ok{};
     }
   }

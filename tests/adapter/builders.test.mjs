@@ -131,3 +131,9 @@ test('a deployment of the builder schema answers describe with its defaults', as
   assert.equal(d.planVersion > 0, true);
   assert.equal(d.tables.posts.documentType.value.published.default, false);
 });
+
+test('.references() without defineRelations: the one relation carries onDelete, and the inverse the proxy would infer is kept', async () => {
+  const d = await describeOf(defineAdapter(defineSchema({ users, posts })));
+  assert.deepEqual(d.relations.posts.author, { one: 'users', from: 'authorId', to: '_id', onDelete: 'cascade' });
+  assert.deepEqual(d.relations.users.posts, { many: 'posts', from: '_id', to: 'authorId' });
+});

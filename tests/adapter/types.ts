@@ -51,6 +51,13 @@ text().default(3);
 // @ts-expect-error now is for number columns
 text().default(now);
 integer().default(now);
+// @ts-expect-error defaultNow is for number columns
+text().defaultNow();
+// @ts-expect-error defaultRandom is for string columns
+integer().defaultRandom();
+// @ts-expect-error $onUpdate(now) is for number columns
+text().$onUpdate(now);
+text().$onUpdate("edited");
 // @ts-expect-error an index names columns of its own table
 convexTable("c", { a: text() }, (t) => [index("by_b").on(t.b)]);
 

@@ -109,6 +109,9 @@ test('writes: insert, onConflict, update with unset, delete, returning, transact
     assert.equal(plan.kind, 'read');
     const mplan = await db.explain(db.delete(schema.tags).where({ name: 'x' }));
     assert.equal(mplan.kind, 'mutation');
+    // Plans are JSON as the server wrote them ("$unset" and all), not decoded values.
+    const unsetPlan = await db.explain(db.update(schema.users).set({ nickname: unset }).where({}));
+    assert.deepEqual(unsetPlan.steps[0].set.nickname, { $unset: true });
   } finally {
     assert.equal(await server.stop(), 0, server.stderr().slice(-2000));
   }
@@ -168,6 +171,12 @@ test('live: results pushed on change (patches applied), stopped by the returned 
     await db.insert(schema.tags).values({ name: 'zz-live' });
     const after = await nextMatching(read, (r) => r.some((t) => t.name === 'zz-live'));
     assert.equal(after.length, first.length + 1);
+    // A callback that throws is reported to its own onError and leaves the shared socket (and the read above) alone.
+    const thrown = new Promise((resolve) => db.query.tags.findMany({ columns: { name: true } }).subscribe(() => { throw new Error('boom'); }, resolve));
+    assert.equal((await thrown).code, 'CALLBACK_ERROR');
+    await db.insert(schema.tags).values({ name: 'zz-after-throw' });
+    await nextMatching(read, (r) => r.some((t) => t.name === 'zz-after-throw'));
+    assert.equal(server.stderr().match(/"event":"live_upgrade"/g)?.length, 1, 'one socket all along: no reconnection');
     stop();
     const seen = results.length;
     await db.insert(schema.tags).values({ name: 'zz-after-stop' });
@@ -235,8 +244,10 @@ test('through the Convex emulator: reads, writes and errors on the Convex path',
 async function flakyServer(failures, retryAfter = '0') {
   const { createServer: createHttpServer } = await import('node:http');
   let seen = 0;
+  let lastPath = null;
   const server = createHttpServer((req, res) => {
     seen++;
+    lastPath = req.url;
     req.resume();
     req.on('end', () => {
       if (seen <= failures) {
@@ -248,7 +259,7 @@ async function flakyServer(failures, retryAfter = '0') {
     });
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${server.address().port}`, seen: () => seen, close: () => new Promise((r) => server.close(r)) };
+  return { url: `http://127.0.0.1:${server.address().port}`, seen: () => seen, lastPath: () => lastPath, close: () => new Promise((r) => server.close(r)) };
 }
 
 test('reads are retried on 503 (at most 3 times, honouring Retry-After); mutations never', async () => {
@@ -268,6 +279,23 @@ test('reads are retried on 503 (at most 3 times, honouring Retry-After); mutatio
     assert.equal(always.seen(), 5, 'a mutation is sent once');
   } finally { await always.close(); }
 
+  // An abort while waiting to retry ends the call as ABORTED.
+  const waiting = await flakyServer(100, '5');
+  try {
+    const db = connect({ url: waiting.url, schema });
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 200);
+    await rejects(db.query.tags.findMany().execute({ signal: stop.signal }), (e) => e instanceof DrizzleConvexError && e.code === 'ABORTED');
+  } finally { await waiting.close(); }
+
+  // A base URL with a path keeps it (a proxy mounted under /api).
+  const mounted = await flakyServer(0);
+  try {
+    const db = connect({ url: `${mounted.url}/api/`, schema });
+    await db.query.tags.findMany();
+    assert.equal(mounted.lastPath(), '/api/v1/query');
+  } finally { await mounted.close(); }
+
   // A Retry-After past the call's timeout ends the call instead of waiting.
   const slow = await flakyServer(100, '30');
   try {
@@ -286,7 +314,7 @@ test('live: refused credentials (close 4403) are reported once, with no reconnec
       db.query.tags.findMany().subscribe(() => resolve(null), resolve);
     });
     assert.ok(error instanceof DrizzleConvexError, String(error));
-    assert.equal(error.code, 'UNAUTHORIZED');
+    assert.equal(error.code, 'UNAUTHENTICATED');
     await new Promise((r) => setTimeout(r, 1500));
     const upgrades = server.stderr().match(/"event":"live_upgrade"/g)?.length ?? 0;
     assert.equal(upgrades, 1, 'one connection, no retries after 4403');

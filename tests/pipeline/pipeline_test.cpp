@@ -125,7 +125,7 @@ TEST_CASE("pipeline: /v1/schema, /healthz and /readyz") {
   auto schema = f.call("GET", "/v1/schema");
   REQUIRE(schema.ok());
   CHECK(Json::parse(schema->body)["tables"].contains("users"));
-  CHECK(f.call("GET", "/healthz")->body == R"({"status":"ok"})");
+  CHECK(f.call("GET", "/healthz")->body == std::string(R"({"status":"ok","version":")") + kVersion + R"(","planVersion":)" + std::to_string(kPlanVersion) + "}");
   CHECK(Json::parse(f.call("GET", "/readyz")->body)["backend"] == "fake");
   f.backend->is_ready = false;
   auto not_ready = f.call("GET", "/readyz");

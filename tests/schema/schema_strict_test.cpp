@@ -6,6 +6,7 @@
 #include "server/schema/field_default.hpp"
 #include "server/schema/load.hpp"
 #include "server/schema/schema_json.hpp"
+#include "server/schema/validate.hpp"
 #include "tests/source_dir.hpp"
 
 using namespace dc;
@@ -127,9 +128,14 @@ TEST_CASE("defaults: literals and functions load, are checked against their fiel
   CHECK(field("token")->default_value->kind == FieldDefault::Kind::uuid);
   CHECK(field("updatedAt")->on_update->kind == FieldDefault::Kind::now);
   CHECK_FALSE(field("updatedAt")->default_value);
-  CHECK(users.field_type("age")->accepts(Value(3.0)));
-  CHECK_FALSE(users.field_type("age")->accepts(Value(3.5)));
-  CHECK(users.field_type("age")->accepts(Value(nullptr)));
+  CHECK(users.field_type("age")->integer == false);  // the union; its number member is marked
+  Value whole(3.0), half(3.5);
+  CHECK(validate_assignment(users, "age", &whole, "/set/age").ok());
+  auto refused = validate_assignment(users, "age", &half, "/set/age");
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().path == "/set/age");
+  // Filters compare integer fields with any number (SQL's int_col > 1.5).
+  CHECK(users.field_type("age")->accepts(Value(3.5)));
 
   Json out = schema_to_json(*s);
   const Json& value = out["tables"]["users"]["documentType"]["value"];
@@ -179,6 +185,19 @@ TEST_CASE("relations: optional false on a one relation loads and prints; on a ma
   Json many = schema_with(kName);
   many["relations"]["users"]["posts"] = Json{{"many", "posts"}, {"to", "authorId"}, {"optional", false}};
   CHECK(refused_at(many) == "/relations/users/posts/optional");
+
+  // Where null is a normal answer, "never null" is refused: a where, or a nullable or optional key.
+  Json with_where = schema_with(kName);
+  with_where["relations"]["posts"]["author"] = Json{{"one", "users"}, {"from", "authorId"}, {"optional", false}, {"where", {{"name", "x"}}}};
+  CHECK(refused_at(with_where) == "/relations/posts/author/optional");
+  Json nullable = schema_with(R"({"name":{"fieldType":{"type":"string"},"optional":false},
+    "bestFriendId":{"fieldType":{"type":"union","value":[{"type":"id","tableName":"users"},{"type":"null"}]},"optional":false}})");
+  nullable["relations"]["users"]["bestFriend"] = Json{{"one", "users"}, {"from", "bestFriendId"}, {"optional", false}};
+  CHECK(refused_at(nullable) == "/relations/users/bestFriend/optional");
+  Json optional_key = schema_with(R"({"name":{"fieldType":{"type":"string"},"optional":false},
+    "mentorId":{"fieldType":{"type":"id","tableName":"users"},"optional":true}})");
+  optional_key["relations"]["users"]["mentor"] = Json{{"one", "users"}, {"from", "mentorId"}, {"optional", false}};
+  CHECK(refused_at(optional_key) == "/relations/users/mentor/optional");
 }
 
 TEST_CASE("strict schema: /v1/schema's output of every fixture, inferred relations included, loads back unchanged") {

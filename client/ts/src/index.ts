@@ -67,7 +67,7 @@ export function connect(options: Omit<ConnectOptions<any>, "schema"> & { schema:
     update: (table) => new UpdateBuilder(transport, table),
     delete: (table) => new DeleteBuilder(transport, table),
     transaction: (ops, callOptions) => transaction(transport, ops, callOptions),
-    explain: (q, callOptions) => call(transport, "/v1/explain", q.body, true, callOptions),
+    explain: (q, callOptions) => call(transport, "/v1/explain", q.body, true, callOptions, true),
     close: () => live.close(),
   };
 }

@@ -5,6 +5,7 @@
 import { createClient, type Client } from "graphql-ws";
 import jsonPatch, { type Operation } from "fast-json-patch";
 import { DrizzleConvexError } from "./errors.js";
+import { endpointUrl } from "./http.js";
 import { decodeAnswer, encodeRequest } from "./values.js";
 
 export type LiveOptions = {
@@ -21,7 +22,7 @@ export class Live {
 
   private connection(): Client {
     if (this.client) return this.client;
-    const url = new URL("/v1/live", this.options.url);
+    const url = endpointUrl(this.options.url, "/v1/live");
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     this.client = createClient({
       url: url.href,
@@ -46,33 +47,50 @@ export class Live {
     let version = 0;
     let dispose: () => void = () => {};
     const fail = (e: DrizzleConvexError) => {
-      if (onError) onError(e);
+      try {
+        onError?.(e);
+      } catch {
+        // an onError that throws must not take the shared socket down either
+      }
     };
     const start = () => {
       version = 0;
       // The read travels as JSON text in `query`, which graphql-ws insists on (docs/live.md).
       dispose = this.connection().subscribe({ query: JSON.stringify(encodeRequest(query)) }, {
+        // Runs inside graphql-ws's message handler, where a throw would close
+        // the socket every subscription of this db shares: nothing escapes.
         next: (message) => {
+          if (stopped) return;
           const p = message as unknown as Payload;
-          if (p.data !== undefined) {
-            current = p.data;
-          } else if (p.patch && p.version === version + 1) {
-            current = jsonPatch.applyPatch(jsonPatch.deepClone(current), p.patch, false, false).newDocument;
-          } else {
-            // A gap (a message lost, or a patch before any data): start over.
+          let result: R;
+          try {
+            if (p.data !== undefined) {
+              current = p.data;
+            } else if (p.patch && p.version === version + 1) {
+              current = jsonPatch.applyPatch(jsonPatch.deepClone(current), p.patch, false, false).newDocument;
+            } else {
+              throw new Error("version gap");
+            }
+            version = p.version ?? version + 1;
+            result = map(decodeAnswer(current));
+          } catch {
+            // A gap, or a patch that does not apply: this one query starts over.
             dispose();
             if (!stopped) start();
             return;
           }
-          version = p.version ?? version + 1;
-          onData(map(decodeAnswer(current)));
+          try {
+            onData(result);
+          } catch (e) {
+            fail(new DrizzleConvexError({ code: "CALLBACK_ERROR", status: 0, message: `onData threw: ${(e as Error)?.message ?? String(e)}`, cause: e }));
+          }
         },
         error: (e: any) => {
           if (Array.isArray(e)) {
             const first = e[0] ?? {};
             fail(new DrizzleConvexError({ code: first.code ?? "UPSTREAM_ERROR", status: 0, message: first.message ?? "subscription failed", path: first.path }));
           } else if (e && typeof e === "object" && "code" in e && e.code === 4403) {
-            fail(new DrizzleConvexError({ code: "UNAUTHORIZED", status: 0, message: `the server refused the credentials (close ${e.code}: ${e.reason ?? ""})` }));
+            fail(new DrizzleConvexError({ code: "UNAUTHENTICATED", status: 0, message: `the server refused the credentials (close ${e.code}: ${e.reason ?? ""})` }));
           } else {
             fail(new DrizzleConvexError({ code: "NETWORK_ERROR", status: 0, message: `the live connection failed: ${e?.message ?? e?.reason ?? String(e)}`, cause: e }));
           }

@@ -9,12 +9,13 @@
 
 #include "protocol/json_read.hpp"
 #include "server/backend/convex/acting_as.hpp"
+#include "protocol/version.hpp"
 
 namespace dc {
 
 namespace {
 
-constexpr const char* kClientHeader = "drizzle-convex-0.1.0";
+const std::string kClientHeader = std::string("drizzle-convex-") + kVersion;
 
 std::optional<ErrorCode> code_from_name(std::string_view name) {
   for (auto c : {ErrorCode::invalid_query, ErrorCode::invalid_value, ErrorCode::unauthenticated, ErrorCode::forbidden,

@@ -1,5 +1,7 @@
 #include "server/backend/convex/sync_client.hpp"
 
+#include "protocol/version.hpp"
+
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
@@ -157,7 +159,7 @@ class SyncSocketImpl final : public SyncSocket, public std::enable_shared_from_t
     t.keep_alive_pings = true;
     ws_.set_option(t);
     ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
-      req.set("Convex-Client", "drizzle-convex-0.1.0");
+      req.set("Convex-Client", std::string("drizzle-convex-") + kVersion);
     }));
     ws_.read_message_max(64u << 20);
     std::string host = up_.host + ":" + up_.port;

@@ -52,7 +52,7 @@ struct notes_row {
   ::drizzle_convex::typed::Id<accounts_table> accountId{};
   std::string text{};
   double at{};
-  std::optional<std::string> authorName{};
+  std::string authorName{};
   friend bool operator==(const notes_row&, const notes_row&) = default;
 };
 
@@ -60,7 +60,7 @@ struct notes_insert {
   ::drizzle_convex::typed::Required<::drizzle_convex::typed::Id<accounts_table>> accountId;
   ::drizzle_convex::typed::Required<std::string> text;
   std::optional<double> at{};
-  std::optional<std::string> authorName{};
+  ::drizzle_convex::typed::Required<std::string> authorName;
 };
 
 namespace accounts_columns {
@@ -235,7 +235,7 @@ struct at : ::drizzle_convex::typed::column<at, notes_table, double, false> {
   };
   using _column_base::operator=;
 };
-struct authorName : ::drizzle_convex::typed::column<authorName, notes_table, std::string, true> {
+struct authorName : ::drizzle_convex::typed::column<authorName, notes_table, std::string, false> {
   static constexpr const char* _key = "authorName";
   template <class T>
   struct _member {
@@ -357,7 +357,7 @@ struct codec<accounts::notes_row> {
     encode_field<false>(j, "accountId", v.accountId);
     encode_field<false>(j, "text", v.text);
     encode_field<false>(j, "at", v.at);
-    encode_field<true>(j, "authorName", v.authorName);
+    encode_field<false>(j, "authorName", v.authorName);
     return j;
   }
   static void decode(const Json& j, accounts::notes_row& v, const Path& p) {
@@ -367,7 +367,7 @@ struct codec<accounts::notes_row> {
     decode_field<false>(j, "accountId", v.accountId, p);
     decode_field<false>(j, "text", v.text, p);
     decode_field<false>(j, "at", v.at, p);
-    decode_field<true>(j, "authorName", v.authorName, p);
+    decode_field<false>(j, "authorName", v.authorName, p);
   }
 };
 
@@ -378,7 +378,7 @@ struct codec<accounts::notes_insert> {
     encode_field<false>(j, "accountId", v.accountId);
     encode_field<false>(j, "text", v.text);
     encode_field<true>(j, "at", v.at);
-    encode_field<true>(j, "authorName", v.authorName);
+    encode_field<false>(j, "authorName", v.authorName);
     return j;
   }
 };
