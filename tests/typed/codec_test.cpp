@@ -173,7 +173,7 @@ TEST_CASE("defaults make insert fields optional; a one relation declared optiona
   using account_with = decltype(notes.account());
   static_assert(std::is_same_v<account_with::_member_type, account_with::_row>, "a required one relation is not optional");
   using note_row = extended<notes_row, account_with>;
-  Json answer = Json::parse(R"({"_id":"n1","_creationTime":3,"accountId":"a1","text":"hi","at":3000,
+  Json answer = Json::parse(R"({"_id":"n1","_creationTime":3,"accountId":"a1","text":"hi","at":3000,"authorName":"ada",
     "account":{"_id":"a1","_creationTime":1,"name":"ada","role":"admin","plan":"pro","credits":10,"createdAt":1000,"token":"t"}})");
   CHECK(decoded<note_row>(answer).account.name == "ada");
   answer["account"] = nullptr;
