@@ -1,5 +1,7 @@
 #include "server/app/config.hpp"
 
+#include <sstream>
+
 #include <algorithm>
 #include <cstdlib>
 #include <string_view>
@@ -107,6 +109,47 @@ bool is_switch_flag(std::string_view flag) { return switch_named(flag) != nullpt
 
 namespace {
 
+// Every flag the usage text names (its lines start with "  --name").
+std::vector<std::string> known_flags() {
+  std::vector<std::string> out;
+  std::istringstream lines(usage());
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("  --", 0) != 0) continue;
+    size_t end = line.find_first_of(" =", 2);
+    out.push_back(line.substr(2, end == std::string::npos ? std::string::npos : end - 2));
+  }
+  return out;
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// "unknown flag: --prot (did you mean --port?)": the nearest known flag, if near.
+std::string unknown_flag(std::string_view flag) {
+  std::string best;
+  size_t best_distance = 3;  // at most two edits away
+  for (const auto& known : known_flags()) {
+    size_t d = edit_distance(flag, known);
+    if (d < best_distance) {
+      best_distance = d;
+      best = known;
+    }
+  }
+  return "unknown flag: " + std::string(flag) + (best.empty() ? "" : " (did you mean " + best + "?)");
+}
+
 // Applies flags (as on the command line) to `c`, later ones over earlier ones.
 Status apply_flags(Config& c, const std::vector<std::string>& args, bool* help) {
   const int argc = static_cast<int>(args.size());
@@ -134,7 +177,11 @@ Status apply_flags(Config& c, const std::vector<std::string>& args, bool* help) 
       c.*(s->field) = s->value;
       continue;
     }
-    if (i + 1 >= argc) return bad("unknown flag or missing value: " + std::string(a));
+    if (i + 1 >= argc) {
+      auto known = known_flags();
+      if (std::find(known.begin(), known.end(), a) == known.end()) return bad(unknown_flag(a));
+      return bad(std::string(a) + " needs a value");
+    }
     const char* v = args[++i].c_str();
     if (a == "--port") {
       auto n = number(a, v, 65535);
@@ -250,7 +297,7 @@ Status apply_flags(Config& c, const std::vector<std::string>& args, bool* help) 
       if (a == "--live-stuck-timeout") c.live_stuck_timeout = std::chrono::milliseconds(*n);
       if (a == "--live-idle-timeout") c.live_idle_timeout = std::chrono::seconds(*n);
     } else {
-      return bad("unknown flag: " + std::string(a));
+      return bad(unknown_flag(a));
     }
   }
   return Ok{};
@@ -271,6 +318,14 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
     } else if (a == "--config") {
       if (i + 1 >= argc) return Error{ErrorCode::invalid_query, "--config takes a file", std::nullopt};
       c.config_file = argv[++i];
+    } else if (size_t eq = a.find('='); a.starts_with("--") && eq != std::string_view::npos && !switch_named(a.substr(0, eq))) {
+      // --port=0 as well as --port 0
+      if (a.substr(0, eq) == "--config") {
+        c.config_file = std::string(a.substr(eq + 1));
+        continue;
+      }
+      flags.emplace_back(a.substr(0, eq));
+      flags.emplace_back(a.substr(eq + 1));
     } else {
       flags.emplace_back(a);
     }

@@ -44,8 +44,9 @@ int main(int argc, char** argv) {
   }
   if (!config) {
     std::cerr << config.error().message << "\n";
-    // A bad --config file is answered with its own message; a bad flag also with the usage.
-    if (!config.error().path) std::cerr << dc::usage();
+    // A bad --config file is answered with its own message; a bad flag with a
+    // pointer to --help (the 60 lines of usage would scroll the error away).
+    if (!config.error().path) std::cerr << "run drizzle-convex-server --help for the options\n";
     return 2;
   }
   if (config->check_config) {

@@ -12,11 +12,24 @@ const run = (args, env = {}) => spawnSync(bin, ['--port', '0', ...args], {
   encoding: 'utf8', timeout: 20000, env: { ...process.env, ...env },
 });
 
-test('an unknown flag prints usage and exits 2', () => {
+test('an unknown flag is named, with the nearest known one, and exits 2', () => {
   const r = run(['--frobnicate', '1']);
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /unknown flag: --frobnicate/);
-  assert.match(r.stderr, /usage: drizzle-convex-server/);
+  assert.match(r.stderr, /unknown flag: --frobnicate\n/);
+  assert.match(r.stderr, /run drizzle-convex-server --help for the options/);
+  assert.ok(r.stderr.split('\n').length < 6, 'the error is not scrolled away by the usage');
+  const typo = run(['--prot', '8080']);
+  assert.equal(typo.status, 2);
+  assert.match(typo.stderr, /unknown flag: --prot \(did you mean --port\?\)/);
+  const last = run(['--schema']);
+  assert.equal(last.status, 2);
+  assert.match(last.stderr, /--schema needs a value/);
+});
+
+test('--flag=value works like --flag value', () => {
+  const r = spawnSync(bin, ['--port=0', '--demo', '--check-config'], { encoding: 'utf8', timeout: 20000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /port = 0/);
 });
 
 test('--demo with --schema is refused', () => {
