@@ -128,6 +128,13 @@ class Parser {
   Status relation_counts(const Json& j, std::string_view table, const std::string& path, ReadConfig& cfg);
 
  private:
+  // The target table of `rel` on `table`, or the 400 naming it at `path`.
+  Result<std::string> relation_target(std::string_view table, const std::string& rel, const std::string& path) const {
+    auto target = schema_.relation_target(table, rel);
+    if (!target) return Error::query("unknown relation '" + rel + "' on table '" + std::string(table) + "'", path);
+    return *target;
+  }
+
   Status count_node(const std::string& path) {
     if (++nodes_ > limits_.max_filter_nodes) {
       return Error::query("filter has more than " + std::to_string(limits_.max_filter_nodes) + " nodes", path);
@@ -187,8 +194,8 @@ Status Parser::relation_counts(const Json& j, std::string_view table, const std:
   if (!j.is_object()) return Error::query("_count takes an object of relation: true | {\"where\": filter}", path);
   for (const auto& [rel, spec] : j.items()) {
     std::string rp = pointer_append(path, rel);
-    auto target = schema_.relation_target(table, rel);
-    if (!target) return Error::query("unknown relation '" + rel + "' on table '" + std::string(table) + "'", rp);
+    auto target = relation_target(table, rel, rp);
+    if (!target) return std::move(target).error();
     auto c = std::make_shared<ReadConfig>();
     c->path = rp;
     if (spec.is_object()) {
@@ -504,8 +511,8 @@ Result<ReadConfig> Parser::config(const Json& j, std::string_view table, ReadOp 
           if (auto st = relation_counts(sub, table, rp, cfg); !st) return std::move(st).error();
           continue;
         }
-        auto target = schema_.relation_target(table, rel);
-        if (!target) return Error::query("unknown relation '" + rel + "' on table '" + std::string(table) + "'", rp);
+        auto target = relation_target(table, rel, rp);
+        if (!target) return std::move(target).error();
         if (is_falsy(sub)) continue;  // Drizzle skips falsy entries
         if (sub.is_boolean()) {
           auto c = std::make_shared<ReadConfig>();

@@ -31,12 +31,13 @@ function merge<T>(a: Record<string, T> | undefined, b: Record<string, T> | undef
   return { ...(a ?? {}), ...(b ?? {}) };
 }
 
-export function describeSchema(schema: SchemaDefinition<any, boolean>, extras: AdapterExtras | Relations = {}) {
+// `exported`: tableExports(schema), when the caller has it already.
+export function describeSchema(schema: SchemaDefinition<any, boolean>, extras: AdapterExtras | Relations = {}, exported = tableExports(schema)) {
   const given: AdapterExtras = relationsJson(extras) ? { relations: extras as Relations } : (extras as AdapterExtras);
   const declared = relationsJson(given.relations) ?? (given.relations as ProxyRelations | undefined) ?? {};
   const relations: ProxyRelations = Object.fromEntries(Object.entries(declared).map(([t, r]) => [t, { ...r }]));
   const tables: Record<string, unknown> = {};
-  for (const t of tableExports(schema)) {
+  for (const t of exported) {
     const meta = tableMeta(schema.tables[t.name]);
     const fieldExtras = merge(meta?.fields, given.fields?.[t.name]);
     let documentType = t.documentType;
@@ -71,7 +72,7 @@ export function describeSchema(schema: SchemaDefinition<any, boolean>, extras: A
       const theirs = (relations[target.table] ??= {});
       const refsToTarget = (meta?.references ?? []).filter((r) => r.target().table === target.table).length;
       const backDeclared = Object.values(theirs).some((r) => "many" in r && r.many === t.name && r.to === ref.field);
-      const targetFields = tableExports(schema).find((x) => x.name === target.table)?.documentType?.value ?? {};
+      const targetFields = exported.find((x) => x.name === target.table)?.documentType?.value ?? {};
       if (refsToTarget === 1 && !backDeclared && !theirs[t.name] && !(t.name in targetFields)) {
         theirs[t.name] = { many: t.name, from: target.column, to: ref.field };
       }

@@ -52,7 +52,7 @@ const planArgs = { plan: v.string() };
 export function defineAdapter(schema: SchemaDefinition<any, boolean>, extras: AdapterExtras | Relations = {}) {
   const tables = tableExports(schema);
   // Built once, at deploy time: a mistake in the extras fails the push, not the first call.
-  const described = JSON.stringify({ planVersion: PLAN_VERSION, ...describeSchema(schema, extras) });
+  const described = JSON.stringify({ planVersion: PLAN_VERSION, ...describeSchema(schema, extras, tables) });
   const indexes: IndexDefs = new Map(
     tables.map((t) => [t.name, t.indexes.map((i: any) => ({ name: i.indexDescriptor, fields: i.fields }))]),
   );

@@ -323,3 +323,30 @@ test('live: refused credentials (close 4403) are reported once, with no reconnec
     assert.equal(await server.stop(), 0, server.stderr().slice(-2000));
   }
 });
+
+test('live: a server whose patches never apply gets an error after three fresh starts, not an endless loop', async () => {
+  const { WebSocketServer } = await import('ws');
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: () => 'graphql-transport-ws' });
+  let subscribes = 0;
+  wss.on('connection', (ws) => ws.on('message', (raw) => {
+    const m = JSON.parse(raw);
+    if (m.type === 'connection_init') ws.send(JSON.stringify({ type: 'connection_ack' }));
+    if (m.type === 'subscribe') {
+      subscribes++;
+      ws.send(JSON.stringify({ type: 'next', id: m.id, payload: { data: [{ _id: 't1', _creationTime: 1, name: 'a' }], version: 1 } }));
+      ws.send(JSON.stringify({ type: 'next', id: m.id, payload: { patch: [{ op: 'remove', path: '/9' }], version: 2 } }));
+    }
+  }));
+  await new Promise((r) => wss.once('listening', r));
+  const db = connect({ url: `http://127.0.0.1:${wss.address().port}`, schema, WebSocket });
+  try {
+    const error = await new Promise((resolve) => db.query.tags.findMany().subscribe(() => {}, resolve));
+    assert.equal(error.code, 'UPSTREAM_ERROR');
+    assert.equal(subscribes, 4, 'the first start and three more');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(subscribes, 4, 'then it stops');
+  } finally {
+    await db.close();
+    await new Promise((r) => wss.close(r));
+  }
+});

@@ -10,10 +10,9 @@ import type {
   RelationTarget,
   Row,
   SchemaJson,
+  Simplify,
   TableName,
 } from "./schema.js";
-
-type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 // ---- filters (protocol.md section 4) ----------------------------------------
 
@@ -138,7 +137,8 @@ type CheckWith<W, S extends SchemaJson, T extends TableName<S>> = {
 // ---- results ------------------------------------------------------------------
 
 type TrueKeys<C> = { [K in keyof C]: C[K] extends true ? K : never }[keyof C];
-type Selected<R, C> = R extends unknown
+// A row type narrowed by a columns object (include, exclude, or `{}`: nothing); returning() uses it too.
+export type Selected<R, C> = R extends unknown
   ? [TrueKeys<C>] extends [never]
     ? [keyof C] extends [never]
       ? {} // `columns: {}`: rows hold only their relations

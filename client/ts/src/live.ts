@@ -45,6 +45,9 @@ export class Live {
     let stopped = false;
     let current: unknown;
     let version = 0;
+    // Restarts since the last patch that applied: a server whose patches
+    // never apply gets an error after three, not an endless resubscribe loop.
+    let restarts = 0;
     let dispose: () => void = () => {};
     const fail = (e: DrizzleConvexError) => {
       try {
@@ -67,16 +70,23 @@ export class Live {
             if (p.data !== undefined) {
               current = p.data;
             } else if (p.patch && p.version === version + 1) {
-              current = jsonPatch.applyPatch(jsonPatch.deepClone(current), p.patch, false, false).newDocument;
+              current = jsonPatch.applyPatch(jsonPatch.deepClone(current), p.patch, true, false).newDocument;
+              restarts = 0;
             } else {
               throw new Error("version gap");
             }
             version = p.version ?? version + 1;
             result = map(decodeAnswer(current));
-          } catch {
+          } catch (e) {
             // A gap, or a patch that does not apply: this one query starts over.
             dispose();
-            if (!stopped) start();
+            if (stopped) return;
+            if (++restarts > 3) {
+              stopped = true;
+              fail(new DrizzleConvexError({ code: "UPSTREAM_ERROR", status: 0, message: `the live read kept failing to apply the server's updates: ${(e as Error)?.message ?? String(e)}`, cause: e }));
+              return;
+            }
+            start();
             return;
           }
           try {

@@ -2,14 +2,11 @@
 // .set(...).where(FILTER), db.delete(table).where(FILTER), each awaitable,
 // with .returning(); update and delete are not awaitable before .where()
 // (`.where({})` touches every row, as protocol.md section 5 asks).
-import type { CheckFilter, Columns, Filter } from "./config.js";
+import type { CheckFilter, Columns, Filter, Selected } from "./config.js";
 import { call, type CallOptions, type Transport } from "./http.js";
-import type { FieldName, FieldValue, FieldsOf, Id, Insert, Row, SchemaJson, TableName, TableRef } from "./schema.js";
+import type { FieldName, FieldValue, FieldsOf, Id, Insert, Row, SchemaJson, Simplify, TableName, TableRef } from "./schema.js";
 import type { Unset } from "./values.js";
 
-type Simplify<T> = { [K in keyof T]: T[K] } & {};
-type TrueKeys<C> = { [K in keyof C]: C[K] extends true ? K : never }[keyof C];
-type Returned<R, C> = R extends unknown ? ([TrueKeys<C>] extends [never] ? Omit<R, keyof C & keyof R> : Pick<R, TrueKeys<C> & keyof R>) : never;
 
 // A mutation that can run alone or inside db.transaction([...]).
 export abstract class Mutation<R> implements PromiseLike<R> {
@@ -33,7 +30,7 @@ type Target<S extends SchemaJson, T extends TableName<S>> = FieldName<S, T> | re
 
 export class InsertQuery<S extends SchemaJson, T extends TableName<S>, R> extends Mutation<R> {
   returning(): InsertQuery<S, T, Row<S, T>[]>;
-  returning<const C extends Columns<S, T>>(columns: C): InsertQuery<S, T, Simplify<Returned<Row<S, T>, C>>[]>;
+  returning<const C extends Columns<S, T>>(columns: C): InsertQuery<S, T, Simplify<Selected<Row<S, T>, C>>[]>;
   returning(columns?: object): InsertQuery<S, T, any> {
     return new InsertQuery(this.transport, { ...this.body, returning: columns ?? true });
   }
@@ -47,7 +44,7 @@ export class InsertQuery<S extends SchemaJson, T extends TableName<S>, R> extend
 
 export class WhereQuery<S extends SchemaJson, T extends TableName<S>, R> extends Mutation<R> {
   returning(): WhereQuery<S, T, Row<S, T>[]>;
-  returning<const C extends Columns<S, T>>(columns: C): WhereQuery<S, T, Simplify<Returned<Row<S, T>, C>>[]>;
+  returning<const C extends Columns<S, T>>(columns: C): WhereQuery<S, T, Simplify<Selected<Row<S, T>, C>>[]>;
   returning(columns?: object): WhereQuery<S, T, any> {
     return new WhereQuery(this.transport, { ...this.body, returning: columns ?? true });
   }

@@ -36,7 +36,7 @@ export type SchemaJson = {
 // An id of a row of `Table`: a string, branded so ids of two tables do not mix.
 export type Id<Table extends string> = string & { __tableName: Table }; // the shape of convex's GenericId
 
-type Simplify<T> = { [K in keyof T]: T[K] } & {};
+export type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 // The JS value a validator admits (int64 → bigint, bytes → ArrayBuffer).
 type Primitive = { null: null; number: number; bigint: bigint; boolean: boolean; string: string; bytes: ArrayBuffer; any: unknown };

@@ -48,15 +48,18 @@ bool Executor::counted_by_index(const RelationStep& step, const std::vector<DocP
   const Index* idx = store_.table(a.table)->index(a.source.index);
   if (!idx || !idx->counted() || idx->fields().empty() || idx->fields()[0] != a.key_fields[0]) return false;
   std::map<Value, uint64_t, ValueLess> per_key;
+  std::vector<Value> keys;
+  keys.reserve(docs.size());
   for (const auto& d : docs) {
-    Value key = relation_key(d->value, step.parent_fields);
+    keys.push_back(relation_key(d->value, step.parent_fields));
+    const Value& key = keys.back();
     if (key.is_nullish() || per_key.count(key)) continue;
     auto n = idx->count(with_key(Interval{}, key, 1), 0);
     if (!n) return false;  // not answerable from the counts: read the rows instead
-    per_key.emplace(std::move(key), *n);
+    per_key.emplace(key, *n);
   }
   for (size_t i = 0; i < docs.size(); ++i) {
-    auto it = per_key.find(relation_key(docs[i]->value, step.parent_fields));
+    auto it = keys[i].is_nullish() ? per_key.end() : per_key.find(keys[i]);
     found[i] = it == per_key.end() ? 0 : it->second;
   }
   return true;
