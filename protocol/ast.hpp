@@ -116,14 +116,37 @@ struct ReadConfig {
   std::string path;  // "" for the root query, "/with/posts" etc. below
 };
 
-enum class ReadOp { find_many, find_first, paginate, count };
+enum class ReadOp { find_many, find_first, paginate, count, aggregate };
 std::string_view read_op_name(ReadOp op);
+
+// `op: "aggregate"` (protocol.md section 11): functions over the rows `where`
+// selects, per group of equal `groupBy` values.
+enum class AggregateFn { count, count_distinct, sum, avg, min, max };
+std::string_view aggregate_fn_name(AggregateFn fn);
+
+struct AggregateSpec {
+  std::string name;   // the key in each answer object
+  AggregateFn fn = AggregateFn::count;
+  std::string field;  // empty: `count: true`, the rows
+  std::string path;   // JSON Pointer of the function's spec
+};
+
+struct GroupQuery {
+  std::vector<std::string> group_by;
+  std::vector<std::string> group_paths;
+  std::vector<AggregateSpec> aggregates;
+  std::optional<FilterNode> having;  // over group fields and aggregate names
+  std::vector<OrderKey> order_by;    // likewise
+  std::optional<int64_t> limit;
+  std::optional<int64_t> offset;
+};
 
 struct ReadQuery {
   std::string table;
   ReadOp op = ReadOp::find_many;
   ReadConfig config;
   std::optional<SearchSpec> search;
+  GroupQuery group;  // aggregate
   // paginate
   int64_t num_items = 0;
   std::optional<std::string> cursor;

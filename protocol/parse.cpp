@@ -43,6 +43,19 @@ std::string_view read_op_name(ReadOp op) {
     case ReadOp::find_first: return "findFirst";
     case ReadOp::paginate: return "paginate";
     case ReadOp::count: return "count";
+    case ReadOp::aggregate: return "aggregate";
+  }
+  return "?";
+}
+
+std::string_view aggregate_fn_name(AggregateFn fn) {
+  switch (fn) {
+    case AggregateFn::count: return "count";
+    case AggregateFn::count_distinct: return "countDistinct";
+    case AggregateFn::sum: return "sum";
+    case AggregateFn::avg: return "avg";
+    case AggregateFn::min: return "min";
+    case AggregateFn::max: return "max";
   }
   return "?";
 }
@@ -60,7 +73,7 @@ std::string_view aggregate_name(OrderAggregate a) {
 }
 
 bool is_read_op(std::string_view op) {
-  return op == "findMany" || op == "findFirst" || op == "paginate" || op == "count";
+  return op == "findMany" || op == "findFirst" || op == "paginate" || op == "count" || op == "aggregate";
 }
 
 namespace {
@@ -115,6 +128,20 @@ Status sql_option(const std::string& key, const Json& v, const std::string& path
   return Ok{};
 }
 
+// The keys of an aggregate besides `where` (protocol.md section 11).
+bool is_group_key(const std::string& key) {
+  return key == "groupBy" || key == "aggregates" || key == "having" || key == "orderBy" || key == "limit" || key == "offset";
+}
+
+constexpr size_t kMaxGroupFields = 8;
+
+// A group row holds fields only: no name in `having` or `orderBy` is a relation.
+class NoRelations : public RelationResolver {
+ public:
+  std::optional<std::string> relation_target(std::string_view, std::string_view) const override { return std::nullopt; }
+  bool has_table(std::string_view) const override { return true; }
+};
+
 // Shared state of one parse: limits and the filter-node budget.
 class Parser {
  public:
@@ -126,6 +153,8 @@ class Parser {
   Result<std::optional<int64_t>> non_negative(const Json& j, const std::string& path, const char* what,
                                               bool cap_at_max);
   Status relation_counts(const Json& j, std::string_view table, const std::string& path, ReadConfig& cfg);
+  // An aggregate's groupBy, aggregates, having, orderBy, limit and offset.
+  Status group(const Json& j, GroupQuery& out);
 
  private:
   // The target table of `rel` on `table`, or the 400 naming it at `path`.
@@ -471,6 +500,7 @@ Result<ReadConfig> Parser::config(const Json& j, std::string_view table, ReadOp 
     if (root && (key == "table" || key == "op" || key == "search" || key == "numItems" || key == "cursor")) {
       continue;  // handled by the caller
     }
+    if (root && op == ReadOp::aggregate && is_group_key(key)) continue;  // Parser::group
     if (root && (key == "strategy" || key == "comment" || key == "withCache")) {
       // Drizzle 1.0's root options about the SQL it builds and its cache:
       // accepted so calls move over unchanged, checked, and without effect here.
@@ -478,7 +508,7 @@ Result<ReadConfig> Parser::config(const Json& j, std::string_view table, ReadOp 
       continue;
     }
     bool allowed = true;
-    if (op == ReadOp::count) allowed = key == "where";
+    if (op == ReadOp::count || op == ReadOp::aggregate) allowed = key == "where";
     if (op == ReadOp::paginate && (key == "limit" || key == "offset")) allowed = false;
     if (op == ReadOp::find_first && key == "limit") allowed = false;
     if (!allowed) {
@@ -534,13 +564,94 @@ Result<ReadConfig> Parser::config(const Json& j, std::string_view table, ReadOp 
   }
   // Drizzle refuses a level that selects nothing ("No fields selected"); with
   // relations loaded, `columns: {}` means rows holding only those.
-  if (op != ReadOp::count && cfg.columns.mode == ColumnSelection::Mode::include && cfg.columns.fields.empty() &&
+  if (op != ReadOp::count && op != ReadOp::aggregate && cfg.columns.mode == ColumnSelection::Mode::include && cfg.columns.fields.empty() &&
       cfg.with.empty() && j.contains("columns")) {  // `_count` entries are in `with` too
     return Error::query("no fields selected: columns selects nothing and nothing is loaded with 'with'; "
                         "select at least one column or relation",
                         pointer_append(path, "columns"));
   }
   return cfg;
+}
+
+
+Status Parser::group(const Json& j, GroupQuery& out) {
+  if (auto g = j.find("groupBy"); g != j.end()) {
+    bool one = g->is_string();  // "groupBy": "category" is one field
+    const Json list = one ? Json::array({*g}) : *g;
+    if (!list.is_array()) return Error::query("groupBy takes an array of field names", "/groupBy");
+    if (list.size() > kMaxGroupFields) {
+      return Error::query("groupBy takes at most " + std::to_string(kMaxGroupFields) + " fields", "/groupBy");
+    }
+    for (size_t i = 0; i < list.size(); ++i) {
+      std::string p = one ? "/groupBy" : pointer_append("/groupBy", i);
+      if (!list[i].is_string() || list[i].get_ref<const std::string&>().empty()) {
+        return Error::query("groupBy takes field names", p);
+      }
+      const auto& name = list[i].get_ref<const std::string&>();
+      if (std::find(out.group_by.begin(), out.group_by.end(), name) != out.group_by.end()) {
+        return Error::query("groupBy names '" + name + "' twice", p);
+      }
+      out.group_by.push_back(name);
+      out.group_paths.push_back(std::move(p));
+    }
+  }
+  if (auto a = j.find("aggregates"); a != j.end()) {
+    if (!a->is_object()) return Error::query("aggregates takes an object of name: {function: field}", "/aggregates");
+    for (const auto& [name, spec] : a->items()) {
+      std::string p = pointer_append("/aggregates", name);
+      if (name.empty() || name[0] == '$' || name[0] == '_' || name.find('.') != std::string::npos) {
+        return Error::query("an aggregate name may not be empty, start with '$' or '_', or contain a dot", p);
+      }
+      if (std::find(out.group_by.begin(), out.group_by.end(), name) != out.group_by.end()) {
+        return Error::query("aggregate name '" + name + "' is also a groupBy field", p);
+      }
+      if (!spec.is_object() || spec.size() != 1) {
+        return Error::query("an aggregate is an object with exactly one function: count, countDistinct, sum, avg, min or max", p);
+      }
+      const auto& [fn_name, arg] = *spec.items().begin();
+      std::string fp = pointer_append(p, fn_name);
+      std::optional<AggregateFn> fn;
+      for (auto f : {AggregateFn::count, AggregateFn::count_distinct, AggregateFn::sum, AggregateFn::avg, AggregateFn::min, AggregateFn::max}) {
+        if (aggregate_fn_name(f) == fn_name) fn = f;
+      }
+      if (!fn) return Error::query("unknown function '" + fn_name + "': count, countDistinct, sum, avg, min or max", fp);
+      AggregateSpec as{name, *fn, "", fp};
+      if (*fn == AggregateFn::count && arg.is_boolean() && arg.get<bool>()) {
+        // count: true counts rows
+      } else if (arg.is_string() && !arg.get_ref<const std::string&>().empty()) {
+        as.field = arg.get<std::string>();
+      } else {
+        return Error::query(*fn == AggregateFn::count ? "count takes true (rows) or a field name" : std::string(fn_name) + " takes a field name", fp);
+      }
+      out.aggregates.push_back(std::move(as));
+    }
+  }
+  if (out.group_by.empty() && !j.contains("aggregates")) {
+    return Error::query("an aggregate takes aggregates, groupBy or both", "/aggregates");
+  }
+  NoRelations names;
+  Parser over_groups(names, limits_);
+  for (const auto& [key, val] : j.items()) {
+    if (!is_group_key(key) || key == "groupBy" || key == "aggregates") continue;
+    std::string p = pointer_append("", key);
+    if (out.group_by.empty()) {
+      return Error::query("'" + key + "' needs groupBy: without it an aggregate answers one object", p);
+    }
+    if (key == "having") {
+      auto f = over_groups.table_filter(val, "", p);
+      if (!f) return std::move(f).error();
+      out.having = std::move(f).value();
+    } else if (key == "orderBy") {
+      auto o = over_groups.order_by(val, "", p);
+      if (!o) return std::move(o).error();
+      out.order_by = std::move(o).value();
+    } else {
+      auto n = non_negative(val, p, key.c_str(), key == "limit");
+      if (!n) return std::move(n).error();
+      (key == "limit" ? out.limit : out.offset) = *n.value();
+    }
+  }
+  return Ok{};
 }
 
 }  // namespace
@@ -598,6 +709,7 @@ Result<ReadQuery> parse_read_query(const Json& j, const RelationResolver& schema
     else if (name == "findFirst") q.op = ReadOp::find_first;
     else if (name == "paginate") q.op = ReadOp::paginate;
     else if (name == "count") q.op = ReadOp::count;
+    else if (name == "aggregate") q.op = ReadOp::aggregate;
     else return Error::query("unknown op '" + name + "'", "/op");
   }
   Parser parser(schema, limits);
@@ -605,9 +717,14 @@ Result<ReadQuery> parse_read_query(const Json& j, const RelationResolver& schema
   if (!cfg) return std::move(cfg).error();
   q.config = std::move(cfg).value();
   if (q.op == ReadOp::find_first) q.config.limit = 1;
+  if (q.op == ReadOp::aggregate) {
+    if (auto st = parser.group(j, q.group); !st) return std::move(st).error();
+  }
 
   if (auto s = j.find("search"); s != j.end()) {
-    if (q.op == ReadOp::count) return Error::query("'search' is not allowed in count", "/search");
+    if (q.op == ReadOp::count || q.op == ReadOp::aggregate) {
+      return Error::query("'search' is not allowed in " + std::string(read_op_name(q.op)), "/search");
+    }
     if (!s->is_object()) return Error::query("search must be {index, query, filters?}", "/search");
     SearchSpec spec;
     spec.path = "/search";

@@ -6,6 +6,6 @@
 namespace dc {
 
 inline constexpr const char* kVersion = "0.1.0";
-inline constexpr int kPlanVersion = 4;
+inline constexpr int kPlanVersion = 5;
 
 }  // namespace dc

@@ -8,7 +8,7 @@
 import type { JSONValue } from "convex/values";
 
 // The plan version both sides run (server/planner/plan.hpp kPlanVersion).
-export const PLAN_VERSION = 4;
+export const PLAN_VERSION = 5;
 
 // A Convex value in its JSON encoding; {"$undefined": null} is a missing
 // field (it sorts below null) and appears only in bounds and cursors.
@@ -119,11 +119,29 @@ export type PlanRelation = {
   target: PlanNode;
 };
 
+// `op: "aggregate"`: the root's rows folded into groups (read_aggregate.ts).
+export type GroupTerm = {
+  name: string;
+  fn: "count" | "countDistinct" | "sum" | "avg" | "min" | "max";
+  field?: string; // absent: count rows
+  int64?: true; // sum/avg over an int64 field: exact integer arithmetic
+  path: string; // where an overflowing sum is reported
+};
+export type GroupPlan = {
+  by: string[];
+  aggregates: GroupTerm[];
+  having: PlanFilter | null; // over group fields and aggregate names
+  order: RowOrderKey[]; // the caller's keys, then every group field ascending
+  limit: number | null;
+  offset: number;
+};
+
 export type ReadPlan = {
   planVersion: typeof PLAN_VERSION;
   kind: "read";
-  op: "findMany" | "findFirst" | "paginate" | "count";
+  op: "findMany" | "findFirst" | "paginate" | "count" | "aggregate";
   root: PlanNode;
+  group?: GroupPlan; // aggregate
   numItems?: number;
   after?: (EncodedValue | MissingField)[] | null;
   fingerprint?: string;

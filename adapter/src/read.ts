@@ -7,12 +7,14 @@
 //
 // The parts: read_scan.ts (an access's own rows), read_relations.ts
 // (relations, whole accesses, order), read_ranges.ts, read_order.ts,
-// read_keys.ts and read_answer.ts (helpers); this file runs a plan and shapes
+// read_keys.ts and read_answer.ts (helpers), read_aggregate.ts
+// (an aggregate's groups); this file runs a plan and shapes
 // its answer.
 import type { Value } from "convex/values";
 import { missingRequired, queryError } from "./errors.js";
 import type { IndexSource, FullScanSource, PlanNode, ReadPlan } from "./plan.js";
 import { encodeCursor, jsonSizeEstimate, project, utf8Length, type Weight } from "./read_answer.js";
+import { foldGroups } from "./read_aggregate.js";
 import { compareToAfter } from "./read_order.js";
 import { Relations } from "./read_relations.js";
 import { decode, lookupPath, type Doc, type Maybe } from "./values.js";
@@ -139,6 +141,8 @@ export class Reader extends Relations {
     switch (plan.op) {
       case "count":
         return { count: rows.length };
+      case "aggregate":
+        return foldGroups(plan.group!, rows);
       case "paginate": {
         const numItems = plan.numItems ?? 0;
         const done = rows.length <= numItems;

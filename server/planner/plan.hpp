@@ -176,10 +176,31 @@ struct Driver {
   uint64_t estimated_scan = 0;
 };
 
+// `op: "aggregate"` (protocol.md section 11): the root access reads every
+// row `where` selects; the backend folds them into groups, keeps the groups
+// `having` passes, orders them and slices them.
+struct AggregateTerm {
+  std::string name;
+  AggregateFn fn = AggregateFn::count;
+  std::string field;    // empty: count rows
+  bool int64 = false;   // sum/avg over an int64 field: exact integer arithmetic
+  std::string path;     // the function's spec in the request
+};
+
+struct GroupPlan {
+  std::vector<std::string> group_by;
+  std::vector<AggregateTerm> terms;
+  std::optional<PlanFilter> having;  // bound on the group rows (group fields and term names)
+  std::vector<OrderKey> order;       // the caller's keys, then every group field ascending
+  std::optional<int64_t> limit;
+  int64_t offset = 0;
+};
+
 struct ReadPlan {
   int version = kPlanVersion;
   ReadOp op = ReadOp::find_many;
   ReadNode root;
+  GroupPlan group;                       // aggregate
   int64_t num_items = 0;                 // paginate
   std::optional<std::vector<Value>> after;  // paginate: keyset position from the cursor
   std::string fingerprint;               // identifies the query shape for cursors

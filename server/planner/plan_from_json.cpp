@@ -28,6 +28,7 @@ class Reader {
     if (text(j, "kind", "") != "read") fail("not a read plan", "/kind");
     p.op = read_op(text(j, "op", ""));
     p.root = node(need(j, "root", ""), "/root");
+    if (p.op == ReadOp::aggregate) p.group = group(need(j, "group", ""), p.root.access.table);
     if (j.contains("numItems")) p.num_items = j["numItems"].get<int64_t>();
     if (j.contains("after") && !j["after"].is_null()) p.after = values(j["after"], "/after");
     p.fingerprint = j.value("fingerprint", "");
@@ -61,7 +62,7 @@ class Reader {
   }
 
   static ReadOp read_op(const std::string& name) {
-    for (ReadOp op : {ReadOp::find_many, ReadOp::find_first, ReadOp::paginate, ReadOp::count}) {
+    for (ReadOp op : {ReadOp::find_many, ReadOp::find_first, ReadOp::paginate, ReadOp::count, ReadOp::aggregate}) {
       if (read_op_name(op) == name) return op;
     }
     fail("unknown op '" + name + "'", "/op");
@@ -193,6 +194,30 @@ class Reader {
       }
     }
     return f;
+  }
+
+  GroupPlan group(const Json& j, const std::string& table) {
+    GroupPlan g;
+    g.group_by = need(j, "by", "/group").get<std::vector<std::string>>();
+    const Json& terms = need(j, "aggregates", "/group");
+    for (size_t i = 0; i < terms.size(); ++i) {
+      const Json& t = terms[i];
+      std::string path = "/group/aggregates/" + std::to_string(i);
+      AggregateTerm term{text(t, "name", path), AggregateFn::count, t.value("field", ""), t.value("int64", false), t.value("path", "")};
+      std::string fn = text(t, "fn", path);
+      bool known = false;
+      for (auto f : {AggregateFn::count, AggregateFn::count_distinct, AggregateFn::sum, AggregateFn::avg, AggregateFn::min, AggregateFn::max}) {
+        if (aggregate_fn_name(f) == fn) term.fn = f, known = true;
+      }
+      if (!known) fail("unknown function '" + fn + "'", path + "/fn");
+      g.terms.push_back(std::move(term));
+    }
+    // `having` binds against the group rows, not a table: no relation in it resolves.
+    if (!need(j, "having", "/group").is_null()) g.having = filter(j["having"], table + " groups", "/group/having");
+    for (const auto& k : need(j, "order", "/group")) g.order.push_back(OrderKey{k.begin().key(), k.begin().value() == "desc", ""});
+    if (!need(j, "limit", "/group").is_null()) g.limit = j["limit"].get<int64_t>();
+    g.offset = need(j, "offset", "/group").get<int64_t>();
+    return g;
   }
 
   OrderKey order_key(const Json& k, PlanBox<OrderPath>& through) {

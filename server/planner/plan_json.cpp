@@ -203,12 +203,33 @@ Json plan_node_to_json(const ReadNode& n, const ActualReads* actual) {
   return j;
 }
 
+// An aggregate's groups: run by the backend over the root's rows.
+Json group_json(const GroupPlan& g, const ActualReads* actual) {
+  Json terms = Json::array();
+  for (const auto& t : g.terms) {
+    Json term{{"name", t.name}, {"fn", aggregate_fn_name(t.fn)}};
+    if (!t.field.empty()) term["field"] = t.field;
+    if (t.int64) term["int64"] = true;
+    term["path"] = t.path;  // where a runner reports an overflowing sum
+    terms.push_back(std::move(term));
+  }
+  Json order = Json::array();
+  for (const auto& k : g.order) order.push_back(Json{{k.field, k.descending ? "desc" : "asc"}});
+  return Json{{"by", g.group_by},
+              {"aggregates", std::move(terms)},
+              {"having", g.having ? filter_to_json(*g.having, actual) : Json(nullptr)},
+              {"order", std::move(order)},
+              {"limit", g.limit ? Json(*g.limit) : Json(nullptr)},
+              {"offset", g.offset}};
+}
+
 Json plan_to_json(const ReadPlan& p, const ActualReads* actual) {
   Json j = Json::object();
   j["planVersion"] = p.version;
   j["kind"] = "read";
   j["op"] = read_op_name(p.op);
   j["root"] = plan_node_to_json(p.root, actual);
+  if (p.op == ReadOp::aggregate) j["group"] = group_json(p.group, actual);
   if (p.op == ReadOp::paginate) {
     j["numItems"] = p.num_items;
     j["after"] = p.after ? values_json(*p.after) : Json(nullptr);

@@ -22,6 +22,7 @@ class Verifier {
     }
     if (failure_.empty()) steps(plan_.root);
     if (failure_.empty()) budget();
+    if (failure_.empty() && plan_.op == ReadOp::aggregate) group();
     if (failure_.empty()) return Ok{};
     return Error{ErrorCode::internal, "plan verifier: " + failure_, path_};
   }
@@ -31,6 +32,22 @@ class Verifier {
     if (!failure_.empty()) return;
     failure_ = "access " + std::to_string(a.id) + " (" + a.table + "): " + std::move(what);
     path_ = a.path.empty() ? "/where" : a.path;
+  }
+
+  // An aggregate folds every row its root reads: nothing may stop it early.
+  void group() {
+    const TableAccess& a = plan_.root.access;
+    const TableDef* t = schema_.table(a.table);
+    if (a.limit || a.offset) return fail(a, "an aggregate's root stops early (limit or offset)");
+    for (const auto& f : plan_.group.group_by) {
+      if (!has_field(*t, f)) return fail(a, "it groups by '" + f + "', no field of the table");
+    }
+    for (const auto& term : plan_.group.terms) {
+      if (!term.field.empty() && !has_field(*t, term.field)) return fail(a, "aggregate '" + term.name + "' reads '" + term.field + "', no field of the table");
+    }
+    if (plan_.group.limit && (*plan_.group.limit < 0 || static_cast<uint64_t>(*plan_.group.limit) > plan_.answer_rows)) {
+      fail(a, "the groups' limit is outside 0 .. answer rows");
+    }
   }
 
   bool has_field(const TableDef& t, const std::string& path) const {

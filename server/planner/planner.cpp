@@ -83,6 +83,11 @@ Result<ReadPlan> plan_read(const ReadQuery& q, const Schema& schema, const Table
   plan.answer_bytes = options.answer_bytes;
   plan.num_items = q.num_items;
   plan.root = std::move(root).value();
+  if (q.op == ReadOp::aggregate) {
+    auto g = planner.group(*table, q.group);
+    if (!g) return std::move(g).error();
+    plan.group = std::move(g).value();
+  }
   if (auto st = finalize_plan(plan, planner, q); !st) return std::move(st).error();
 #ifdef DC_VERIFY_PLANS
   // A plan that breaks an invariant would read wrong rows or too many: fail

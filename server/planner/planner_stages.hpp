@@ -3,6 +3,7 @@
 //   bind       (bind_stage.cpp)      the caller's rules, columns and limits; the filter bound and normalized
 //   access     (access_stage.cpp)    the access path a node's filter and order choose (index_choice.cpp weighs indexes)
 //   relations  (relation_stage.cpp)  `with` steps, relation-filter probes, orders read through relations
+//   group      (group_stage.cpp)     an aggregate's group fields, functions, having and order
 //   drive      (drive_stage.cpp)     a relation filter read first when its side is the selective one
 //   cost       (cost_model.cpp)      rows an access leaves, by the data's counts or default selectivities
 //   bounds     (read_bounds.cpp)     the worst case each access and the plan may read
@@ -66,6 +67,8 @@ class Planner {
   Result<ReadNode> node(const TableDef& table, const ReadConfig& cfg, const FieldList& key_fields,
                         const std::optional<SearchSpec>& search, std::optional<PlanFilter> bound = std::nullopt,
                         const RelationDef* via = nullptr);
+  // An aggregate's groups and functions, checked against `table` and the caller's columns.
+  Result<GroupPlan> group(const TableDef& table, const GroupQuery& q) const;
   // A paginate reads page by page: its root access stops early like a limit.
   void set_paginated(const ReadConfig* cfg) { paginated_ = cfg; }
 

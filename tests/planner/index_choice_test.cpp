@@ -409,6 +409,7 @@ TEST_CASE("index_choice: golden plans") {
       {"index_order_only", R"({"table":"tags","orderBy":{"name":"desc"},"limit":2})"},
       {"paginate_index", R"({"table":"posts","op":"paginate","numItems":5,"where":{"published":true},"orderBy":{"views":"desc"}})"},
       {"count_is_null", R"({"table":"posts","op":"count","where":{"category":{"isNull":true}}})"},
+      {"aggregate_groups", R"({"table":"posts","op":"aggregate","where":{"published":true},"groupBy":["authorId"],"aggregates":{"n":{"count":true},"views":{"sum":"views"}},"having":{"n":{"gte":2}},"orderBy":{"views":"desc"},"limit":5})"},
       {"contradiction_reads_nothing", R"({"table":"users","where":{"role":{"in":[]}}})"},
       {"skip_scan_range", R"({"table":"posts","where":{"views":{"lt":100}}})"},
       {"skip_scan_order_limit", R"({"table":"posts","orderBy":{"views":"desc"},"limit":2})"},

@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "server/backend/embedded/executor_rows.hpp"
+#include "server/backend/embedded/group_fold.hpp"
 #include "server/planner/cursor_codec.hpp"
 
 namespace dc {
@@ -180,6 +181,7 @@ Result<Value> Executor::run(const ReadPlan& plan) {
   if (a.source.kind != Source::Kind::search) sort_rows(a, rows);
 
   switch (plan.op) {
+    case ReadOp::aggregate: return fold_groups(plan.group, rows);
     case ReadOp::count: {
       Object o;
       o.emplace_back("count", Value(static_cast<double>(rows.size())));

@@ -1,0 +1,19 @@
+// An aggregate's answer from the rows its root read (protocol.md section 11):
+// rows folded into groups with SQL's null rules, `having` kept, the groups
+// ordered and sliced. adapter/src/read_aggregate.ts runs the same steps.
+#pragma once
+
+#include <vector>
+
+#include "protocol/error.hpp"
+#include "protocol/value.hpp"
+#include "server/backend/embedded/store.hpp"
+#include "server/planner/plan.hpp"
+
+namespace dc {
+
+// One object without groupBy; an array of group objects with it. An int64
+// sum past int64's range is a 400 at the function's path.
+Result<Value> fold_groups(const GroupPlan& group, const std::vector<DocPtr>& rows);
+
+}  // namespace dc
