@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { startServer, post } from '../lib/server.mjs';
 import { mirror, fromConvexJson } from './pg_mirror.mjs';
+import { numbersAsNumbers, sqlAggregate } from './sql_aggregate.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const casesDir = join(here, '..', 'conformance', 'cases');
@@ -41,6 +42,7 @@ const DIFFERENCES = {
   '16_relation_order.json: no related row orders as null, lowest as everywhere here: last in desc': NULLS_FIRST,
   '09_values.json: mixed types sort in Convex\'s total order': TOTAL_ORDER,
   '09_values.json: comparisons across types use the total order': TOTAL_ORDER,
+  '24_aggregates.json: values of different types group apart, ordered null, numbers, strings': TOTAL_ORDER,
   '07_errors.json: columns value must be boolean': STRICT,
   '07_errors.json: relation filter of the wrong type': STRICT,
   '07_errors.json: unknown top-level key': STRICT,
@@ -57,7 +59,7 @@ const EXTENSION_OPS = new Set(['between', 'notBetween', 'startsWith', 'endsWith'
 
 // Why Drizzle cannot run this query as written, or null.
 function notExpressible(q) {
-  if (!['findMany', 'findFirst', 'count'].includes(q.op ?? 'findMany')) return `${q.op} has no RQBv2 form`;
+  if (!['findMany', 'findFirst', 'count', 'aggregate'].includes(q.op ?? 'findMany')) return `${q.op} has no RQBv2 form`;
   if (q.search) return 'full-text search has no RQBv2 form';
   const inFilter = (f) => {
     if (f === null || typeof f !== 'object' || Array.isArray(f)) return null;
@@ -152,6 +154,7 @@ for (const file of readdirSync(casesDir).filter((f) => f.endsWith('.json')).sort
     if (spec.auth) why = 'roles and rules are the proxy\'s own';
     else if (spec.serverArgs?.length) why = 'runs with server flags (limits) Drizzle does not have';
     else if (c.steps || c.pages || c.rawBody !== undefined || (c.endpoint && c.endpoint !== '/v1/query')) why = 'not a single read';
+    else if (c.query.op === 'aggregate' && c.expect?.error) why = 'section 11 refusals are the proxy\'s own checks (Postgres accepts several of them)';
     else why = notExpressible(c.query) ?? (unspecifiedOrder(c.query, c.query.op === 'findFirst') ? 'no orderBy with limit/offset: either answer is right' : null);
     cases.push({ name, fixture: spec.fixture, query: c.query, why });
   }
@@ -173,7 +176,10 @@ for (const fixture of [...new Set(cases.map((c) => c.fixture))]) {
       let drizzle;
       try {
         const rq = db.query[c.query.table];
-        if (c.query.op === 'count') {
+        if (c.query.op === 'aggregate') {
+          // GROUP BY in Postgres over the rows Drizzle's where selects (sql_aggregate.mjs).
+          drizzle = { data: await sqlAggregate(db, client, c.query) };
+        } else if (c.query.op === 'count') {
           // A count is the number of rows findMany returns with the same where.
           const rows = await rq.findMany({ columns: { _id: true }, ...(c.query.where ? { where: fromConvexJson(c.query.where) } : {}) });
           drizzle = { data: { count: rows.length } };
@@ -188,9 +194,12 @@ for (const fixture of [...new Set(cases.map((c) => c.fixture))]) {
       if (res.status === 200 && drizzle.error) problem = `the proxy answers, Drizzle throws: ${drizzle.error}`;
       else if (res.status !== 200 && !drizzle.error) problem = `the proxy refuses (${res.status} ${res.json?.error?.path}: ${res.json?.error?.message}), Drizzle answers ${JSON.stringify(drizzle.data, (k, v) => (typeof v === 'bigint' ? `${v}n` : v)).slice(0, 300)}`;
       else if (res.status === 200) {
-        const single = first || c.query.op === 'count';
-        const got = normalize(fromConvexJson(res.json.data), c.query, single);
-        const want = normalize(drizzle.data, c.query, single);
+        const aggregate = c.query.op === 'aggregate';
+        const single = first || c.query.op === 'count' || (aggregate && !c.query.groupBy);
+        // An aggregate's groups are ordered (section 11): compared in order.
+        const shape = aggregate ? { orderBy: { groups: 'asc' } } : c.query;
+        const got = normalize(aggregate ? numbersAsNumbers(fromConvexJson(res.json.data)) : fromConvexJson(res.json.data), shape, single);
+        const want = normalize(aggregate ? numbersAsNumbers(drizzle.data) : drizzle.data, shape, single);
         if (!isDeepStrictEqual(got, want)) problem = `answers differ\n    proxy:   ${JSON.stringify(got)}\n    drizzle: ${JSON.stringify(want)}`;
       }
       const reason = DIFFERENCES[c.name];
