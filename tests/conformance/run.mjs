@@ -74,7 +74,7 @@ function checkResponse(res, expect) {
   // count the same documents, unless the case names why not.
   if (res.engineDocsRead !== undefined) {
     compared++;
-    const why = expect.docsReadDiffers;
+    const why = expect.docsReadDiffers ?? (res.countedByEngine ? 'the engine answered the count from its index counts' : undefined);
     if (res.docsRead !== res.engineDocsRead && !why) {
       return `the adapter read ${res.docsRead} documents, the engine ${res.engineDocsRead}, on the same plan`;
     }

@@ -100,7 +100,10 @@ async function adapter({ bin, fixtureDir, serverArgs, auth }) {
         const header = engine.headers?.get('x-docs-read');
         if (engine.status === 200 && header) engineDocsRead = Number(header);
       }
-      return { status: 200, json, text: JSON.stringify(json), docsRead: out.docsRead, engineDocsRead };
+      // A count or an aggregate of row counts the engine answered from its
+      // indexes' per-value counts (index_counts.cpp); Convex keeps none.
+      const countedByEngine = engineDocsRead === 0 && (plan.op === 'count' || plan.op === 'aggregate');
+      return { status: 200, json, text: JSON.stringify(json), docsRead: out.docsRead, engineDocsRead, countedByEngine };
     } catch (e) {
       const d = e?.data;
       if (!d?.code) throw e;

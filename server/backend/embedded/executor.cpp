@@ -170,6 +170,7 @@ Result<Value> Executor::run(const ReadPlan& plan) {
   const TableAccess& a = plan.root.access;
   answer_rows_ = plan.answer_rows;
   answer_bytes_ = plan.answer_bytes;
+  if (auto counted = answered_by_counts(plan)) return std::move(*counted);
   std::vector<DocPtr> rows;
   bool seekable = false;
   bool at_end = plan.after && plan.after->empty();

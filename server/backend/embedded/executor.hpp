@@ -54,6 +54,8 @@ class Executor {
     void add(const std::vector<DocPtr>& rows, const FieldList& fields);
   };
 
+  // A count the index's per-value counts answer: no document read (index_counts.cpp).
+  std::optional<Value> answered_by_counts(const ReadPlan& plan) const;
   bool count_read(const TableAccess& a);
   bool passes(const TableAccess& a, const DocPtr& d);
   // Reads the intervals of `idx` in order with the access's early-stop rule.

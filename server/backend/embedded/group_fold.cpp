@@ -102,6 +102,27 @@ struct Accumulator {
 
 bool no_exists(const RelationStep&, const Value&) { return false; }  // group rows have no relations
 
+bool kept(const GroupPlan& g, const Value& row) {
+  return !g.having || eval_filter(*g.having, row, no_exists) == Truth::true_;
+}
+
+// The groups `having` kept, ordered and sliced; without groupBy, the one object.
+Value finish(const GroupPlan& g, std::vector<Value> answer) {
+  if (g.group_by.empty()) return std::move(answer.front());
+  auto field = [](const Value& row, const std::string& name) -> const Value& { return *lookup_path(row, name); };
+  std::stable_sort(answer.begin(), answer.end(), [&](const Value& a, const Value& b) {
+    for (const auto& k : g.order) {
+      int c = compare(field(a, k.field), field(b, k.field));
+      if (c != 0) return k.descending ? c > 0 : c < 0;
+    }
+    return false;
+  });
+  size_t from = std::min(answer.size(), static_cast<size_t>(g.offset));
+  size_t to = g.limit ? std::min(answer.size(), from + static_cast<size_t>(*g.limit)) : answer.size();
+  return Value(Array(std::make_move_iterator(answer.begin() + static_cast<std::ptrdiff_t>(from)),
+                     std::make_move_iterator(answer.begin() + static_cast<std::ptrdiff_t>(to))));
+}
+
 }  // namespace
 
 Result<Value> fold_groups(const GroupPlan& g, const std::vector<DocPtr>& rows) {
@@ -130,22 +151,26 @@ Result<Value> fold_groups(const GroupPlan& g, const std::vector<DocPtr>& rows) {
       o.emplace_back(g.terms[i].name, std::move(r).value());
     }
     Value row(std::move(o));
-    if (g.having && eval_filter(*g.having, row, no_exists) != Truth::true_) continue;
-    answer.push_back(std::move(row));
+    if (kept(g, row)) answer.push_back(std::move(row));
   }
-  if (g.group_by.empty()) return std::move(answer.front());
-  auto field = [](const Value& row, const std::string& name) -> const Value& { return *lookup_path(row, name); };
-  std::stable_sort(answer.begin(), answer.end(), [&](const Value& a, const Value& b) {
-    for (const auto& k : g.order) {
-      int c = compare(field(a, k.field), field(b, k.field));
-      if (c != 0) return k.descending ? c > 0 : c < 0;
-    }
-    return false;
-  });
-  size_t from = std::min(answer.size(), static_cast<size_t>(g.offset));
-  size_t to = g.limit ? std::min(answer.size(), from + static_cast<size_t>(*g.limit)) : answer.size();
-  return Value(Array(std::make_move_iterator(answer.begin() + static_cast<std::ptrdiff_t>(from)),
-                     std::make_move_iterator(answer.begin() + static_cast<std::ptrdiff_t>(to))));
+  return finish(g, std::move(answer));
+}
+
+Value fold_counted_groups(const GroupPlan& g, const std::vector<std::pair<Value, uint64_t>>& counts) {
+  // Missing and null are one group; the counts may hold both.
+  std::map<Value, uint64_t, DistinctLess> merged;
+  for (const auto& [value, n] : counts) merged[g.group_by.empty() ? Value(nullptr) : grouping_form(value)] += n;
+  if (g.group_by.empty()) merged.try_emplace(Value(nullptr), 0);
+  std::vector<Value> answer;
+  for (const auto& [value, n] : merged) {
+    if (n == 0 && !g.group_by.empty()) continue;  // a value no row holds any more
+    Object o;
+    if (!g.group_by.empty()) o.emplace_back(g.group_by[0], value);
+    for (const auto& t : g.terms) o.emplace_back(t.name, Value(static_cast<double>(n)));
+    Value row(std::move(o));
+    if (kept(g, row)) answer.push_back(std::move(row));
+  }
+  return finish(g, std::move(answer));
 }
 
 }  // namespace dc

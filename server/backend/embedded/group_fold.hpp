@@ -16,4 +16,9 @@ namespace dc {
 // sum past int64's range is a 400 at the function's path.
 Result<Value> fold_groups(const GroupPlan& group, const std::vector<DocPtr>& rows);
 
+// The same answer when every function is `count: true` and the rows per
+// group are known without reading them (index_counts.cpp): one entry per
+// value of the group field, or one entry (any value) without groupBy.
+Value fold_counted_groups(const GroupPlan& group, const std::vector<std::pair<Value, uint64_t>>& counts);
+
 }  // namespace dc
