@@ -39,7 +39,7 @@ function nextMatching(read, predicate, ms = 10000) {
   });
 }
 
-test('reads: columns, nested with, findFirst, paginate, count; int64 as bigint', { skip: !bin }, async () => {
+test('reads: columns, nested with, findFirst, paginate, count, aggregate; int64 as bigint', { skip: !bin }, async () => {
   const server = await startServer(bin, blogArgs);
   const db = connect({ url: server.url, schema, WebSocket });
   try {
@@ -73,6 +73,15 @@ test('reads: columns, nested with, findFirst, paginate, count; int64 as bigint',
     assert.equal(await db.query.posts.findFirst({ where: { title: 'no such title' } }), null);
     const counted = await db.query.users.findFirst({ where: { _id: 'u1' }, columns: { name: true }, with: { _count: { posts: true } } });
     assert.deepEqual(counted, { name: 'Ada Lovelace', _count: { posts: 3 } });
+    // aggregate: an int64 sum arrives as a bigint; groups come ordered.
+    const byRole = await db.query.users.aggregate({ groupBy: 'role', aggregates: { people: { count: true }, balance: { sum: 'balance' } } });
+    assert.deepEqual(byRole, [
+      { role: 'admin', people: 2, balance: 1000n },
+      { role: 'editor', people: 2, balance: -1n },
+      { role: 'member', people: 4, balance: null },
+    ]);
+    assert.deepEqual(await db.query.posts.aggregate({ where: { published: false }, aggregates: { n: { count: true }, views: { avg: 'views' } } }),
+      { n: 3, views: (20 + 100 + 50) / 3 });
   } finally {
     await db.close();
     assert.equal(await server.stop(), 0, server.stderr().slice(-2000));

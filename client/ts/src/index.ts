@@ -15,6 +15,7 @@ import { builderTables, type SchemaFromModule } from "./builders.js";
 export { clientSchema } from "./schema.js";
 export type * from "./schema.js";
 export type * from "./config.js";
+export type * from "./aggregate.js";
 export { DrizzleConvexError } from "./errors.js";
 export { unset, type Unset } from "./values.js";
 export type { Read } from "./query.js";

@@ -1,4 +1,4 @@
-// db.query.<table>.findMany / findFirst / paginate / count: a read is a
+// db.query.<table>.findMany / findFirst / paginate / count / aggregate: a read is a
 // thenable (await runs it once over HTTP), `.subscribe()` runs it live,
 // `.execute({ signal, timeout })` runs it with call options.
 import type {
@@ -10,6 +10,7 @@ import type {
   PaginateConfig,
   Result,
 } from "./config.js";
+import type { AggregateConfig, AggregateResult, CheckAggregate } from "./aggregate.js";
 import type { DrizzleConvexError } from "./errors.js";
 import { call, type CallOptions, type Transport } from "./http.js";
 import type { Live } from "./live.js";
@@ -63,5 +64,10 @@ export class TableQuery<S extends SchemaJson, T extends TableName<S>> {
   // The number of rows (the protocol's {"count": N}, unwrapped as Drizzle's $count is).
   count<const C extends CountConfig<S, T> = {}>(config?: C & Check<C, S, T, CountConfig<S, T>>): Read<number> {
     return this.read("count", config, (d: { count: number | bigint }) => Number(d.count));
+  }
+
+  // Functions over the rows `where` selects, per group of `groupBy` values (protocol.md section 11).
+  aggregate<const C extends AggregateConfig<S, T>>(config: C & CheckAggregate<C, S, T>): Read<AggregateResult<S, T, C>> {
+    return this.read("aggregate", config);
   }
 }

@@ -153,3 +153,42 @@ async function relationCounts() {
 }
 
 export { relationCounts };
+
+async function aggregates() {
+  // No groupBy: one object; counts are numbers, the other functions may be null.
+  const totals = await db.query.posts.aggregate({
+    aggregates: { n: { count: true }, views: { sum: "views" }, mean: { avg: "views" }, first: { min: "title" }, cats: { countDistinct: "category" } },
+  });
+  expect<Equal<typeof totals, { n: number; views: number | null; mean: number | null; first: string | null; cats: number }>>(true);
+  // groupBy: an array of groups; a missing field groups as null.
+  const groups = await db.query.posts.aggregate({
+    where: { published: true },
+    groupBy: ["authorId", "category"],
+    aggregates: { n: { count: true } },
+    having: { n: { gte: 2 } },
+    orderBy: { n: "desc" },
+    limit: 5,
+  });
+  expect<Equal<typeof groups, { authorId: Id<"users">; category: string | null; n: number }[]>>(true);
+  // An int64 sum stays a bigint; groupBy may be one name.
+  const balances = await db.query.users.aggregate({ groupBy: "role", aggregates: { total: { sum: "balance" } }, orderBy: [{ total: "desc" }] });
+  expect<Equal<typeof balances, { role: "admin" | "editor" | "member"; total: bigint | null }[]>>(true);
+  const distinct = await db.query.comments.aggregate({ groupBy: ["authorId"] });
+  expect<Equal<typeof distinct, { authorId: Id<"users"> }[]>>(true);
+
+  // @ts-expect-error sum takes fields holding one number kind
+  await db.query.posts.aggregate({ aggregates: { t: { sum: "title" } } });
+  // @ts-expect-error avg of a field holding strings or numbers
+  await db.query.users.aggregate({ aggregates: { c: { avg: "code" } } });
+  // @ts-expect-error groupBy names fields of the table
+  await db.query.posts.aggregate({ groupBy: ["colour"] });
+  // @ts-expect-error having names group fields and aggregate names only
+  await db.query.posts.aggregate({ groupBy: ["category"], aggregates: { n: { count: true } }, having: { views: { gt: 1 } } });
+  // @ts-expect-error orderBy names group fields and aggregate names only
+  await db.query.posts.aggregate({ groupBy: ["category"], aggregates: { n: { count: true } }, orderBy: { views: "asc" } });
+  // @ts-expect-error an aggregate takes no columns
+  await db.query.posts.aggregate({ columns: { title: true }, aggregates: { n: { count: true } } });
+  // @ts-expect-error a function spec names a known function
+  await db.query.posts.aggregate({ aggregates: { m: { median: "views" } } });
+}
+void aggregates;
