@@ -1,6 +1,7 @@
 #include "client/dcq/table.hpp"
 
 #include "client/dcq/terminal_text.hpp"
+#include "drizzle_convex/value.hpp"
 
 #include <algorithm>
 #include <vector>
@@ -18,7 +19,9 @@ size_t width(const std::string& s) {
 
 std::string cell(const Json& v) {
   std::string s;
-  if (v.is_string())
+  if (auto n = drizzle_convex::as_int64(v))  // an int64 as people write it, not its encoding
+    s = std::to_string(*n);
+  else if (v.is_string())
     s = v.get<std::string>();
   else if (v.is_null())
     s = "null";

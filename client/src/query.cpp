@@ -110,6 +110,32 @@ ReadQuery TableQuery::count(std::optional<Filter> where) const {
   return ReadQuery(std::move(j));
 }
 
+Function count_rows() { return Function(Json{{"count", true}}); }
+Function count_of(std::string field) { return Function(Json{{"count", std::move(field)}}); }
+Function count_distinct(std::string field) { return Function(Json{{"countDistinct", std::move(field)}}); }
+Function sum(std::string field) { return Function(Json{{"sum", std::move(field)}}); }
+Function avg(std::string field) { return Function(Json{{"avg", std::move(field)}}); }
+Function min_of(std::string field) { return Function(Json{{"min", std::move(field)}}); }
+Function max_of(std::string field) { return Function(Json{{"max", std::move(field)}}); }
+
+ReadQuery TableQuery::aggregate(const AggregateConfig& config) const {
+  Json j = Json{{"table", table_}, {"op", "aggregate"}};
+  if (config.where) j["where"] = config.where->json();
+  if (!config.group_by.empty()) j["groupBy"] = config.group_by;
+  Json functions = Json::object();
+  for (const auto& f : config.aggregates) functions[f.name] = f.function.json();
+  j["aggregates"] = std::move(functions);
+  if (config.having) j["having"] = config.having->json();
+  if (!config.order_by.empty()) {
+    Json order = Json::object();
+    for (const auto& o : config.order_by) order[o.key()] = o.value();
+    j["orderBy"] = std::move(order);
+  }
+  if (config.limit) j["limit"] = *config.limit;
+  if (config.offset) j["offset"] = *config.offset;
+  return ReadQuery(std::move(j));
+}
+
 Insert::Insert(std::string table) : json_(Json{{"op", "insert"}, {"table", std::move(table)}}) {}
 Insert Insert::values(Json row_or_rows) const {
   Insert c = *this;

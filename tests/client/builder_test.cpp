@@ -173,6 +173,19 @@ TEST_CASE("paginate, count and search") {
                                            "orderBy":{"views":"desc"},"numItems":2,"cursor":"abc"})J");
   check_read(db.query("posts").count(), R"J({"table":"posts","op":"count"})J");
   check_read(db.query("posts").count(eq("published", false)), R"J({"table":"posts","op":"count","where":{"published":{"eq":false}}})J");
+  check_read(db.query("posts").aggregate({.where = eq("published", true),
+                                          .group_by = {"authorId", "category"},
+                                          .aggregates = {{"n", count_rows()}, {"views", sum("views")}, {"mean", avg("views")},
+                                                         {"low", min_of("views")}, {"high", max_of("views")},
+                                                         {"cats", count_distinct("category")}, {"withCat", count_of("category")}},
+                                          .having = gte("n", 2),
+                                          .order_by = {desc("n"), asc("authorId")},
+                                          .limit = 10,
+                                          .offset = 5}),
+             R"J({"table":"posts","op":"aggregate","where":{"published":{"eq":true}},"groupBy":["authorId","category"],
+                 "aggregates":{"n":{"count":true},"views":{"sum":"views"},"mean":{"avg":"views"},"low":{"min":"views"},
+                               "high":{"max":"views"},"cats":{"countDistinct":"category"},"withCat":{"count":"category"}},
+                 "having":{"n":{"gte":2}},"orderBy":{"n":"desc","authorId":"asc"},"limit":10,"offset":5})J");
   check_read(db.query("posts").find_many({.where = eq("published", true),
                                           .limit = 5,
                                           .search = Search{.index = "search_body", .query = "convex", .filters = {{"category", "db"}}}}),

@@ -152,6 +152,32 @@ void walk_pages(const std::string& url) {
 }
 }  // namespace
 
+namespace {
+// Groups agree with counts: each group's n is the count of its rows, and the groups add up to the table.
+void aggregate_groups(const std::string& url) {
+  Client client({.url = url});
+  auto groups = client.query(db.query("posts").aggregate(
+      {.group_by = {"published"}, .aggregates = {{"n", count_rows()}, {"top", max_of("views")}}, .order_by = {desc("n")}}));
+  REQUIRE_MESSAGE(groups.ok(), why(groups));
+  REQUIRE(groups->is_array());
+  int total = 0;
+  for (const auto& g : *groups) {
+    auto n = client.query(db.query("posts").count(eq("published", g["published"])));
+    REQUIRE_MESSAGE(n.ok(), why(n));
+    CHECK(g["n"] == (*n)["count"]);
+    total += g["n"].get<int>();
+  }
+  CHECK(total == (*client.query(db.query("posts").count()))["count"].get<int>());
+  if (groups->size() == 2) CHECK((*groups)[0]["n"].get<int>() >= (*groups)[1]["n"].get<int>());
+  auto bad = client.query(db.query("posts").aggregate({.aggregates = {{"s", sum("title")}}}));
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().path == "/aggregates/s/sum");
+}
+}  // namespace
+
+TEST_CASE("aggregate: groups, functions and order (embedded engine)") { aggregate_groups(env("DC_URL")); }
+TEST_CASE("aggregate: groups, functions and order (Convex emulator)") { aggregate_groups(env("DC_CONVEX_URL")); }
+
 TEST_CASE("the paginate iterator walks every page once (embedded engine)") { walk_pages(env("DC_URL")); }
 TEST_CASE("the paginate iterator walks every page once (Convex emulator)") { walk_pages(env("DC_CONVEX_URL")); }
 

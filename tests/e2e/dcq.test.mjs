@@ -45,6 +45,12 @@ test('query, mutate, explain and schema answer JSON when piped; exit 0', { skip 
   assert.match(r.stdout, /name +│ role/);
   assert.match(r.stdout, /\(3 rows\)/);
 
+  // An aggregate's groups are a table too (tests/client/table_test.cpp: int64 cells).
+  r = run(['query', '{"table":"posts","op":"aggregate","groupBy":["published"],"aggregates":{"n":{"count":true},"views":{"sum":"views"}}}', '--format', 'table']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /published │ n +│ views/);
+  assert.match(r.stdout, /\(2 rows\)/);
+
   r = run(['explain', '{"table":"users","op":"findMany","where":{"email":"a@b.c"}}']);
   assert.equal(r.code, 0);
   assert.match(r.stdout, /by_email/);

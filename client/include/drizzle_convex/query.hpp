@@ -95,7 +95,45 @@ struct With {
   ReadConfig config = {};
 };
 
-// A read request: findMany, findFirst, paginate or count.
+// `op: "aggregate"` (protocol.md section 11): functions over the rows
+// `where` selects, per group of equal `group_by` values:
+//   db.query("posts").aggregate({.where = eq("published", true), .group_by = {"authorId"},
+//       .aggregates = {{"n", count_rows()}, {"views", sum("views")}},
+//       .having = gte("n", 2), .order_by = {desc("n")}, .limit = 10});
+// The answer: one object without group_by, else an array of groups, each
+// holding its group fields and the functions by name.
+class Function {
+ public:
+  explicit Function(Json spec) : spec_(std::move(spec)) {}
+  const Json& json() const { return spec_; }
+
+ private:
+  Json spec_;
+};
+Function count_rows();                        // {"count": true}
+Function count_of(std::string field);         // rows where the field is present and not null
+Function count_distinct(std::string field);
+Function sum(std::string field);              // float64 or int64 fields; an int64 sum stays int64
+Function avg(std::string field);
+Function min_of(std::string field);           // Convex's value order
+Function max_of(std::string field);
+
+struct NamedFunction {
+  std::string name;
+  Function function;
+};
+
+struct AggregateConfig {
+  std::optional<Filter> where = std::nullopt;
+  std::vector<std::string> group_by = {};
+  std::vector<NamedFunction> aggregates = {};
+  std::optional<Filter> having = std::nullopt;  // over group fields and function names
+  std::vector<Order> order_by = {};             // likewise
+  std::optional<std::int64_t> limit = std::nullopt;
+  std::optional<std::int64_t> offset = std::nullopt;
+};
+
+// A read request: findMany, findFirst, paginate, count or aggregate.
 class ReadQuery {
  public:
   explicit ReadQuery(Json j) : json_(std::move(j)) {}
@@ -116,6 +154,7 @@ class TableQuery {
   ReadQuery paginate(std::int64_t num_items, const ReadConfig& config = {},
                      std::optional<std::string> cursor = std::nullopt) const;
   ReadQuery count(std::optional<Filter> where = std::nullopt) const;
+  ReadQuery aggregate(const AggregateConfig& config) const;
 
  private:
   std::string table_;
