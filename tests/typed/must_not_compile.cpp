@@ -220,6 +220,33 @@ void cases(drizzle_convex::Client& client) {
   auto m9 = client.mutate(db.tags.delete_().where(eq(tags.name, "x")));
 #endif
 
+  // ---- aggregates ----------------------------------------------------------
+  // CASE sum_of_a_string_column: sum takes a column of float64 or int64 numbers
+#if defined(CASE_sum_of_a_string_column)
+  auto a1 = db.posts.aggregate(as<"s">(sum(posts.title)));
+#else
+  auto a1 = db.posts.aggregate(as<"s">(sum(posts.views)));
+#endif
+  // CASE aggregate_over_another_table: an aggregate's where, group_by and functions name this table's columns
+#if defined(CASE_aggregate_over_another_table)
+  auto a2 = db.posts.aggregate(group_by(users.role), as<"n">(count()));
+#else
+  auto a2 = db.posts.aggregate(group_by(posts.category), as<"n">(count()));
+#endif
+  // CASE group_by_twice: group_by names a column twice
+#if defined(CASE_group_by_twice)
+  auto a3 = db.posts.aggregate(group_by(posts.category, posts.category), as<"n">(count()));
+#else
+  auto a3 = db.posts.aggregate(group_by(posts.category, posts.published), as<"n">(count()));
+#endif
+  // CASE aggregate_takes_no_columns: aggregate takes where, group_by
+#if defined(CASE_aggregate_takes_no_columns)
+  auto a4 = db.posts.aggregate(columns(posts.title), as<"n">(count()));
+#else
+  auto a4 = db.posts.aggregate(where(eq(posts.published, true)), as<"n">(count()));
+#endif
+
+  (void)a1, (void)a2, (void)a3, (void)a4;
   (void)q1, (void)q2, (void)q3, (void)q4, (void)q5, (void)q6, (void)c, (void)p, (void)v, (void)l, (void)f, (void)n;
   (void)w1, (void)w2, (void)w3, (void)w4, (void)w5, (void)w6, (void)q7, (void)w7, (void)o1, (void)q8;
   (void)m1, (void)m2, (void)r1, (void)m4, (void)m5, (void)m6, (void)m7, (void)m8, (void)m9;

@@ -196,6 +196,32 @@ TEST_CASE("paginate: typed pages until isDone") {
   CHECK(std::is_sorted(views.begin(), views.end()));
 }
 
+TEST_CASE("aggregate: a tuple per group, typed from the columns") {
+  Client client({.url = env("DC_URL")});
+  // The blog fixture, as tests/conformance/cases/24_aggregates.json reads it.
+  auto by_role = db.users.aggregate(group_by(users.role), as<"people">(count()), as<"balance">(sum(users.balance)),
+                                    as<"avgScore">(avg(users.score)), order_groups(drizzle_convex::desc("people")));
+  static_assert(std::is_same_v<decltype(by_role)::result_type,
+                               std::vector<std::tuple<users_role, std::int64_t, std::optional<std::int64_t>, std::optional<double>>>>);
+  auto groups = client.query(by_role);
+  REQUIRE_MESSAGE(groups.ok(), groups.error().message);
+  REQUIRE(groups->size() == 3);
+  CHECK((*groups)[0] == std::tuple{users_role::member, std::int64_t{4}, std::optional<std::int64_t>{}, std::optional<double>{7.5}});
+  CHECK((*groups)[1] == std::tuple{users_role::admin, std::int64_t{2}, std::optional<std::int64_t>{1000}, std::optional<double>{8.5}});
+  CHECK((*groups)[2] == std::tuple{users_role::editor, std::int64_t{2}, std::optional<std::int64_t>{-1}, std::optional<double>{}});
+
+  // No group_by: one tuple; a nullable group field is optional.
+  auto totals = client.query(db.posts.aggregate(where(eq(posts.published, true)), as<"n">(count()), as<"top">(max(posts.title)),
+                                                as<"cats">(count_distinct(posts.category))));
+  static_assert(std::is_same_v<std::remove_cvref_t<decltype(*totals)>, std::tuple<std::int64_t, std::optional<std::string>, std::int64_t>>);
+  REQUIRE(totals.ok());
+  CHECK(*totals == std::tuple{std::int64_t{9}, std::optional<std::string>{"The first bug"}, std::int64_t{5}});
+  auto cats = client.query(db.posts.aggregate(group_by(posts.category), as<"n">(count()), having(drizzle_convex::gte("n", 3))));
+  static_assert(std::is_same_v<std::remove_cvref_t<decltype(*cats)>, std::vector<std::tuple<std::optional<std::string>, std::int64_t>>>);
+  REQUIRE(cats.ok());
+  CHECK(*cats == std::vector{std::tuple{std::optional<std::string>{}, std::int64_t{3}}, std::tuple{std::optional<std::string>{"math"}, std::int64_t{3}}});
+}
+
 TEST_CASE("mutations: insert types, returning narrows, transactions answer a tuple") {
   Client client({.url = env("DC_URL")});
   auto ins = client.mutate(db.users.insert(users_insert{.name = "Typed One", .email = "typed1@x.io", .role = users_role::member,

@@ -22,6 +22,7 @@
 
 #include "drizzle_convex/query.hpp"
 #include "drizzle_convex/result.hpp"
+#include "drizzle_convex/typed/aggregate.hpp"
 #include "drizzle_convex/typed/codec.hpp"
 #include "drizzle_convex/typed/request.hpp"
 #include "drizzle_convex/typed/row.hpp"
@@ -577,6 +578,33 @@ TransactionBuilder<Ops...> transaction(const Ops&... ops) {
   return TransactionBuilder<Ops...>(ops...);
 }
 
+// ---- aggregates (typed/aggregate.hpp) ----------------------------------------------
+
+namespace detail {
+
+template <class O>
+inline constexpr bool is_aggregate_option = is_named_fn<O>::value || is_group_by<O>::value || std::is_same_v<O, having_option> ||
+                                            std::is_same_v<O, order_groups_option> || std::is_same_v<O, limit_option> ||
+                                            std::is_same_v<O, offset_option> || option_kind<O>::value == k_where;
+template <class Table, class T>
+struct fits_table<Table, where_option<T>> : std::bool_constant<std::is_same_v<T, Table>> {};
+
+template <class Table>
+void apply_aggregate(AggregateConfig& c, const where_option<Table>& w) { c.where = w.predicate.untyped; }
+template <class... C>
+void apply_aggregate(AggregateConfig& c, const group_by_option<C...>&) { (c.group_by.push_back(C::_key), ...); }
+template <fn_name Name, class T, class R>
+void apply_aggregate(AggregateConfig& c, const named_fn<Name, T, R>& f) { c.aggregates.push_back({Name.value, f.untyped}); }
+inline void apply_aggregate(AggregateConfig& c, const having_option& h) { c.having = h.filter; }
+inline void apply_aggregate(AggregateConfig& c, const order_groups_option& o) { c.order_by = o.orders; }
+inline void apply_aggregate(AggregateConfig& c, const limit_option& l) { c.limit = l.n; }
+inline void apply_aggregate(AggregateConfig& c, const offset_option& o) { c.offset = o.n; }
+
+template <class... O>
+inline constexpr int group_by_count = ((is_group_by<O>::value ? 1 : 0) + ... + 0);
+
+}  // namespace detail
+
 // ---- the table's entry point: db.users --------------------------------------------
 
 template <class Table>
@@ -606,6 +634,25 @@ struct TableApi {
   }
   Read<std::int64_t, detail::count_answer> count(const where_option<Table>& w) const {
     return Read<std::int64_t, detail::count_answer>(TableQuery(Table::_name).count(w.predicate.untyped));
+  }
+
+  // Functions over the rows, per group: a tuple per group (typed/aggregate.hpp says which types).
+  template <class... O>
+  auto aggregate(const O&... options) const {
+    static_assert((detail::is_aggregate_option<O> && ...),
+                  "aggregate takes where, group_by, as<\"name\">(function), having, order_groups, limit and offset");
+    static_assert((detail::fits_table<Table, O>::value && ...), "an aggregate's where, group_by and functions name this table's columns");
+    static_assert(detail::group_by_count<O...> <= 1, "group_by(...) may be given once, with every field");
+    using G = typename detail::group_of<O...>::type;
+    if constexpr (!std::is_void_v<G>) {
+      static_assert([]<class... C>(std::type_identity<group_by_option<C...>>) { return detail::distinct_columns<C...>(); }(std::type_identity<G>{}),
+                    "group_by names a column twice");
+    }
+    using Row = typename detail::aggregate_row<G, O...>::type;
+    using R = std::conditional_t<std::is_void_v<G>, Row, std::vector<Row>>;
+    AggregateConfig config;
+    (detail::apply_aggregate(config, options), ...);
+    return Read<R, detail::aggregate_answer<G, R, O...>>(TableQuery(Table::_name).aggregate(config));
   }
 
   // Drizzle's $inferInsert: required fields required, system fields absent.
