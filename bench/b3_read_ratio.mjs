@@ -186,3 +186,65 @@ if (base) {
   console.log(`  cases reading less than the baseline: ${better.length}`);
   for (const k of better) console.log(`      ${base.get(k).read} -> ${now.get(k).read}  ${k}`);
 }
+
+// Part three: counts (protocol.md section 11). Every blog case that counts
+// (op count, an aggregate, a `_count` at any level), on the engine and
+// through the Convex emulator: documents read beside the rows counted. The
+// engine answers counts an index range selects exactly from the index's
+// per-value counts; the adapter reads the rows (Convex keeps no counts).
+const countsClass = (q) => {
+  if (q.op === 'count') return 'count';
+  if (q.op === 'aggregate') {
+    const fns = Object.values(q.aggregates ?? {});
+    return fns.every((f) => f.count === true) && (!q.groupBy || [q.groupBy].flat().length <= 1) ? 'aggregate of row counts' : 'aggregate with functions';
+  }
+  return JSON.stringify(q).includes('"_count"') ? '_count in with' : null;
+};
+// Rows counted: the count, each group's row count, the sum of every _count.
+const counted = (q, data) => {
+  if (q.op === 'count') return data.count;
+  if (q.op === 'aggregate') {
+    const rowsFn = Object.entries(q.aggregates ?? {}).find(([, f]) => f.count === true)?.[0];
+    const groups = Array.isArray(data) ? data : [data];
+    return rowsFn ? groups.reduce((t, g) => t + g[rowsFn], 0) : null;
+  }
+  let n = 0;
+  JSON.stringify(data, (k, v) => { if (k === '_count') n += Object.values(v).reduce((a, b) => a + b, 0); return v; });
+  return n;
+};
+{
+  const { startTarget } = await import(join(root, 'tests/conformance/targets.mjs'));
+  const fixtureDir = join(conf, 'fixtures/blog');
+  const engine = await startServer(bin, ['--schema', join(fixtureDir, 'schema.json'), '--import', join(fixtureDir, 'data')]);
+  const convex = await startTarget('convex', { bin, fixtureDir, serverArgs: [] });
+  const classes = new Map();
+  try {
+    for (const f of readdirSync(join(conf, 'cases')).sort()) {
+      const spec = JSON.parse(readFileSync(join(conf, 'cases', f), 'utf8'));
+      if (spec.serverArgs || spec.fixture !== 'blog' || spec.auth) continue;
+      for (const c of spec.cases) {
+        if (!c.query || c.pages || c.endpoint || (c.expect?.status ?? 200) !== 200) continue;
+        const kind = countsClass(c.query);
+        if (!kind) continue;
+        const a = await post(engine.url, '/v1/query', c.query);
+        const b = await convex.post('/v1/query', c.query);
+        if (a.status !== 200 || b.status !== 200) continue;
+        const row = classes.get(kind) ?? { queries: 0, engine: 0, convex: 0, counted: 0, uncounted: 0 };
+        row.queries++;
+        row.engine += Number(a.headers.get('x-docs-read'));
+        row.convex += Number(b.headers.get('x-docs-read'));
+        const n = counted(c.query, a.json.data);
+        if (n === null) row.uncounted++;
+        else row.counted += n;
+        classes.set(kind, row);
+      }
+    }
+  } finally {
+    await engine.stop();
+    await convex.stop();
+  }
+  console.log('\nB3 counts (blog cases that count): documents read on the engine and through the Convex emulator, beside the rows counted');
+  for (const [kind, r] of classes) {
+    console.log(`  ${kind}: ${r.queries} queries, engine read ${r.engine}, emulator read ${r.convex}, rows counted ${r.counted}${r.uncounted ? ` (+${r.uncounted} without a row count)` : ''}`);
+  }
+}
