@@ -160,3 +160,25 @@ test('Convex: a live query ordered by related rows reorders when only the relate
     await emulator.stop();
   }
 });
+
+test('Convex: a live aggregate follows a junction write (the adapter folds the groups)', { skip: !bin }, async () => {
+  const emulator = await startEmulator(['--schema', join(fixture, 'schema.json'), '--import', join(fixture, 'data'), '--admin-key', KEY]);
+  const server = await startServer(bin, ['--convex-url', emulator.url, '--convex-deploy-key', KEY, '--no-access-log']);
+  try {
+    await waitReady(server.url);
+    const ids = await emu(emulator, 'ids');
+    const c = await LiveClient.open(server.url);
+    c.subscribe('math', { table: 'posts', op: 'aggregate', where: { tags: { name: 'math' } }, groupBy: ['published'],
+      aggregates: { n: { count: true }, views: { sum: 'views' } } });
+    await c.waitVersion('math', 1);
+    assert.deepEqual(c.state.get('math').data, [{ published: false, n: 1, views: 20 }, { published: true, n: 1, views: 800 }]);
+    const w = await post(server.url, '/v1/mutate', { op: 'insert', table: 'postTags', values: { postId: ids.p4, tagId: ids.t2 } });
+    assert.equal(w.status, 200, w.text);
+    await c.waitFor(() => c.state.get('math').data[1]?.n === 2);
+    assert.deepEqual(c.state.get('math').data, [{ published: false, n: 1, views: 20 }, { published: true, n: 2, views: 1250 }]);
+    await c.close();
+  } finally {
+    assert.equal(await server.stop(), 0, server.stderr().slice(-2000));
+    await emulator.stop();
+  }
+});
