@@ -151,15 +151,17 @@ namespace {
 // nlohmann's message starts with its exception's name and quotes what it
 // last read ("; last read: '…'"), which in an auth file can be a secret.
 std::string parser_reason(std::string_view message) {
-  if (message.rfind("[json.exception.", 0) == 0) {
-    size_t close = message.find("] ");
-    if (close != std::string_view::npos) message.remove_prefix(close + 2);
+  std::string where;
+  if (size_t at = message.find("at line "); at != std::string_view::npos) {
+    size_t colon = message.find(':', at);
+    where = std::string(message.substr(at, colon == std::string_view::npos ? std::string_view::npos : colon - at));
   }
-  if (size_t read = message.find("; last read"); read != std::string_view::npos) message = message.substr(0, read);
-  if (size_t read = message.find("last read:"); read != std::string_view::npos) message = message.substr(0, read);
-  // Other messages quote the input too ("number overflow parsing '1e999'").
-  if (size_t quote = message.find('\''); quote != std::string_view::npos) message = message.substr(0, quote);
-  return safe_text(message, 300);
+  const char* why = message.find("unexpected end of input") != std::string_view::npos ? "the text ends before the JSON value does"
+                    : message.find("number overflow") != std::string_view::npos    ? "a number is out of range"
+                    : message.find("invalid string") != std::string_view::npos      ? "a string is not valid JSON (a control character, a bad escape or invalid UTF-8)"
+                    : message.find("invalid literal") != std::string_view::npos     ? "a word that is not true, false or null"
+                                                                                    : "text where no JSON may stand (a stray character, or a missing comma or bracket)";
+  return safe_text(where.empty() ? std::string(why) : where + ": " + why, 300);
 }
 
 }  // namespace
@@ -168,6 +170,9 @@ Result<Json> read_json(std::string_view text, const JsonLimits& limits, std::str
   auto fail = [&](std::string message, std::string path = "") { return Error{code, std::move(message), std::move(path)}; };
   if (text.size() > limits.max_bytes) {
     return fail(std::string(what) + " is " + std::to_string(text.size()) + " bytes, over the limit of " + std::to_string(limits.max_bytes));
+  }
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return fail("malformed " + std::string(what) + ": it is empty; send a JSON object");
   }
   if (deeper_than(text, limits.max_depth)) {
     return fail(std::string(what) + " is nested deeper than " + std::to_string(limits.max_depth) + " levels");

@@ -608,7 +608,11 @@ Status Parser::group(const Json& j, GroupQuery& out) {
       if (!spec.is_object() || spec.size() != 1) {
         return Error::query("an aggregate is an object with exactly one function: count, countDistinct, sum, avg, min or max", p);
       }
-      const auto& [fn_name, arg] = *spec.items().begin();
+      // The iterator, not a structured binding of *items().begin(): that one
+      // refers into a temporary iteration proxy (ASan: stack-use-after-scope).
+      const auto only = spec.begin();
+      const std::string& fn_name = only.key();
+      const Json& arg = only.value();
       std::string fp = pointer_append(p, fn_name);
       std::optional<AggregateFn> fn;
       for (auto f : {AggregateFn::count, AggregateFn::count_distinct, AggregateFn::sum, AggregateFn::avg, AggregateFn::min, AggregateFn::max}) {

@@ -8,6 +8,7 @@
 #include "server/access/explain_redaction.hpp"
 #include "server/planner/mutation_plan.hpp"
 #include "server/planner/plan_json.hpp"
+#include "server/pipeline/service_documents.hpp"
 #include "server/planner/planner.hpp"
 #include "server/schema/schema_json.hpp"
 
@@ -456,6 +457,10 @@ void Pipeline::route(const Call& call, const RequestContext& ctx, ResultFn done)
     if (path == "/healthz") return done(health());
     if (path == "/readyz") return done(ready());
     return done(metrics());
+  }
+  if (path == "/" || path == "/v1/openapi.json") {
+    if (call.method != "GET" && call.method != "HEAD") return wrong_method("GET");
+    return done(path == "/" ? home_answer() : openapi_answer());
   }
   if (path == "/v1/live") {
     // WebSocket upgrades never get here (net/ hands them to a live session).

@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startServer, post } from '../lib/server.mjs';
+import { PLAN_VERSION } from '../../adapter/dist/plan.js';
 
 const bin = process.env.DC_SERVER;
 let server;
@@ -46,7 +47,7 @@ test('explain shows which index served which part of the filter', async () => {
   const res = await post(server.url, '/v1/explain', README_QUERY);
   assert.equal(res.status, 200);
   const plan = res.json.data;
-  assert.equal(plan.planVersion, 4);
+  assert.equal(plan.planVersion, PLAN_VERSION);
   assert.equal(plan.root.access.source.type, 'index');
   assert.equal(plan.root.access.source.index, 'by_role_credits');
   assert.deepEqual(plan.root.access.indexFilter, [{ field: 'role', op: 'eq', value: 'admin' }]);
@@ -96,6 +97,14 @@ test('bad input: malformed JSON', async () => {
   await expectError('{"table": "users",', 400, 'INVALID_QUERY', '', true);
   await expectError('', 400, 'INVALID_QUERY', '', true);
   await expectError('\u0000\u0001', 400, 'INVALID_QUERY', '', true);
+});
+
+test('bad input: malformed JSON is described in our words, never the parser library\'s', async () => {
+  const empty = await expectError('', 400, 'INVALID_QUERY', '', true);
+  assert.match(empty.json.error.message, /empty/);
+  const cut = await expectError('{"table": "users",', 400, 'INVALID_QUERY', '', true);
+  assert.match(cut.json.error.message, /at line 1, column \d+: the text ends before the JSON value does/);
+  for (const r of [empty, cut]) assert.doesNotMatch(r.json.error.message, /syntax error|json\.exception|expected $/);
 });
 
 test('bad input: wrong types and unknown names', async () => {

@@ -58,7 +58,8 @@ test('documents read by table: a read under its root table, relations included; 
   try {
     const before = await scrape(server.url);
     let posts = 0;
-    for (const body of [{ table: 'posts', op: 'findMany', with: { author: true }, limit: 3 }, { table: 'posts', op: 'count' }]) {
+    // A count with a filter no index serves reads its rows (a plain count is answered from the engine's counts).
+    for (const body of [{ table: 'posts', op: 'findMany', with: { author: true }, limit: 3 }, { table: 'posts', op: 'count', where: { title: { like: '%a%' } } }]) {
       const res = await fetch(server.url + '/v1/query', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       assert.equal(res.status, 200);
       posts += Number(res.headers.get('x-docs-read'));

@@ -42,3 +42,12 @@ test('npm pack of drizzle-convex-client installs into an empty folder and passes
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('npm pack of drizzle-convex-adapter carries its built dist/ (prepare builds it), so path and tarball installs import', { timeout: 120000 }, () => {
+  const out = execFileSync(npm, ['pack', '-w', 'adapter', '--dry-run', '--json', '--loglevel=error'], { cwd: root, encoding: 'utf8' });
+  const files = JSON.parse(out.slice(out.indexOf('[')))[0].files.map((f) => f.path);
+  for (const f of ['dist/index.js', 'dist/read.js', 'dist/read_aggregate.js', 'src/index.ts', 'package.json']) {
+    assert.ok(files.includes(f), `${f} is in the tarball (${files.length} files)`);
+  }
+  assert.ok(!files.some((f) => f.startsWith('test/') || f.includes('node_modules')), 'tests and node_modules stay out');
+});

@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import { ConvexHttpClient, ConvexClient } from 'convex/browser';
 import { makeFunctionReference } from 'convex/server';
 import { startEmulator } from '../lib/server.mjs';
+import { PLAN_VERSION } from '../../adapter/dist/plan.js';
 
 const fixture = new URL('../conformance/fixtures/blog/', import.meta.url).pathname;
 const KEY = 'fidelity-admin-key';
@@ -18,8 +19,8 @@ const describe = makeFunctionReference('drizzle:describe');
 // Plans as the proxy makes them (the shapes of server/planner/plan_json.cpp).
 const access = (table) => ({ table, source: { type: 'fullScan', index: 'by_creation_time', indexFields: ['_creationTime'], order: 'asc' },
   indexFilter: [], postFilter: null, order: { source: 'accessPath', keys: [], requestedKeys: 0 }, maxReads: null, requestPath: '/where' });
-const countTags = JSON.stringify({ planVersion: 4, kind: 'read', op: 'count', root: { access: access('tags') }, readBudget: 1000, maxReads: null, warnings: [] });
-const insertTag = (name) => JSON.stringify({ planVersion: 4, kind: 'mutation', transaction: false, readBudget: 1000,
+const countTags = JSON.stringify({ planVersion: PLAN_VERSION, kind: 'read', op: 'count', root: { access: access('tags') }, readBudget: 1000, maxReads: null, warnings: [] });
+const insertTag = (name) => JSON.stringify({ planVersion: PLAN_VERSION, kind: 'mutation', transaction: false, readBudget: 1000,
   steps: [{ op: 'insert', table: 'tags', path: '', rowPaths: ['/values'], rows: [{ name }] }], rules: { tags: { unique: [['name']], references: [], onDelete: [] } } });
 
 async function withEmulator(fn) {
@@ -44,9 +45,9 @@ test('ConvexHttpClient: queries and mutations with an admin key; refused without
     await assert.rejects(client.mutation(mutate, { plan: insertTag('from-http-client') }), (e) => e.data?.code === 'CONFLICT');
     // describe names the plan version; a plan of another version is refused
     // whole (an older proxy's plan would be misread), and writes nothing.
-    assert.equal(schema.planVersion, 4);
+    assert.equal(schema.planVersion, PLAN_VERSION);
     const v1 = (plan) => JSON.stringify({ ...JSON.parse(plan), planVersion: 1 });
-    await assert.rejects(client.query(execute, { plan: v1(countTags) }), (e) => e.data?.code === 'UPSTREAM_ERROR' && /plan version 4 and was sent version 1/.test(e.data.message));
+    await assert.rejects(client.query(execute, { plan: v1(countTags) }), (e) => e.data?.code === 'UPSTREAM_ERROR' && new RegExp(`plan version ${PLAN_VERSION} and was sent version 1`).test(e.data.message));
     await assert.rejects(client.mutation(mutate, { plan: v1(insertTag('old-proxy')) }), (e) => e.data?.code === 'UPSTREAM_ERROR');
     const unchanged = await client.query(execute, { plan: countTags });
     assert.equal(unchanged.data.count, after.data.count);
