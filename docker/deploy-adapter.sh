@@ -28,7 +28,7 @@ set_env() {  # name value: replace the line, or add it
   mv "$tmp" .env
 }
 port="$(env_value PORT)"; port="${port:-3210}"
-dc_port="$(env_value DC_PORT)"; dc_port="${dc_port:-8787}"
+dc_port="$(env_value PROXY_PORT)"; dc_port="${dc_port:-8787}"
 backend_url="http://127.0.0.1:${port}"
 
 wait_for() {  # url what seconds
@@ -63,7 +63,7 @@ echo "3/5 the sample project with the adapter"
 )
 
 echo "4/5 auth.json"
-auth_path="$(env_value DC_AUTH_PATH)"; auth_path="${auth_path:-./auth.json}"
+auth_path="$(env_value PROXY_AUTH_JSON)"; auth_path="${auth_path:-./auth.json}"
 if [[ -f "$auth_path" ]]; then
   echo "    kept $auth_path"
 else

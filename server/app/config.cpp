@@ -13,6 +13,10 @@ namespace dc {
 
 std::string usage() {
   return "usage: drizzle-convex-server [options]\n"
+         "Every option also reads an environment variable, DC_ and its name in capitals\n"
+         "(--live-outbox N: DC_LIVE_OUTBOX=N; a switch: DC_DEMO=1), except --auth (DC_AUTH_FILE),\n"
+         "--convex-url (CONVEX_URL or CONVEX_SELF_HOSTED_URL) and --convex-deploy-key (CONVEX_DEPLOY_KEY\n"
+         "or CONVEX_SELF_HOSTED_ADMIN_KEY); DC_CONFIG names the --config file. Flags override them.\n"
          "  --config FILE         a TOML file of these options (key = the flag's name: port = 8787,\n"
          "                        convex-url = \"...\"; a [convex] table means convex-*); flags, then the\n"
          "                        environment, override it (docs/deployment.md, \"Configuration\")\n"
@@ -305,6 +309,49 @@ Status apply_flags(Config& c, const std::vector<std::string>& args, bool* help) 
 
 }  // namespace
 
+namespace {
+
+// A flag's environment variable: DC_ and its name in capitals
+// (--live-outbox → DC_LIVE_OUTBOX); three keep the names operators know.
+std::string env_name(std::string_view flag) {
+  if (flag == "--convex-url") return "CONVEX_URL";
+  if (flag == "--convex-deploy-key") return "CONVEX_DEPLOY_KEY";
+  if (flag == "--auth") return "DC_AUTH_FILE";
+  std::string out = "DC_";
+  for (char ch : flag.substr(2)) out.push_back(ch == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch))));
+  return out;
+}
+
+// One variable per setting (env_name), read after the --config file and
+// before the flags. A switch takes 1/true/yes or 0/false/no (or empty).
+// Convex's own self-hosting names stand in when ours are unset.
+Status apply_environment(Config& c) {
+  for (const auto& flag : known_flags()) {
+    if (flag == "--config" || flag == "--check-config") continue;
+    std::string name = env_name(flag);
+    const char* v = std::getenv(name.c_str());
+    if (!v && flag == "--convex-url") v = std::getenv("CONVEX_SELF_HOSTED_URL");
+    if (!v && flag == "--convex-deploy-key") v = std::getenv("CONVEX_SELF_HOSTED_ADMIN_KEY");
+    if (!v) continue;
+    std::vector<std::string> args;
+    if (is_switch_flag(flag)) {
+      std::string_view on = v;
+      if (on == "1" || on == "true" || on == "yes") args = {flag};
+      else if (!(on.empty() || on == "0" || on == "false" || on == "no"))
+        return Error{ErrorCode::invalid_query, name + ": takes 1, true or yes (or 0, false, no)", std::nullopt};
+    } else {
+      args = {flag, v};
+    }
+    bool ignored = false;
+    if (auto st = apply_flags(c, args, &ignored); !st) {
+      return Error{ErrorCode::invalid_query, name + ": " + st.error().message, std::nullopt};
+    }
+  }
+  return Ok{};
+}
+
+}  // namespace
+
 // Defaults, then the --config file, then the environment, then the flags.
 Result<Config> parse_config(int argc, char** argv, bool* help) {
   Config c;
@@ -330,6 +377,9 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
       flags.emplace_back(a);
     }
   }
+  if (c.config_file.empty()) {
+    if (const char* f = std::getenv("DC_CONFIG")) c.config_file = f;
+  }
   if (!c.config_file.empty()) {
     auto settings = read_config_file(c.config_file);
     if (!settings) return std::move(settings).error();
@@ -340,17 +390,7 @@ Result<Config> parse_config(int argc, char** argv, bool* help) {
       }
     }
   }
-  if (const char* u = std::getenv("CONVEX_URL")) c.convex_url = u;
-  if (const char* k = std::getenv("CONVEX_DEPLOY_KEY")) c.convex_deploy_key = k;
-  if (const char* f = std::getenv("DC_AUTH_FILE")) c.auth_file = f;
-  for (auto [env, flag] : {std::pair{"DC_ANSWER_ROWS", "--answer-rows"}, std::pair{"DC_ANSWER_BYTES", "--answer-bytes"}}) {
-    const char* v = std::getenv(env);
-    if (!v) continue;
-    bool ignored = false;
-    if (auto st = apply_flags(c, {flag, v}, &ignored); !st) {
-      return Error{ErrorCode::invalid_query, std::string(env) + ": " + st.error().message, std::nullopt};
-    }
-  }
+  if (auto st = apply_environment(c); !st) return std::move(st).error();
   if (auto st = apply_flags(c, flags, help); !st) return std::move(st).error();
   return c;
 }

@@ -48,12 +48,15 @@ test('compose.yml: backend, dashboard and proxy as Convex and the server expect 
   assert.equal(proxy.depends_on.backend.condition, 'service_healthy');
   const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
   const port = dockerfile.match(/ENTRYPOINT \[.*"--port", "(\d+)"\]/)[1];
-  assert.deepEqual(proxy.ports, [`\${DC_PORT:-8787}:${port}`]);
+  assert.deepEqual(proxy.ports, [`\${PROXY_PORT:-8787}:${port}`]);
   assert.deepEqual(proxy.healthcheck.test, ['CMD', 'curl', '-f', `http://localhost:${port}/readyz`]);
   assert.match(dockerfile, /apt-get install[^\n]* curl/, 'the runtime image needs curl for the health check');
 
   // Its environment names exactly what the server reads, and points at the backend service.
-  const read = new Set([...readFileSync(join(root, 'server/app/config.cpp'), 'utf8').matchAll(/getenv\("([A-Z_]+)"\)/g)].map((m) => m[1]));
+  // One variable per option of the usage text (config.cpp env_name), and the three named ones.
+  const options = [...readFileSync(join(root, 'server/app/config.cpp'), 'utf8').matchAll(/"  --([a-z-]+)/g)].map((m) => m[1]);
+  const read = new Set(['CONVEX_URL', 'CONVEX_DEPLOY_KEY', 'DC_AUTH_FILE', 'DC_CONFIG', 'CONVEX_SELF_HOSTED_URL', 'CONVEX_SELF_HOSTED_ADMIN_KEY',
+    ...options.map((o) => `DC_${o.toUpperCase().replaceAll('-', '_')}`)]);
   const env = environment(proxy);
   for (const name of Object.keys(env)) assert.ok(read.has(name), `the server does not read ${name}`);
   assert.equal(env.CONVEX_URL, 'http://backend:3210');
@@ -99,7 +102,7 @@ test('deploy-adapter.sh: key, deploy, auth file and proxy, against the emulator;
   const proxyPort = await freePort();
   const emulatorPort = new URL(emulator.url).port;
   writeFileSync(join(dir, '.env'), readFileSync(join(dir, '.env.example'), 'utf8')
-    .replace(/^PORT=.*$/m, `PORT=${emulatorPort}`).replace(/^DC_PORT=.*$/m, `DC_PORT=${proxyPort}`));
+    .replace(/^PORT=.*$/m, `PORT=${emulatorPort}`).replace(/^PROXY_PORT=.*$/m, `PROXY_PORT=${proxyPort}`));
   // Stand-ins: each records its call; "up proxy" starts the server as compose would configure it.
   const log = join(work, 'calls.log');
   mkdirSync(join(work, 'bin'));
@@ -119,9 +122,9 @@ if (args === 'compose up -d backend dashboard') process.exit(0);
 if (args === 'compose exec -T backend ./generate_admin_key.sh') { console.log('Admin key:'); console.log(${JSON.stringify(key)}); process.exit(0); }
 if (args === 'compose up -d --build proxy') {
   const out = openSync('proxy.log', 'a');
-  const child = spawn(${JSON.stringify(bin)}, ['--host', '127.0.0.1', '--port', env.DC_PORT, '--no-access-log'], {
+  const child = spawn(${JSON.stringify(bin)}, ['--host', '127.0.0.1', '--port', env.PROXY_PORT, '--no-access-log'], {
     detached: true, stdio: ['ignore', out, out],
-    env: { ...process.env, CONVEX_URL: ${JSON.stringify(emulator.url)}, CONVEX_DEPLOY_KEY: env.CONVEX_SELF_HOSTED_ADMIN_KEY, DC_AUTH_FILE: env.DC_AUTH_PATH || './auth.json' },
+    env: { ...process.env, CONVEX_URL: ${JSON.stringify(emulator.url)}, CONVEX_DEPLOY_KEY: env.CONVEX_SELF_HOSTED_ADMIN_KEY, DC_AUTH_FILE: env.PROXY_AUTH_JSON || './auth.json' },
   });
   writeFileSync('proxy.pid', String(child.pid));
   child.unref();

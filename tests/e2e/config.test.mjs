@@ -22,7 +22,7 @@ const run = (args, env = {}) => {
   const clean = { ...process.env };
   delete clean.CONVEX_URL;
   delete clean.CONVEX_DEPLOY_KEY;
-  delete clean.DC_AUTH_FILE;
+  for (const k of Object.keys(clean)) if (k.startsWith('DC_') || k.startsWith('CONVEX_SELF_HOSTED_')) delete clean[k];
   return spawnSync(bin, args, { encoding: 'utf8', env: { ...clean, ...env } });
 };
 const effective = (stdout) => Object.fromEntries(stdout.split('\n').filter((l) => l.includes(' = '))
@@ -202,4 +202,39 @@ test('SIGHUP re-reads --config: the log level and the auth file change, a live s
   } finally {
     await server.stop();
   }
+});
+
+test('every option of --help has an environment variable, and --check-config shows what it set', { skip: !bin }, () => {
+  const help = spawnSync(bin, ['--help'], { encoding: 'utf8' });
+  const flags = [...(help.stdout + help.stderr).matchAll(/^  (--[a-z-]+)/gm)].map((m) => m[1]).filter((f) => f !== '--config' && f !== '--check-config');
+  assert.ok(flags.length > 40, `${flags.length} options`);
+  const envName = (f) => ({ '--auth': 'DC_AUTH_FILE', '--convex-url': 'CONVEX_URL', '--convex-deploy-key': 'CONVEX_DEPLOY_KEY' })[f]
+    ?? `DC_${f.slice(2).toUpperCase().replaceAll('-', '_')}`;
+  const fixture = new URL('../conformance/fixtures/blog/', import.meta.url).pathname;
+  const base = effective(run(['--check-config']).stdout);
+  // A value each option takes that differs from its default (paths that must exist, do).
+  const paths = { '--schema': join(fixture, 'schema.json'), '--import': join(fixture, 'data'), '--auth': join(fixture, 'auth.json'),
+    '--data-dir': mkdtempSync(join(tmpdir(), 'dc-env-')), '--convex-ca-file': '/etc/ssl/certs/ca-certificates.crt' };
+  const strings = { '--host': '127.0.0.2', '--cors-origins': 'https://app.example', '--log-format': 'json', '--log-level': 'warn',
+    '--convex-module': 'other', '--convex-url': 'http://127.0.0.1:3210', '--convex-deploy-key': 'a-key' };
+  const problems = [];
+  for (const flag of flags) {
+    const key = flag.slice(2);
+    const was = base[key];
+    assert.ok(was !== undefined, `${key} is printed by --check-config`);
+    const value = paths[flag] ?? strings[flag] ?? (was === 'true' || was === 'false' ? '1' : String(Number(was) + 1));
+    const r = run(['--check-config'], { [envName(flag)]: value });
+    const now = effective(r.stdout)[key];
+    if (r.status !== 0) problems.push(`${envName(flag)}=${value}: exit ${r.status}: ${r.stderr.trim()}`);
+    else if (now === was) problems.push(`${envName(flag)}=${value} left ${key} at ${was}`);
+  }
+  assert.deepEqual(problems, []);
+  // Convex's self-hosting names stand in for ours; a flag beats the environment.
+  const aliased = effective(run(['--check-config'], { CONVEX_SELF_HOSTED_URL: 'http://127.0.0.1:3210', CONVEX_SELF_HOSTED_ADMIN_KEY: 'k' }).stdout);
+  assert.equal(aliased['convex-url'], '"http://127.0.0.1:3210"');
+  assert.match(aliased['convex-deploy-key'], /set, masked/);
+  assert.equal(effective(run(['--check-config', '--port', '9001'], { DC_PORT: '9002' }).stdout).port, '9001');
+  const bad = run(['--check-config'], { DC_DEMO: 'maybe' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /DC_DEMO: takes 1, true or yes/);
 });
