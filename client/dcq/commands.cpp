@@ -85,7 +85,11 @@ void print(const Json& data, const std::string& format) {
     std::cout << render_table(data);
   } else if (format == "ndjson") {
     const Json* rows = &data;
-    if (data.is_object() && data.contains("page") && data["page"].is_array()) rows = &data["page"];
+    if (data.is_object() && data.contains("page") && data["page"].is_array()) {
+      rows = &data["page"];
+      // stdout stays one row per line; the way to the next page goes beside it.
+      if (data.contains("continueCursor")) std::cerr << "continueCursor: " << terminal_json(data["continueCursor"]) << "\n";
+    }
     if (rows->is_array()) {
       for (const auto& row : *rows) std::cout << terminal_json(row) << "\n";
     } else {
@@ -176,7 +180,8 @@ int run_watch(const Settings& s, const std::string& arg, int count) {
         } else if (format == "table") {
           std::cout << render_table(result) << "\n";
         } else if (format == "json") {
-          std::cout << terminal_json(result, 2) << "\n";
+          // Piped: one result per line, so each line is one whole result.
+          std::cout << (::isatty(STDOUT_FILENO) ? terminal_json(result, 2) : terminal_json(result)) << "\n";
         } else {
           std::cout << terminal_json(result) << "\n";
         }

@@ -38,6 +38,20 @@ std::string cell(const Json& v) {
   return s;
 }
 
+// The row `row` (at position r) was before: the one with its _id when rows
+// carry ids (a row inserted at the top shifts the others, which did not
+// change), else the one at the same position.
+const Json* previous_row(const Json& row, size_t r, const Json* previous) {
+  if (!previous || !previous->is_array()) return nullptr;
+  if (row.is_object() && row.contains("_id")) {
+    for (const auto& p : *previous) {
+      if (p.is_object() && p.contains("_id") && p["_id"] == row["_id"]) return &p;
+    }
+    return nullptr;  // a new row: every cell is new
+  }
+  return r < previous->size() ? &(*previous)[r] : nullptr;
+}
+
 std::string rows_table(const Json& rows, const Json* previous, bool mark) {
   std::vector<std::string> columns;
   for (const auto& row : rows) {
@@ -54,7 +68,7 @@ std::string rows_table(const Json& rows, const Json* previous, bool mark) {
   for (const auto& h : headers) widths.push_back(width(h));
   for (size_t r = 0; r < rows.size(); ++r) {
     const Json& row = rows[r];
-    const Json* before = previous && previous->is_array() && r < previous->size() ? &(*previous)[r] : nullptr;
+    const Json* before = previous_row(row, r, previous);
     std::vector<std::string> line;
     std::vector<bool> marks;
     for (size_t i = 0; i < columns.size(); ++i) {
@@ -102,7 +116,11 @@ std::string render_table(const Json& result, const Json* previous, bool mark_cha
   if (result.is_object() && result.contains("page") && result["page"].is_array()) {
     const Json* before = previous && previous->is_object() && previous->contains("page") ? &(*previous)["page"] : nullptr;
     std::string out = rows_table(result["page"], before, mark_changes);
-    if (result.contains("continueCursor")) out += "continueCursor: " + cell(result["continueCursor"]) + "\n";
+    // Whole, not cut to a cell's width: the next page needs every character.
+    if (result.contains("continueCursor")) {
+      const Json& c = result["continueCursor"];
+      out += "continueCursor: " + (c.is_string() ? terminal_safe(c.get<std::string>()) : terminal_json(c)) + "\n";
+    }
     if (result.contains("isDone")) out += "isDone: " + terminal_json(result["isDone"]) + "\n";
     return out;
   }

@@ -51,6 +51,15 @@ test('query, mutate, explain and schema answer JSON when piped; exit 0', { skip 
   assert.match(r.stdout, /published │ n +│ views/);
   assert.match(r.stdout, /\(2 rows\)/);
 
+  // NDJSON keeps stdout one row per line; a paginate's cursor goes to stderr, whole.
+  r = run(['query', '{"table":"users","op":"paginate","numItems":2,"columns":{"name":true}}', '--format', 'ndjson']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim().split('\n').length, 2);
+  const cursor = r.stderr.match(/^continueCursor: "(.+)"$/m)?.[1];
+  assert.ok(cursor && cursor.length > 40, r.stderr);
+  r = run(['query', JSON.stringify({ table: 'users', op: 'paginate', numItems: 2, columns: { name: true }, cursor }), '--format', 'ndjson']);
+  assert.equal(r.code, 0, r.stderr);
+
   r = run(['explain', '{"table":"users","op":"findMany","where":{"email":"a@b.c"}}']);
   assert.equal(r.code, 0);
   assert.match(r.stdout, /by_email/);
@@ -132,6 +141,14 @@ test('watch --count prints one NDJSON line per result and exits 0', { skip }, as
   assert.equal(await exited, 0);
   const results = out.trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(results.map((r) => r.map((t) => t.name)), [[], ['w1'], ['w1', 'w2']]);
+});
+
+test('watch --format json piped prints each result on one line', { skip }, () => {
+  const r = run(['watch', '{"table":"tags","op":"findMany","columns":{"name":true},"limit":3}', '--count', '1', '--format', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.length, 1);
+  assert.ok(Array.isArray(JSON.parse(lines[0])));
 });
 
 test('watch on a terminal redraws a table in place (tmux); Ctrl-C exits 0', { skip: skip || spawnSync('tmux', ['-V']).status !== 0 }, async () => {
