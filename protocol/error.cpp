@@ -11,6 +11,7 @@ std::string_view code_name(ErrorCode code) {
     case ErrorCode::not_found: return "NOT_FOUND";
     case ErrorCode::conflict: return "CONFLICT";
     case ErrorCode::too_large: return "TOO_LARGE";
+    case ErrorCode::unsupported_media_type: return "UNSUPPORTED_MEDIA_TYPE";
     case ErrorCode::rate_limited: return "RATE_LIMITED";
     case ErrorCode::upstream_error: return "UPSTREAM_ERROR";
     case ErrorCode::unavailable: return "UNAVAILABLE";
@@ -33,6 +34,7 @@ int http_status(ErrorCode code) {
     case ErrorCode::method_not_allowed: return 405;
     case ErrorCode::conflict: return 409;
     case ErrorCode::too_large: return 413;
+    case ErrorCode::unsupported_media_type: return 415;
     case ErrorCode::upgrade_required: return 426;
     case ErrorCode::rate_limited: return 429;
     case ErrorCode::upstream_error: return 502;

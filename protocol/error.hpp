@@ -19,6 +19,7 @@ enum class ErrorCode {
   not_found,
   conflict,
   too_large,
+  unsupported_media_type,  // a request body that is not JSON (415)
   rate_limited,
   upstream_error,
   unavailable,

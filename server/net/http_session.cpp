@@ -30,6 +30,11 @@ std::optional<std::string_view> origin_of(const Request& req) {
   return header_of(req, http::field::origin);
 }
 
+std::optional<std::string_view> content_type_of(const Request& req) {
+  if (req.find(http::field::content_type) == req.end()) return std::nullopt;
+  return header_of(req, http::field::content_type);
+}
+
 }  // namespace
 
 HttpSession::HttpSession(StrandSocket&& socket, std::shared_ptr<NetContext> net)
@@ -165,7 +170,8 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   stream_.expires_never();  // the backend has its own deadlines
   std::string_view path = target_;
   path = path.substr(0, path.find('?'));
-  Call call{method_, path, req.body(), header_of(req, http::field::authorization), header_of(req, http::field::host), origin_of(req)};
+  Call call{method_, path, req.body(), header_of(req, http::field::authorization), header_of(req, http::field::host), origin_of(req),
+            content_type_of(req)};
   auto self = shared_from_this();
   // `req` (which `call` points into) lives until handle() returns; the pipeline copies what it keeps.
   net_->pipeline->handle(call, ctx, [self, seq, version, keep_alive, head](Result<Answer> answer, Headers extra) {

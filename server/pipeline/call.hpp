@@ -22,6 +22,7 @@ struct Call {
   std::string_view authorization;          // the header, as sent (auth reads it)
   std::string_view host;                   // the Host header ("" when absent)
   std::optional<std::string_view> origin;  // the Origin header, when sent (browsers)
+  std::optional<std::string_view> content_type = std::nullopt;  // the Content-Type header, when sent
 };
 
 struct Answer {

@@ -4,6 +4,7 @@
 
 #include <exception>
 
+#include "protocol/json_read.hpp"
 #include "protocol/parse_mutation.hpp"
 #include "server/access/explain_redaction.hpp"
 #include "server/planner/mutation_plan.hpp"
@@ -434,6 +435,11 @@ void Pipeline::route(const Call& call, const RequestContext& ctx, ResultFn done)
   };
   if (path == "/v1/query" || path == "/v1/explain" || path == "/v1/mutate") {
     if (call.method != "POST") return wrong_method("POST");
+    if (call.content_type && !json_content_type(*call.content_type)) {
+      return done(Error{ErrorCode::unsupported_media_type,
+                        "the body must be JSON: send Content-Type: application/json (or none), not " + safe_text(*call.content_type, 100),
+                        std::nullopt});
+    }
     auto who = admitted();
     if (!who) return;
     const auto& [access, as] = *who;

@@ -1,5 +1,7 @@
 #include "server/pipeline/service_documents.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <string>
 
 #include "protocol/version.hpp"
@@ -21,6 +23,13 @@ Answer openapi_answer() {
   a.show_docs_read = false;
   a.body = std::string(openapi_document());
   return a;
+}
+
+bool json_content_type(std::string_view content_type) {
+  std::string media(content_type.substr(0, content_type.find(';')));
+  media.erase(std::remove_if(media.begin(), media.end(), [](unsigned char c) { return std::isspace(c); }), media.end());
+  std::transform(media.begin(), media.end(), media.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return media.empty() || media == "application/json" || media == "application/x-www-form-urlencoded";
 }
 
 }  // namespace dc

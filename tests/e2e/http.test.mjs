@@ -99,6 +99,25 @@ test('bad input: malformed JSON', async () => {
   await expectError('\u0000\u0001', 400, 'INVALID_QUERY', '', true);
 });
 
+test('bad input: a body that is not JSON by its Content-Type is 415; JSON, none, and curl\'s form default are read', async () => {
+  const send = (type) => fetch(server.url + '/v1/query', {
+    method: 'POST', body: JSON.stringify({ table: 'tags', op: 'count' }), headers: type === null ? {} : { 'content-type': type },
+  });
+  for (const type of ['application/xml', 'text/plain;charset=UTF-8', 'multipart/form-data; boundary=x']) {
+    const res = await send(type);
+    assert.equal(res.status, 415, type);
+    const body = await res.json();
+    assert.equal(body.error.code, 'UNSUPPORTED_MEDIA_TYPE');
+    assert.match(body.error.message, /application\/json/);
+  }
+  for (const type of ['application/json', 'application/json; charset=utf-8', 'Application/JSON', 'application/x-www-form-urlencoded']) {
+    assert.equal((await send(type)).status, 200, type);
+  }
+  // fetch adds text/plain to a string body: a Blob without a type sends none.
+  const none = await fetch(server.url + '/v1/query', { method: 'POST', body: new Blob([JSON.stringify({ table: 'tags', op: 'count' })]) });
+  assert.equal(none.status, 200);
+});
+
 test('bad input: malformed JSON is described in our words, never the parser library\'s', async () => {
   const empty = await expectError('', 400, 'INVALID_QUERY', '', true);
   assert.match(empty.json.error.message, /empty/);
