@@ -33,6 +33,18 @@ Order through_order(std::vector<std::string> through, std::string field, Aggrega
 
 Json config_json(const ReadConfig& c);
 
+// orderBy (object form, keys in priority order), limit and offset: rows and an aggregate's groups alike.
+void order_limit_offset(Json& j, const std::vector<Order>& order_by, std::optional<std::int64_t> limit,
+                        std::optional<std::int64_t> offset) {
+  if (!order_by.empty()) {
+    Json order = Json::object();
+    for (const auto& o : order_by) order[o.key()] = o.value();
+    j["orderBy"] = std::move(order);
+  }
+  if (limit) j["limit"] = *limit;
+  if (offset) j["offset"] = *offset;
+}
+
 Json with_json(const std::vector<With>& with) {
   Json j = Json::object();
   for (const auto& w : with) {
@@ -58,13 +70,7 @@ Json config_json(const ReadConfig& c) {
     if (!j.contains("with")) j["with"] = Json::object();
     j["with"]["_count"] = std::move(counts);
   }
-  if (!c.order_by.empty()) {
-    Json order = Json::object();
-    for (const auto& o : c.order_by) order[o.key()] = o.value();
-    j["orderBy"] = std::move(order);
-  }
-  if (c.limit) j["limit"] = *c.limit;
-  if (c.offset) j["offset"] = *c.offset;
+  order_limit_offset(j, c.order_by, c.limit, c.offset);
   return j;
 }
 
@@ -126,13 +132,7 @@ ReadQuery TableQuery::aggregate(const AggregateConfig& config) const {
   for (const auto& f : config.aggregates) functions[f.name] = f.function.json();
   j["aggregates"] = std::move(functions);
   if (config.having) j["having"] = config.having->json();
-  if (!config.order_by.empty()) {
-    Json order = Json::object();
-    for (const auto& o : config.order_by) order[o.key()] = o.value();
-    j["orderBy"] = std::move(order);
-  }
-  if (config.limit) j["limit"] = *config.limit;
-  if (config.offset) j["offset"] = *config.offset;
+  order_limit_offset(j, config.order_by, config.limit, config.offset);
   return ReadQuery(std::move(j));
 }
 
