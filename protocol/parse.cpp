@@ -134,6 +134,9 @@ bool is_group_key(const std::string& key) {
 }
 
 constexpr size_t kMaxGroupFields = 8;
+// Every function runs over every row read and keeps state per group: the
+// cost of one aggregate is rows × functions, so the functions are bounded.
+constexpr size_t kMaxAggregates = 64;
 
 // A group row holds fields only: no name in `having` or `orderBy` is a relation.
 class NoRelations : public RelationResolver {
@@ -597,6 +600,9 @@ Status Parser::group(const Json& j, GroupQuery& out) {
   }
   if (auto a = j.find("aggregates"); a != j.end()) {
     if (!a->is_object()) return Error::query("aggregates takes an object of name: {function: field}", "/aggregates");
+    if (a->size() > kMaxAggregates) {
+      return Error::query("aggregates takes at most " + std::to_string(kMaxAggregates) + " functions", "/aggregates");
+    }
     for (const auto& [name, spec] : a->items()) {
       std::string p = pointer_append("/aggregates", name);
       if (name.empty() || name[0] == '$' || name[0] == '_' || name.find('.') != std::string::npos) {
