@@ -125,7 +125,8 @@ test('paginate cursors of such a role are sealed: opaque (no _id inside), unforg
       if (r.json.data.isDone) break;
       cursor = r.json.data.continueCursor;
       const inside = Buffer.from(cursor, 'base64').toString('latin1');
-      assert.doesNotMatch(inside, /"q"|"k"|p\d|_id/, 'a sealed cursor shows nothing of the row');
+      // Quoted, as the plain cursor writes them: random sealed bytes hold a bare `p7` one time in a hundred.
+      assert.doesNotMatch(inside, /"q"|"k"|"p\d+"|_id/, 'a sealed cursor shows nothing of the row');
     }
     assert.equal(titles.length, 3, `u1's three posts, one per page: ${titles}`);
     // A cursor made the plain way (what the bypass role gets: base64 of JSON) is refused for this role.
