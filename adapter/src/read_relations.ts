@@ -14,6 +14,7 @@ import { compare, isNullish, lookupPath, valueKey, type Doc, type Maybe } from "
 
 export abstract class Relations extends Scanner {
   private existsCache = new WeakMap<object, Map<string, boolean>>();
+  private targetCache = new WeakMap<Access, Map<string, boolean>>();
 
   // An access driven by a relation filter: the related rows, their keys
   // (through the junction's links for many-to-many), then lookups by them.
@@ -241,22 +242,49 @@ export abstract class Relations extends Scanner {
     const ck = valueKey(key);
     const known = cache.get(ck);
     if (known !== undefined) return known;
-    let found: boolean;
-    if (step.junction) {
-      const links = await this.lookup(this.access(step.junction), [key], false);
-      const targets: Maybe[] = [];
-      for (const g of links.values()) {
-        for (const r of g.rows) {
-          const t = relationKey(r, fieldsOf(step.junctionTargetField!));
-          if (!isNullish(t)) targets.push(t);
-        }
-      }
-      found = targets.length > 0 && (await this.lookup(this.access(step.target.access), targets, false)).size > 0;
-    } else {
-      found = (await this.lookup(this.access(step.target.access), [key], true)).size > 0;
-    }
+    const found = step.junction
+      ? await this.existsThrough(step, key)
+      : (await this.lookup(this.access(step.target.access), [key], true)).size > 0;
     cache.set(ck, found);
     return found;
+  }
+
+  // Through a junction the links are read one at a time, in index order,
+  // and the first whose target exists answers; targets are probed once per
+  // relation. Reads the same documents as the engine's Executor::exists_through.
+  private async existsThrough(step: PlanRelation, key: Maybe): Promise<boolean> {
+    const links = this.access(step.junction!);
+    const target = this.access(step.target.access);
+    let probed = this.targetCache.get(target);
+    if (!probed) this.targetCache.set(target, (probed = new Map()));
+    const targetExists = async (t: Maybe) => {
+      const tk = valueKey(t);
+      let hit = probed!.get(tk);
+      if (hit === undefined) probed!.set(tk, (hit = (await this.lookup(target, [t], false)).size > 0));
+      return hit;
+    };
+    const throughTo = fieldsOf(step.junctionTargetField!);
+    if (links.source.type !== "index") {
+      // Links without an index on their key: read whole, as a lookup does.
+      for (const g of (await this.lookup(links, [key], false)).values()) {
+        for (const r of g.rows) {
+          const t = relationKey(r, throughTo);
+          if (!isNullish(t) && (await targetExists(t))) return true;
+        }
+      }
+      return false;
+    }
+    const arity = links.lookupBy?.length ?? 1;
+    const intervals = links.ranges.length ? links.ranges.map((iv) => withKey(iv, key as Value, arity)) : [withKey({}, key as Value, arity)];
+    for (const iv of intervals) {
+      for await (const link of this.range(links, iv)) {
+        this.countRead(links);
+        if (!(await this.passes(links, link))) continue;
+        const t = relationKey(link, throughTo);
+        if (!isNullish(t) && (await targetExists(t))) return true;
+      }
+    }
+    return false;
   }
 
   // Each parent's related rows (sorted and sliced per parent), with keys

@@ -47,6 +47,11 @@ Status Planner::choose(ReadNode& n, const TableDef& table, const ReadConfig& cfg
     a.warnings.push_back("the filter can never be true; nothing is read");
     return Ok{};
   }
+  if (cfg.limit == 0 && &cfg != paginated_ && !search) {
+    a.source.kind = Source::Kind::empty;  // the caller wants no row
+    a.warnings.push_back("limit 0: nothing is read");
+    return Ok{};
+  }
   if (search) {
     if (auto st = plan_search(a, table, *search); !st) return st;
     a.post_filter = where;

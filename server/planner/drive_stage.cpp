@@ -54,6 +54,13 @@ PlanBox<Driver> Planner::driver(const RelationDef& rel, std::optional<PlanFilter
   return PlanBox<Driver>(std::move(d));
 }
 
+uint64_t Planner::links_per_row(const RelationDef& rel) {
+  uint64_t links = estimated_rows(rel.through->table);
+  uint64_t targets = estimated_rows(rel.target);
+  if (links == kUnbounded || targets == kUnbounded) return 2;
+  return std::max<uint64_t>(1, (links + targets - 1) / std::max<uint64_t>(targets, 1));
+}
+
 void Planner::drive(TableAccess& a, const TableDef& table, const std::vector<const PlanFilter*>& conj, const ReadConfig& cfg,
                     const std::vector<Drivable>& drivable) {
   uint64_t table_rows = estimated_rows(table.name);
@@ -92,8 +99,10 @@ void Planner::drive(TableAccess& a, const TableDef& table, const std::vector<con
     if (related == kUnbounded || table_rows == kUnbounded || related_read == kUnbounded) {
       if (scanned || !selective_without_sizes(*schema_.table(ra.table), ra)) continue;
     } else {
-      // The related rows, their links (a guess of two per row), one lookup per parent key.
-      uint64_t keys = d.rel->through ? sat_mul(related, 2) : related;
+      // The related rows, their links, one lookup per parent key. Links per
+      // related row: the junction's rows over the related table's where both
+      // sizes are known (a tag on 20 posts has 20 links), else a guess of two.
+      uint64_t keys = d.rel->through ? sat_mul(related, links_per_row(*d.rel)) : related;
       cost = sat_add(sat_add(related_read, d.rel->through ? keys : 0), keys);
       // Selectivities are guesses: drive only when the guess wins by half, so a
       // wrong one (a boolean true for most rows) still rarely reads more than the scan.

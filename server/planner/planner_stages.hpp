@@ -101,6 +101,8 @@ class Planner {
   Result<TableAccess> junction_access(const Through& th, const FieldList& key, const std::string& path);
   // drive
   static std::vector<Drivable> drivable_relations(const std::optional<PlanFilter>& where);
+  // Links per related row of a many-to-many relation, from table sizes.
+  uint64_t links_per_row(const RelationDef& rel);
   void drive(TableAccess& a, const TableDef& table, const std::vector<const PlanFilter*>& conj, const ReadConfig& cfg,
              const std::vector<Drivable>& drivable);
   PlanBox<Driver> driver(const RelationDef& rel, std::optional<PlanFilter> related_filter, const std::string& path);

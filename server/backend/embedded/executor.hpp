@@ -72,6 +72,7 @@ class Executor {
   void driven(const TableAccess& a, std::vector<DocPtr>& out);
   void lookup(const TableAccess& a, const std::vector<Value>& keys, bool slice, Groups& out);
   bool exists(const RelationStep& step, const Value& parent);
+  bool exists_through(const RelationStep& step, const Value& key);
   // Each parent's related rows (sorted and sliced per parent), with keys
   // deduplicated across parents. Fails, before holding more, once the
   // parents' lists together pass `at_most` rows, with `refusal` as the message.
@@ -115,13 +116,16 @@ class Executor {
   std::vector<uint64_t> reads_by_access_;
   uint64_t matched_bytes_ = 0;
   std::optional<Error> failure_;
-  struct ExistsKeyLess {
-    bool operator()(const std::pair<const RelationStep*, Value>& a, const std::pair<const RelationStep*, Value>& b) const {
-      if (a.first != b.first) return std::less<const RelationStep*>{}(a.first, b.first);
+  template <typename Part>
+  struct PartKeyLess {
+    bool operator()(const std::pair<const Part*, Value>& a, const std::pair<const Part*, Value>& b) const {
+      if (a.first != b.first) return std::less<const Part*>{}(a.first, b.first);
       return compare(a.second, b.second) < 0;
     }
   };
-  std::map<std::pair<const RelationStep*, Value>, bool, ExistsKeyLess> exists_cache_;
+  // EXISTS per relation and parent key; a junction's targets per access and target key.
+  std::map<std::pair<const RelationStep*, Value>, bool, PartKeyLess<RelationStep>> exists_cache_;
+  std::map<std::pair<const TableAccess*, Value>, bool, PartKeyLess<TableAccess>> target_cache_;
 };
 
 }  // namespace dc

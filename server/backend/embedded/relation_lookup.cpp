@@ -68,18 +68,7 @@ bool Executor::exists(const RelationStep& step, const Value& parent) {
   if (auto it = exists_cache_.find(cache_key); it != exists_cache_.end()) return it->second;
   bool found = false;
   if (step.junction) {
-    Groups links;
-    lookup(*step.junction, {key}, false, links);
-    std::vector<Value> targets;
-    for (const auto& [k, rows] : links) {
-      for (const auto& r : rows) {
-        Value t = relation_key(r->value, step.through_to);
-        if (!t.is_nullish()) targets.push_back(std::move(t));
-      }
-    }
-    Groups hits;
-    if (!targets.empty()) lookup(step.node.access, targets, false, hits);
-    found = !hits.empty();
+    found = exists_through(step, key);
   } else {
     Groups hits;
     lookup(step.node.access, {key}, true, hits);
@@ -87,6 +76,53 @@ bool Executor::exists(const RelationStep& step, const Value& parent) {
   }
   exists_cache_.emplace(std::move(cache_key), found);
   return found;
+}
+
+// Through a junction the links are read one at a time, in index order, and
+// the first whose target exists answers: a parent with a hundred links reads
+// one link and one target, not a hundred of each. Targets are probed once
+// per relation (parents share them). The adapter's existsThrough reads the
+// same documents.
+bool Executor::exists_through(const RelationStep& step, const Value& key) {
+  const TableAccess& links = *step.junction;
+  auto target_exists = [&](const Value& target) {
+    auto probe = std::make_pair(&step.node.access, target);
+    if (auto it = target_cache_.find(probe); it != target_cache_.end()) return it->second;
+    Groups hits;
+    lookup(step.node.access, {target}, false, hits);
+    target_cache_.emplace(std::move(probe), !hits.empty());
+    return !hits.empty();
+  };
+  const Index* idx = links.source.kind == Source::Kind::index ? store_.table(links.table)->index(links.source.index) : nullptr;
+  if (!idx) {  // links without an index on their key: read whole, as a lookup does
+    Groups found;
+    lookup(links, {key}, false, found);
+    for (const auto& [k, rows] : found) {
+      for (const auto& r : rows) {
+        Value t = relation_key(r->value, step.through_to);
+        if (!t.is_nullish() && target_exists(t)) return true;
+        if (failure_) return false;
+      }
+    }
+    return false;
+  }
+  std::vector<Interval> intervals;
+  if (links.source.intervals.empty()) intervals.push_back(with_key(Interval{}, key, links.key_fields.size()));
+  for (const auto& iv : links.source.intervals) intervals.push_back(with_key(iv, key, links.key_fields.size()));
+  for (const Interval& iv : intervals) {
+    Index::Cursor cursor = idx->cursor(iv, links.source.descending);
+    while (DocPtr link = cursor.next()) {
+      if (!count_read(links)) return false;
+      if (!passes(links, link)) {
+        if (failure_) return false;
+        continue;
+      }
+      Value t = relation_key(link->value, step.through_to);
+      if (!t.is_nullish() && target_exists(t)) return true;
+      if (failure_) return false;
+    }
+  }
+  return false;
 }
 
 void Executor::DistinctKeys::add(const std::vector<DocPtr>& rows, const FieldList& fields) {

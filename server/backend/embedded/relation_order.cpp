@@ -6,6 +6,8 @@
 // related row (or no value) gives null.
 #include "server/backend/embedded/executor.hpp"
 
+#include <algorithm>
+
 namespace dc {
 
 namespace {
@@ -78,8 +80,27 @@ std::vector<Value> Executor::order_values(const OrderKey& key, const OrderPath& 
   Reached reached;
   reached.reserve(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) reached.emplace_back(i, rows[i]);
-  for (const auto& step : path.steps) {
-    reached = follow(step, reached);
+  // Counting the rows of the last relation ("desc(count)" with no field):
+  // the index its key leads holds how many each reached row has, so they
+  // are counted there instead of read (as `_count` is, answer_shape.cpp).
+  bool counts_last = key.field.empty() && !path.steps.empty();
+  size_t walked = counts_last ? path.steps.size() - 1 : path.steps.size();
+  for (size_t s = 0; s < walked; ++s) {
+    reached = follow(path.steps[s], reached);
+    if (failure_) return std::vector<Value>(rows.size());
+  }
+  if (counts_last) {
+    std::vector<DocPtr> from;
+    from.reserve(reached.size());
+    for (const auto& [row, d] : reached) from.push_back(d);
+    std::vector<uint64_t> found(from.size(), 0);
+    if (counted_by_index(path.steps.back(), from, found)) {
+      std::vector<int64_t> per_row(rows.size(), 0);
+      bool many = path.steps.back().many;
+      for (size_t i = 0; i < reached.size(); ++i) per_row[reached[i].first] += static_cast<int64_t>(many ? found[i] : std::min<uint64_t>(found[i], 1));
+      return std::vector<Value>(per_row.begin(), per_row.end());
+    }
+    reached = follow(path.steps.back(), reached);
     if (failure_) return std::vector<Value>(rows.size());
   }
   std::vector<std::vector<const DocPtr*>> per_row(rows.size());
