@@ -68,14 +68,16 @@ async function embedded({ bin, fixtureDir, serverArgs, auth }) {
 // Statuses of the protocol's error codes (server/net/reply.cpp).
 const STATUS = { INVALID_QUERY: 400, INVALID_VALUE: 400, CONFLICT: 409, NOT_FOUND: 404, FORBIDDEN: 403, UPSTREAM_ERROR: 502 };
 
-// Accesses whose rows an order key counts (a relation path with no field):
-// the last step of such a path, which the engine may count without reading.
+// Accesses whose rows the engine may count in an index instead of reading
+// them: the last step of an order key's relation path with no field (a count
+// of rows), and the target of an EXISTS probe without a junction.
 function countedAccesses(plan) {
   const ids = new Set();
   const walk = (v) => {
     if (Array.isArray(v)) return v.forEach(walk);
     if (!v || typeof v !== 'object') return;
     if (Array.isArray(v.through) && v.field === undefined && v.through.length) ids.add(v.through.at(-1).target.access.id);
+    for (const probe of [v.exists, v.notExists]) if (probe?.target && !probe.junction) ids.add(probe.target.access.id);
     Object.values(v).forEach(walk);
   };
   walk(plan);

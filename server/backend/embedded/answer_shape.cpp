@@ -36,17 +36,29 @@ Error Executor::missing_required(const RelationStep& step, const Document& paren
                std::nullopt};
 }
 
-// A count the target's index answers from the per-value counts it keeps,
-// reading no documents: a plain lookup by the relation's key (no junction,
-// no filter of any kind on the rows, the key the index's leading field).
-bool Executor::counted_by_index(const RelationStep& step, const std::vector<DocPtr>& docs, std::vector<uint64_t>& found) {
-  const TableAccess& a = step.node.access;
-  if (step.junction || a.source.kind != Source::Kind::index || !a.source.intervals.empty() || a.post_filter ||
-      !a.served.empty() || a.key_fields.size() != 1 || a.limit || a.offset != 0) {
-    return false;
+// How many rows a lookup by `key` finds, from the access's index alone,
+// reading no documents: a plain lookup by the relation's key (no filter of
+// any kind on the rows, the key the index's leading field). Exact from the
+// per-value counts where the index keeps them; else its entries are
+// counted one by one, and past `cap` of them the answer is "more than cap"
+// (cap + 1). Empty when the index cannot say.
+std::optional<uint64_t> Executor::counted_lookup(const TableAccess& a, const Value& key, uint64_t cap) const {
+  if (a.source.kind != Source::Kind::index || !a.source.intervals.empty() || a.post_filter || !a.served.empty() ||
+      a.key_fields.size() != 1 || a.offset != 0) {
+    return std::nullopt;
   }
   const Index* idx = store_.table(a.table)->index(a.source.index);
-  if (!idx || !idx->counted() || idx->fields().empty() || idx->fields()[0] != a.key_fields[0]) return false;
+  if (!idx || idx->fields().empty() || idx->fields()[0] != a.key_fields[0]) return std::nullopt;
+  if (!idx->counted() && cap == kExact) return std::nullopt;
+  auto n = idx->count(with_key(Interval{}, key, 1), cap);
+  if (n) return *n;
+  if (cap == kExact) return std::nullopt;
+  return cap + 1;
+}
+
+bool Executor::counted_by_index(const RelationStep& step, const std::vector<DocPtr>& docs, std::vector<uint64_t>& found) {
+  const TableAccess& a = step.node.access;
+  if (step.junction || a.limit) return false;
   std::map<Value, uint64_t, ValueLess> per_key;
   std::vector<Value> keys;
   keys.reserve(docs.size());
@@ -54,7 +66,7 @@ bool Executor::counted_by_index(const RelationStep& step, const std::vector<DocP
     keys.push_back(relation_key(d->value, step.parent_fields));
     const Value& key = keys.back();
     if (key.is_nullish() || per_key.count(key)) continue;
-    auto n = idx->count(with_key(Interval{}, key, 1), 0);
+    auto n = counted_lookup(a, key, kExact);
     if (!n) return false;  // not answerable from the counts: read the rows instead
     per_key.emplace(key, *n);
   }

@@ -92,6 +92,8 @@ class Executor {
   static Error missing_required(const RelationStep& step, const Document& parent);
   void count_related(const RelationStep& step, const std::vector<DocPtr>& docs, std::vector<Value>& out);
   bool counted_by_index(const RelationStep& step, const std::vector<DocPtr>& docs, std::vector<uint64_t>& found);
+  static constexpr uint64_t kExact = std::numeric_limits<uint64_t>::max();  // counted_lookup's cap: exact counts only
+  std::optional<uint64_t> counted_lookup(const TableAccess& a, const Value& key, uint64_t cap) const;
   bool before_deadline();
   // Sorts by the access's order; keys read through relations are looked up first.
   void sort_rows(const TableAccess& a, std::vector<DocPtr>& rows);

@@ -69,6 +69,8 @@ bool Executor::exists(const RelationStep& step, const Value& parent) {
   bool found = false;
   if (step.junction) {
     found = exists_through(step, key);
+  } else if (auto n = counted_lookup(step.node.access, key, 1)) {
+    found = *n > 0;  // the foreign-key index's count says, no row read (the adapter reads one)
   } else {
     Groups hits;
     lookup(step.node.access, {key}, true, hits);
