@@ -116,6 +116,9 @@ Result<PlanBox<OrderPath>> Planner::order_path(const TableDef& table, const Orde
       return Error::query("avg needs a number column; '" + key.field + "' holds " + type->describe(), key.path);
     }
   }
+  if (key.aggregate == OrderAggregate::first && path.steps.size() == 1 && !path.steps[0].junction) {
+    path.steps[0].node.access.limit = 1;  // the first related row in index order is all the key needs
+  }
   return PlanBox<OrderPath>(std::move(path));
 }
 
