@@ -47,14 +47,14 @@ std::string usage() {
          "                        evaluations, so they never hold a socket thread (default 2)\n"
          "  --match-budget BYTES  embedded engine: text one read's like/ilike/contains patterns may scan in all,\n"
          "                        summed over documents and patterns; past it the read is a 400 (default 67108864)\n"
-         "  --read-timeout S      seconds a client may take to send a request or read a reply (default 30)\n"
-         "  --request-timeout MS  a request's work stops after this, answered 504 (default 5000); on Convex\n"
+         "  --read-timeout D      time a client may take to send a request or read a reply (default 30s)\n"
+         "  --request-timeout D   a request's work stops after this, answered 504 (default 5000ms); on Convex\n"
          "                        each call also stops at --convex-timeout, whichever comes first\n"
          "  --convex-url URL      Convex deployment, http:// or https:// (env CONVEX_URL); without it the\n"
          "                        embedded engine serves\n"
          "  --convex-deploy-key K deploy or admin key (env CONVEX_DEPLOY_KEY; never logged)\n"
          "  --convex-module M     the adapter's module in the Convex project (default drizzle)\n"
-         "  --convex-timeout MS   deadline of one Convex call, retries included (default 10000)\n"
+         "  --convex-timeout D    deadline of one Convex call, retries included (default 10000ms)\n"
          "  --convex-connections N keep-alive connections to Convex, at most (default 32)\n"
          "  --convex-ca-file FILE PEM certificates to trust for an https:// Convex URL, besides the system's\n"
          "  --no-access-log       do not log one line per request\n"
@@ -73,14 +73,17 @@ std::string usage() {
          "  --live-max-connections N      open /v1/live sockets, at most (default 20000)\n"
          "  --live-max-subscriptions N    subscriptions per live socket, at most (default 100)\n"
          "  --live-outbox N       messages queued per live socket before pending patches collapse (default 64)\n"
-         "  --live-init-timeout MS        connection_init deadline (default 10000)\n"
+         "  --live-init-timeout D         connection_init deadline (default 10000ms)\n"
          "  --live-outbox-bytes BYTES     bytes one live socket's outbox may hold; past it pending results\n"
          "                        collapse, and if still past it the socket closes with 4008 (default 33554432)\n"
          "  --live-memory-budget BYTES    bytes all of live may hold: the topics' results and every outbox;\n"
          "                        past it new subscriptions get UNAVAILABLE and the connections holding the\n"
          "                        most are closed with 4008 first (default 536870912)\n"
-         "  --live-stuck-timeout MS       an overflowed live socket must drain within this, else close 4008 (default 10000)\n"
-         "  --live-idle-timeout S         close a live socket that sent nothing, not even a pong (default 60)\n";
+         "  --live-stuck-timeout D        an overflowed live socket must drain within this, else close 4008 (default 10000ms)\n"
+         "  --live-idle-timeout D         close a live socket that sent nothing, not even a pong (default 60s)\n"
+         "\n"
+         "A duration D is a whole number with ms, s or m (500ms, 10s, 2m); a bare number keeps the flag's\n"
+         "unit: seconds for --read-timeout and --live-idle-timeout, milliseconds for the others.\n";
 }
 
 namespace {
@@ -171,6 +174,31 @@ Status apply_flags(Config& c, const std::vector<std::string>& args, bool* help) 
     if (*n == 0) return bad(std::string(flag) + " takes a number " + (unit.empty() ? "" : "of " + std::string(unit) + " ") + "from 1");
     return n;
   };
+  // A duration: a whole number with `ms`, `s` or `m`, or bare in the flag's
+  // own unit (`base_ms`: 1000 for a flag that counts seconds), from 1 unit up
+  // to `max` of them; given in the flag's unit, rounded never.
+  auto duration = [&](std::string_view flag, std::string_view text, uint64_t base_ms, uint64_t max) -> Result<uint64_t> {
+    std::string_view unit_name = base_ms == 1000 ? "seconds" : "milliseconds";
+    auto refuse = [&] {
+      return bad(std::string(flag) + " takes a duration: a whole number with ms, s or m (" + (base_ms == 1000 ? "30s, 2m" : "500ms, 10s") +
+                 "), or a bare number of " + std::string(unit_name) + "; not '" + std::string(text) + "'");
+    };
+    size_t digits = 0;
+    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+    std::string_view suffix = text.substr(digits);
+    if (digits == 0 || digits > 12) return refuse();
+    uint64_t n = std::stoull(std::string(text.substr(0, digits)));
+    uint64_t scale = suffix.empty() ? base_ms : suffix == "ms" ? 1 : suffix == "s" ? 1000 : suffix == "m" ? 60000 : 0;
+    if (scale == 0) return refuse();
+    uint64_t ms = n * scale;
+    if (ms % base_ms != 0) return bad(std::string(flag) + " counts whole " + std::string(unit_name) + ": '" + std::string(text) + "' is not");
+    uint64_t in_unit = ms / base_ms;
+    if (in_unit == 0 || in_unit > max) {
+      return bad(std::string(flag) + " takes from 1 to " + std::to_string(max) + " " + std::string(unit_name) + "; '" + std::string(text) + "' is " +
+                 std::to_string(in_unit));
+    }
+    return in_unit;
+  };
   for (int i = 0; i < argc; ++i) {
     std::string_view a = args[i];
     if (a == "--help" || a == "-h") {
@@ -223,11 +251,11 @@ Status apply_flags(Config& c, const std::vector<std::string>& args, bool* help) 
       if (!n) return std::move(n).error();
       c.plan_cache_entries = *n;
     } else if (a == "--read-timeout") {
-      auto n = positive(a, v, 3600, "seconds");
+      auto n = duration(a, v, 1000, 3600);
       if (!n) return std::move(n).error();
       c.read_timeout = std::chrono::seconds(*n);
     } else if (a == "--request-timeout") {
-      auto n = positive(a, v, 3600000, "milliseconds");
+      auto n = duration(a, v, 1, 3600000);
       if (!n) return std::move(n).error();
       c.request_timeout = std::chrono::milliseconds(*n);
     } else if (a == "--match-budget") {
@@ -251,7 +279,7 @@ Status apply_flags(Config& c, const std::vector<std::string>& args, bool* help) 
     } else if (a == "--convex-module") {
       c.convex_module = v;
     } else if (a == "--convex-timeout") {
-      auto n = positive(a, v, 600000, "milliseconds");
+      auto n = duration(a, v, 1, 600000);
       if (!n) return std::move(n).error();
       c.convex_timeout = std::chrono::milliseconds(*n);
     } else if (a == "--convex-connections") {
@@ -290,16 +318,21 @@ Status apply_flags(Config& c, const std::vector<std::string>& args, bool* help) 
       auto n = positive(a, v, uint64_t{1} << 44, "bytes");
       if (!n) return std::move(n).error();
       c.live_memory_budget = *n;
-    } else if (a == "--live-max-connections" || a == "--live-max-subscriptions" || a == "--live-outbox" ||
-               a == "--live-init-timeout" || a == "--live-stuck-timeout" || a == "--live-idle-timeout") {
+    } else if (a == "--live-max-connections" || a == "--live-max-subscriptions" || a == "--live-outbox") {
       auto n = positive(a, v, 10000000);
       if (!n) return std::move(n).error();
       if (a == "--live-max-connections") c.live_max_connections = *n;
       if (a == "--live-max-subscriptions") c.live_max_subscriptions = *n;
       if (a == "--live-outbox") c.live_outbox = *n;
+    } else if (a == "--live-init-timeout" || a == "--live-stuck-timeout") {
+      auto n = duration(a, v, 1, 10000000);
+      if (!n) return std::move(n).error();
       if (a == "--live-init-timeout") c.live_init_timeout = std::chrono::milliseconds(*n);
       if (a == "--live-stuck-timeout") c.live_stuck_timeout = std::chrono::milliseconds(*n);
-      if (a == "--live-idle-timeout") c.live_idle_timeout = std::chrono::seconds(*n);
+    } else if (a == "--live-idle-timeout") {
+      auto n = duration(a, v, 1000, 10000000);
+      if (!n) return std::move(n).error();
+      c.live_idle_timeout = std::chrono::seconds(*n);
     } else {
       return bad(unknown_flag(a));
     }

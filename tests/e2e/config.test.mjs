@@ -103,6 +103,49 @@ test('a bad file exits 2 and names the key\'s path, or the line of a syntax erro
   assert.match(missing.stderr, /absent\.toml: cannot be read/);
 });
 
+test('durations take ms, s or m; a bare number keeps the flag\'s unit; a wrong unit is named', { skip: !bin }, () => {
+  const check = (args, env) => {
+    const r = run([...args, '--check-config'], env);
+    assert.equal(r.status, 0, r.stderr);
+    return effective(r.stdout);
+  };
+  let c = check(['--read-timeout', '2m', '--request-timeout', '10s', '--convex-timeout', '750ms', '--live-idle-timeout=90s', '--live-init-timeout', '1m']);
+  assert.equal(c['read-timeout'], '120', 'seconds');
+  assert.equal(c['request-timeout'], '10000', 'milliseconds');
+  assert.equal(c['convex-timeout'], '750');
+  assert.equal(c['live-idle-timeout'], '90');
+  assert.equal(c['live-init-timeout'], '60000');
+  c = check(['--read-timeout', '45', '--request-timeout', '250']);
+  assert.equal(c['read-timeout'], '45', 'a bare number: seconds, as before');
+  assert.equal(c['request-timeout'], '250', 'a bare number: milliseconds, as before');
+  c = check(['--config', file('[live]\nstuck-timeout = "3s"\n')], { DC_READ_TIMEOUT: '1m' });
+  assert.equal(c['live-stuck-timeout'], '3000', 'from the file');
+  assert.equal(c['read-timeout'], '60', 'from the environment');
+  for (const [args, message] of [
+    [['--read-timeout', '10x'], /--read-timeout takes a duration: a whole number with ms, s or m .*not '10x'/],
+    [['--read-timeout', '1500ms'], /--read-timeout counts whole seconds: '1500ms' is not/],
+    [['--request-timeout', '0s'], /--request-timeout takes from 1 to 3600000 milliseconds; '0s' is 0/],
+    [['--read-timeout', '2h'], /takes a duration/],
+    [['--read-timeout', '61m'], /--read-timeout takes from 1 to 3600 seconds; '61m' is 3660/],
+    [['--convex-timeout', '-5s'], /takes a duration/],
+  ]) {
+    const r = run([...args, '--check-config']);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stdout}`);
+    assert.match(r.stderr, message);
+  }
+});
+
+test('docker/drizzle-convex.example.toml is a valid configuration, and what it says is what the server takes', { skip: !bin }, () => {
+  const example = new URL('../../docker/drizzle-convex.example.toml', import.meta.url).pathname;
+  const r = run(['--config', example, '--check-config']);
+  assert.equal(r.status, 0, r.stderr);
+  const c = effective(r.stdout);
+  assert.equal(c['request-timeout'], '5000');
+  assert.equal(c['convex-timeout'], '10000');
+  assert.equal(c['live-idle-timeout'], '60');
+  assert.equal(c['log-format'], '"text"');
+});
+
 test('a server started with --config serves by it', { skip: !bin }, async () => {
   const server = await startServer(bin, ['--config', file('demo = true\nmax-limit = 5\nno-access-log = true\n')]);
   try {
