@@ -133,6 +133,8 @@ void describe_until_ready(std::shared_ptr<SchemaSlot> slot, std::shared_ptr<Conv
       return;
     }
     auto next = std::min(wait * 2, std::chrono::milliseconds(10000));
+    convex->set_not_ready("the Convex deployment at " + where + " is not usable yet: " + r.error().message + " (retrying every " +
+                          std::to_string(std::max<int64_t>(1, next.count() / 1000)) + " s at most)");
     spdlog::error("Convex deployment at {} is not usable yet ({}); /readyz answers 503; retrying in {} ms", where,
                   r.error().message, wait.count());
     auto timer = std::make_shared<net::steady_timer>(ioc, wait);

@@ -52,6 +52,8 @@ class Backend {
   virtual std::string_view name() const = 0;
   virtual const TableStats& stats() const = 0;
   virtual bool ready() const = 0;
+  // Why ready() is false, in the operator's words (/readyz says it); empty if unknown.
+  virtual std::string not_ready_reason() const { return {}; }
   // Runs a read plan. `done` may be called inline or later, on any thread.
   virtual void read(std::shared_ptr<const ReadPlan> plan, const RequestContext& ctx,
                     std::function<void(Result<ReadOutcome>)> done) = 0;

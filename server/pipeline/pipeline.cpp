@@ -339,7 +339,10 @@ Answer Pipeline::health() const {
 }
 
 Result<Answer> Pipeline::ready() const {
-  if (!schema_->get() || !backend_->ready()) return Error{ErrorCode::unavailable, "the backend is not ready", std::nullopt};
+  if (!schema_->get() || !backend_->ready()) {
+    std::string why = backend_->not_ready_reason();
+    return Error{ErrorCode::unavailable, "the backend is not ready" + (why.empty() ? std::string() : ": " + why), std::nullopt};
+  }
   return json_answer(R"({"status":"ready","backend":")" + std::string(backend_->name()) + "\"}");
 }
 

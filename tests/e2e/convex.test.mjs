@@ -83,6 +83,11 @@ test('Convex down at start: listening, /readyz 503 with a clear log line, ready 
     for (let i = 0; i < 200 && !line.test(server.stderr()); i++) await new Promise((r) => setTimeout(r, 50));
     assert.match(server.stderr(), line);
     assert.doesNotMatch(server.stderr(), new RegExp(KEY));
+    // /readyz gives the reason the log has, without the key.
+    const why = await (await fetch(`${server.url}/readyz`)).json();
+    assert.equal(why.error.code, 'UNAVAILABLE');
+    assert.match(why.error.message, /^the backend is not ready: the Convex deployment at http:\/\/127\.0\.0\.1:\d+ is not usable yet: .+ \(retrying every \d+ s at most\)$/);
+    assert.doesNotMatch(why.error.message, new RegExp(KEY));
     const emulator = await startEmulator(emulatorArgs(['--port', String(port)]));
     try {
       await waitReady(server.url, 20000);
@@ -108,6 +113,9 @@ test('5xx bursts: reads are retried, then 503; a mutation is never repeated', as
     const down = await post(p.server.url, '/v1/query', { table: 'users', op: 'count' });
     assert.equal(down.status, 503, down.text);
     assert.equal(down.json.error.code, 'UNAVAILABLE');
+    // Every attempt failed the same way: one log line per function per 10 s, not one per attempt.
+    const retryLines = p.server.stderr().split('\n').filter((l) => /Convex call drizzle:execute attempt \d+ failed/.test(l));
+    assert.equal(retryLines.length, 1, retryLines.join('\n'));
     await emu(p.emulator, 'faults', { failNext: 0 });
 
     // The mutation commits, then the answer is lost to a 503: the proxy must

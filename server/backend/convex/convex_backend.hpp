@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "server/backend/backend.hpp"
@@ -29,6 +30,16 @@ class ConvexBackend final : public Backend {
   const TableStats& stats() const override { return *stats_; }
   bool ready() const override { return ready_.load(); }
   void set_ready(bool r) { ready_ = r; }
+  std::string not_ready_reason() const override {
+    std::lock_guard lock(reason_mu_);
+    return reason_;
+  }
+  // Not ready, and why (the last failure of describe, which app.cpp retries).
+  void set_not_ready(std::string why) {
+    std::lock_guard lock(reason_mu_);
+    reason_ = std::move(why);
+    ready_ = false;
+  }
 
   void read(std::shared_ptr<const ReadPlan> plan, const RequestContext& ctx,
             std::function<void(Result<ReadOutcome>)> done) override;
@@ -63,6 +74,8 @@ class ConvexBackend final : public Backend {
   // use what earlier reads observed.
   std::shared_ptr<ObservedStats> stats_ = std::make_shared<ObservedStats>();  // shared with calls in flight
   std::atomic<bool> ready_{false};
+  mutable std::mutex reason_mu_;
+  std::string reason_ = "the deployment has not answered yet";
 };
 
 // Takes the adapter's plan version out of its describe answer: an error

@@ -183,7 +183,9 @@ void ConvexClient::attempt(std::shared_ptr<Attempt> a) {
     auto cap = std::min<int64_t>(1000, 50LL << std::min(a->number - 1, 5));
     auto wait = std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(cap / 2, cap)(rng));
     if (now + wait >= a->options.deadline) return a->done(*failure);
-    spdlog::warn("Convex call {} attempt {} failed ({}); retrying in {} ms", a->path, a->number, failure->message, wait.count());
+    if (auto more = retry_log_.admit(a->path)) {
+      spdlog::warn("Convex call {} attempt {} failed ({}); retrying in {} ms{}", a->path, a->number, failure->message, wait.count(), *more);
+    }
     a->timer = std::make_unique<boost::asio::steady_timer>(ex_, wait);
     a->timer->async_wait([this, a](const boost::system::error_code&) { attempt(a); });
   });

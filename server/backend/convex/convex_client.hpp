@@ -14,6 +14,7 @@
 #include "protocol/value_json.hpp"
 #include "server/backend/convex/http_pool.hpp"
 #include "server/common/histogram_family.hpp"
+#include "server/common/log_limiter.hpp"
 
 namespace dc {
 
@@ -58,6 +59,7 @@ class ConvexClient {
   HttpPool::Headers headers_;
   std::string deploy_key_;  // never logged
   std::shared_ptr<HistogramFamily> durations_;
+  LogLimiter retry_log_;  // a retry line per function per 10 s
 };
 
 // The function ran: its value, or its failure (`body` is {status, value,

@@ -345,7 +345,9 @@ void SyncClient::lost(uint64_t generation, const std::string& why, bool resync) 
     delay = std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(delay.count() / 2, delay.count() * 3 / 2 + 1)(rng));
   }
   ++retries_;
-  spdlog::warn("Convex sync socket lost ({}); reconnecting in {} ms with {} queries", why, delay.count(), queries_.size());
+  if (auto more = lost_log_.admit("lost")) {
+    spdlog::warn("Convex sync socket lost ({}); reconnecting in {} ms with {} queries{}", why, delay.count(), queries_.size(), *more);
+  }
   retry_timer_.expires_after(delay);
   retry_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec && !self->socket_) self->connect();

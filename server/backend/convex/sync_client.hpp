@@ -24,6 +24,7 @@
 
 #include "protocol/value_json.hpp"
 #include "server/backend/convex/http_pool.hpp"
+#include "server/common/log_limiter.hpp"
 
 namespace dc {
 
@@ -99,6 +100,7 @@ class SyncClient : public std::enable_shared_from_this<SyncClient> {
   std::atomic<uint64_t> connects_{0};
   std::atomic<uint64_t> resyncs_{0};
   std::atomic<bool> connected_{false};
+  LogLimiter lost_log_;  // a reconnect line per 10 s while Convex is away
 };
 
 }  // namespace dc
