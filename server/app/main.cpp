@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   auto logger = std::make_shared<spdlog::async_logger>("server", sink, spdlog::thread_pool(),
                                                        spdlog::async_overflow_policy::block);
   spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");  // with the zone, as the JSON lines
   for (int i = 1; i < argc; ++i) {
     if (std::string_view(argv[i]) == "--version") {
       std::cout << "drizzle-convex-server " << dc::kVersion << " (plan version " << dc::kPlanVersion << ")\n";

@@ -102,6 +102,7 @@ void HttpSession::refuse_unread(const Error& e) {
   method_ = std::string(parser_->get().method_string());
   target_ = std::string(parser_->get().target());
   request_id_ = request_id(parser_->get()["X-Request-Id"]);
+  error_code_ = code_name(e.code);
   closing_ = true;
   linger_ = true;
   write(error_response(e), {{"X-Request-Id", request_id_}}, 0, parser_->get().version(), false, false);
@@ -149,12 +150,15 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
     closing_ = true;
     linger_ = true;
     request_id_ = request_id("");
+    error_code_ = code_name(e.code);
     return write(error_response(e), {{"X-Request-Id", request_id_}}, 0, 11, false, false);
   }
   Request req = parser_->release();
   method_ = std::string(req.method_string());
   target_ = std::string(req.target());
   request_id_ = request_id(req["X-Request-Id"]);
+  role_.clear();
+  error_code_.clear();
   if (beast::websocket::is_upgrade(req) && target_.substr(0, target_.find('?')) == "/v1/live") return upgrade(std::move(req));
   unsigned version = req.version();
   bool keep_alive = req.keep_alive();
@@ -171,7 +175,7 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   std::string_view path = target_;
   path = path.substr(0, path.find('?'));
   Call call{method_, path, req.body(), header_of(req, http::field::authorization), header_of(req, http::field::host), origin_of(req),
-            content_type_of(req)};
+            content_type_of(req), &role_};
   auto self = shared_from_this();
   // `req` (which `call` points into) lives until handle() returns; the pipeline copies what it keeps.
   net_->pipeline->handle(call, ctx, [self, seq, version, keep_alive, head](Result<Answer> answer, Headers extra) {
@@ -180,7 +184,10 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
     net::dispatch(self->stream_.get_executor(), [self, seq, answer = std::move(answer), extra = std::move(extra), version, keep_alive,
                                                  head]() mutable {
       self->answered_seq_ = seq;
-      if (!answer) return self->write(error_response(answer.error()), extra, 0, version, keep_alive, head);
+      if (!answer) {
+        self->error_code_ = code_name(answer.error().code);
+        return self->write(error_response(answer.error()), extra, 0, version, keep_alive, head);
+      }
       std::optional<uint64_t> docs_read;
       if (answer->show_docs_read) docs_read = answer->docs_read;
       self->write(answer_response(std::move(answer).value()), extra, docs_read, version, keep_alive, head);
@@ -208,6 +215,7 @@ void HttpSession::watch_disconnect(uint64_t seq) {
 
 void HttpSession::upgrade(Request req) {
   auto refuse = [&](const Error& e) {
+    error_code_ = code_name(e.code);
     closing_ = true;
     write(error_response(e), {{"X-Request-Id", request_id_}}, 0, req.version(), false, false);
   };
@@ -258,11 +266,13 @@ void HttpSession::write(Response response, const Headers& extra, std::optional<u
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_).count();
   if (net_->options.access_log) {
     // The target is client-controlled: escape it so a log line stays one valid JSON object.
-    std::string target, id;
+    std::string target, id, role = "null", code = "null";
     write_json_string(target_, target);
     write_json_string(request_id_, id);
-    spdlog::info(R"({{"event":"access","requestId":{},"method":"{}","path":{},"status":{},"us":{},"docsRead":{}}})", id, method_,
-                 target, status, us, docs_read.value_or(0));
+    if (!role_.empty()) role.clear(), write_json_string(role_, role);
+    if (!error_code_.empty()) code = "\"" + error_code_ + "\"";
+    spdlog::info(R"({{"event":"access","requestId":{},"peer":"{}","method":"{}","path":{},"status":{},"code":{},"role":{},"us":{},"docsRead":{}}})",
+                 id, peer_, method_, target, status, code, role, us, docs_read.value_or(0));
   }
   writing_ = true;
   bool keep = res->keep_alive();

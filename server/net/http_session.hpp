@@ -70,6 +70,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::string method_;
   std::string target_;
   std::string request_id_;
+  std::string role_;        // written by the pipeline's auth step; empty: none
+  std::string error_code_;  // the error answered, if any
   std::chrono::steady_clock::time_point started_;
   uint64_t request_seq_ = 0;
   uint64_t answered_seq_ = 0;

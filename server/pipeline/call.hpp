@@ -23,6 +23,8 @@ struct Call {
   std::string_view host;                   // the Host header ("" when absent)
   std::optional<std::string_view> origin;  // the Origin header, when sent (browsers)
   std::optional<std::string_view> content_type = std::nullopt;  // the Content-Type header, when sent
+  // Where the auth step writes the caller's role, for the access line; null: nowhere.
+  std::string* role = nullptr;
 };
 
 struct Answer {

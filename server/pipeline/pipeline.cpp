@@ -432,6 +432,7 @@ void Pipeline::route(const Call& call, const RequestContext& ctx, ResultFn done)
       done(std::move(access).error());
       return std::nullopt;
     }
+    if (call.role) *call.role = access->identity.role;
     RequestContext as = ctx;
     as.identity = access->identity;
     return std::make_pair(std::move(access).value(), std::move(as));

@@ -181,9 +181,13 @@ test('--log-format json: every line one JSON object, the access line with its ow
   }
   const access = records.filter((r) => r.event === 'access');
   assert.equal(access.length, 3);
-  assert.deepEqual(Object.keys(access[0]), ['time', 'level', 'event', 'requestId', 'method', 'path', 'status', 'us', 'docsRead']);
+  assert.deepEqual(Object.keys(access[0]), ['time', 'level', 'event', 'requestId', 'peer', 'method', 'path', 'status', 'code', 'role', 'us', 'docsRead']);
   assert.equal(access[0].requestId, 'trace"1\\');
+  assert.match(access[0].peer, /^127\.0\.0\.1:\d+$/);
+  assert.equal(access[0].code, null);
+  assert.equal(access[0].role, 'admin', 'without --auth every caller is the built-in admin');
   assert.equal(access[1].status, 400);
+  assert.equal(access[1].code, 'INVALID_QUERY');
   assert.ok(records.some((r) => r.message?.includes('memory-only')));
 
   // text (the default): lines for a person, the access line's JSON after the level.
@@ -191,7 +195,7 @@ test('--log-format json: every line one JSON object, the access line with its ow
   await post(text.url, '/v1/query', { table: 'users', op: 'count' });
   await text.stop();
   const first = text.stderr().split('\n')[0];
-  assert.match(first, /^\d{4}-\d\d-\d\dT[\d:.]+ (\x1b\[[\d;]*m)?info/);
+  assert.match(first, /^\d{4}-\d\d-\d\dT[\d:.]+[+-]\d\d:?\d\d (\x1b\[[\d;]*m)?info/, 'a text timestamp names its zone');
   assert.match(text.stderr(), /info(\x1b\[m)? \{"event":"access"/);
 });
 

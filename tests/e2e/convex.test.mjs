@@ -63,7 +63,7 @@ test('a write\'s request id reaches Convex\'s function logs, matching the access
     const logs = await emu(p.emulator, 'logs');
     assert.deepEqual(logs.filter((l) => l.line.includes('trace-')), [{ path: 'drizzle:mutate', line: '[LOG] drizzle-convex request trace-write-42' }],
       'one log line for the write, none for the read (its arguments stay equal for Convex\'s query cache)');
-    assert.match(p.server.stderr(), /"requestId":"trace-write-42","method":"POST","path":"\/v1\/mutate"/);
+    assert.match(p.server.stderr(), /"requestId":"trace-write-42","peer":"127\.0\.0\.1:\d+","method":"POST","path":"\/v1\/mutate"/);
   } finally { await p.stop(); }
 });
 
