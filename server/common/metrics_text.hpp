@@ -23,6 +23,14 @@ class MetricsText {
   void counter(std::string_view name, std::string_view help, uint64_t value) { family(name, "counter", help, {{{}, value}}); }
   void gauge(std::string_view name, std::string_view help, uint64_t value) { family(name, "gauge", help, {{{}, value}}); }
 
+  // One unlabelled sample that is not a whole number (seconds of CPU).
+  void real(std::string_view name, std::string_view type, std::string_view help, double value) {
+    header(name, type, help);
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.6f", value);  // a start time needs its ten integer digits
+    text_.append(name).append(" ").append(buf).append("\n");
+  }
+
   // One metric with a series per label set.
   void family(std::string_view name, std::string_view type, std::string_view help,
               const std::vector<std::pair<Labels, uint64_t>>& series) {

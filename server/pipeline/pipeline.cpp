@@ -1,4 +1,5 @@
 #include "server/pipeline/pipeline.hpp"
+#include "server/pipeline/process_metrics.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -360,6 +361,7 @@ Answer Pipeline::metrics() const {
   stats_.tables.write(out);
   if (hub_) hub_->write_metrics(out);
   backend_->write_metrics(out);
+  write_process_metrics(out);
   Answer a;
   a.content_type = "text/plain; version=0.0.4";
   a.body = out.take();

@@ -135,3 +135,29 @@ test('Convex call durations by adapter function and outcome', { skip: !bin, time
     await emulator.stop();
   }
 });
+
+test('process_* metrics as every Prometheus client exports them: CPU, memory, descriptors, start time', { skip: !bin }, async () => {
+  const startedAround = Date.now() / 1000;
+  const server = await startServer(bin, ['--demo', '--no-access-log']);
+  try {
+    for (let i = 0; i < 50; i++) await post(server.url, '/v1/query', { table: 'posts', op: 'findMany', limit: 50 });
+    const m = await scrape(server.url);
+    const one = (name) => {
+      const f = m.get(name);
+      assert.ok(f, `${name} is exported`);
+      assert.equal(f.samples.length, 1, name);
+      return f.samples[0].value;
+    };
+    assert.equal(m.get('process_cpu_seconds_total').type, 'counter');
+    assert.ok(one('process_cpu_seconds_total') > 0);
+    const rss = one('process_resident_memory_bytes');
+    assert.ok(rss > 2 ** 20 && rss < 8 * 2 ** 30, `rss ${rss}`);
+    assert.ok(one('process_virtual_memory_bytes') >= rss);
+    const fds = one('process_open_fds');
+    assert.ok(fds >= 3 && fds < one('process_max_fds'), `fds ${fds}`);
+    const start = one('process_start_time_seconds');
+    assert.ok(Math.abs(start - startedAround) < 60, `start ${start} against ${startedAround}`);
+  } finally {
+    assert.equal(await server.stop(), 0);
+  }
+});
