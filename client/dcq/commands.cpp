@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -31,6 +32,14 @@ void on_signal(int) { g_interrupted = 1; }
 struct Input {
   std::string text;
   bool from_command_line = false;
+  std::string file;  // -f FILE: errors name FILE:LINE before pointing into it
+
+  // Where `at` is, for a request read from a file.
+  std::string where(size_t at) const {
+    if (file.empty()) return "";
+    size_t line = 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + static_cast<long>(std::min(at, text.size())), '\n'));
+    return "  at " + terminal_safe(file) + ":" + std::to_string(line) + "\n";
+  }
 };
 
 std::string format_of(const Settings& s) {
@@ -48,8 +57,17 @@ dz::ClientOptions options_of(const Settings& s) {
 }
 
 // The JSON of a command, or an exit code after saying what is wrong with it.
-std::optional<Json> read_json(const std::string& arg, Input& in) {
-  if (arg == "-") {
+std::optional<Json> read_json(const std::string& arg, const std::string& file, Input& in) {
+  if (!file.empty()) {
+    std::ifstream f(file, std::ios::binary);
+    in.text.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+    if (!f.good() && !f.eof()) {
+      std::cerr << "dcq: cannot read " << file << "\n";
+      return std::nullopt;
+    }
+    in.from_command_line = true;  // errors point into it, as into a query typed in
+    in.file = file;
+  } else if (arg == "-") {
     in.text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   } else {
     in.text = arg;
@@ -58,10 +76,13 @@ std::optional<Json> read_json(const std::string& arg, Input& in) {
   try {
     return Json::parse(in.text);
   } catch (const Json::parse_error& e) {
-    std::cerr << "dcq: the query is not valid JSON: " << e.what() << "\n";
+    // nlohmann's text after its "[json.exception.parse_error.N] " tag: where, and what it expected.
+    std::string what = e.what();
+    if (auto tag = what.find("] "); what.rfind("[json.exception", 0) == 0 && tag != std::string::npos) what = what.substr(tag + 2);
+    std::cerr << "dcq: the query is not valid JSON: " << what << "\n";
     if (in.from_command_line && e.byte > 0) {
       size_t at = std::min<size_t>(e.byte - 1, in.text.size() ? in.text.size() - 1 : 0);
-      std::cerr << point_at(in.text, {at, at + 1}) << "\n";
+      std::cerr << in.where(at) << point_at(in.text, {at, at + 1}) << "\n";
     }
     return std::nullopt;
   }
@@ -70,7 +91,7 @@ std::optional<Json> read_json(const std::string& arg, Input& in) {
 int report(const dz::Error& e, const Input* in) {
   std::cerr << "dcq: " << terminal_safe(e.describe()) << "\n";
   if (in && in->from_command_line && e.path && !e.path->empty()) {
-    if (auto span = locate(in->text, *e.path)) std::cerr << point_at(in->text, *span) << "\n";
+    if (auto span = locate(in->text, *e.path)) std::cerr << in->where(span->first) << point_at(in->text, *span) << "\n";
   }
   switch (e.kind) {
     case dz::Error::Kind::connection:
@@ -83,6 +104,11 @@ int report(const dz::Error& e, const Input* in) {
 void print(const Json& data, const std::string& format) {
   if (format == "table") {
     std::cout << render_table(data);
+  } else if (format == "csv") {
+    if (data.is_object() && data.contains("page") && data.contains("continueCursor")) {
+      std::cerr << "continueCursor: " << terminal_json(data["continueCursor"]) << "\n";
+    }
+    std::cout << render_csv(data);
   } else if (format == "ndjson") {
     const Json* rows = &data;
     if (data.is_object() && data.contains("page") && data["page"].is_array()) {
@@ -103,9 +129,9 @@ void print(const Json& data, const std::string& format) {
 
 }  // namespace
 
-int run_call(const Settings& s, const std::string& command, const std::string& arg) {
+int run_call(const Settings& s, const std::string& command, const std::string& arg, const std::string& file) {
   Input in;
-  auto body = read_json(arg, in);
+  auto body = read_json(arg, file, in);
   if (!body) return kUsage;
   dz::Client client(options_of(s));
   dz::Result<Json> r = command == "query"  ? client.query(*body)
@@ -122,7 +148,7 @@ int run_schema(const Settings& s) {
   auto r = client.schema();
   if (!r) return report(r.error(), nullptr);
   std::string format = format_of(s);
-  if (format == "table" && r->is_object() && r->contains("tables") && (*r)["tables"].is_object()) {
+  if ((format == "table" || format == "csv") && r->is_object() && r->contains("tables") && (*r)["tables"].is_object()) {
     // One line per table: its fields, indexes and relations, for a person; JSON has the rest.
     Json rows = Json::array();
     for (const auto& [name, t] : (*r)["tables"].items()) {
@@ -139,16 +165,16 @@ int run_schema(const Settings& s) {
       row["relations"] = relations;
       rows.push_back(std::move(row));
     }
-    std::cout << render_table(rows);
+    std::cout << (format == "csv" ? render_csv(rows) : render_table(rows));
     return kOk;
   }
   print(*r, format == "table" ? "json" : format);
   return kOk;
 }
 
-int run_watch(const Settings& s, const std::string& arg, int count) {
+int run_watch(const Settings& s, const std::string& arg, int count, const std::string& file) {
   Input in;
-  auto body = read_json(arg, in);
+  auto body = read_json(arg, file, in);
   if (!body) return kUsage;
   std::string format = format_of(s);
   bool redraw = format == "table" && ::isatty(STDOUT_FILENO);
@@ -179,6 +205,8 @@ int run_watch(const Settings& s, const std::string& arg, int count) {
                     << render_table(result, have_previous ? &previous : nullptr, have_previous);
         } else if (format == "table") {
           std::cout << render_table(result) << "\n";
+        } else if (format == "csv") {
+          std::cout << render_csv(result) << "\r\n";  // each result whole, a blank line between
         } else if (format == "json") {
           // Piped: one result per line, so each line is one whole result.
           std::cout << (::isatty(STDOUT_FILENO) ? terminal_json(result, 2) : terminal_json(result)) << "\n";

@@ -12,19 +12,20 @@ enum Exit { kOk = 0, kServerError = 1, kUsage = 2, kUnreachable = 3 };
 struct Settings {
   std::string url;
   std::string token;
-  std::string format;  // json, ndjson, table; "" = table on a terminal, JSON when piped
+  std::string format;  // json, ndjson, table, csv; "" = table on a terminal, JSON when piped
   int timeout_ms = 10000;
   std::uint64_t max_answer_bytes = 64ull << 20;  // --max-answer
 };
 
-// query, mutate, explain: `input` is the JSON text or "-" for stdin.
-int run_call(const Settings& s, const std::string& command, const std::string& input);
+// query, mutate, explain: `input` is the JSON text or "-" for stdin; or
+// `file` names a file that holds it (-f FILE).
+int run_call(const Settings& s, const std::string& command, const std::string& input, const std::string& file = "");
 int run_schema(const Settings& s);
 // The typed API's header for a schema: from `schema_file` when given, else
 // from the server's /v1/schema; to `output` ("" or "-": stdout).
 int run_codegen(const Settings& s, const std::string& schema_file, std::string namespace_name, const std::string& output,
                 const std::string& lang = "cpp");
 // Live results until `count` of them (0: until Ctrl-C).
-int run_watch(const Settings& s, const std::string& input, int count);
+int run_watch(const Settings& s, const std::string& input, int count, const std::string& file = "");
 
 }  // namespace dcq

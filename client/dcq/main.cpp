@@ -25,8 +25,8 @@ Exit codes: 0 ok, 1 the server answered an error, 2 usage, 3 cannot connect or t
   s.url = "http://127.0.0.1:8787";
   app.add_option("--url", s.url, "server URL (http:// or https://)")->envname("DCQ_URL")->capture_default_str();
   app.add_option("--token", s.token, "bearer token or API key")->envname("DCQ_TOKEN");
-  app.add_option("--format", s.format, "json, ndjson or table (default: a table on a terminal, JSON when piped)")
-      ->check(CLI::IsMember({"json", "ndjson", "table"}));
+  app.add_option("--format", s.format, "json, ndjson, table or csv (default: a table on a terminal, JSON when piped)")
+      ->check(CLI::IsMember({"json", "ndjson", "table", "csv"}));
   app.add_option("--timeout", s.timeout_ms, "per-call deadline in milliseconds, the whole answer included")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -34,12 +34,15 @@ Exit codes: 0 ok, 1 the server answered an error, 2 usage, 3 cannot connect or t
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
 
-  std::string input;
+  std::string input, input_file;
   int count = 0;
   auto call = [&](const char* name, const char* what, const char* example) {
     auto* sub = app.add_subcommand(name, what);
-    sub->add_option("json", input, "the request as JSON, or - to read it from stdin")->required();
-    sub->footer(std::string("Example:\n  ") + example);
+    auto* json = sub->add_option("json", input, "the request as JSON, or - to read it from stdin");
+    sub->add_option("-f,--file", input_file, "read the request from FILE (a query kept in a file, with line numbers for errors)")
+        ->check(CLI::ExistingFile)
+        ->excludes(json);
+    sub->footer(std::string("Example:\n  ") + example + "\n  dcq " + name + " -f request.json");
     return sub;
   };
   auto* query = call("query", "run a read (findMany, findFirst, paginate, count)",
@@ -72,12 +75,17 @@ Exit codes: 0 ok, 1 the server answered an error, 2 usage, 3 cannot connect or t
     int code = app.exit(e);
     return code == 0 ? dcq::kOk : dcq::kUsage;
   }
+  bool takes_request = query->parsed() || mutate->parsed() || explain->parsed() || watch->parsed();
+  if (takes_request && input.empty() && input_file.empty()) {
+    std::cerr << "dcq: give the request as JSON, - to read it from stdin, or -f FILE\n";
+    return dcq::kUsage;
+  }
   try {
-    if (query->parsed()) return dcq::run_call(s, "query", input);
-    if (mutate->parsed()) return dcq::run_call(s, "mutate", input);
-    if (explain->parsed()) return dcq::run_call(s, "explain", input);
+    if (query->parsed()) return dcq::run_call(s, "query", input, input_file);
+    if (mutate->parsed()) return dcq::run_call(s, "mutate", input, input_file);
+    if (explain->parsed()) return dcq::run_call(s, "explain", input, input_file);
     if (schema->parsed()) return dcq::run_schema(s);
-    if (watch->parsed()) return dcq::run_watch(s, input, count);
+    if (watch->parsed()) return dcq::run_watch(s, input, count, input_file);
     if (codegen->parsed()) return dcq::run_codegen(s, schema_file, namespace_name, output, lang);
   } catch (const std::exception& e) {
     // An answer shaped unlike the protocol's (a proxy in between, say).

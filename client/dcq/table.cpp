@@ -109,7 +109,49 @@ std::string rows_table(const Json& rows, const Json* previous, bool mark) {
   return out;
 }
 
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string csv_value(const Json& v) {
+  if (auto n = drizzle_convex::as_int64(v)) return std::to_string(*n);
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return "";
+  return v.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 }  // namespace
+
+std::string render_csv(const Json& result) {
+  Json rows = result.is_array() ? result
+              : result.is_object() && result.contains("page") && result["page"].is_array() ? result["page"]
+              : Json::array({result});
+  std::vector<std::string> columns;
+  for (const auto& row : rows) {
+    if (!row.is_object()) continue;
+    for (const auto& [k, v] : row.items())
+      if (std::find(columns.begin(), columns.end(), k) == columns.end()) columns.push_back(k);
+  }
+  std::string out;
+  for (size_t i = 0; i < columns.size(); ++i) out += (i ? "," : "") + csv_field(columns[i]);
+  if (columns.empty()) out += "value";  // rows that are not objects: one column of them
+  out += "\r\n";
+  for (const auto& row : rows) {
+    if (!row.is_object()) {
+      out += csv_field(csv_value(row)) + "\r\n";
+      continue;
+    }
+    for (size_t i = 0; i < columns.size(); ++i) {
+      out += i ? "," : "";
+      if (row.contains(columns[i])) out += csv_field(csv_value(row[columns[i]]));
+    }
+    out += "\r\n";
+  }
+  return out;
+}
 
 std::string render_table(const Json& result, const Json* previous, bool mark_changes) {
   if (result.is_array()) return rows_table(result, previous, mark_changes);

@@ -15,4 +15,12 @@ using drizzle_convex::Json;
 // marked when `mark_changes` is set: reverse video and a trailing '*'.
 std::string render_table(const Json& result, const Json* previous = nullptr, bool mark_changes = false);
 
+// Rows as CSV (RFC 4180) for spreadsheets and scripts: a header of every
+// column in the order first met, then one line per row; strings as they
+// are, int64s and numbers as written, null and a missing column empty,
+// objects and arrays as JSON; a field with a comma, a quote or a line break
+// quoted. A paginate answer gives its page; one object, one row. Nothing is
+// cut or escaped for a terminal: the bytes go to a file.
+std::string render_csv(const Json& result);
+
 }  // namespace dcq

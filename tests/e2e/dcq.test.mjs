@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, post } from '../lib/server.mjs';
@@ -94,6 +94,59 @@ test('usage errors exit 2: bad JSON, no command, an unknown flag, a bad format',
   r = run(['watch', '--help']);
   assert.equal(r.code, 0);
   assert.match(r.stdout, /--count/);
+});
+
+test('-f FILE reads the request from a file; an error names FILE:LINE and points into it', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dcq-file-'));
+  try {
+    const good = join(dir, 'admins.json');
+    writeFileSync(good, JSON.stringify({ table: 'users', op: 'findMany', columns: { name: true }, where: { role: 'admin' }, orderBy: { name: 'asc' } }, null, 2));
+    let r = run(['query', '-f', good]);
+    assert.equal(r.code, 0, r.stderr);
+    const direct = run(['query', readFileSync(good, 'utf8')]);
+    assert.deepEqual(JSON.parse(r.stdout), JSON.parse(direct.stdout));
+    const bad = join(dir, 'typo.json');
+    writeFileSync(bad, '{\n  "table": "users",\n  "op": "findMany",\n  "where": {"rol": "admin"}\n}\n');
+    r = run(['query', '--file', bad]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /at \/where\/rol/);
+    assert.ok(r.stderr.includes(`at ${bad}:4\n`), r.stderr);
+    assert.match(r.stderr, /"where": \{"rol": "admin"\}\n\s+\^+/);
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{\n  "table": "users",\n  "op": "findMany",,\n}\n');
+    r = run(['explain', '-f', broken]);
+    assert.equal(r.code, 2);
+    assert.ok(r.stderr.includes(`at ${broken}:3\n`), r.stderr);
+    assert.doesNotMatch(r.stderr, /json\.exception/, 'our words, not the parser library\'s');
+    // Usage: a missing file, both a file and JSON, neither.
+    assert.equal(run(['query', '-f', join(dir, 'absent.json')]).code, 2);
+    assert.equal(run(['query', '{}', '-f', good]).code, 2);
+    r = run(['query']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /-f FILE/);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('--format csv: a header, one line per row, RFC 4180 quoting; a page\'s cursor on stderr', { skip }, async () => {
+  const title = 'Comma, "quote"\nand a line';
+  const w = await post(server.url, '/v1/mutate', { op: 'insert', table: 'tags', values: { name: title } });
+  assert.equal(w.status, 200, w.text);
+  let r = run(['query', '--format', 'csv', JSON.stringify({ table: 'tags', op: 'findMany', columns: { name: true }, where: { name: title } })]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'name\r\n"Comma, ""quote""\nand a line"\r\n');
+  r = run(['query', '--format', 'csv', '{"table":"users","op":"findMany","columns":{"name":true,"credits":true,"address":true},"where":{"address":{"isNotNull":true}},"orderBy":{"name":"asc"},"limit":2}']);
+  const lines = r.stdout.split('\r\n');
+  assert.equal(lines[0], 'name,credits,address', r.stderr);
+  assert.equal(lines.length, 4, r.stdout);
+  assert.match(lines[1], /^[^,]+,\d+,"\{.*\}"$/, 'a number as written, an object as JSON (quoted: it holds commas or quotes)');
+  r = run(['query', '--format', 'csv', '{"table":"posts","op":"paginate","numItems":2,"columns":{"title":true}}']);
+  assert.equal(r.stdout.split('\r\n').length, 4, r.stdout);
+  assert.match(r.stderr, /^continueCursor: "/);
+  r = run(['query', '--format', 'csv', '{"table":"users","op":"count"}']);
+  assert.match(r.stdout, /^count\r\n\d+\r\n$/);
+  r = run(['schema', '--format', 'csv']);
+  assert.match(r.stdout, /^table,fields,indexes,relations\r\n/);
+  await post(server.url, '/v1/mutate', { op: 'delete', table: 'tags', where: { name: title } });
 });
 
 test('no server, or no answer in time, exits 3', { skip }, () => {
