@@ -15,6 +15,7 @@
 
 #include "client/dcq/codegen.hpp"
 #include "client/dcq/locate.hpp"
+#include "client/dcq/plan_tree.hpp"
 #include "client/dcq/table.hpp"
 #include "client/dcq/terminal_text.hpp"
 #include "drizzle_convex/client.hpp"
@@ -133,12 +134,21 @@ int run_call(const Settings& s, const std::string& command, const std::string& a
   Input in;
   auto body = read_json(arg, file, in);
   if (!body) return kUsage;
+  if (command == "explain" && s.analyze && body->is_object()) (*body)["analyze"] = true;
   dz::Client client(options_of(s));
   dz::Result<Json> r = command == "query"  ? client.query(*body)
                        : command == "mutate" ? client.mutate(*body)
                                              : client.explain(*body);
   if (!r) return report(r.error(), &in);
-  // explain answers a plan: a tree, which a table would flatten badly.
+  // explain answers a plan: drawn as a tree on a terminal (a table would
+  // flatten it); a mutation's plan, and every plan piped, as JSON.
+  if (command == "explain" && format_of(s) == "table") {
+    if (auto tree = render_plan_tree(*r)) {
+      std::cout << *tree;
+      std::cout.flush();
+      return kOk;
+    }
+  }
   print(*r, command == "explain" && format_of(s) == "table" ? "json" : format_of(s));
   return kOk;
 }

@@ -15,6 +15,7 @@ struct Settings {
   std::string format;  // json, ndjson, table, csv; "" = table on a terminal, JSON when piped
   int timeout_ms = 10000;
   std::uint64_t max_answer_bytes = 64ull << 20;  // --max-answer
+  bool analyze = false;  // explain --analyze: run the read, show what each access read
 };
 
 // query, mutate, explain: `input` is the JSON text or "-" for stdin; or

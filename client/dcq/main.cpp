@@ -51,6 +51,7 @@ Exit codes: 0 ok, 1 the server answered an error, 2 usage, 3 cannot connect or t
                       R"(dcq mutate '{"op":"update","table":"users","set":{"credits":5},"where":{"role":"member"}}')");
   auto* explain = call("explain", "show the plan of a read or mutation; runs nothing",
                        R"(dcq explain '{"table":"posts","op":"findMany","where":{"published":true}}')");
+  explain->add_flag("--analyze", s.analyze, "run the read and show the documents each access read (reads only)");
   auto* schema = app.add_subcommand("schema", "print the effective schema (tables, indexes, relations)");
   schema->footer("Example:\n  dcq schema --format json");
   std::string schema_file, namespace_name, output;

@@ -149,6 +149,33 @@ test('--format csv: a header, one line per row, RFC 4180 quoting; a page\'s curs
   await post(server.url, '/v1/mutate', { op: 'delete', table: 'tags', where: { name: title } });
 });
 
+test('explain on a terminal (or --format table) draws the plan as a tree; --analyze adds what each access read', { skip }, () => {
+  const q = { table: 'posts', where: { published: true, author: { role: 'admin' } }, columns: { title: true }, orderBy: { views: 'desc' }, limit: 3,
+    with: { author: { columns: { name: true } }, tags: { columns: { name: true } } } };
+  let r = run(['explain', '--format', 'table', JSON.stringify(q)]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.split('\n');
+  assert.match(lines[0], /^findMany: up to \d+ documents \(budget 32000\)$/);
+  assert.match(lines[1], /^posts  index by_author by authorId · filter published = true · order views desc \(sort\) · limit 3/);
+  assert.match(r.stdout, /\n├─ driven by author: users  index by_role_credits \[role = admin\]/);
+  assert.match(r.stdout, /\n├─ with tags \(links\): postTags  index by_post by postId/);
+  assert.match(r.stdout, /\n└─ with tags: tags  get by _id/);
+  assert.match(r.stdout, /\nwarnings:\n  posts: in-memory sort/);
+  assert.doesNotMatch(r.stdout, /read \d/, 'nothing was run');
+  r = run(['explain', '--format', 'table', '--analyze', JSON.stringify(q)]);
+  assert.equal(r.code, 0, r.stderr);
+  const total = Number(r.stdout.match(/^findMany: .* · read (\d+)$/m)[1]);
+  const perAccess = [...r.stdout.matchAll(/ · read (\d+)$/gm)].slice(1).reduce((t, m) => t + Number(m[1]), 0);
+  assert.equal(perAccess, total, 'the accesses\' reads add up to the plan\'s');
+  // Piped, explain stays JSON; a mutation's plan is JSON on a terminal too.
+  assert.equal(JSON.parse(run(['explain', JSON.stringify(q)]).stdout).kind, 'read');
+  assert.equal(JSON.parse(run(['explain', '--format', 'table', '{"op":"delete","table":"tags","where":{"name":"x"}}']).stdout).kind, 'mutation');
+  // --analyze is for reads: the server refuses it on a mutation, at its key.
+  r = run(['explain', '--analyze', '{"op":"delete","table":"tags","where":{"name":"x"}}']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /\/analyze/);
+});
+
 test('no server, or no answer in time, exits 3', { skip }, () => {
   let r = run(['schema'], { env: { DCQ_URL: 'http://127.0.0.1:1' } });
   assert.equal(r.code, 3);
