@@ -19,6 +19,7 @@
 #include "client/dcq/table.hpp"
 #include "client/dcq/terminal_text.hpp"
 #include "drizzle_convex/client.hpp"
+#include "protocol/value_json.hpp"
 #include "server/schema/load.hpp"
 
 namespace dcq {
@@ -153,11 +154,113 @@ int run_call(const Settings& s, const std::string& command, const std::string& a
   return kOk;
 }
 
-int run_schema(const Settings& s) {
+namespace {
+
+// A field's type as TypeScript writes it: `"admin" | "editor"`, `id<users>`,
+// `string[]`, `{ city: string; zip?: string }`.
+std::string type_text(const dc::Validator& v) {
+  using K = dc::Validator::Kind;
+  switch (v.kind) {
+    case K::null_: return "null";
+    case K::float64: return v.integer ? "integer" : "number";
+    case K::int64: return "int64";
+    case K::boolean: return "boolean";
+    case K::string: return "string";
+    case K::bytes: return "bytes";
+    case K::any: return "any";
+    case K::literal: return dc::to_json(v.literal).dump();
+    case K::id: return "id<" + v.table + ">";
+    case K::array: {
+      std::string item = v.items.empty() ? "any" : type_text(v.items[0]);
+      return (item.find(' ') != std::string::npos ? "(" + item + ")" : item) + "[]";
+    }
+    case K::record: return "record<" + (v.items.size() > 1 ? type_text(v.items[0]) + ", " + type_text(v.items[1]) : "any") + ">";
+    case K::object: {
+      std::string out;
+      for (const auto& f : v.fields) out += (out.empty() ? "" : "; ") + f.name + (f.optional ? "?: " : ": ") + type_text(f.type);
+      return "{ " + out + " }";
+    }
+    case K::union_: {
+      std::string out;
+      for (const auto& m : v.items) out += (out.empty() ? "" : " | ") + type_text(m);
+      return out;
+    }
+  }
+  return v.describe();
+}
+
+std::string fields_text(const dc::FieldList& fields) {
+  std::string out;
+  for (const auto& f : fields) out += (out.empty() ? "" : ", ") + f;
+  return out;
+}
+
+// One table of a schema: its fields with their types (as the server's
+// errors word them), then indexes, unique constraints and relations.
+int print_table_schema(const Json& raw, const std::string& name, const std::string& format) {
+  auto schema = dc::load_schema(raw);
+  if (!schema) {
+    std::cerr << "dcq: the server's schema is not valid: " << terminal_safe(schema.error().message) << "\n";
+    return kServerError;
+  }
+  const dc::TableDef* t = schema->table(name);
+  if (!t) {
+    std::string names;
+    for (const auto& [n, _] : raw["tables"].items()) names += (names.empty() ? "" : ", ") + n;
+    std::cerr << "dcq: no table '" << terminal_safe(name) << "'; the tables are " << terminal_safe(names) << "\n";
+    return kUsage;
+  }
+  if (format == "json" || format == "ndjson") {
+    Json out = {{"table", name}, {"definition", raw["tables"][name]}};
+    if (raw.contains("relations") && raw["relations"].contains(name)) out["relations"] = raw["relations"][name];
+    std::cout << terminal_json(out, format == "json" ? 2 : -1) << "\n";
+    return kOk;
+  }
+  Json rows = Json::array();
+  if (t->document.kind == dc::Validator::Kind::object) {
+    for (const auto& f : t->document.fields) {
+      Json row = {{"field", f.name}, {"type", type_text(f.type)}, {"optional", f.optional ? "yes" : ""}};
+      if (f.default_value) {
+        row["default"] = f.default_value->kind == dc::FieldDefault::Kind::now    ? "now"
+                         : f.default_value->kind == dc::FieldDefault::Kind::uuid ? "uuid"
+                                                                                 : dc::to_json(f.default_value->literal).dump();
+      }
+      rows.push_back(std::move(row));
+    }
+  } else {
+    rows.push_back({{"field", "(document)"}, {"type", type_text(t->document)}});
+  }
+  if (format == "csv") {
+    std::cout << render_csv(rows);
+    return kOk;
+  }
+  std::string out = terminal_safe(name) + "\n" + render_rows_whole(rows);
+  std::string indexes;
+  for (const auto& ix : t->indexes) {
+    if (ix.fields.empty()) continue;  // by_creation_time: every table has it
+    indexes += (indexes.empty() ? "" : ", ") + ix.name + " (" + fields_text(ix.fields) + ")";
+  }
+  out += "indexes: " + terminal_safe(indexes) + "\n";
+  for (const auto& u : t->unique) out += "unique: " + terminal_safe(fields_text(u)) + "\n";
+  if (auto rels = schema->relations.find(name); rels != schema->relations.end()) {
+    for (const auto& r : rels->second) {
+      std::string line = r.name + ": " + (r.many ? "many " : "one ") + r.target + " (" + fields_text(r.from) + " → " +
+                         (r.through ? r.through->table + " → " : std::string()) + fields_text(r.to) + ")";
+      out += "relation " + terminal_safe(line) + "\n";
+    }
+  }
+  std::cout << out;
+  return kOk;
+}
+
+}  // namespace
+
+int run_schema(const Settings& s, const std::string& table) {
   dz::Client client(options_of(s));
   auto r = client.schema();
   if (!r) return report(r.error(), nullptr);
   std::string format = format_of(s);
+  if (!table.empty()) return print_table_schema(*r, table, format);
   if ((format == "table" || format == "csv") && r->is_object() && r->contains("tables") && (*r)["tables"].is_object()) {
     // One line per table: its fields, indexes and relations, for a person; JSON has the rest.
     Json rows = Json::array();
@@ -175,7 +278,7 @@ int run_schema(const Settings& s) {
       row["relations"] = relations;
       rows.push_back(std::move(row));
     }
-    std::cout << (format == "csv" ? render_csv(rows) : render_table(rows));
+    std::cout << (format == "csv" ? render_csv(rows) : render_rows_whole(rows));
     return kOk;
   }
   print(*r, format == "table" ? "json" : format);

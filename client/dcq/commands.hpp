@@ -21,7 +21,8 @@ struct Settings {
 // query, mutate, explain: `input` is the JSON text or "-" for stdin; or
 // `file` names a file that holds it (-f FILE).
 int run_call(const Settings& s, const std::string& command, const std::string& input, const std::string& file = "");
-int run_schema(const Settings& s);
+// The schema: every table on a line, or one `table` with its fields' types.
+int run_schema(const Settings& s, const std::string& table = "");
 // The typed API's header for a schema: from `schema_file` when given, else
 // from the server's /v1/schema; to `output` ("" or "-": stdout).
 int run_codegen(const Settings& s, const std::string& schema_file, std::string namespace_name, const std::string& output,

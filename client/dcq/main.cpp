@@ -53,7 +53,9 @@ Exit codes: 0 ok, 1 the server answered an error, 2 usage, 3 cannot connect or t
                        R"(dcq explain '{"table":"posts","op":"findMany","where":{"published":true}}')");
   explain->add_flag("--analyze", s.analyze, "run the read and show the documents each access read (reads only)");
   auto* schema = app.add_subcommand("schema", "print the effective schema (tables, indexes, relations)");
-  schema->footer("Example:\n  dcq schema --format json");
+  std::string schema_table;
+  schema->add_option("table", schema_table, "one table: its fields with their types, indexes, unique constraints and relations");
+  schema->footer("Examples:\n  dcq schema\n  dcq schema users\n  dcq schema --format json");
   std::string schema_file, namespace_name, output;
   auto* codegen = app.add_subcommand("codegen", "write the C++ header of the typed API for a schema");
   codegen->add_option("--schema", schema_file, "a schema JSON file (protocol.md section 8); without it: the server's /v1/schema")
@@ -85,7 +87,7 @@ Exit codes: 0 ok, 1 the server answered an error, 2 usage, 3 cannot connect or t
     if (query->parsed()) return dcq::run_call(s, "query", input, input_file);
     if (mutate->parsed()) return dcq::run_call(s, "mutate", input, input_file);
     if (explain->parsed()) return dcq::run_call(s, "explain", input, input_file);
-    if (schema->parsed()) return dcq::run_schema(s);
+    if (schema->parsed()) return dcq::run_schema(s, schema_table);
     if (watch->parsed()) return dcq::run_watch(s, input, count, input_file);
     if (codegen->parsed()) return dcq::run_codegen(s, schema_file, namespace_name, output, lang);
   } catch (const std::exception& e) {

@@ -4,6 +4,7 @@
 #include "drizzle_convex/value.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <vector>
 
 namespace dcq {
@@ -17,7 +18,7 @@ size_t width(const std::string& s) {
   return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
-std::string cell(const Json& v) {
+std::string cell(const Json& v, size_t max_cell) {
   std::string s;
   if (auto n = drizzle_convex::as_int64(v))  // an int64 as people write it, not its encoding
     s = std::to_string(*n);
@@ -28,9 +29,9 @@ std::string cell(const Json& v) {
   else
     s = v.dump(-1, ' ', false, Json::error_handler_t::replace);
   s = terminal_safe(s);
-  if (width(s) > kMaxCell) {
+  if (width(s) > max_cell) {
     size_t n = 0, i = 0;
-    for (; i < s.size() && n < kMaxCell - 1; ++i)
+    for (; i < s.size() && n < max_cell - 1; ++i)
       if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) ++n;
     while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) ++i;
     s = s.substr(0, i) + "…";
@@ -52,7 +53,7 @@ const Json* previous_row(const Json& row, size_t r, const Json* previous) {
   return r < previous->size() ? &(*previous)[r] : nullptr;
 }
 
-std::string rows_table(const Json& rows, const Json* previous, bool mark) {
+std::string rows_table(const Json& rows, const Json* previous, bool mark, size_t max_cell = kMaxCell) {
   std::vector<std::string> columns;
   for (const auto& row : rows) {
     if (!row.is_object()) continue;
@@ -73,7 +74,7 @@ std::string rows_table(const Json& rows, const Json* previous, bool mark) {
     std::vector<bool> marks;
     for (size_t i = 0; i < columns.size(); ++i) {
       bool present = row.is_object() && row.contains(columns[i]);
-      std::string text = present ? cell(row[columns[i]]) : "";
+      std::string text = present ? cell(row[columns[i]], max_cell) : "";
       bool differs = false;
       if (mark && previous) {
         bool was = before && before->is_object() && before->contains(columns[i]);
@@ -152,6 +153,8 @@ std::string render_csv(const Json& result) {
   }
   return out;
 }
+
+std::string render_rows_whole(const Json& rows) { return rows_table(rows, nullptr, false, std::numeric_limits<size_t>::max()); }
 
 std::string render_table(const Json& result, const Json* previous, bool mark_changes) {
   if (result.is_array()) return rows_table(result, previous, mark_changes);

@@ -15,6 +15,10 @@ using drizzle_convex::Json;
 // marked when `mark_changes` is set: reverse video and a trailing '*'.
 std::string render_table(const Json& result, const Json* previous = nullptr, bool mark_changes = false);
 
+// Rows (an array of objects) as a table whose cells are never cut: for
+// text written to be read whole (a schema's types).
+std::string render_rows_whole(const Json& rows);
+
 // Rows as CSV (RFC 4180) for spreadsheets and scripts: a header of every
 // column in the order first met, then one line per row; strings as they
 // are, int64s and numbers as written, null and a missing column empty,

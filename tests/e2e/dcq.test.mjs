@@ -176,6 +176,35 @@ test('explain on a terminal (or --format table) draws the plan as a tree; --anal
   assert.match(r.stderr, /\/analyze/);
 });
 
+test('dcq schema TABLE: every field with its type whole, indexes, unique, relations; an unknown table names the tables; completion asks the server', { skip }, () => {
+  let r = run(['schema', 'users', '--format', 'table']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^users\n/);
+  assert.match(r.stdout, /\nrole +│ "admin" \| "editor" \| "member" +│/);
+  assert.match(r.stdout, /\naddress +│ \{ city: string; country: string \} +│ yes/);
+  assert.match(r.stdout, /\nindexes: by_email \(email\), by_role_credits \(role, credits\)\n/);
+  assert.match(r.stdout, /\nunique: email\n/);
+  assert.match(r.stdout, /\nrelation posts: many posts \(_id → authorId\)\n/);
+  r = run(['schema', 'posts', '--format', 'table']);
+  assert.match(r.stdout, /\nrelation tags: many tags \(_id → postTags → _id\)\n/);
+  r = run(['schema', 'comments', '--format', 'csv']);
+  assert.match(r.stdout, /^field,type,optional\r\npostId,id<posts>,\r\n/);
+  const json = JSON.parse(run(['schema', 'users']).stdout);
+  assert.equal(json.table, 'users');
+  assert.ok(json.definition.documentType && json.relations.posts);
+  r = run(['schema', 'nope']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /no table 'nope'; the tables are .*users/);
+  // Every table's field list whole, not cut to a cell.
+  r = run(['schema', '--format', 'table']);
+  assert.match(r.stdout, /authorId, title, body, published, category, views/);
+  const completion = join(process.env.DC_SOURCE_DIR ?? new URL('../..', import.meta.url).pathname, 'client/dcq/dcq.bash-completion');
+  const dir = join(dcq, '..');
+  const c = spawnSync('bash', ['-c', `source ${completion}; COMP_WORDS=(dcq --url ${server.url} schema po); COMP_CWORD=4; _dcq; echo "\${COMPREPLY[*]}"`],
+    { encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
+  assert.equal(c.stdout.trim(), 'postTags posts');
+});
+
 test('no server, or no answer in time, exits 3', { skip }, () => {
   let r = run(['schema'], { env: { DCQ_URL: 'http://127.0.0.1:1' } });
   assert.equal(r.code, 3);
