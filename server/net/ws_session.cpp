@@ -10,6 +10,7 @@
 
 #include "protocol/json_read.hpp"
 #include "protocol/live_messages.hpp"
+#include "protocol/value_json.hpp"
 
 namespace dc {
 
@@ -19,6 +20,8 @@ namespace websocket = beast::websocket;
 
 WsSession::WsSession(Stream&& stream, std::shared_ptr<NetContext> net, RequestContext ctx)
     : net_(std::move(net)),
+      request_id_(ctx.request_id),
+      peer_(ctx.peer),
       ticket_(net_->open),
       hub_(net_->pipeline->hub()),
       ws_(LiveStream(std::move(stream))),
@@ -91,6 +94,12 @@ void WsSession::run(Request req) {
 void WsSession::on_accept(beast::error_code ec) {
   upgrade_.reset();
   if (ec) return finish();
+  if (net_->options.access_log) {
+    std::string id;
+    write_json_string(request_id_, id);
+    spdlog::info(R"({{"event":"live-open","requestId":{},"peer":"{}"}})", id, peer_);
+    logged_open_ = true;
+  }
   init_timer_.expires_after(net_->options.live_init_timeout);
   init_timer_.async_wait([self = shared_from_this()](beast::error_code tec) {
     if (!tec && !self->closing_) self->handler_.on_init_timeout();
@@ -263,6 +272,8 @@ void WsSession::shut_down() {
 void WsSession::close(uint16_t code, std::string reason) {
   if (closing_ || finished_) return;
   closing_ = true;
+  close_code_ = code;
+  close_reason_ = reason;
   if (code == live::close_code::too_slow) {
     hub_->stats().slow_closes.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("live socket closed ({}): {}", code, reason);
@@ -293,6 +304,24 @@ void WsSession::close(uint16_t code, std::string reason) {
 void WsSession::finish() {
   if (finished_) return;
   finished_ = true;
+  if (logged_open_) {  // a socket whose handshake failed never opened
+    // Who closed it and why: the server's code, else the client's close frame, else the connection dropped (null).
+    auto peer_close = ws_.reason();
+    std::string id, reason = "null", code = "null";
+    write_json_string(request_id_, id);
+    if (close_code_) {
+      code = std::to_string(close_code_);
+      reason.clear();
+      write_json_string(close_reason_, reason);
+    } else if (peer_close.code != websocket::close_code::none) {
+      code = std::to_string(peer_close.code);
+      reason.clear();
+      write_json_string(std::string(peer_close.reason.c_str()), reason);
+    }
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - opened_).count();
+    spdlog::info(R"({{"event":"live-close","requestId":{},"peer":"{}","by":"{}","code":{},"reason":{},"ms":{}}})", id, peer_,
+                 close_code_ ? "server" : peer_close.code != websocket::close_code::none ? "client" : "connection", code, reason, ms);
+  }
   upgrade_.reset();
   close_timer_.cancel();
   init_timer_.cancel();

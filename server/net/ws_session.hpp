@@ -7,6 +7,8 @@
 // pings and the idle timeout are Beast's.
 #pragma once
 
+#include <chrono>
+
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/websocket.hpp>
 #include <atomic>
@@ -67,6 +69,13 @@ class WsSession final : public LiveConnection, public LiveOutput, public std::en
   void account();
 
   std::shared_ptr<NetContext> net_;
+  // For the log's live-open and live-close lines (before handler_, which takes the context).
+  std::string request_id_;
+  std::string peer_;
+  std::chrono::steady_clock::time_point opened_ = std::chrono::steady_clock::now();
+  uint16_t close_code_ = 0;  // the server's, when it closed the socket
+  std::string close_reason_;
+  bool logged_open_ = false;
   SessionCount::Ticket ticket_;
   std::shared_ptr<LiveHub> hub_;
   boost::beast::websocket::stream<LiveStream> ws_;

@@ -499,3 +499,35 @@ test('--live-memory-budget: past it the connection holding the most is closed (4
     }
   });
 });
+
+test('the log has a line when a live socket opens and when it closes: its request id, peer, who closed it, the code, how long it lived', { skip: !bin }, async () => {
+  const server = await startServer(bin, [...blog, '--log-format', 'json']);
+  try {
+    // A client that closes, with its own request id.
+    const ws = new WebSocket(server.url.replace(/^http/, 'ws') + '/v1/live', 'graphql-transport-ws', { headers: { 'X-Request-Id': 'live-trace-7' } });
+    await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+    ws.close(1000, 'bye');
+    await new Promise((resolve) => ws.once('close', resolve));
+    // One the server closes: a message that is not JSON (4400).
+    const bad = new WebSocket(server.url.replace(/^http/, 'ws') + '/v1/live', 'graphql-transport-ws');
+    await new Promise((resolve, reject) => { bad.once('open', resolve); bad.once('error', reject); });
+    bad.send('not json');
+    const closed = await new Promise((resolve) => bad.once('close', (code) => resolve(code)));
+    const lines = () => server.stderr().trim().split('\n').map((l) => JSON.parse(l));
+    for (let i = 0; i < 100 && lines().filter((r) => r.event === 'live-close').length < 2; i++) await sleep(20);
+    const records = lines();
+    const open = records.find((r) => r.event === 'live-open' && r.requestId === 'live-trace-7');
+    assert.ok(open, server.stderr());
+    assert.match(open.peer, /^127\.0\.0\.1:\d+$/);
+    const byClient = records.find((r) => r.event === 'live-close' && r.requestId === 'live-trace-7');
+    assert.deepEqual({ by: byClient.by, code: byClient.code, reason: byClient.reason }, { by: 'client', code: 1000, reason: 'bye' });
+    assert.equal(byClient.peer, open.peer);
+    assert.ok(byClient.ms >= 0);
+    const byServer = records.find((r) => r.event === 'live-close' && r.requestId !== 'live-trace-7');
+    assert.equal(byServer.by, 'server');
+    assert.equal(byServer.code, closed);
+    assert.equal(typeof byServer.reason, 'string');
+  } finally {
+    assert.equal(await server.stop(), 0);
+  }
+});
