@@ -17,6 +17,8 @@ RUN useradd --system --uid 10001 --home-dir /var/lib/drizzle-convex --create-hom
 USER drizzle-convex
 WORKDIR /var/lib/drizzle-convex
 EXPOSE 8787
+# Ready: the schema loaded and the backend answering (/readyz says why not).
+HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 CMD curl -fsS http://127.0.0.1:8787/readyz > /dev/null || exit 1
 # Listens on all interfaces inside the container; with no flags it serves the demo blog.
 # Anything else needs --auth FILE (docs/auth.md) or, behind a gateway that checks callers, --insecure-no-auth.
 ENTRYPOINT ["drizzle-convex-server", "--host", "0.0.0.0", "--port", "8787"]

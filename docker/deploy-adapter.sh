@@ -10,13 +10,24 @@
 #   5. the proxy built and started with that key, and /readyz awaited.
 # Idempotent: a key or auth file already there is kept.
 #
-# DOCKER_COMPOSE (default "docker compose") and NPX (default "npx") name the
-# tools; tests/e2e/compose.test.mjs runs these steps with stand-ins for them
+# DOCKER_COMPOSE (default "docker compose"), NPM (default "npm") and NPX
+# (default "npx") name the tools, checked before the first step; tests/e2e/compose.test.mjs runs these steps with stand-ins for them
 # against the Convex emulator.
 set -euo pipefail
 cd "$(dirname "$0")"
 compose=(${DOCKER_COMPOSE:-docker compose})
 npx_cmd=(${NPX:-npx})
+npm_cmd=(${NPM:-npm})
+
+# What the steps need, checked before any of them runs.
+need() {  # command what-for
+  command -v "$1" > /dev/null || { echo "deploy-adapter.sh: '$1' is needed ($2) and is not on PATH" >&2; exit 1; }
+}
+need "${compose[0]}" "to run the backend and the proxy"
+need "${npm_cmd[0]}" "to install the sample project's packages (Node 18 or later)"
+need "${npx_cmd[0]}" "to deploy the sample project with the Convex CLI"
+need curl "to wait for the backend and the proxy"
+need openssl "to make the service API key"
 
 [[ -f .env ]] || cp .env.example .env
 env_value() { grep -E "^$1=" .env | tail -1 | cut -d= -f2- || true; }
@@ -57,8 +68,13 @@ else
 fi
 
 echo "3/5 the sample project with the adapter"
+# The sample depends on ../../adapter by path: its dist/ must be built.
+if [[ ! -f ../adapter/dist/index.js ]]; then
+  (cd ../adapter && "${npm_cmd[@]}" ci --no-audit --no-fund && "${npm_cmd[@]}" run build)
+fi
 (
   cd sample
+  "${npm_cmd[@]}" install --no-audit --no-fund
   CONVEX_SELF_HOSTED_URL="$backend_url" CONVEX_SELF_HOSTED_ADMIN_KEY="$key" "${npx_cmd[@]}" convex deploy --yes
 )
 

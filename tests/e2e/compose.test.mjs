@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, chmodSync, existsSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, chmodSync, existsSync, rmSync, symlinkSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -30,8 +30,8 @@ const environment = (service) => Object.fromEntries((service.environment ?? []).
 
 test('compose.yml: backend, dashboard and proxy as Convex and the server expect them', () => {
   const c = compose();
-  assert.deepEqual(Object.keys(c.services).sort(), ['backend', 'dashboard', 'proxy']);
-  const { backend, dashboard, proxy } = c.services;
+  assert.deepEqual(Object.keys(c.services).sort(), ['backend', 'dashboard', 'grafana', 'prometheus', 'proxy']);
+  const { backend, dashboard, proxy, prometheus, grafana } = c.services;
 
   assert.match(backend.image, /^ghcr\.io\/get-convex\/convex-backend:/);
   assert.deepEqual(backend.ports, ['${PORT:-3210}:3210', '${SITE_PROXY_PORT:-3211}:3211']);
@@ -60,8 +60,29 @@ test('compose.yml: backend, dashboard and proxy as Convex and the server expect 
   const env = environment(proxy);
   for (const name of Object.keys(env)) assert.ok(read.has(name), `the server does not read ${name}`);
   assert.equal(env.CONVEX_URL, 'http://backend:3210');
-  const mount = proxy.volumes.find((v) => v.includes(':/conf/'));
-  assert.equal(mount.slice(mount.indexOf('}:') + 2).replace(/:ro$/, ''), env.DC_AUTH_FILE);
+  // The auth file is mounted read-only and must exist: compose must not make a directory in its place.
+  const mount = proxy.volumes.find((v) => typeof v === 'object' && v.target.startsWith('/conf/'));
+  assert.equal(mount.target, env.DC_AUTH_FILE);
+  assert.equal(mount.source, '${PROXY_AUTH_JSON:-./auth.json}');
+  assert.deepEqual([mount.type, mount.read_only, mount.bind.create_host_path], ['bind', true, false]);
+
+  // Monitoring only when asked for; Prometheus scrapes the proxy's port and the backend's.
+  for (const s of [prometheus, grafana]) assert.deepEqual(s.profiles, ['monitoring']);
+  for (const s of ['backend', 'dashboard', 'proxy']) assert.equal(c.services[s].profiles, undefined, `${s} runs without a profile`);
+  const scrape = yaml(join(docker, 'prometheus.yml'));
+  const targets = scrape.scrape_configs.flatMap((j) => j.static_configs.flatMap((sc) => sc.targets));
+  assert.deepEqual(targets.sort(), ['backend:3210', `proxy:${port}`].sort());
+  assert.ok(prometheus.volumes.includes('./prometheus.yml:/etc/prometheus/prometheus.yml:ro'));
+  const datasource = yaml(join(docker, 'grafana/provisioning/datasources/prometheus.yml'));
+  assert.equal(datasource.datasources[0].url, 'http://prometheus:9090');
+  const provider = yaml(join(docker, 'grafana/provisioning/dashboards/drizzle-convex.yml'));
+  const dashboardMount = grafana.volumes.find((v) => v.startsWith('./grafana/drizzle-convex.json:'));
+  assert.ok(dashboardMount.split(':')[1].startsWith(provider.providers[0].options.path + '/'), 'the dashboard is where the provider looks');
+
+  // The image checks its own health; the build context holds no secrets or installed packages.
+  assert.match(dockerfile, new RegExp(`HEALTHCHECK [^\n]*curl -fsS http://127\\.0\\.0\\.1:${port}/readyz`));
+  const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n');
+  for (const entry of ['docker/.env', 'docker/auth.json', '**/node_modules/', 'build/', '.git/']) assert.ok(ignored.includes(entry), entry);
 });
 
 test('.env.example holds every variable compose.yml and deploy-adapter.sh use, and nothing else', () => {
@@ -137,8 +158,14 @@ const { appendFileSync } = require('node:fs');
 appendFileSync(${JSON.stringify(log)}, 'npx ' + process.argv.slice(2).join(' ') + ' in ' + process.cwd().split('/').pop() +
   ' url=' + process.env.CONVEX_SELF_HOSTED_URL + ' key=' + process.env.CONVEX_SELF_HOSTED_ADMIN_KEY + '\\n');
 `);
-  const run = () => spawnSync(join(dir, 'deploy-adapter.sh'), [], {
-    encoding: 'utf8', env: { ...process.env, DOCKER_COMPOSE: `${dockerStandIn} compose`, NPX: npxStandIn },
+  const npmStandIn = fake('npm', `
+const { appendFileSync } = require('node:fs');
+appendFileSync(${JSON.stringify(log)}, 'npm ' + process.argv.slice(2).join(' ') + ' in ' + process.cwd().split('/').pop() + '\\n');
+`);
+  // The sample's adapter dependency, by path from the copied folder: the repository's (its dist/ built).
+  symlinkSync(join(root, 'adapter'), join(work, 'adapter'));
+  const run = (env = {}) => spawnSync(join(dir, 'deploy-adapter.sh'), [], {
+    encoding: 'utf8', env: { ...process.env, DOCKER_COMPOSE: `${dockerStandIn} compose`, NPX: npxStandIn, NPM: npmStandIn, ...env },
   });
   const stopProxy = () => {
     const pidFile = join(dir, 'proxy.pid');
@@ -158,6 +185,8 @@ appendFileSync(${JSON.stringify(log)}, 'npx ' + process.argv.slice(2).join(' ') 
     const auth = JSON.parse(readFileSync(join(dir, 'auth.json'), 'utf8'));
     assert.equal(auth.apiKeys[0].sha256, createHash('sha256').update(apiKey).digest('hex'));
     const calls = readFileSync(log, 'utf8');
+    assert.match(calls, /^npm install --no-audit --no-fund in sample\n/m, 'the sample\'s packages are installed before the deploy');
+    assert.ok(calls.indexOf('npm install') < calls.indexOf('npx convex deploy'));
     assert.match(calls, new RegExp(`npx convex deploy --yes in sample url=http://127\\.0\\.0\\.1:${emulatorPort} key=${key.replace('|', '\\|')}`));
 
     // The proxy in front of the "self-hosted" backend answers the service key, and refuses no key.
@@ -175,6 +204,12 @@ appendFileSync(${JSON.stringify(log)}, 'npx ' + process.argv.slice(2).join(' ') 
     assert.match(second.stdout, /kept \.\/auth\.json/);
     assert.doesNotMatch(second.stdout, /dcx_/);
     assert.equal(readFileSync(log, 'utf8').match(/generate_admin_key/g).length, 1);
+    stopProxy();
+    // A tool missing: said before any step runs.
+    const missing = run({ NPM: join(work, 'bin', 'no-such-npm') });
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /'.*no-such-npm' is needed \(to install the sample project's packages/);
+    assert.doesNotMatch(missing.stdout, /1\/5/);
   } finally {
     stopProxy();
     await emulator.stop();
