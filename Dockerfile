@@ -16,9 +16,12 @@ COPY --from=build /src/build/release/client/dcq /usr/local/bin/dcq
 RUN useradd --system --uid 10001 --home-dir /var/lib/drizzle-convex --create-home drizzle-convex
 USER drizzle-convex
 WORKDIR /var/lib/drizzle-convex
+# Listens on all interfaces inside the container, on DC_PORT: set that
+# (`-e DC_PORT=9000`) rather than --port, so the health check follows.
+ENV DC_HOST=0.0.0.0 DC_PORT=8787
 EXPOSE 8787
 # Ready: the schema loaded and the backend answering (/readyz says why not).
-HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 CMD curl -fsS http://127.0.0.1:8787/readyz > /dev/null || exit 1
-# Listens on all interfaces inside the container; with no flags it serves the demo blog.
-# Anything else needs --auth FILE (docs/auth.md) or, behind a gateway that checks callers, --insecure-no-auth.
-ENTRYPOINT ["drizzle-convex-server", "--host", "0.0.0.0", "--port", "8787"]
+HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 CMD curl -fsS "http://127.0.0.1:${DC_PORT}/readyz" > /dev/null || exit 1
+# With no flags it serves the demo blog. Anything else needs --auth FILE
+# (docs/auth.md) or, behind a gateway that checks callers, --insecure-no-auth.
+ENTRYPOINT ["drizzle-convex-server"]

@@ -30,7 +30,7 @@ podman_run=(podman --cgroup-manager=cgroupfs --runtime runc)
 limits=(--ulimit "nofile=65536:65536" --ulimit "nproc=65536:65536")
 
 # The base images, from Debian's packages.
-mirror="$(grep -hm1 -oE 'https?://[^ ]+/debian$' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2> /dev/null || true)"
+mirror="$(grep -hoE 'https?://[^ ]+/debian$' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2> /dev/null | head -1 || true)"
 mirror="${mirror:-http://deb.debian.org/debian}"
 if ! "${podman_run[@]}" image exists debian:bookworm; then
   rootfs="$(mktemp -d /var/tmp/dc-rootfs.XXXXXX)"
@@ -43,7 +43,7 @@ fi
 
 started=$(date +%s)
 echo "test-image: building drizzle-convex:test"
-"${podman_run[@]}" build --isolation chroot --pull=never --network host -t drizzle-convex:test -f Dockerfile . > /var/tmp/dc-image-build.log 2>&1 ||
+"${podman_run[@]}" build --isolation chroot --pull=never --network host --format docker -t drizzle-convex:test -f Dockerfile . > /var/tmp/dc-image-build.log 2>&1 ||
   { tail -40 /var/tmp/dc-image-build.log >&2; exit 1; }
 built=$(( $(date +%s) - started ))
 
@@ -66,7 +66,8 @@ fail() { echo "test-image: FAILED: $*" >&2; exit 1; }
 # 1. The demo, as `docker run drizzle-convex` would serve it.
 port=$(free_port)
 containers+=(dc-test-demo)
-"${podman_run[@]}" run -d --name dc-test-demo --network host "${limits[@]}" drizzle-convex:test --port "$port" > /dev/null
+"${podman_run[@]}" rm -f dc-test-demo dc-test-convex > /dev/null 2>&1 || true  # a run stopped half-way
+"${podman_run[@]}" run -d --name dc-test-demo --network host "${limits[@]}" -e DC_PORT="$port" drizzle-convex:test > /dev/null
 wait_ready "http://127.0.0.1:$port" 30 || { "${podman_run[@]}" logs dc-test-demo >&2; exit 1; }
 count=$(curl -sf "http://127.0.0.1:$port/v1/query" -d '{"table":"users","op":"count"}')
 [[ "$count" =~ \"count\":[1-9] ]] || fail "the demo answered $count"
@@ -86,7 +87,7 @@ for ((i = 0; i < 80; i++)); do grep -q "listening on" /var/tmp/dc-image-emulator
 cport=$(free_port)
 containers+=(dc-test-convex)
 "${podman_run[@]}" run -d --name dc-test-convex --network host "${limits[@]}" \
-  -e CONVEX_URL="http://127.0.0.1:$eport" -e CONVEX_DEPLOY_KEY="$key" drizzle-convex:test --port "$cport" > /dev/null
+  -e CONVEX_URL="http://127.0.0.1:$eport" -e CONVEX_DEPLOY_KEY="$key" -e DC_PORT="$cport" drizzle-convex:test > /dev/null
 wait_ready "http://127.0.0.1:$cport" 60 || { "${podman_run[@]}" logs dc-test-convex >&2; exit 1; }
 users=$(curl -sf "http://127.0.0.1:$cport/v1/query" -d '{"table":"users","op":"count"}')
 [[ "$users" == '{"data":{"count":8}}' ]] || fail "through the emulator: $users"

@@ -150,7 +150,8 @@ int run_call(const Settings& s, const std::string& command, const std::string& a
       return kOk;
     }
   }
-  print(*r, command == "explain" && format_of(s) == "table" ? "json" : format_of(s));
+  // A plan is no table of rows: JSON for every format but the tree.
+  print(*r, command == "explain" && format_of(s) != "ndjson" ? "json" : format_of(s));
   return kOk;
 }
 

@@ -95,7 +95,7 @@ std::string access_line(const Json& a) {
   if (a.contains("estimate") && a["estimate"].is_object() && a["estimate"].contains("rows") && !a["estimate"]["rows"].is_null()) {
     out += " · est " + text_of(a["estimate"]["rows"]) + " (" + text_of(a["estimate"].value("basis", Json("?"))) + ")";
   }
-  if (a.contains("maxReads")) out += " · up to " + text_of(a["maxReads"]);
+  if (a.contains("maxReads") && !a["maxReads"].is_null()) out += " · up to " + text_of(a["maxReads"]);  // null: unbounded (Convex)
   if (a.contains("actualReads")) out += " · read " + text_of(a["actualReads"]);
   return out;  // made terminal-safe where it is printed
 }
@@ -167,7 +167,7 @@ void print(const Item& item, const std::string& indent, bool last, bool root, st
 std::optional<std::string> render_plan_tree(const Json& plan) {
   if (!plan.is_object() || plan.value("kind", Json("")) != "read" || !plan.contains("root")) return std::nullopt;
   std::string head = text_of(plan.value("op", Json("read")));
-  if (plan.contains("maxReads")) head += ": up to " + text_of(plan["maxReads"]) + " documents";
+  if (plan.contains("maxReads") && !plan["maxReads"].is_null()) head += ": up to " + text_of(plan["maxReads"]) + " documents";
   if (plan.contains("readBudget")) head += " (budget " + text_of(plan["readBudget"]) + ")";
   if (plan.contains("docsRead")) head += " · read " + text_of(plan["docsRead"]);
   std::string out = terminal_safe(head) + "\n";

@@ -102,6 +102,7 @@ void HttpSession::refuse_unread(const Error& e) {
   method_ = std::string(parser_->get().method_string());
   target_ = std::string(parser_->get().target());
   request_id_ = request_id(parser_->get()["X-Request-Id"]);
+  role_.clear();  // not authenticated: a keep-alive connection's last role is not this request's
   error_code_ = code_name(e.code);
   closing_ = true;
   linger_ = true;
@@ -150,6 +151,7 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
     closing_ = true;
     linger_ = true;
     request_id_ = request_id("");
+    role_.clear();
     error_code_ = code_name(e.code);
     return write(error_response(e), {{"X-Request-Id", request_id_}}, 0, 11, false, false);
   }

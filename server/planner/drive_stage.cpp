@@ -58,7 +58,8 @@ uint64_t Planner::links_per_row(const RelationDef& rel) {
   uint64_t links = estimated_rows(rel.through->table);
   uint64_t targets = estimated_rows(rel.target);
   if (links == kUnbounded || targets == kUnbounded) return 2;
-  return std::max<uint64_t>(1, (links + targets - 1) / std::max<uint64_t>(targets, 1));
+  if (targets == 0) return 1;
+  return std::max<uint64_t>(1, (links + targets - 1) / targets);
 }
 
 void Planner::drive(TableAccess& a, const TableDef& table, const std::vector<const PlanFilter*>& conj, const ReadConfig& cfg,

@@ -47,7 +47,10 @@ test('compose.yml: backend, dashboard and proxy as Convex and the server expect 
   assert.ok(existsSync(join(docker, proxy.build.context, proxy.build.dockerfile)));
   assert.equal(proxy.depends_on.backend.condition, 'service_healthy');
   const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
-  const port = dockerfile.match(/ENTRYPOINT \[.*"--port", "(\d+)"\]/)[1];
+  const port = dockerfile.match(/^ENV .*\bDC_PORT=(\d+)/m)[1];
+  assert.match(dockerfile, /^ENV .*\bDC_HOST=0\.0\.0\.0/m, 'all interfaces inside the container');
+  assert.match(dockerfile, /^EXPOSE (\d+)$/m);
+  assert.equal(dockerfile.match(/^EXPOSE (\d+)$/m)[1], port);
   assert.deepEqual(proxy.ports, [`\${PROXY_PORT:-8787}:${port}`]);
   assert.deepEqual(proxy.healthcheck.test, ['CMD', 'curl', '-f', `http://localhost:${port}/readyz`]);
   assert.match(dockerfile, /apt-get install[^\n]* curl/, 'the runtime image needs curl for the health check');
@@ -80,7 +83,7 @@ test('compose.yml: backend, dashboard and proxy as Convex and the server expect 
   assert.ok(dashboardMount.split(':')[1].startsWith(provider.providers[0].options.path + '/'), 'the dashboard is where the provider looks');
 
   // The image checks its own health; the build context holds no secrets or installed packages.
-  assert.match(dockerfile, new RegExp(`HEALTHCHECK [^\n]*curl -fsS http://127\\.0\\.0\\.1:${port}/readyz`));
+  assert.match(dockerfile, /HEALTHCHECK [^\n]*curl -fsS "http:\/\/127\.0\.0\.1:\$\{DC_PORT\}\/readyz"/, 'the health check follows DC_PORT');
   const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n');
   for (const entry of ['docker/.env', 'docker/auth.json', '**/node_modules/', 'build/', '.git/']) assert.ok(ignored.includes(entry), entry);
 });

@@ -113,9 +113,10 @@ test('5xx bursts: reads are retried, then 503; a mutation is never repeated', as
     const down = await post(p.server.url, '/v1/query', { table: 'users', op: 'count' });
     assert.equal(down.status, 503, down.text);
     assert.equal(down.json.error.code, 'UNAVAILABLE');
-    // Every attempt failed the same way: one log line per function per 10 s, not one per attempt.
+    // Every attempt failed the same way: one log line per function per 10 s, not one per attempt
+    // (two at most, should the bursts straddle 10 s on a slow machine; without the limiter, one per attempt: more).
     const retryLines = p.server.stderr().split('\n').filter((l) => /Convex call drizzle:execute attempt \d+ failed/.test(l));
-    assert.equal(retryLines.length, 1, retryLines.join('\n'));
+    assert.ok(retryLines.length >= 1 && retryLines.length <= 2, retryLines.join('\n'));
     await emu(p.emulator, 'faults', { failNext: 0 });
 
     // The mutation commits, then the answer is lost to a 503: the proxy must

@@ -118,16 +118,18 @@ class Executor {
   std::vector<uint64_t> reads_by_access_;
   uint64_t matched_bytes_ = 0;
   std::optional<Error> failure_;
-  template <typename Part>
-  struct PartKeyLess {
-    bool operator()(const std::pair<const Part*, Value>& a, const std::pair<const Part*, Value>& b) const {
-      if (a.first != b.first) return std::less<const Part*>{}(a.first, b.first);
+  // Keyed by the access's number in the plan, not its address: a union's
+  // branches read copies of the access, post-filter and relations included.
+  using AccessKey = std::pair<uint32_t, Value>;
+  struct AccessKeyLess {
+    bool operator()(const AccessKey& a, const AccessKey& b) const {
+      if (a.first != b.first) return a.first < b.first;
       return compare(a.second, b.second) < 0;
     }
   };
-  // EXISTS per relation and parent key; a junction's targets per access and target key.
-  std::map<std::pair<const RelationStep*, Value>, bool, PartKeyLess<RelationStep>> exists_cache_;
-  std::map<std::pair<const TableAccess*, Value>, bool, PartKeyLess<TableAccess>> target_cache_;
+  // EXISTS per relation (its target's access) and parent key; a junction's targets per target key.
+  std::map<AccessKey, bool, AccessKeyLess> exists_cache_;
+  std::map<AccessKey, bool, AccessKeyLess> target_cache_;
 };
 
 }  // namespace dc

@@ -64,7 +64,7 @@ bool Executor::exists(const RelationStep& step, const Value& parent) {
   if (failure_) return false;
   Value key = relation_key(parent, step.parent_fields);
   if (key.is_nullish()) return false;
-  auto cache_key = std::make_pair(&step, key);
+  AccessKey cache_key{step.node.access.id, key};
   if (auto it = exists_cache_.find(cache_key); it != exists_cache_.end()) return it->second;
   bool found = false;
   if (step.junction) {
@@ -88,7 +88,7 @@ bool Executor::exists(const RelationStep& step, const Value& parent) {
 bool Executor::exists_through(const RelationStep& step, const Value& key) {
   const TableAccess& links = *step.junction;
   auto target_exists = [&](const Value& target) {
-    auto probe = std::make_pair(&step.node.access, target);
+    AccessKey probe{step.node.access.id, target};
     if (auto it = target_cache_.find(probe); it != target_cache_.end()) return it->second;
     Groups hits;
     lookup(step.node.access, {target}, false, hits);
