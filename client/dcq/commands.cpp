@@ -178,12 +178,18 @@ std::string type_text(const dc::Validator& v) {
     case K::record: return "record<" + (v.items.size() > 1 ? type_text(v.items[0]) + ", " + type_text(v.items[1]) : "any") + ">";
     case K::object: {
       std::string out;
-      for (const auto& f : v.fields) out += (out.empty() ? "" : "; ") + f.name + (f.optional ? "?: " : ": ") + type_text(f.type);
+      for (const auto& f : v.fields) {
+        if (!out.empty()) out += "; ";
+        out += f.name + (f.optional ? "?: " : ": ") + type_text(f.type);
+      }
       return "{ " + out + " }";
     }
     case K::union_: {
       std::string out;
-      for (const auto& m : v.items) out += (out.empty() ? "" : " | ") + type_text(m);
+      for (const auto& m : v.items) {
+        if (!out.empty()) out += " | ";
+        out += type_text(m);
+      }
       return out;
     }
   }

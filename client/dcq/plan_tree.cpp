@@ -35,7 +35,10 @@ std::string filter_text(const Json& f) {
   for (const char* k : {"and", "or"}) {
     if (f.contains(k) && f[k].is_array()) {
       std::string out;
-      for (const auto& c : f[k]) out += (out.empty() ? "" : std::string(" ") + k + " ") + filter_text(c);
+      for (const auto& c : f[k]) {
+        if (!out.empty()) out += std::string(" ") + k + " ";
+        out += filter_text(c);
+      }
       return "(" + out + ")";
     }
   }
@@ -67,7 +70,10 @@ std::string access_line(const Json& a) {
   }
   if (a.contains("indexFilter") && a["indexFilter"].is_array() && !a["indexFilter"].empty()) {
     std::string served;
-    for (const auto& c : a["indexFilter"]) served += (served.empty() ? "" : " and ") + filter_text(c);
+    for (const auto& c : a["indexFilter"]) {
+      if (!served.empty()) served += " and ";
+      served += filter_text(c);
+    }
     out += " [" + served + "]";
   }
   if (a.contains("postFilter") && !a["postFilter"].is_null()) out += " · filter " + filter_text(a["postFilter"]);

@@ -137,7 +137,10 @@ std::string render_csv(const Json& result) {
       if (std::find(columns.begin(), columns.end(), k) == columns.end()) columns.push_back(k);
   }
   std::string out;
-  for (size_t i = 0; i < columns.size(); ++i) out += (i ? "," : "") + csv_field(columns[i]);
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (i) out += ',';
+    out += csv_field(columns[i]);
+  }
   if (columns.empty()) out += "value";  // rows that are not objects: one column of them
   out += "\r\n";
   for (const auto& row : rows) {
