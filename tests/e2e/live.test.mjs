@@ -441,7 +441,12 @@ test('--live-memory-budget counts the topics\' results: past it, with every clie
     // Which of the two depends on when the results arrive: subscriptions sent
     // once it is over are refused; results that push it over close the heaviest.
     assert.ok(refused + closed > 0, `the budget is held: ${seen}`);
-    assert.equal(await metric(server.url, 'dc_live_refused_total'), refused);
+    // A refusal sent to a socket the budget then closes reaches its client as
+    // the close (4008), not as UNAVAILABLE: the server counted it all the same.
+    const lostToClose = seen.filter((o) => String(o).startsWith('closed')).length;
+    const refusedTotal = await metric(server.url, 'dc_live_refused_total');
+    assert.ok(refusedTotal >= refused && refusedTotal <= refused + lostToClose,
+      `dc_live_refused_total ${refusedTotal}: ${refused} refusals seen, ${lostToClose} answers lost to a close`);
     assert.equal(await metric(server.url, 'dc_live_budget_closes_total'), closed);
     assert.ok((await metric(server.url, 'dc_live_bytes')) !== undefined, 'the live-bytes gauge is exported');
     for (const c of sockets) c.ws.terminate();
