@@ -103,21 +103,24 @@ int report(const dz::Error& e, const Input* in) {
   }
 }
 
+// A paginate answer's cursor, on stderr: stdout stays rows (NDJSON, CSV),
+// and the way to the next page goes beside them.
+void cursor_beside(const Json& data) {
+  if (data.is_object() && data.contains("page") && data["page"].is_array() && data.contains("continueCursor")) {
+    std::cerr << "continueCursor: " << terminal_json(data["continueCursor"]) << "\n";
+  }
+}
+
 void print(const Json& data, const std::string& format) {
   if (format == "table") {
     std::cout << render_table(data);
   } else if (format == "csv") {
-    if (data.is_object() && data.contains("page") && data.contains("continueCursor")) {
-      std::cerr << "continueCursor: " << terminal_json(data["continueCursor"]) << "\n";
-    }
+    cursor_beside(data);
     std::cout << render_csv(data);
   } else if (format == "ndjson") {
     const Json* rows = &data;
-    if (data.is_object() && data.contains("page") && data["page"].is_array()) {
-      rows = &data["page"];
-      // stdout stays one row per line; the way to the next page goes beside it.
-      if (data.contains("continueCursor")) std::cerr << "continueCursor: " << terminal_json(data["continueCursor"]) << "\n";
-    }
+    cursor_beside(data);
+    if (data.is_object() && data.contains("page") && data["page"].is_array()) rows = &data["page"];
     if (rows->is_array()) {
       for (const auto& row : *rows) std::cout << terminal_json(row) << "\n";
     } else {

@@ -53,13 +53,19 @@ const Json* previous_row(const Json& row, size_t r, const Json* previous) {
   return r < previous->size() ? &(*previous)[r] : nullptr;
 }
 
-std::string rows_table(const Json& rows, const Json* previous, bool mark, size_t max_cell = kMaxCell) {
+// Every column of `rows`, in the order first met.
+std::vector<std::string> column_names(const Json& rows) {
   std::vector<std::string> columns;
   for (const auto& row : rows) {
     if (!row.is_object()) continue;
     for (const auto& [k, v] : row.items())
       if (std::find(columns.begin(), columns.end(), k) == columns.end()) columns.push_back(k);
   }
+  return columns;
+}
+
+std::string rows_table(const Json& rows, const Json* previous, bool mark, size_t max_cell = kMaxCell) {
+  std::vector<std::string> columns = column_names(rows);
   if (columns.empty()) return rows.empty() ? "(no rows)\n" : terminal_json(rows) + "\n";
   std::vector<std::vector<std::string>> cells;
   std::vector<std::vector<bool>> changed;
@@ -130,12 +136,7 @@ std::string render_csv(const Json& result) {
   Json rows = result.is_array() ? result
               : result.is_object() && result.contains("page") && result["page"].is_array() ? result["page"]
               : Json::array({result});
-  std::vector<std::string> columns;
-  for (const auto& row : rows) {
-    if (!row.is_object()) continue;
-    for (const auto& [k, v] : row.items())
-      if (std::find(columns.begin(), columns.end(), k) == columns.end()) columns.push_back(k);
-  }
+  std::vector<std::string> columns = column_names(rows);
   std::string out;
   for (size_t i = 0; i < columns.size(); ++i) {
     if (i) out += ',';
