@@ -101,12 +101,10 @@ void HttpSession::refuse_unread(const Error& e) {
   started_ = std::chrono::steady_clock::now();
   method_ = std::string(parser_->get().method_string());
   target_ = std::string(parser_->get().target());
-  request_id_ = request_id(parser_->get()["X-Request-Id"]);
-  role_.clear();  // not authenticated: a keep-alive connection's last role is not this request's
-  error_code_ = code_name(e.code);
+  begin_access_line(parser_->get()["X-Request-Id"]);
   closing_ = true;
   linger_ = true;
-  write(error_response(e), {{"X-Request-Id", request_id_}}, 0, parser_->get().version(), false, false);
+  write_error(e, {{"X-Request-Id", request_id_}}, parser_->get().version(), false, false);
 }
 
 void HttpSession::on_header(beast::error_code ec, std::size_t bytes) {
@@ -150,17 +148,13 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
                   : Error::query("malformed HTTP request: " + ec.message(), "");
     closing_ = true;
     linger_ = true;
-    request_id_ = request_id("");
-    role_.clear();
-    error_code_ = code_name(e.code);
-    return write(error_response(e), {{"X-Request-Id", request_id_}}, 0, 11, false, false);
+    begin_access_line("");
+    return write_error(e, {{"X-Request-Id", request_id_}}, 11, false, false);
   }
   Request req = parser_->release();
   method_ = std::string(req.method_string());
   target_ = std::string(req.target());
-  request_id_ = request_id(req["X-Request-Id"]);
-  role_.clear();
-  error_code_.clear();
+  begin_access_line(req["X-Request-Id"]);
   if (beast::websocket::is_upgrade(req) && target_.substr(0, target_.find('?')) == "/v1/live") return upgrade(std::move(req));
   unsigned version = req.version();
   bool keep_alive = req.keep_alive();
@@ -186,10 +180,7 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
     net::dispatch(self->stream_.get_executor(), [self, seq, answer = std::move(answer), extra = std::move(extra), version, keep_alive,
                                                  head]() mutable {
       self->answered_seq_ = seq;
-      if (!answer) {
-        self->error_code_ = code_name(answer.error().code);
-        return self->write(error_response(answer.error()), extra, 0, version, keep_alive, head);
-      }
+      if (!answer) return self->write_error(answer.error(), extra, version, keep_alive, head);
       std::optional<uint64_t> docs_read;
       if (answer->show_docs_read) docs_read = answer->docs_read;
       self->write(answer_response(std::move(answer).value()), extra, docs_read, version, keep_alive, head);
@@ -217,9 +208,8 @@ void HttpSession::watch_disconnect(uint64_t seq) {
 
 void HttpSession::upgrade(Request req) {
   auto refuse = [&](const Error& e) {
-    error_code_ = code_name(e.code);
     closing_ = true;
-    write(error_response(e), {{"X-Request-Id", request_id_}}, 0, req.version(), false, false);
+    write_error(e, {{"X-Request-Id", request_id_}}, req.version(), false, false);
   };
   // The same front door as every HTTP request: a page on another origin must not open a live socket.
   Admission admission = admit(net_->pipeline->options().front_door, header_of(req, http::field::host), origin_of(req));
@@ -252,6 +242,17 @@ void HttpSession::upgrade(Request req) {
   auto live = std::make_shared<WsSession>(std::move(stream_), net_, std::move(ctx));
   if (!hub->admit(live, max)) return;  // lost a race for the last slot: drop
   live->run(std::move(req));
+}
+
+void HttpSession::begin_access_line(std::string_view request_id_header) {
+  request_id_ = request_id(request_id_header);
+  role_.clear();  // a keep-alive connection's last role is not this request's
+  error_code_.clear();
+}
+
+void HttpSession::write_error(const Error& e, const Headers& extra, unsigned version, bool keep_alive, bool head) {
+  error_code_ = code_name(e.code);
+  write(error_response(e), extra, 0, version, keep_alive, head);
 }
 
 void HttpSession::write(Response response, const Headers& extra, std::optional<uint64_t> docs_read, unsigned version, bool keep_alive,

@@ -46,6 +46,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void refuse_unread(const Error& e);
   // `docs_read`: X-Docs-Read, when the caller may see it.
   void write(Response res, const Headers& extra, std::optional<uint64_t> docs_read, unsigned version, bool keep_alive, bool head);
+  // An error answer: its code goes in the access line.
+  void write_error(const Error& e, const Headers& extra, unsigned version, bool keep_alive, bool head);
+  // A new request's access-line fields: its id, and no role or error code yet.
+  void begin_access_line(std::string_view request_id_header);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
   void do_close();
   // After rejecting a request whose body was not read: send FIN, then read and

@@ -285,3 +285,30 @@ test('every option of --help has an environment variable, and --check-config sho
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /DC_DEMO: takes 1, true or yes/);
 });
+
+test('an access line names no role for a request refused before auth, even on a connection whose last request had one', { skip: !bin }, async () => {
+  const server = await startServer(bin, ['--demo', '--log-format', 'json', '--max-body', '200']);
+  let stderr;
+  try {
+    // One keep-alive connection: an answered request, then one over --max-body.
+    const http = await import('node:http');
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (body) => new Promise((resolve, reject) => {
+      const req = http.request(server.url + '/v1/query', { method: 'POST', agent, headers: { 'Content-Type': 'application/json' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify(body));
+    });
+    assert.equal(await send({ table: 'users', op: 'count' }), 200);
+    assert.equal(await send({ table: 'users', op: 'findMany', where: { name: 'x'.repeat(400) } }), 413);
+    agent.destroy();
+  } finally {
+    assert.equal(await server.stop(), 0);
+    stderr = server.stderr();
+  }
+  const access = stderr.trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.event === 'access');
+  assert.deepEqual(access.map((r) => [r.status, r.role, r.code]), [[200, 'admin', null], [413, null, 'TOO_LARGE']]);
+  assert.equal(access[0].peer, access[1].peer, 'one connection');
+});
