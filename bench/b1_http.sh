@@ -4,6 +4,11 @@
 # wrk settings. Prints req/s for both, the ratio, and p50/p99.
 #
 #   bench/b1_http.sh            (CONNECTIONS=64 DURATION=10s THREADS=2)
+#                               three alternating pairs (this build, nginx);
+#                               prints each pair and the median ratio
+#   RESULT_CACHE=0 bench/b1_http.sh
+#                               every read executed and printed (no result
+#                               cache); PLAN_CACHE=0 also plans each one
 #   BASELINE_SERVER=/path/to/older/drizzle-convex-server bench/b1_http.sh
 #                               also runs an older build on the same request in
 #                               the same run and prints this build / that build
@@ -27,8 +32,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# PLAN_CACHE=0 measures every request planned from scratch (cache misses).
-build/release/drizzle-convex-server --demo --port 0 --plan-cache "${PLAN_CACHE:-1024}" >"$work/server.out" 2>/dev/null &
+# PLAN_CACHE=0 measures every request planned from scratch (cache misses);
+# RESULT_CACHE=0 every request executed and printed.
+caches=(--plan-cache "${PLAN_CACHE:-1024}" --result-cache "${RESULT_CACHE:-67108864}")
+build/release/drizzle-convex-server --demo --port 0 "${caches[@]}" >"$work/server.out" 2>/dev/null &
 server_pid=$!
 for _ in $(seq 100); do grep -q listening "$work/server.out" && break; sleep 0.1; done
 port=$(grep -o '[0-9]*$' "$work/server.out")
@@ -63,18 +70,29 @@ wrk.headers["Content-Type"] = "application/json"
 LUA
 
 run() { wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@"; }
-ours=$(run -s "$work/post.lua" "http://127.0.0.1:$port/v1/query")
-ref=$(run "http://127.0.0.1:$nginx_port/post.json")
 rps() { awk '/Requests\/sec/ {print $2}' <<<"$1"; }
 pct() { awk -v p="$2" '$1 == p {print $2}' <<<"$1"; }
-ours_rps=$(rps "$ours"); ref_rps=$(rps "$ref")
-echo "B1 findFirst by _id, $bytes-byte response, plan cache ${PLAN_CACHE:-1024} entries, wrk -t$THREADS -c$CONNECTIONS -d$DURATION on $(nproc) cores (client and server share them)"
-printf '  drizzle-convex: %10s req/s  p50 %-8s p99 %s\n' "$ours_rps" "$(pct "$ours" 50%)" "$(pct "$ours" 99%)"
-printf '  nginx (static): %10s req/s  p50 %-8s p99 %s\n' "$ref_rps" "$(pct "$ref" 50%)" "$(pct "$ref" 99%)"
-awk -v a="$ours_rps" -v b="$ref_rps" 'BEGIN { printf "  ratio drizzle-convex / nginx: %.2f\n", a / b }'
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+echo "B1 findFirst by _id, $bytes-byte response, plan cache ${PLAN_CACHE:-1024} entries, result cache ${RESULT_CACHE:-67108864} bytes, wrk -t$THREADS -c$CONNECTIONS -d$DURATION on $(nproc) cores (client and server share them)"
+# Three alternating pairs (this build, then nginx), so drift over the run
+# falls on both sides alike; the figure is the median pair's ratio.
+ratios=()
+for pair in 1 2 3; do
+  ours=$(run -s "$work/post.lua" "http://127.0.0.1:$port/v1/query")
+  ref=$(run "http://127.0.0.1:$nginx_port/post.json")
+  ours_rps=$(rps "$ours"); ref_rps=$(rps "$ref")
+  ratio=$(awk -v a="$ours_rps" -v b="$ref_rps" 'BEGIN { printf "%.2f", a / b }')
+  ratios+=("$ratio")
+  printf '  pair %s: drizzle-convex %10s req/s (p50 %s, p99 %s); nginx (static) %10s req/s (p50 %s, p99 %s); ratio %s\n' \
+    "$pair" "$ours_rps" "$(pct "$ours" 50%)" "$(pct "$ours" 99%)" "$ref_rps" "$(pct "$ref" 50%)" "$(pct "$ref" 99%)" "$ratio"
+done
+echo "  ratio drizzle-convex / nginx: $(median "${ratios[@]}") (median of the pairs ${ratios[*]})"
 
 if [[ -n "${BASELINE_SERVER:-}" ]]; then
-  "$BASELINE_SERVER" --demo --port 0 --plan-cache "${PLAN_CACHE:-1024}" >"$work/base.out" 2>/dev/null &
+  # An older build may not know --result-cache: it gets the plan cache only.
+  base_flags=(--plan-cache "${PLAN_CACHE:-1024}")
+  if "$BASELINE_SERVER" --help 2>&1 | grep -q -- --result-cache; then base_flags=("${caches[@]}"); fi
+  "$BASELINE_SERVER" --demo --port 0 "${base_flags[@]}" >"$work/base.out" 2>/dev/null &
   base_pid=$!
   for _ in $(seq 100); do grep -q listening "$work/base.out" && break; sleep 0.1; done
   base_port=$(grep -o '[0-9]*$' "$work/base.out")
@@ -93,7 +111,7 @@ if [[ "${AUTH:-0}" == "1" ]]; then
 {"jwt": {"secret": "$secret", "algorithms": ["HS256"]}, "defaultRole": "user",
  "roles": {"user": {"tables": {"posts": {"select": {"filter": {"OR": [{"published": true}, {"authorId": {"\$claim": "sub"}}]}}}}}}}
 AUTHFILE
-  build/release/drizzle-convex-server --demo --port 0 --plan-cache "${PLAN_CACHE:-1024}" --auth "$work/auth.json" >"$work/auth.out" 2>/dev/null &
+  build/release/drizzle-convex-server --demo --port 0 "${caches[@]}" --auth "$work/auth.json" >"$work/auth.out" 2>/dev/null &
   auth_pid=$!
   for _ in $(seq 100); do grep -q listening "$work/auth.out" && break; sleep 0.1; done
   auth_port=$(grep -o '[0-9]*$' "$work/auth.out")

@@ -12,7 +12,15 @@ DC_WITH_BENCH=1 ./scripts/build.sh >/dev/null  # the README's build, plus wrk an
 CONNECTIONS="${CONNECTIONS:-8}"
 DURATION="${DURATION:-5s}"
 work=$(mktemp -d)
-trap 'pkill -f "$work" 2>/dev/null || true; rm -rf "$work"' EXIT
+# Stops what it started, by process id: a server still running (an
+# interrupted run) and the /healthz prober, never another process.
+started=()
+cleanup() {
+  for pid in "${started[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${started[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
 fixture=tests/conformance/fixtures/org
 
 # Each request inserts rows with names unique across threads and requests.
@@ -40,14 +48,17 @@ run() {  # mode batch [label]
   local args=(--schema "$fixture/schema.json" --import "$fixture/data" --no-access-log --port 0)
   [[ "$1" == durable ]] && args+=(--data-dir "$work/data-${LABEL:-this}-$2")
   "$SERVER" "${args[@]}" >"$work/out" 2>"$work/err" &
+  local server=$!
+  started+=("$server")
   for _ in $(seq 100); do grep -q listening "$work/out" && break; sleep 0.1; done
   local port; port=$(grep -o '[0-9]*$' "$work/out")
   # /healthz while the writes run: its worst time of 20 probes, 150 ms apart, from the second second on.
   (sleep 1; for _ in $(seq 20); do curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$port/healthz"; sleep 0.15; done) >"$work/health" &
   local probe=$!
+  started+=("$probe")
   local out; out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$work/insert.lua" "http://127.0.0.1:$port/v1/mutate" -- "$2")
   wait "$probe" 2>/dev/null || true
-  kill %1; wait %1 2>/dev/null || true
+  kill "$server"; wait "$server" 2>/dev/null || true
   local health; health=$(sort -n "$work/health" | tail -1 | awk '{printf "%.1f ms", $1 * 1000}')
   local rps; rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   local p99; p99=$(awk '$1 == "99%" {print $2}' <<<"$out")

@@ -183,6 +183,7 @@ PipelineOptions pipeline_options(const Config& c, bool loopback) {
   o.answer_bytes = c.answer_bytes;
   o.explain_unredacted = c.explain_unredacted;
   o.plan_cache_entries = c.plan_cache_entries;
+  o.result_cache_bytes = c.result_cache_bytes;
   return o;
 }
 

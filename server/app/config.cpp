@@ -62,6 +62,8 @@ std::string usage() {
          "  --log-format F        text (default) or json: every log line one JSON object {time, level, message},\n"
          "                        an access line with its own fields (event, requestId, method, path, status, us)\n"
          "  --plan-cache N        read plans cached by request body (default 1024; 0 = off)\n"
+         "  --result-cache BYTES  read answers kept until a write changes what they read (embedded engine;\n"
+         "                        default 67108864; 0 = off)\n"
          "  --max-body BYTES      request body limit (default 8 MiB)\n"
          "  --max-connections N   open connections, HTTP and live together (default 30000); beyond it new\n"
          "                        connections wait in the listen backlog until one closes\n"
@@ -250,6 +252,10 @@ Status apply_flags(Config& c, const std::vector<std::string>& args, bool* help) 
       auto n = number(a, v, 1u << 20);
       if (!n) return std::move(n).error();
       c.plan_cache_entries = *n;
+    } else if (a == "--result-cache") {
+      auto n = number(a, v, uint64_t{1} << 40);
+      if (!n) return std::move(n).error();
+      c.result_cache_bytes = *n;
     } else if (a == "--read-timeout") {
       auto n = duration(a, v, 1000, 3600);
       if (!n) return std::move(n).error();
@@ -509,6 +515,7 @@ std::string describe_config(const Config& c) {
   str("log-format", c.log_format);
   str("log-level", c.log_level);
   num("plan-cache", c.plan_cache_entries);
+  num("result-cache", c.result_cache_bytes);
   num("max-body", c.max_body_bytes);
   num("max-connections", c.max_connections);
   num("read-budget", c.read_budget);

@@ -43,6 +43,7 @@ struct Config {
   std::string log_level = "info";   // --log-level: trace, debug, info, warn, error; SIGHUP re-reads it
   std::vector<std::string> command_line;  // the flags as given, to re-read --config on SIGHUP
   size_t plan_cache_entries = 1024;  // 0 turns the read-plan cache off
+  uint64_t result_cache_bytes = 64ull << 20;  // 0 turns the read-result cache off
   uint64_t snapshot_every = 10000;  // --data-dir: log records between snapshots
   size_t max_body_bytes = 8 * 1024 * 1024;
   size_t max_connections = 30000;  // open HTTP + live connections; more wait in the listen backlog

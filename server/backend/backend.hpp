@@ -3,6 +3,7 @@
 // call. Completion callbacks keep the seam asynchronous for upstreams.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -21,6 +22,16 @@
 
 namespace dc {
 
+// Whether a kept read result still holds. A backend that sees every write
+// (the embedded engine) hands one out with a read whose caller asked to keep
+// it (RequestContext::keep_result). It turns stale at the first committed
+// write that may change that result, before the write is acknowledged, so
+// nobody is answered from it after a write they saw succeed.
+struct Freshness {
+  std::atomic<bool> stale{false};
+  bool holds() const { return !stale.load(std::memory_order_acquire); }
+};
+
 struct ReadOutcome {
   std::string data_json;  // the result, encoded as protocol.md section 2
   uint64_t docs_read = 0;
@@ -36,6 +47,9 @@ struct ReadOutcome {
     uint64_t rows = 0;
   };
   std::vector<ValueCount> value_counts = {};
+  // Set when the caller asked to keep the result and the backend can tell
+  // how long it holds; null otherwise (Convex: writers it cannot see).
+  std::shared_ptr<const Freshness> fresh = nullptr;
 };
 using WriteOutcome = ReadOutcome;
 

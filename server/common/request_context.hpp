@@ -31,6 +31,9 @@ struct RequestContext {
   // Set by the transport when the client disconnects before its answer:
   // work for it can stop. Null when nothing watches the connection.
   std::shared_ptr<std::atomic<bool>> cancelled;
+  // The caller means to keep a read's result (the result cache): a backend
+  // that can say how long it holds sets ReadOutcome::fresh.
+  bool keep_result = false;
 };
 
 }  // namespace dc

@@ -69,7 +69,8 @@ Pipeline::Pipeline(PipelineOptions options, std::shared_ptr<Backend> backend, st
       backend_(std::move(backend)),
       schema_(std::move(schema)),
       hub_(std::move(hub)),
-      plan_cache_(options_.plan_cache_entries) {}
+      plan_cache_(options_.plan_cache_entries),
+      result_cache_(options_.result_cache_bytes) {}
 
 // ---- auth -----------------------------------------------------------------
 
@@ -88,6 +89,7 @@ void Pipeline::set_auth(std::shared_ptr<const AuthConfig> config) {
   // Plans made under the old rules are keyed by their epoch and never match
   // again; dropping them at once also frees their memory.
   plan_cache_.clear();
+  result_cache_.clear();
   // Live subscriptions were planned under the old rules too: their sockets
   // close (1012) and clients reconnect under the new ones.
   if (hub_) hub_->rules_replaced(epoch);
@@ -246,17 +248,53 @@ void Pipeline::query(std::string_view body, const Access& access, const RequestC
   // hold the last row's _id), and X-Docs-Read is not sent (it counts rows
   // the caller may not see: an index range on a visible column would tell them apart).
   bool hides = hides_rows_or_columns(access);
+  // The result cache first: after auth and the rate limit (they ran in
+  // route), before parsing. A hit read nothing now, and says so.
+  std::optional<ResultCache::Key> kept;
+  std::shared_ptr<const LoadedSchema> loaded;
+  if (result_cache_.on() && (loaded = schema_->get())) {
+    kept = ResultCache::Key{access.plan_key, body, access.rules_epoch, loaded.get()};
+    if (auto answer = result_cache_.find(*kept)) {
+      Answer a = json_answer(*answer, 0);
+      a.show_docs_read = !hides;
+      return done(std::move(a));
+    }
+  }
   auto planned = plan_text(body, Accept::reads, access);
   if (!planned) return done(std::move(planned).error());
   std::optional<CursorSeal> seal;
   if (hides && planned->read->op == ReadOp::paginate) seal = seal_for(access);
-  backend_->read(planned->read, ctx, [this, hides, seal, plan = planned->read, done = std::move(done)](Result<ReadOutcome> out) {
-    if (!out) return done(std::move(out).error());
+  auto finish = [this, hides, seal, plan = planned->read, done = std::move(done)](Result<ReadOutcome>& out) {
+    if (!out) {
+      done(std::move(out).error());
+      return std::shared_ptr<const std::string>();
+    }
     stats_.tables.add(plan->root.access.table, out->docs_read);
     if (seal) seal_continue_cursor(out->data_json, *seal);
     Answer a = json_answer(data_body(out->data_json), out->docs_read);
     a.show_docs_read = !hides;
+    auto text = out->fresh ? std::make_shared<const std::string>(a.body) : nullptr;
     done(std::move(a));
+    return text;
+  };
+  if (!kept) {
+    return backend_->read(planned->read, ctx, [finish = std::move(finish)](Result<ReadOutcome> out) mutable { finish(out); });
+  }
+  // The key's views point into the request, which is gone once the answer
+  // is sent: the key is copied for the insert.
+  struct Keep {
+    std::string rules, body;
+    ResultCache::Key key;
+    std::shared_ptr<const LoadedSchema> schema;  // key.schema's owner
+  };
+  auto keep = std::make_shared<Keep>(Keep{std::string(kept->rules), std::string(kept->body), *kept, loaded});
+  keep->key.rules = keep->rules;
+  keep->key.body = keep->body;
+  RequestContext keeping = ctx;
+  keeping.keep_result = true;
+  backend_->read(planned->read, keeping, [this, keep, finish = std::move(finish)](Result<ReadOutcome> out) mutable {
+    auto fresh = out ? out->fresh : nullptr;
+    if (auto text = finish(out)) result_cache_.insert(keep->key, std::move(text), std::move(fresh), keep->schema);
   });
 }
 
@@ -357,6 +395,7 @@ Answer Pipeline::metrics() const {
   out.counter("dc_documents_read_total", "Documents read by the backend.", stats_.docs_read.load());
   out.counter("dc_plan_cache_hits_total", "Reads whose plan came from the plan cache.", plan_cache_.hits());
   out.counter("dc_plan_cache_misses_total", "Reads planned from scratch.", plan_cache_.misses());
+  result_cache_.write_metrics(out);
   stats_.http.write(out);
   stats_.tables.write(out);
   if (hub_) hub_->write_metrics(out);

@@ -22,6 +22,7 @@
 #include "server/access/cursor_seal.hpp"
 #include "server/pipeline/call.hpp"
 #include "server/pipeline/http_metrics.hpp"
+#include "server/pipeline/result_cache.hpp"
 #include "server/pipeline/schema_slot.hpp"
 #include "server/planner/plan_cache.hpp"
 #include "server/pipeline/table_reads.hpp"
@@ -35,6 +36,7 @@ struct PipelineOptions {
   uint64_t answer_bytes = 64ull << 20;
   bool explain_unredacted = false;
   size_t plan_cache_entries = 1024;  // 0 turns the read-plan cache off
+  uint64_t result_cache_bytes = 64ull << 20;  // 0 turns the read-result cache off
   FrontDoorOptions front_door;
 };
 
@@ -114,6 +116,7 @@ class Pipeline {
   std::shared_ptr<SchemaSlot> schema_;
   std::shared_ptr<LiveHub> hub_;
   PlanCache plan_cache_;
+  ResultCache result_cache_;
   PipelineStats stats_;
   mutable std::mutex access_mu_;
   std::shared_ptr<AccessControl> access_;  // null: auth off

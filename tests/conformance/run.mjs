@@ -8,7 +8,13 @@
 //                       emulator (tests/emulator) seeded with the fixture
 // Each fixture (and set of server flags) gets fresh servers on free loopback ports.
 //
-//   node tests/conformance/run.mjs --server build/debug/drizzle-convex-server [--backend B] [--filter TEXT]
+//   node tests/conformance/run.mjs --server build/debug/drizzle-convex-server [--backend B] [--filter TEXT] [--twice]
+//
+// --twice (embedded only) runs the cases of each server before its first
+// write twice in a row: on the second pass each read answered 200 must come
+// from the result cache (a hit, seen in /metrics) with the very bytes of the
+// first pass; documents-read checks are skipped there (a hit reads none).
+// The writes and what follows them run once, with the cache on.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,8 +27,9 @@ const flag = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 
 const bin = flag('--server');
 const filter = flag('--filter');
 const backend = flag('--backend') ?? 'embedded';
-if (!bin || !['embedded', 'adapter', 'convex'].includes(backend)) {
-  console.error('usage: run.mjs --server PATH [--backend embedded|adapter|convex] [--filter TEXT]');
+const twice = argv.includes('--twice');
+if (!bin || !['embedded', 'adapter', 'convex'].includes(backend) || (twice && backend !== 'embedded')) {
+  console.error('usage: run.mjs --server PATH [--backend embedded|adapter|convex] [--filter TEXT] [--twice (embedded only)]');
   process.exit(2);
 }
 
@@ -53,7 +60,7 @@ function partialMatch(got, want, root = got) {
   return isDeepStrictEqual(got, want);
 }
 
-function checkResponse(res, expect) {
+function checkResponse(res, expect, pass = 1) {
   const status = expect.status ?? 200;
   if (res.status !== status) return `status ${res.status}, expected ${status}: ${res.text.slice(0, 500)}`;
   if (expect.error) {
@@ -79,7 +86,7 @@ function checkResponse(res, expect) {
       return `the adapter read ${res.docsRead} documents, the engine ${res.engineDocsRead}, on the same plan`;
     }
   }
-  if ('docsRead' in expect) {
+  if ('docsRead' in expect && pass === 1) {
     // What the plan cost: X-Docs-Read over HTTP, the adapter's own count without it.
     const read = res.docsRead ?? Number(res.headers?.get('x-docs-read'));
     // A named difference: {"convex": {"docsRead": N, "why": "..."}} where the
@@ -94,14 +101,39 @@ function checkResponse(res, expect) {
 // Who calls, in files with an auth file: {"as": {claims}} or {"apiKey": KEY}.
 const caller = (x) => (x.as ? { as: x.as } : x.apiKey !== undefined ? { apiKey: x.apiKey } : undefined);
 
-async function runCase(target, c) {
+// The second pass of --twice: every /v1/query answered 200 must be a cache
+// hit with the first pass's bytes. `answers` holds the first pass's texts in order.
+function secondPass(target, answers) {
+  let i = 0;
+  return {
+    ...target,
+    async post(endpoint, body, who) {
+      const before = endpoint === '/v1/query' ? await target.cacheHits() : 0;
+      const res = await target.post(endpoint, body, who);
+      const first = answers[i++];
+      if (res.text !== first) res.problem = `the second pass answered differently\n    first:  ${first?.slice(0, 300)}\n    second: ${res.text.slice(0, 300)}`;
+      else if (endpoint === '/v1/query' && res.status === 200) {
+        reread++;
+        if ((await target.cacheHits()) !== before + 1) res.problem = 'the second pass read again: not answered from the result cache';
+      }
+      return res;
+    },
+  };
+}
+function firstPass(target, answers) {
+  return { ...target, post: async (...args) => { const res = await target.post(...args); answers.push(res.text); return res; } };
+}
+const writes = (c) => c.endpoint === '/v1/mutate' || !!c.steps?.some((st) => st.mutate || st.endpoint === '/v1/mutate');
+
+async function runCase(target, c, pass = 1) {
+  const check = (res, expect) => res.problem ?? checkResponse(res, expect, pass);
   if (c.steps) {
     // A sequence: typically a mutation, then reads that check the state it left.
     for (let i = 0; i < c.steps.length; i++) {
       const st = c.steps[i];
       const endpoint = st.endpoint ?? (st.mutate ? '/v1/mutate' : '/v1/query');
       const res = await target.post(endpoint, st.mutate ?? st.query, caller(st) ?? caller(c));
-      const problem = checkResponse(res, st.expect ?? {});
+      const problem = check(res, st.expect ?? {});
       if (problem) return `step ${i + 1}: ${problem}`;
     }
     return null;
@@ -111,6 +143,7 @@ async function runCase(target, c) {
     let cursor = null;
     for (let i = 0; i < c.pages.length; i++) {
       const res = await target.post('/v1/query', { ...c.query, cursor }, caller(c));
+      if (res.problem) return `page ${i + 1}: ${res.problem}`;
       if (res.status !== 200) return `page ${i + 1}: status ${res.status}: ${res.text.slice(0, 300)}`;
       const d = res.json.data;
       if (!isDeepStrictEqual(d.page, c.pages[i])) return `page ${i + 1} differs\n    got:      ${JSON.stringify(d.page)}\n    expected: ${JSON.stringify(c.pages[i])}`;
@@ -122,7 +155,7 @@ async function runCase(target, c) {
     return null;
   }
   const res = await target.post(c.endpoint ?? '/v1/query', c.rawBody !== undefined ? c.rawBody : c.query, caller(c));
-  return checkResponse(res, c.expect ?? {});
+  return check(res, c.expect ?? {});
 }
 
 const groups = new Map();
@@ -142,6 +175,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let compared = 0; // responses whose documents read were compared between the adapter and the engine
+let reread = 0; // --twice: reads of the second pass, each a cache hit
 for (const g of groups.values()) {
   if (!g.cases.length) continue;
   const fx = join(here, 'fixtures', g.fixture);
@@ -149,16 +183,26 @@ for (const g of groups.values()) {
   for (const batch of batches) {
     const target = await startTarget(backend, { bin, fixtureDir: fx, serverArgs: g.serverArgs, auth: g.auth });
     try {
-      for (const c of batch) {
-        // A case may name a backend where the reference it is checked against
-        // is known to differ from Convex (convex-test's search, say); it is
-        // reported as skipped with the reason, never as passed.
-        const reason = c.differsOn?.[backend];
-        if (reason) { skipped++; console.log(`ok - ${c.file}: ${c.name} # SKIP ${backend}: ${reason}`); continue; }
-        let problem;
-        try { problem = await runCase(target, c); } catch (e) { problem = `threw: ${e.stack}`; }
-        if (problem) { failed++; console.log(`not ok - ${c.file}: ${c.name}\n    ${problem}`); }
-        else { passed++; console.log(`ok - ${c.file}: ${c.name}`); }
+      // --twice: the cases before the batch's first write run twice (the
+      // second time from the result cache), then the rest once.
+      const firstWrite = batch.findIndex(writes);
+      const reads = firstWrite < 0 ? batch : batch.slice(0, firstWrite);
+      const rest = firstWrite < 0 ? [] : batch.slice(firstWrite);
+      const answers = [];
+      const rounds = twice ? [[reads, 1, firstPass(target, answers)], [reads, 2, secondPass(target, answers)], [rest, 1, target]] : [[batch, 1, target]];
+      for (const [cases, pass, on] of rounds) {
+        const label = pass === 2 ? ' (second pass)' : '';
+        for (const c of cases) {
+          // A case may name a backend where the reference it is checked against
+          // is known to differ from Convex (convex-test's search, say); it is
+          // reported as skipped with the reason, never as passed.
+          const reason = c.differsOn?.[backend];
+          if (reason) { skipped++; console.log(`ok - ${c.file}: ${c.name}${label} # SKIP ${backend}: ${reason}`); continue; }
+          let problem;
+          try { problem = await runCase(on, c, pass); } catch (e) { problem = `threw: ${e.stack}`; }
+          if (problem) { failed++; console.log(`not ok - ${c.file}: ${c.name}${label}\n    ${problem}`); }
+          else { passed++; console.log(`ok - ${c.file}: ${c.name}${label}`); }
+        }
       }
     } finally {
       const problem = await target.stop();
@@ -166,6 +210,7 @@ for (const g of groups.values()) {
     }
   }
 }
+if (twice) console.log(`second pass: ${reread} reads answered from the result cache with the first pass's bytes`);
 if (backend === 'adapter') console.log(`adapter: documents read compared with the engine's on ${compared} reads (every read before a case's first write)`);
 console.log(`${backend}: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed || !passed ? 1 : 0);

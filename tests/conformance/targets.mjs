@@ -5,7 +5,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { convexToJson } from 'convex/values';
-import { startServer, startEmulator, post, waitReady } from '../lib/server.mjs';
+import { startServer, startEmulator, post, waitReady, metric } from '../lib/server.mjs';
 import { createDeployment } from '../emulator/deployment.mjs';
 
 const ADMIN_KEY = 'conformance-admin-key';
@@ -61,6 +61,8 @@ async function embedded({ bin, fixtureDir, serverArgs, auth }) {
   const server = await startServer(bin, [...serverFlags(fixtureDir), ...authFlags(auth), ...serverArgs]);
   return {
     post: (endpoint, body, who) => post(server.url, endpoint, body, credentialHeaders(auth, who)),
+    // Reads answered from the result cache so far (run.mjs --twice).
+    cacheHits: () => metric(server.url, 'dc_result_cache_hits_total'),
     stop: () => stopServer(server, 'server'),
   };
 }

@@ -126,3 +126,70 @@ TEST_CASE("sync client: Transition versions parse from base64 little-endian u64 
   CHECK_FALSE(parse_sync_version(Json::parse(R"({"querySet":3,"identity":1,"ts":"AQAA"})")));
   CHECK_FALSE(parse_sync_version(Json::parse(R"({"querySet":-1,"identity":1,"ts":"AQAAAAAAAAA="})")));
 }
+
+namespace {
+
+// A read run as the result cache runs it: the caller keeps the result.
+std::shared_ptr<const Freshness> kept_read(Live& live, const std::string& query) {
+  auto q = parse_read_query(Json::parse(query), blog_schema(), ParseLimits{});
+  REQUIRE(q.ok());
+  auto p = plan_read(*q, blog_schema(), *live.backend, PlannerOptions{});
+  REQUIRE(p.ok());
+  RequestContext ctx;
+  ctx.keep_result = true;
+  std::shared_ptr<const Freshness> fresh;
+  live.backend->read(std::make_shared<const ReadPlan>(std::move(p).value()), ctx, [&](Result<ReadOutcome> r) {
+    REQUIRE(r.ok());
+    fresh = r->fresh;
+  });
+  REQUIRE(fresh);
+  CHECK(fresh->holds());
+  return fresh;
+}
+
+}  // namespace
+
+TEST_CASE("kept reads: a write makes stale exactly the kept results whose read set it reaches, before it is acknowledged") {
+  Live live;
+  auto u1_posts = kept_read(live, R"({"table":"posts","op":"findMany","where":{"authorId":"u1"}})");
+  auto one_user = kept_read(live, R"({"table":"users","op":"findFirst","where":{"_id":"u1"}})");
+  auto with_posts = kept_read(live, R"({"table":"users","op":"findMany","limit":2,"with":{"posts":true}})");
+  auto tags = kept_read(live, R"({"table":"tags","op":"findMany"})");
+  // A post of another author: outside u1's range, but the relation load reads posts whole.
+  live.write(R"({"op":"insert","table":"posts","values":{"authorId":"u2","title":"x","published":true,"category":"misc","views":1}})");
+  CHECK(u1_posts->holds());
+  CHECK_FALSE(with_posts->holds());
+  CHECK(one_user->holds());
+  CHECK(tags->holds());
+  // A row moving into the range.
+  live.write(R"({"op":"update","table":"posts","where":{"_id":"p4"},"set":{"authorId":"u1"}})");
+  CHECK_FALSE(u1_posts->holds());
+  // Another user's row leaves u1's point read alone; u1's own does not.
+  live.write(R"({"op":"update","table":"users","where":{"_id":"u2"},"set":{"credits":5}})");
+  CHECK(one_user->holds());
+  // Stale as soon as the write is acknowledged: checked inside its callback.
+  auto q = parse_mutation(Json::parse(R"({"op":"update","table":"users","where":{"_id":"u1"},"set":{"credits":6}})"), blog_schema(),
+                          ParseLimits{});
+  REQUIRE(q.ok());
+  auto p = plan_mutation(*q, blog_schema(), *live.backend, PlannerOptions{});
+  REQUIRE(p.ok());
+  bool stale_at_ack = false;
+  live.backend->write(std::make_shared<const MutationPlan>(std::move(p).value()), RequestContext{},
+                      [&](Result<WriteOutcome> r) { stale_at_ack = r.ok() && !one_user->holds(); });
+  CHECK(stale_at_ack);
+  CHECK(tags->holds());
+  // A write that fails changes nothing and makes nothing stale.
+  auto again = kept_read(live, R"({"table":"users","op":"findFirst","where":{"_id":"u1"}})");
+  auto bad = parse_mutation(Json::parse(R"({"op":"insert","table":"posts","values":{"authorId":"nobody","title":"x","published":true,"category":"misc","views":1}})"),
+                            blog_schema(), ParseLimits{});
+  if (bad.ok()) {
+    auto bp = plan_mutation(*bad, blog_schema(), *live.backend, PlannerOptions{});
+    if (bp.ok()) live.backend->write(std::make_shared<const MutationPlan>(std::move(bp).value()), RequestContext{}, [](Result<WriteOutcome>) {});
+  }
+  CHECK(again->holds());
+  // Without the flag, nothing is kept.
+  auto q2 = parse_read_query(Json::parse(R"({"table":"tags","op":"findMany"})"), blog_schema(), ParseLimits{});
+  auto p2 = plan_read(*q2, blog_schema(), *live.backend, PlannerOptions{});
+  live.backend->read(std::make_shared<const ReadPlan>(std::move(p2).value()), RequestContext{},
+                     [](Result<ReadOutcome> r) { CHECK_FALSE(r->fresh); });
+}

@@ -131,12 +131,12 @@ ReadLimits EmbeddedBackend::limits_for(const RequestContext& ctx) const {
   return ReadLimits{ctx.deadline, options_.match_budget, ctx.cancelled.get()};
 }
 
-Result<ReadOutcome> EmbeddedBackend::run_read(const ReadPlan& plan, bool with_tree, const ReadLimits& limits) const {
+Result<ReadOutcome> EmbeddedBackend::run_read(const ReadPlan& plan, bool with_tree, const ReadLimits& limits, bool keep) const {
   std::shared_lock lock(mu_);
-  return run_read_locked(plan, with_tree, limits);
+  return run_read_locked(plan, with_tree, limits, keep);
 }
 
-Result<ReadOutcome> EmbeddedBackend::run_read_locked(const ReadPlan& plan, bool with_tree, const ReadLimits& limits) const {
+Result<ReadOutcome> EmbeddedBackend::run_read_locked(const ReadPlan& plan, bool with_tree, const ReadLimits& limits, bool keep) const {
   Executor ex(store_, plan.budget, limits);
   Result<Value> result = ex.run(plan);
   if (!result) {
@@ -153,19 +153,22 @@ Result<ReadOutcome> EmbeddedBackend::run_read_locked(const ReadPlan& plan, bool 
                  "the query ran past the request deadline (--request-timeout) while its answer was written", std::nullopt};
   }
   if (with_tree) out.tree = std::make_shared<const Json>(to_json(result.value()));
+  // Registered while the shared lock is held: a commit comes before this
+  // read (and is in its result) or after (and finds it registered).
+  if (keep) out.fresh = fresh_reads_.keep(plan);
   return out;
 }
 
 void EmbeddedBackend::read(std::shared_ptr<const ReadPlan> plan, const RequestContext& ctx,
                            std::function<void(Result<ReadOutcome>)> done) {
-  if (!pool_) return done(run_read(*plan, false, limits_for(ctx)));
+  if (!pool_) return done(run_read(*plan, false, limits_for(ctx), ctx.keep_result));
   // Point reads and small ranges cost less than a hop to another thread,
   // unless a group commit holds the lock through its fdatasync: then they
   // wait on the engine's threads, never on a socket thread.
   if (plan->max_reads <= options_.inline_reads) {
     std::shared_lock lock(mu_, std::try_to_lock);
     if (lock.owns_lock()) {
-      auto outcome = run_read_locked(*plan, false, limits_for(ctx));
+      auto outcome = run_read_locked(*plan, false, limits_for(ctx), ctx.keep_result);
       lock.unlock();
       return done(std::move(outcome));
     }
@@ -179,7 +182,7 @@ void EmbeddedBackend::read(std::shared_ptr<const ReadPlan> plan, const RequestCo
   auto job = std::make_shared<Job>(Job{std::move(plan), ctx, std::move(done)});
   bool queued = pool_->submit([this, job] {
     // A client gone while its read waited in the queue costs nothing.
-    job->done(run_read(*job->plan, false, limits_for(job->ctx)));
+    job->done(run_read(*job->plan, false, limits_for(job->ctx), job->ctx.keep_result));
   });
   if (!queued) {
     job->done(Error{ErrorCode::unavailable, "the engine is busy: " + std::to_string(options_.max_queue) + " reads are waiting", std::nullopt});
@@ -332,10 +335,12 @@ void EmbeddedBackend::commit(std::vector<PendingWrite>& group, std::unique_lock<
       std::lock_guard wl(watches_mu_);
       watched = !watches_.empty();
     }
-    // The net changes, worked out once for the log and the live watches, and only if one needs them.
+    // The net changes, worked out once for the log, the live watches and the
+    // kept reads, and only if one needs them.
+    bool kept = fresh_reads_.any();
     std::vector<std::vector<Change>> changes(group.size());
     std::vector<const std::vector<Change>*> records;
-    if (wal_ || watched) {
+    if (wal_ || watched || kept) {
       for (size_t i = 0; i < group.size(); ++i) {
         if (!applied[i]) continue;
         changes[i] = applied[i]->changes();
@@ -366,6 +371,11 @@ void EmbeddedBackend::commit(std::vector<PendingWrite>& group, std::unique_lock<
     uint64_t committed = 0;
     for (const auto& w : applied) committed += w ? 1 : 0;
     if (committed) version_.fetch_add(committed, std::memory_order_acq_rel);
+    // Before anyone is answered: no kept result older than these writes is served after their acknowledgment.
+    if (kept) {
+      for (size_t i = 0; i < group.size(); ++i)
+        if (applied[i]) fresh_reads_.changed(changes[i], store_);
+    }
     if (watched && committed) {
       std::lock_guard wl(watches_mu_);
       for (auto& [id, w] : watches_) {
@@ -392,7 +402,11 @@ void EmbeddedBackend::commit(std::vector<PendingWrite>& group, std::unique_lock<
     // WriteAheadLog::append), they are taken back and answered as failed;
     // after, they stand and are acknowledged.
     std::string what = current_exception_text();
-    if (decided) spdlog::error("after {} write(s) were committed: {}", group.size(), what);
+    if (decided) {
+      // The writes stand, but which kept reads they reach is unknown: none is trusted.
+      fresh_reads_.stale_all();
+      spdlog::error("after {} write(s) were committed: {}", group.size(), what);
+    }
     else fail_group(group, applied, outcomes, what);
     if (lock.owns_lock()) lock.unlock();
   }

@@ -19,6 +19,7 @@
 #include "server/common/histogram.hpp"
 #include "server/backend/embedded/batch_queue.hpp"
 #include "server/backend/embedded/executor.hpp"
+#include "server/backend/embedded/fresh_reads.hpp"
 #include "server/backend/embedded/ids.hpp"
 #include "server/backend/embedded/read_set.hpp"
 #include "server/backend/embedded/store.hpp"
@@ -88,8 +89,9 @@ class EmbeddedBackend : public Backend, public TableStats {
   uint64_t snapshot_every_bytes = 64ull << 20;
 
  private:
-  Result<ReadOutcome> run_read(const ReadPlan& plan, bool with_tree, const ReadLimits& limits) const;
-  Result<ReadOutcome> run_read_locked(const ReadPlan& plan, bool with_tree, const ReadLimits& limits) const;
+  // `keep`: the caller keeps the result; it gets a Freshness (ReadOutcome::fresh).
+  Result<ReadOutcome> run_read(const ReadPlan& plan, bool with_tree, const ReadLimits& limits, bool keep = false) const;
+  Result<ReadOutcome> run_read_locked(const ReadPlan& plan, bool with_tree, const ReadLimits& limits, bool keep = false) const;
   ReadLimits limits_for(const RequestContext& ctx) const;
   struct PendingWrite {
     std::shared_ptr<const MutationPlan> plan;
@@ -135,6 +137,8 @@ class EmbeddedBackend : public Backend, public TableStats {
   // commit holds the lock: planning never waits for an fdatasync.
   std::map<std::string, std::atomic<uint64_t>, std::less<>> published_counts_;
   void publish_counts();
+  // Kept read results (the result cache's), made stale by the commits that change them.
+  mutable FreshReads fresh_reads_;
   std::mutex watches_mu_;
   std::unordered_map<uint64_t, std::shared_ptr<WatchState>> watches_;
   uint64_t next_watch_ = 0;

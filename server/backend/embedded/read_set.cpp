@@ -43,13 +43,21 @@ bool ReadSet::root_touched(const Document& d, const Store& store) const {
   return true;
 }
 
+std::vector<std::string> ReadSet::tables() const {
+  std::vector<std::string> out{root_table_};
+  for (const auto& t : tables_)
+    if (t != root_table_) out.push_back(t);
+  return out;
+}
+
+bool ReadSet::affected_by(const Change& c, const Store& store) const {
+  if (tables_.count(c.table)) return true;
+  if (c.table != root_table_) return false;
+  return (c.before && root_touched(*c.before, store)) || (c.after && root_touched(*c.after, store));
+}
+
 bool ReadSet::affected_by(const std::vector<Change>& changes, const Store& store) const {
-  for (const auto& c : changes) {
-    if (tables_.count(c.table)) return true;
-    if (c.table != root_table_) continue;
-    if ((c.before && root_touched(*c.before, store)) || (c.after && root_touched(*c.after, store))) return true;
-  }
-  return false;
+  return std::any_of(changes.begin(), changes.end(), [&](const Change& c) { return affected_by(c, store); });
 }
 
 }  // namespace dc

@@ -22,6 +22,9 @@ class ReadSet {
   explicit ReadSet(const ReadPlan& plan);
   // True when one of `changes` can change the plan's result.
   bool affected_by(const std::vector<Change>& changes, const Store& store) const;
+  bool affected_by(const Change& change, const Store& store) const;
+  // Every table a write to which may change the result, the root's first.
+  std::vector<std::string> tables() const;
 
  private:
   bool root_touched(const Document& d, const Store& store) const;
