@@ -1,8 +1,9 @@
 // An LD_PRELOAD shim that counts heap allocations (malloc, calloc, realloc,
-// aligned_alloc, posix_memalign, memalign; operator new reaches malloc) and
-// writes the count so far to $DC_ALLOC_COUNT_FILE when the process gets
-// SIGUSR2. glibc 2.36 has no malloc hooks, and the server's jemalloc is a
-// shared library, so the shim sits in front of it and passes every call on.
+// aligned_alloc, posix_memalign, memalign, and every operator new: the
+// server's jemalloc brings its own, which never reach malloc) and writes the
+// count so far to $DC_ALLOC_COUNT_FILE when the process gets SIGUSR2. glibc
+// 2.36 has no malloc hooks, and jemalloc is a shared library, so the shim
+// sits in front of it and passes every call on.
 // Built and used by bench/b1_allocs.sh; never linked into the server.
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -106,3 +107,21 @@ void* memalign(size_t align, size_t n) {
   atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed);
   return real_memalign(align, n);
 }
+
+// operator new in its eight forms, by their mangled names (this file is C).
+#define COUNTED_NEW(name, params, args)                         \
+  void* name params {                                           \
+    static void* (*real) params;                                \
+    if (!real) real = (void* (*) params)dlsym(RTLD_NEXT, #name); \
+    atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed); \
+    return real args;                                           \
+  }
+typedef struct { char unused; } nothrow_t_;
+COUNTED_NEW(_Znwm, (size_t n), (n))
+COUNTED_NEW(_Znam, (size_t n), (n))
+COUNTED_NEW(_ZnwmRKSt9nothrow_t, (size_t n, const nothrow_t_* t), (n, t))
+COUNTED_NEW(_ZnamRKSt9nothrow_t, (size_t n, const nothrow_t_* t), (n, t))
+COUNTED_NEW(_ZnwmSt11align_val_t, (size_t n, size_t a), (n, a))
+COUNTED_NEW(_ZnamSt11align_val_t, (size_t n, size_t a), (n, a))
+COUNTED_NEW(_ZnwmSt11align_val_tRKSt9nothrow_t, (size_t n, size_t a, const nothrow_t_* t), (n, a, t))
+COUNTED_NEW(_ZnamSt11align_val_tRKSt9nothrow_t, (size_t n, size_t a, const nothrow_t_* t), (n, a, t))

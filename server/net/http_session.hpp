@@ -16,6 +16,7 @@
 
 #include "server/net/net_context.hpp"
 #include "server/net/reply.hpp"
+#include "server/net/request_arena.hpp"
 
 namespace dc {
 
@@ -24,7 +25,10 @@ namespace dc {
 using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
 using StrandSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, Strand>;
 using Stream = boost::beast::basic_stream<boost::asio::ip::tcp, Strand>;
-using Request = http::request<http::string_body>;
+using Request = http::request<http::string_body>;  // a request that outlives its connection's arena (the WebSocket upgrade)
+// A request as the connection reads it: target, fields and body in its RequestArena.
+using ArenaBody = http::basic_string_body<char, std::char_traits<char>, ArenaAllocator<char>>;
+using ArenaRequest = http::request<ArenaBody, http::basic_fields<ArenaAllocator<char>>>;
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
@@ -37,17 +41,26 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
  private:
   void do_read();
   // GET /v1/live with an Upgrade header: hands the connection to a WsSession.
-  void upgrade(Request req);
+  void upgrade(const ArenaRequest& req);
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   // The header alone first: a transfer coding we cannot decode is refused
   // before its body is read, and `Expect: 100-continue` is answered.
   void on_header(boost::beast::error_code ec, std::size_t bytes);
   // Answers `e` and closes once it is written (the rest of the request is not read).
   void refuse_unread(const Error& e);
-  // `docs_read`: X-Docs-Read, when the caller may see it.
-  void write(Response res, const Headers& extra, std::optional<uint64_t> docs_read, unsigned version, bool keep_alive, bool head);
+  // An answer; `docs_read`: X-Docs-Read, when the caller may see it.
+  void write_answer(Answer answer, const Headers& extra, std::optional<uint64_t> docs_read, unsigned version, bool keep_alive,
+                    bool head);
   // An error answer: its code goes in the access line.
   void write_error(const Error& e, const Headers& extra, unsigned version, bool keep_alive, bool head);
+  // The response's status line and first headers go in head_ (begin_head,
+  // add_header); send adds the rest (X-Request-Id, `extra`, Server,
+  // X-Docs-Read, Content-Length, Connection) and writes head_ and reply_'s
+  // body in one gather write. Nothing here allocates once head_ has grown.
+  void begin_head(unsigned status);
+  void add_header(std::string_view name, std::string_view value);
+  void send(unsigned status, const Headers& extra, std::optional<uint64_t> docs_read, unsigned version, bool keep_alive, bool head);
+  void log_access(unsigned status, std::optional<uint64_t> docs_read);
   // A new request's access-line fields: its id, and no role or error code yet.
   void begin_access_line(std::string_view request_id_header);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
@@ -64,7 +77,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   SessionCount::Ticket ticket_;
   Stream stream_;
   boost::beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  RequestArena arena_;  // before parser_: it outlives what the parser took from it
+  std::optional<http::request_parser<ArenaBody, ArenaAllocator<char>>> parser_;
+  std::string head_;  // the response being written: status line and headers (capacity kept)
+  Answer reply_;      // the response being written: its body
+  std::string log_target_, log_id_, log_role_;  // the access line's escaped fields (capacity kept)
   bool writing_ = false;
   bool closing_ = false;
   bool linger_ = false;

@@ -70,7 +70,8 @@ Response answer_response(Answer answer) {
   Response res{static_cast<http::status>(answer.status), 11};
   if (!answer.content_type.empty()) res.set(http::field::content_type, answer.content_type);
   for (auto& [name, value] : answer.headers) res.set(name, value);
-  res.body() = std::move(answer.body);
+  if (answer.shared_body) res.body() = *answer.shared_body;
+  else res.body() = std::move(answer.body);
   return res;
 }
 

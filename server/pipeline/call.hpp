@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,8 +30,12 @@ struct Call {
 
 struct Answer {
   unsigned status = 200;
-  std::string content_type = "application/json; charset=utf-8";
+  std::string_view content_type = "application/json; charset=utf-8";  // a constant: never text built per request
   std::string body;
+  // Set instead of `body` when the bytes are shared (a result-cache hit):
+  // sent as they are, never copied.
+  std::shared_ptr<const std::string> shared_body;
+  std::string_view text() const { return shared_body ? std::string_view(*shared_body) : std::string_view(body); }
   uint64_t docs_read = 0;  // X-Docs-Read
   bool show_docs_read = true;  // false for a caller whose rules hide rows or columns
   Headers headers;         // more response headers (a preflight's)

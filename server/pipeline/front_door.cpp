@@ -90,15 +90,28 @@ std::string request_id(std::string_view header) {
                 std::all_of(header.begin(), header.end(), [](char c) { return c > 0x20 && c < 0x7f; });
   if (usable) return std::string(header);
   // A per-process random prefix and a counter: unique here, and unlikely to
-  // collide with another instance's ids in shared logs.
+  // collide with another instance's ids in shared logs. Eight hex digits, a
+  // dash and the counter in base 36 stay within 15 characters for the first
+  // two billion requests, so the id is carried in a string without an allocation.
   static const std::string prefix = [] {
     std::mt19937_64 rng{std::random_device{}() ^ static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count())};
     char buf[17];
     std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(rng()));
-    return std::string(buf, 12);
+    return std::string(buf, 8);
   }();
   static std::atomic<uint64_t> counter{0};
-  return prefix + "-" + std::to_string(counter.fetch_add(1, std::memory_order_relaxed) + 1);
+  uint64_t n = counter.fetch_add(1, std::memory_order_relaxed) + 1;
+  char digits[16];
+  char* end = digits + sizeof digits;
+  char* at = end;
+  do {
+    *--at = "0123456789abcdefghijklmnopqrstuvwxyz"[n % 36];
+    n /= 36;
+  } while (n);
+  std::string id;
+  id.reserve(prefix.size() + 1 + static_cast<size_t>(end - at));
+  id.append(prefix).append(1, '-').append(at, end);
+  return id;
 }
 
 }  // namespace dc

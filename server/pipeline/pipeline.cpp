@@ -255,7 +255,8 @@ void Pipeline::query(std::string_view body, const Access& access, const RequestC
   if (result_cache_.on() && (loaded = schema_->get())) {
     kept = ResultCache::Key{access.plan_key, body, access.rules_epoch, loaded.get()};
     if (auto answer = result_cache_.find(*kept)) {
-      Answer a = json_answer(*answer, 0);
+      Answer a;
+      a.shared_body = std::move(answer);
       a.show_docs_read = !hides;
       return done(std::move(a));
     }
@@ -420,41 +421,43 @@ void Pipeline::handle(const Call& call, const RequestContext& ctx, AnswerFn done
     size_t route;
     std::chrono::steady_clock::time_point started;
   };
+  // X-Request-Id is the transport's to add to every reply: it has the id
+  // before the pipeline runs, and replies the pipeline never sees.
   auto once = std::make_shared<Once>();
   once->done = std::move(done);
   once->stats = &stats_;
   once->route = HttpMetrics::route_of(call.path);
   once->started = ctx.started == std::chrono::steady_clock::time_point{} ? std::chrono::steady_clock::now() : ctx.started;
-  if (!ctx.request_id.empty()) once->headers.emplace_back("X-Request-Id", ctx.request_id);
-  ResultFn answer = [once](Result<Answer> r) {
-    if (once->answered.exchange(true)) return;
-    once->stats->requests.fetch_add(1, std::memory_order_relaxed);
-    if (r) once->stats->docs_read.fetch_add(r->docs_read, std::memory_order_relaxed);
-    if (!r || r->status >= 400) once->stats->errors.fetch_add(1, std::memory_order_relaxed);
-    if (!r) once->stats->http.refused(r.error());
-    std::chrono::duration<double> took = std::chrono::steady_clock::now() - once->started;
-    once->stats->http.observe(once->route, r ? static_cast<int>(r->status) : http_status(r.error().code), took.count());
-    once->done(std::move(r), std::move(once->headers));
+  auto finish = [](Once& o, Result<Answer> r) {
+    if (o.answered.exchange(true)) return;
+    o.stats->requests.fetch_add(1, std::memory_order_relaxed);
+    if (r) o.stats->docs_read.fetch_add(r->docs_read, std::memory_order_relaxed);
+    if (!r || r->status >= 400) o.stats->errors.fetch_add(1, std::memory_order_relaxed);
+    if (!r) o.stats->http.refused(r.error());
+    std::chrono::duration<double> took = std::chrono::steady_clock::now() - o.started;
+    o.stats->http.observe(o.route, r ? static_cast<int>(r->status) : http_status(r.error().code), took.count());
+    o.done(std::move(r), std::move(o.headers));
   };
+  ResultFn answer = [once, finish](Result<Answer> r) { finish(*once, std::move(r)); };
   // Browsers: origins and Host names first, before anything is parsed.
   Admission admission = admit(options_.front_door, call.host, call.origin);
-  if (admission.refusal) return answer(std::move(*admission.refusal));
+  if (admission.refusal) return finish(*once, std::move(*admission.refusal));
   once->headers.insert(once->headers.end(), admission.headers.begin(), admission.headers.end());
   if (call.method == "OPTIONS" && call.origin) {
     Answer preflight;
     preflight.status = 204;
-    preflight.content_type.clear();
+    preflight.content_type = {};
     preflight.headers = preflight_headers();
-    return answer(std::move(preflight));
+    return finish(*once, std::move(preflight));
   }
   try {
-    route(call, ctx, answer);
+    route(call, ctx, std::move(answer));  // moved, not copied: a copy is an allocation per request
   } catch (const std::exception& e) {
     spdlog::error("request {} {} {} failed with an exception: {}", ctx.request_id, call.method, call.path, e.what());
-    answer(Error{ErrorCode::internal, "internal error", std::nullopt});
+    finish(*once, Error{ErrorCode::internal, "internal error", std::nullopt});
   } catch (...) {
     spdlog::error("request {} {} {} failed with an unknown exception", ctx.request_id, call.method, call.path);
-    answer(Error{ErrorCode::internal, "internal error", std::nullopt});
+    finish(*once, Error{ErrorCode::internal, "internal error", std::nullopt});
   }
 }
 

@@ -26,10 +26,16 @@ Answer openapi_answer() {
 }
 
 bool json_content_type(std::string_view content_type) {
-  std::string media(content_type.substr(0, content_type.find(';')));
-  media.erase(std::remove_if(media.begin(), media.end(), [](unsigned char c) { return std::isspace(c); }), media.end());
-  std::transform(media.begin(), media.end(), media.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return media.empty() || media == "application/json" || media == "application/x-www-form-urlencoded";
+  // The media type before any parameters, without spaces, compared case-insensitively (no copy: every request asks).
+  std::string_view media = content_type.substr(0, content_type.find(';'));
+  auto space = [](char c) { return c == ' ' || c == '\t'; };
+  while (!media.empty() && space(media.front())) media.remove_prefix(1);
+  while (!media.empty() && space(media.back())) media.remove_suffix(1);
+  auto is = [&](std::string_view want) {
+    return media.size() == want.size() &&
+           std::equal(media.begin(), media.end(), want.begin(), [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+  };
+  return media.empty() || is("application/json") || is("application/x-www-form-urlencoded");
 }
 
 }  // namespace dc

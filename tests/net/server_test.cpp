@@ -53,9 +53,11 @@ struct Client {
   beast::tcp_stream stream{ioc};
   beast::flat_buffer buffer;
   explicit Client(uint16_t port) { stream.connect({net::ip::make_address("127.0.0.1"), port}); }
-  http::response<http::string_body> send(http::verb method, const std::string& target, const std::string& body = "") {
-    http::request<http::string_body> req{method, target, 11};
+  http::response<http::string_body> send(http::verb method, const std::string& target, const std::string& body = "",
+                                         const std::vector<std::pair<std::string, std::string>>& headers = {}, unsigned version = 11) {
+    http::request<http::string_body> req{method, target, version};
     req.set(http::field::host, "127.0.0.1");
+    for (const auto& [name, value] : headers) req.set(name, value);
     req.body() = body;
     req.prepare_payload();
     http::write(stream, req);
@@ -99,6 +101,53 @@ TEST_CASE("server: errors reach the wire through the one map, with their headers
   CHECK(live[http::field::upgrade] == "websocket");
   auto head = c.send(http::verb::head, "/healthz");
   CHECK(head.result_int() == 200);
+}
+
+TEST_CASE("server: every reply carries the request's id, its own or a new one, errors and refusals included") {
+  Server s;
+  Client c(s.listener->port());
+  auto ok = c.send(http::verb::get, "/healthz", "", {{"X-Request-Id", "req-42"}});
+  CHECK(ok["X-Request-Id"] == "req-42");
+  auto bad = c.send(http::verb::get, "/nope", "", {{"X-Request-Id", "req-43"}});
+  CHECK(bad.result_int() == 404);
+  CHECK(bad["X-Request-Id"] == "req-43");
+  // Made up when not sent, and new for each request on one connection.
+  auto a = c.send(http::verb::get, "/healthz");
+  auto b = c.send(http::verb::get, "/healthz");
+  CHECK_FALSE(a["X-Request-Id"].empty());
+  CHECK(a["X-Request-Id"] != b["X-Request-Id"]);
+  CHECK(a["X-Request-Id"].size() <= 15);
+  Client cross(s.listener->port());
+  auto refused = cross.send(http::verb::get, "/healthz", "", {{"Origin", "https://elsewhere.example"}, {"X-Request-Id", "req-44"}});
+  CHECK(refused.result_int() == 403);
+  CHECK(refused["X-Request-Id"] == "req-44");
+}
+
+TEST_CASE("server: response framing: Content-Length, HEAD, keep-alive on HTTP/1.0 and 1.1, Server") {
+  Server s;
+  s.backend->script.push_back(FakeBackend::answer(R"([{"_id":"u1"}])", 1));
+  Client c(s.listener->port());
+  auto got = c.send(http::verb::post, "/v1/query", kQuery);
+  CHECK(got.result_int() == 200);
+  CHECK(got[http::field::content_type] == "application/json; charset=utf-8");
+  CHECK(got[http::field::content_length] == std::to_string(got.body().size()));
+  CHECK(got[http::field::server] == "drizzle-convex");
+  CHECK(got.keep_alive());
+  auto head = c.send(http::verb::head, "/healthz");
+  auto full = c.send(http::verb::get, "/healthz");
+  CHECK(head.body().empty());
+  CHECK(head[http::field::content_length] == std::to_string(full.body().size()));
+  // HTTP/1.0: keep-alive only when asked for, and said so.
+  Client old(s.listener->port());
+  auto kept = old.send(http::verb::get, "/healthz", "", {{"Connection", "keep-alive"}}, 10);
+  CHECK(kept.keep_alive());
+  CHECK(kept[http::field::connection] == "keep-alive");
+  auto closed = old.send(http::verb::get, "/healthz", "", {}, 10);
+  CHECK_FALSE(closed.keep_alive());
+  // HTTP/1.1 asking to close.
+  Client once(s.listener->port());
+  auto last = once.send(http::verb::get, "/healthz", "", {{"Connection", "close"}});
+  CHECK(last[http::field::connection] == "close");
 }
 
 TEST_CASE("server: the open-session count follows connections, and shutdown is told when it reaches zero") {

@@ -63,7 +63,7 @@ struct Blog {
   Json data(std::string_view path, std::string_view body, const Json& claims) {
     auto r = call(path, body, claims);
     REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message + " at " + r.error().path.value_or("")));
-    return Json::parse(r->body)["data"];
+    return Json::parse(r->text())["data"];
   }
 };
 

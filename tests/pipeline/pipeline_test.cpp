@@ -245,12 +245,3 @@ TEST_CASE("pipeline: on loopback, a foreign Host (DNS rebinding) is refused; req
   CHECK(g.call_with(Call{"GET", "/healthz", "", {}, "api.example.com", std::nullopt}).first.ok());
 }
 
-TEST_CASE("pipeline: every reply carries the request's id") {
-  Fixture f;
-  RequestContext ctx;
-  ctx.request_id = "req-42";
-  auto [ok, oh] = f.call_with(Call{"GET", "/healthz", "", {}, "", std::nullopt}, ctx);
-  CHECK(header(oh, "X-Request-Id") == "req-42");
-  auto [bad, bh] = f.call_with(Call{"GET", "/nope", "", {}, "", std::nullopt}, ctx);
-  CHECK(header(bh, "X-Request-Id") == "req-42");
-}
