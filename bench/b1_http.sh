@@ -76,17 +76,26 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int(
 echo "B1 findFirst by _id, $bytes-byte response, plan cache ${PLAN_CACHE:-1024} entries, result cache ${RESULT_CACHE:-67108864} bytes, wrk -t$THREADS -c$CONNECTIONS -d$DURATION on $(nproc) cores (client and server share them)"
 # Three alternating pairs (this build, then nginx), so drift over the run
 # falls on both sides alike; the figure is the median pair's ratio.
-ratios=()
+ratios=(); ours_lines=(); ref_lines=()
 for pair in 1 2 3; do
   ours=$(run -s "$work/post.lua" "http://127.0.0.1:$port/v1/query")
   ref=$(run "http://127.0.0.1:$nginx_port/post.json")
   ours_rps=$(rps "$ours"); ref_rps=$(rps "$ref")
   ratio=$(awk -v a="$ours_rps" -v b="$ref_rps" 'BEGIN { printf "%.2f", a / b }')
   ratios+=("$ratio")
-  printf '  pair %s: drizzle-convex %10s req/s (p50 %s, p99 %s); nginx (static) %10s req/s (p50 %s, p99 %s); ratio %s\n' \
-    "$pair" "$ours_rps" "$(pct "$ours" 50%)" "$(pct "$ours" 99%)" "$ref_rps" "$(pct "$ref" 50%)" "$(pct "$ref" 99%)" "$ratio"
+  ours_lines+=("$(printf '  drizzle-convex: %10s req/s  p50 %-8s p99 %s' "$ours_rps" "$(pct "$ours" 50%)" "$(pct "$ours" 99%)")")
+  ref_lines+=("$(printf '  nginx (static): %10s req/s  p50 %-8s p99 %s' "$ref_rps" "$(pct "$ref" 50%)" "$(pct "$ref" 99%)")")
+  printf '  pair %s: drizzle-convex %10s req/s, nginx %10s req/s, ratio %s\n' "$pair" "$ours_rps" "$ref_rps" "$ratio"
 done
-echo "  ratio drizzle-convex / nginx: $(median "${ratios[@]}") (median of the pairs ${ratios[*]})"
+# The median pair, in full (bench/plot.sh draws it).
+mid=$(median "${ratios[@]}")
+for i in 0 1 2; do
+  if [[ "${ratios[$i]}" == "$mid" ]]; then
+    echo "${ours_lines[$i]}"; echo "${ref_lines[$i]}"; ours_rps=$(awk '{print $2}' <<<"${ours_lines[$i]}"); ref_rps=$(awk '{print $3}' <<<"${ref_lines[$i]}")
+    break
+  fi
+done
+echo "  ratio drizzle-convex / nginx: $mid (median of the pairs ${ratios[*]})"
 
 if [[ -n "${BASELINE_SERVER:-}" ]]; then
   # An older build may not know --result-cache: it gets the plan cache only.
