@@ -38,7 +38,7 @@ void Server::call(std::string_view method, std::string_view path, std::string_vi
   int answers = 0;
   pipeline->handle(c, RequestContext{}, [&](Result<Answer> r, Headers) {
     ++answers;
-    if (r) require_json(r->body);
+    if (r) require_json(r->text());
     else if (r.error().message.empty()) std::abort();
   });
   if (answers != 1) std::abort();  // inline engine: exactly one answer, now
@@ -51,7 +51,8 @@ Server fresh_server(Fixture fixture) {
   auto slot = std::make_shared<SchemaSlot>();
   slot->set(schema_of(fixture));
   PipelineOptions options;
-  options.plan_cache_entries = 0;  // every input planned: nothing hidden behind a cache hit
+  options.plan_cache_entries = 0;  // every input planned and run: nothing hidden behind a cache hit
+  options.result_cache_bytes = 0;
   s.pipeline = std::make_shared<Pipeline>(options, s.backend, slot, nullptr);
   return s;
 }

@@ -183,7 +183,10 @@ PipelineOptions pipeline_options(const Config& c, bool loopback) {
   o.answer_bytes = c.answer_bytes;
   o.explain_unredacted = c.explain_unredacted;
   o.plan_cache_entries = c.plan_cache_entries;
-  o.result_cache_bytes = c.result_cache_bytes;
+  // Convex answers come with no Freshness (the proxy cannot see the
+  // deployment's other writers), so nothing would ever be kept: the cache is
+  // off there rather than paying a lookup and a key copy per read.
+  o.result_cache_bytes = c.convex_url.empty() ? c.result_cache_bytes : 0;
   return o;
 }
 

@@ -357,7 +357,9 @@ void HttpSession::log_access(unsigned status, std::optional<uint64_t> docs_read)
 
 void HttpSession::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
   writing_ = false;
-  reply_.shared_body.reset();  // a kept answer is not held past its write
+  // The answer is not held past its write: an idle keep-alive connection keeps no body.
+  reply_.shared_body.reset();
+  reply_.body = std::string();
   if (!ec && linger_) return do_linger_close();
   if (ec || !keep_alive || closing_) return do_close();
   do_read();

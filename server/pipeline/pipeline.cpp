@@ -265,18 +265,31 @@ void Pipeline::query(std::string_view body, const Access& access, const RequestC
   if (!planned) return done(std::move(planned).error());
   std::optional<CursorSeal> seal;
   if (hides && planned->read->op == ReadOp::paginate) seal = seal_for(access);
-  auto finish = [this, hides, seal, plan = planned->read, done = std::move(done)](Result<ReadOutcome>& out) {
+  // A page sealed for a caller whose rules hide rows is not kept: its
+  // cursor is sealed afresh each time, so a kept one would tell a hit (the
+  // same bytes) from a miss (new bytes), and a miss can mean a write to a
+  // row the caller cannot see.
+  bool keepable = !seal;
+  auto finish = [this, hides, seal, keepable, plan = planned->read, done = std::move(done)](Result<ReadOutcome>& out) {
     if (!out) {
       done(std::move(out).error());
       return std::shared_ptr<const std::string>();
     }
     stats_.tables.add(plan->root.access.table, out->docs_read);
     if (seal) seal_continue_cursor(out->data_json, *seal);
-    Answer a = json_answer(data_body(out->data_json), out->docs_read);
+    Answer a;
+    a.docs_read = out->docs_read;
     a.show_docs_read = !hides;
-    auto text = out->fresh ? std::make_shared<const std::string>(a.body) : nullptr;
+    std::shared_ptr<const std::string> kept;
+    if (keepable && out->fresh && result_cache_.worth_keeping(out->data_json.size())) {
+      // Built once, shared by the answer and the cache.
+      kept = std::make_shared<const std::string>(data_body(out->data_json));
+      a.shared_body = kept;
+    } else {
+      a.body = data_body(out->data_json);
+    }
     done(std::move(a));
-    return text;
+    return kept;
   };
   if (!kept) {
     return backend_->read(planned->read, ctx, [finish = std::move(finish)](Result<ReadOutcome> out) mutable { finish(out); });

@@ -73,7 +73,8 @@ void ResultCache::insert(const Key& key, std::shared_ptr<const std::string> body
   index_.emplace(hash, lru_.begin());
   bytes_.fetch_add(cost, std::memory_order_relaxed);
   entries_.fetch_add(1, std::memory_order_relaxed);
-  // Stale entries go first: they can never be served again.
+  // Least recently used first; a stale entry is counted as an invalidation
+  // (it is dropped here, or when next looked up).
   while (bytes_.load(std::memory_order_relaxed) > max_bytes_ && lru_.size() > 1) {
     Iter last = std::prev(lru_.end());
     bool stale = !last->fresh->holds();

@@ -50,6 +50,8 @@ class ResultCache {
   // reused by a later schema while the entry lives.
   void insert(const Key& key, std::shared_ptr<const std::string> body, std::shared_ptr<const Freshness> fresh,
               std::shared_ptr<const void> schema);
+  // Whether an answer of about `bytes` would be kept (the cache is on and it is within an eighth of the budget).
+  bool worth_keeping(uint64_t bytes) const { return on() && bytes + kEntryOverhead <= max_bytes_ / 8; }
   // Drops everything (an auth reload).
   void clear();
 

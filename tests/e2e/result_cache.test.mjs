@@ -84,8 +84,9 @@ test('--result-cache 0 keeps nothing; a relation read is dropped by a write to t
   }
 });
 
-test('no stale answer after an acknowledged write: writers and readers racing, and a live subscriber\'s view', { skip: !bin }, async () => {
-  const server = await startServer(bin, [...blog, '--threads', '2']);
+const durable = () => ['--data-dir', mkdtempSync(join(tmpdir(), 'dc-result-cache-data-')), '--engine-threads', '2', '--threads', '2'];
+for (const [mode, flags] of [['memory only', () => ['--threads', '2']], ['durable, group commit on engine threads', durable]]) test(`no stale answer after an acknowledged write (${mode}): writers and readers racing, and a live subscriber's view`, { skip: !bin }, async () => {
+  const server = await startServer(bin, [...blog, ...flags()]);
   try {
     const count = { table: 'tags', op: 'count' };
     const list = { table: 'tags', op: 'findMany', orderBy: { _creationTime: 'asc' } };

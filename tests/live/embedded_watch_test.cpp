@@ -178,18 +178,35 @@ TEST_CASE("kept reads: a write makes stale exactly the kept results whose read s
                       [&](Result<WriteOutcome> r) { stale_at_ack = r.ok() && !one_user->holds(); });
   CHECK(stale_at_ack);
   CHECK(tags->holds());
-  // A write that fails changes nothing and makes nothing stale.
+  // A write that fails changes nothing and makes nothing stale: u1 takes u2's email (unique).
   auto again = kept_read(live, R"({"table":"users","op":"findFirst","where":{"_id":"u1"}})");
-  auto bad = parse_mutation(Json::parse(R"({"op":"insert","table":"posts","values":{"authorId":"nobody","title":"x","published":true,"category":"misc","views":1}})"),
+  auto bad = parse_mutation(Json::parse(R"({"op":"update","table":"users","where":{"_id":"u1"},"set":{"email":"grace@x.io"}})"),
                             blog_schema(), ParseLimits{});
-  if (bad.ok()) {
-    auto bp = plan_mutation(*bad, blog_schema(), *live.backend, PlannerOptions{});
-    if (bp.ok()) live.backend->write(std::make_shared<const MutationPlan>(std::move(bp).value()), RequestContext{}, [](Result<WriteOutcome>) {});
-  }
+  REQUIRE(bad.ok());
+  auto bp = plan_mutation(*bad, blog_schema(), *live.backend, PlannerOptions{});
+  REQUIRE(bp.ok());
+  bool failed = false;
+  live.backend->write(std::make_shared<const MutationPlan>(std::move(bp).value()), RequestContext{},
+                      [&](Result<WriteOutcome> r) { failed = !r.ok(); });
+  REQUIRE(failed);
   CHECK(again->holds());
   // Without the flag, nothing is kept.
   auto q2 = parse_read_query(Json::parse(R"({"table":"tags","op":"findMany"})"), blog_schema(), ParseLimits{});
   auto p2 = plan_read(*q2, blog_schema(), *live.backend, PlannerOptions{});
   live.backend->read(std::make_shared<const ReadPlan>(std::move(p2).value()), RequestContext{},
                      [](Result<ReadOutcome> r) { CHECK_FALSE(r->fresh); });
+}
+
+TEST_CASE("kept reads: point reads are found by id; a table's range reads are bounded; a large group makes them all stale") {
+  Live live;
+  auto u1 = kept_read(live, R"({"table":"users","op":"findFirst","where":{"_id":"u1"}})");
+  auto u1u2 = kept_read(live, R"({"table":"users","op":"findMany","where":{"_id":{"in":["u1","u2"]}}})");
+  auto ranged = kept_read(live, R"({"table":"users","op":"findMany","where":{"credits":{"gte":1000000}}})");
+  live.write(R"({"op":"update","table":"users","where":{"_id":"u2"},"set":{"credits":5}})");
+  CHECK(u1->holds());
+  CHECK_FALSE(u1u2->holds());
+  CHECK(ranged->holds());  // 5 credits is outside the range
+  live.write(R"({"op":"update","table":"users","where":{"_id":"u1"},"set":{"credits":2000000}})");
+  CHECK_FALSE(u1->holds());
+  CHECK_FALSE(ranged->holds());
 }

@@ -373,8 +373,10 @@ void EmbeddedBackend::commit(std::vector<PendingWrite>& group, std::unique_lock<
     if (committed) version_.fetch_add(committed, std::memory_order_acq_rel);
     // Before anyone is answered: no kept result older than these writes is served after their acknowledgment.
     if (kept) {
+      std::vector<const std::vector<Change>*> committed_changes;
       for (size_t i = 0; i < group.size(); ++i)
-        if (applied[i]) fresh_reads_.changed(changes[i], store_);
+        if (applied[i]) committed_changes.push_back(&changes[i]);
+      fresh_reads_.changed(committed_changes, store_);
     }
     if (watched && committed) {
       std::lock_guard wl(watches_mu_);

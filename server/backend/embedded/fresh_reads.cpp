@@ -11,64 +11,102 @@ namespace {
 constexpr size_t kFirstSweep = 64;
 }  // namespace
 
+bool FreshReads::gone(const KeptPtr& k) {
+  auto f = k->fresh.lock();
+  return !f || !f->holds();
+}
+
 void FreshReads::sweep(List& list) {
   size_t before = list.kept.size();
-  list.kept.erase(std::remove_if(list.kept.begin(), list.kept.end(),
-                                 [](const KeptPtr& k) {
-                                   auto f = k->fresh.lock();
-                                   return !f || !f->holds();
-                                 }),
-                  list.kept.end());
+  list.kept.erase(std::remove_if(list.kept.begin(), list.kept.end(), gone), list.kept.end());
   entries_.fetch_sub(before - list.kept.size(), std::memory_order_release);
   list.sweep_at = std::max(kFirstSweep, 2 * list.kept.size());
+}
+
+void FreshReads::sweep(Points& points) {
+  size_t before = points.count;
+  points.count = 0;
+  for (auto it = points.rows.begin(); it != points.rows.end();) {
+    auto& list = it->second;
+    list.erase(std::remove_if(list.begin(), list.end(), gone), list.end());
+    points.count += list.size();
+    it = list.empty() ? points.rows.erase(it) : std::next(it);
+  }
+  entries_.fetch_sub(before - points.count, std::memory_order_release);
+  points.sweep_at = std::max(kFirstSweep, 2 * points.count);
 }
 
 std::shared_ptr<const Freshness> FreshReads::keep(const ReadPlan& plan) {
   auto fresh = std::make_shared<Freshness>();
   auto kept = std::make_shared<Kept>(Kept{ReadSet(plan), fresh});
-  auto tables = kept->reads.tables();
   std::lock_guard lock(mu_);
+  if (const auto* ids = kept->reads.point_ids()) {
+    Points& points = by_id_.try_emplace(plan.root.access.table, Points{{}, 0, kFirstSweep}).first->second;
+    if (points.count >= points.sweep_at) sweep(points);
+    for (const auto& id : *ids) {
+      if (!id.is_string()) continue;  // not an id: it finds nothing, and no write makes it find something
+      points.rows[id.as_string()].push_back(kept);
+      ++points.count;
+      entries_.fetch_add(1, std::memory_order_release);
+    }
+    return fresh;
+  }
+  auto tables = kept->reads.tables();
   for (const auto& table : tables) {
-    auto [it, fresh_list] = by_table_.try_emplace(table, List{{}, kFirstSweep});
-    List& list = it->second;
+    List& list = by_table_.try_emplace(table, List{{}, kFirstSweep}).first->second;
     if (list.kept.size() >= list.sweep_at) sweep(list);
-    list.kept.push_back(kept);
+    if (list.kept.size() >= kRangeReadsPerTable) return nullptr;  // not kept: nothing was registered
+  }
+  for (const auto& table : tables) {
+    by_table_[table].kept.push_back(kept);
     entries_.fetch_add(1, std::memory_order_release);
   }
   return fresh;
 }
 
-void FreshReads::changed(const std::vector<Change>& changes, const Store& store) {
-  if (!any() || changes.empty()) return;
+void FreshReads::changed(const std::vector<const std::vector<Change>*>& group, const Store& store) {
+  if (!any()) return;
   std::lock_guard lock(mu_);
-  for (const auto& change : changes) {
-    auto it = by_table_.find(change.table);
-    if (it == by_table_.end() || it->second.kept.empty()) continue;
-    for (const auto& kept : it->second.kept) {
-      auto fresh = kept->fresh.lock();
-      if (fresh && fresh->holds() && kept->reads.affected_by(change, store)) fresh->stale.store(true, std::memory_order_release);
+  // The group's changes by table.
+  std::unordered_map<std::string_view, std::vector<const Change*>> by_table;
+  for (const auto* changes : group)
+    for (const auto& c : *changes) by_table[c.table].push_back(&c);
+  for (const auto& [table, changes] : by_table) {
+    // Point reads of the changed rows.
+    if (auto points = by_id_.find(std::string(table)); points != by_id_.end()) {
+      for (const Change* c : changes) {
+        auto it = points->second.rows.find(c->id);
+        if (it == points->second.rows.end()) continue;
+        for (const auto& kept : it->second)
+          if (auto f = kept->fresh.lock()) f->stale.store(true, std::memory_order_release);
+        points->second.count -= it->second.size();
+        entries_.fetch_sub(it->second.size(), std::memory_order_release);
+        points->second.rows.erase(it);
+      }
     }
-  }
-  // The written tables' lists lose what went stale now or was evicted.
-  std::vector<std::string_view> swept;
-  for (const auto& change : changes) {
-    if (std::find(swept.begin(), swept.end(), change.table) != swept.end()) continue;
-    swept.push_back(change.table);
-    auto it = by_table_.find(change.table);
-    if (it != by_table_.end()) sweep(it->second);
+    // Other reads of the table: tested, or all stale when that would cost more.
+    auto it = by_table_.find(std::string(table));
+    if (it == by_table_.end()) continue;
+    List& list = it->second;
+    bool all = changes.size() * list.kept.size() > kTestsPerTable;
+    for (const auto& kept : list.kept) {
+      auto f = kept->fresh.lock();
+      if (!f || !f->holds()) continue;
+      bool hit = all || std::any_of(changes.begin(), changes.end(), [&](const Change* c) { return kept->reads.affected_by(*c, store); });
+      if (hit) f->stale.store(true, std::memory_order_release);
+    }
+    sweep(list);
   }
 }
 
-}  // namespace dc
-
-namespace dc {
-
 void FreshReads::stale_all() {
   std::lock_guard lock(mu_);
-  for (auto& [table, list] : by_table_) {
-    for (const auto& kept : list.kept)
-      if (auto fresh = kept->fresh.lock()) fresh->stale.store(true, std::memory_order_release);
-  }
+  auto mark = [](const KeptPtr& kept) {
+    if (auto f = kept->fresh.lock()) f->stale.store(true, std::memory_order_release);
+  };
+  for (auto& [table, list] : by_table_) std::for_each(list.kept.begin(), list.kept.end(), mark);
+  for (auto& [table, points] : by_id_)
+    for (auto& [id, list] : points.rows) std::for_each(list.begin(), list.end(), mark);
 }
 
 }  // namespace dc

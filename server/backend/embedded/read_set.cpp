@@ -50,6 +50,11 @@ std::vector<std::string> ReadSet::tables() const {
   return out;
 }
 
+const std::vector<Value>* ReadSet::point_ids() const {
+  if (root_driven_ || !tables_.empty() || root_source_.kind != Source::Kind::get) return nullptr;
+  return &root_source_.ids;
+}
+
 bool ReadSet::affected_by(const Change& c, const Store& store) const {
   if (tables_.count(c.table)) return true;
   if (c.table != root_table_) return false;

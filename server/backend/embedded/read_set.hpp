@@ -25,6 +25,9 @@ class ReadSet {
   bool affected_by(const Change& change, const Store& store) const;
   // Every table a write to which may change the result, the root's first.
   std::vector<std::string> tables() const;
+  // The ids a point read fetches, when only a write to one of those rows can
+  // change its result (a get by _id, nothing else read); null otherwise.
+  const std::vector<Value>* point_ids() const;
 
  private:
   bool root_touched(const Document& d, const Store& store) const;
