@@ -10,7 +10,7 @@ import { join, dirname } from 'node:path';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { startServer, post, metric } from '../lib/server.mjs';
+import { startServer, startEmulator, post, metric, waitReady } from '../lib/server.mjs';
 import { LiveClient } from '../lib/live.mjs';
 import { hs256 } from '../lib/tokens.mjs';
 
@@ -152,5 +152,25 @@ test('callers under different rules or claim values never share an answer; a SIG
     assert.ok(await metric(server.url, 'dc_result_cache_invalidations_total') >= 2, 'the reload dropped the kept answers');
   } finally {
     await server.stop();
+  }
+});
+
+test('on Convex nothing is kept: the deployment has writers the proxy cannot see', { skip: !bin }, async () => {
+  const KEY = 'result-cache-admin-key';
+  const emulator = await startEmulator(['--schema', join(fixture, 'schema.json'), '--import', join(fixture, 'data'), '--admin-key', KEY]);
+  const server = await startServer(bin, ['--convex-url', emulator.url, '--convex-deploy-key', KEY, '--no-access-log']);
+  try {
+    await waitReady(server.url);
+    const q = { table: 'tags', op: 'findMany', orderBy: { name: 'asc' } };
+    const first = await post(server.url, '/v1/query', q);
+    assert.equal(first.status, 200);
+    const again = await post(server.url, '/v1/query', q);
+    assert.equal(again.status, 200);
+    assert.ok(docsRead(again) > 0, 'the read ran again on Convex');
+    assert.equal(await metric(server.url, 'dc_result_cache_hits_total'), 0);
+    assert.equal(await metric(server.url, 'dc_result_cache_entries'), 0);
+  } finally {
+    await server.stop();
+    await emulator.stop();
   }
 });
