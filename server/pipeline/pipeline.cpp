@@ -281,8 +281,8 @@ void Pipeline::query(std::string_view body, const Access& access, const RequestC
     a.docs_read = out->docs_read;
     a.show_docs_read = !hides;
     std::shared_ptr<const std::string> kept;
-    if (keepable && out->fresh && result_cache_.worth_keeping(out->data_json.size())) {
-      // Built once, shared by the answer and the cache.
+    if (keepable && out->fresh) {
+      // Built once, shared by the answer and the cache (which may still decline it).
       kept = std::make_shared<const std::string>(data_body(out->data_json));
       a.shared_body = kept;
     } else {
@@ -295,20 +295,13 @@ void Pipeline::query(std::string_view body, const Access& access, const RequestC
     return backend_->read(planned->read, ctx, [finish = std::move(finish)](Result<ReadOutcome> out) mutable { finish(out); });
   }
   // The key's views point into the request, which is gone once the answer
-  // is sent: the key is copied for the insert.
-  struct Keep {
-    std::string rules, body;
-    ResultCache::Key key;
-    std::shared_ptr<const LoadedSchema> schema;  // key.schema's owner
-  };
-  auto keep = std::make_shared<Keep>(Keep{std::string(kept->rules), std::string(kept->body), *kept, loaded});
-  keep->key.rules = keep->rules;
-  keep->key.body = keep->body;
+  // is sent: the key is copied, once, for the insert.
+  auto key = std::make_shared<ResultCache::OwnedKey>(*kept);
   RequestContext keeping = ctx;
   keeping.keep_result = true;
-  backend_->read(planned->read, keeping, [this, keep, finish = std::move(finish)](Result<ReadOutcome> out) mutable {
+  backend_->read(planned->read, keeping, [this, key, loaded, finish = std::move(finish)](Result<ReadOutcome> out) mutable {
     auto fresh = out ? out->fresh : nullptr;
-    if (auto text = finish(out)) result_cache_.insert(keep->key, std::move(text), std::move(fresh), keep->schema);
+    if (auto text = finish(out)) result_cache_.insert(std::move(*key), std::move(text), std::move(fresh), loaded);
   });
 }
 

@@ -9,22 +9,30 @@ uint64_t ResultCache::hash_of(const Key& key) {
   return h ^ (std::hash<std::string_view>{}(key.rules) + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2));
 }
 
-bool ResultCache::same(const Entry& e, const Key& key) {
-  if (e.epoch != key.epoch || e.schema != key.schema || e.rules_size != key.rules.size()) return false;
-  if (e.key.size() != key.rules.size() + 1 + key.body.size()) return false;
-  std::string_view k = e.key;
-  return k.substr(0, key.rules.size()) == key.rules && k.substr(key.rules.size() + 1) == key.body;
+ResultCache::OwnedKey::OwnedKey(const Key& key)
+    : rules_size_(key.rules.size()), epoch_(key.epoch), schema_(key.schema), hash_(hash_of(key)) {
+  text_.reserve(key.rules.size() + 1 + key.body.size());
+  text_.append(key.rules).append(1, '\0').append(key.body);
+}
+
+ResultCache::Key ResultCache::OwnedKey::view() const {
+  std::string_view text = text_;
+  return Key{text.substr(0, rules_size_), text.substr(rules_size_ + 1), epoch_, schema_};
+}
+
+bool ResultCache::same(const Key& a, const Key& b) {
+  return a.epoch == b.epoch && a.schema == b.schema && a.rules == b.rules && a.body == b.body;
 }
 
 ResultCache::Iter ResultCache::lookup(const Key& key, uint64_t hash) {
   auto [from, to] = index_.equal_range(hash);
   for (auto it = from; it != to; ++it)
-    if (same(*it->second, key)) return it->second;
+    if (same(it->second->key.view(), key)) return it->second;
   return lru_.end();
 }
 
 void ResultCache::erase(Iter it) {
-  auto [from, to] = index_.equal_range(it->hash);
+  auto [from, to] = index_.equal_range(it->key.hash());
   for (auto i = from; i != to; ++i) {
     if (i->second == it) {
       index_.erase(i);
@@ -56,21 +64,18 @@ std::shared_ptr<const std::string> ResultCache::find(const Key& key) {
   return it->body;
 }
 
-void ResultCache::insert(const Key& key, std::shared_ptr<const std::string> body, std::shared_ptr<const Freshness> fresh,
+void ResultCache::insert(OwnedKey key, std::shared_ptr<const std::string> body, std::shared_ptr<const Freshness> fresh,
                          std::shared_ptr<const void> schema) {
   if (!on() || !body || !fresh) return;
-  uint64_t cost = key.rules.size() + 1 + key.body.size() + body->size() + kEntryOverhead;
+  Entry entry{std::move(key), std::move(schema), std::move(body), std::move(fresh)};
+  uint64_t cost = entry.cost();
   if (cost > max_bytes_ / 8) return;
-  uint64_t hash = hash_of(key);
-  std::string text;
-  text.reserve(key.rules.size() + 1 + key.body.size());
-  text.append(key.rules).append(1, '\0').append(key.body);
   std::lock_guard lock(mu_);
   // Stale before it was kept (a write committed since the read): not worth a slot.
-  if (!fresh->holds()) return;
-  if (Iter old = lookup(key, hash); old != lru_.end()) erase(old);
-  lru_.push_front(Entry{std::move(text), key.rules.size(), hash, key.epoch, key.schema, std::move(schema), std::move(body), std::move(fresh)});
-  index_.emplace(hash, lru_.begin());
+  if (!entry.fresh->holds()) return;
+  if (Iter old = lookup(entry.key.view(), entry.key.hash()); old != lru_.end()) erase(old);
+  lru_.push_front(std::move(entry));
+  index_.emplace(lru_.front().key.hash(), lru_.begin());
   bytes_.fetch_add(cost, std::memory_order_relaxed);
   entries_.fetch_add(1, std::memory_order_relaxed);
   // Least recently used first; a stale entry is counted as an invalidation

@@ -42,16 +42,30 @@ class ResultCache {
     uint64_t epoch = 0;
     const void* schema = nullptr;
   };
+  // A key whose text the cache owns: made once on a miss, it outlives the
+  // request it came from and becomes the entry's key on insert.
+  class OwnedKey {
+   public:
+    OwnedKey(const Key& key);  // NOLINT: implicit, a Key is what it copies
+    Key view() const;
+    uint64_t hash() const { return hash_; }
+    size_t size() const { return text_.size(); }
+
+   private:
+    std::string text_;  // rules, '\0', body
+    size_t rules_size_;
+    uint64_t epoch_;
+    const void* schema_;
+    uint64_t hash_;
+  };
   // The kept answer body, if one is kept for `key` and still holds.
   std::shared_ptr<const std::string> find(const Key& key);
   // Keeps `body` while `fresh` holds. An answer over an eighth of the
   // budget is not kept: one large answer must not flush all the others.
   // `schema` owns key.schema: kept with the entry, so that address is never
   // reused by a later schema while the entry lives.
-  void insert(const Key& key, std::shared_ptr<const std::string> body, std::shared_ptr<const Freshness> fresh,
+  void insert(OwnedKey key, std::shared_ptr<const std::string> body, std::shared_ptr<const Freshness> fresh,
               std::shared_ptr<const void> schema);
-  // Whether an answer of about `bytes` would be kept (the cache is on and it is within an eighth of the budget).
-  bool worth_keeping(uint64_t bytes) const { return on() && bytes + kEntryOverhead <= max_bytes_ / 8; }
   // Drops everything (an auth reload).
   void clear();
 
@@ -63,11 +77,7 @@ class ResultCache {
 
  private:
   struct Entry {
-    std::string key;  // rules, '\0', body
-    size_t rules_size;
-    uint64_t hash;
-    uint64_t epoch;
-    const void* schema;
+    OwnedKey key;
     std::shared_ptr<const void> schema_pin;
     std::shared_ptr<const std::string> body;
     std::shared_ptr<const Freshness> fresh;
@@ -75,7 +85,7 @@ class ResultCache {
   };
   using Iter = std::list<Entry>::iterator;
   static uint64_t hash_of(const Key& key);
-  static bool same(const Entry& e, const Key& key);
+  static bool same(const Key& a, const Key& b);
   Iter lookup(const Key& key, uint64_t hash);  // under mu_; lru_.end() when absent
   void erase(Iter it);                         // under mu_
 

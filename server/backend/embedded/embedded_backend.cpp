@@ -372,12 +372,8 @@ void EmbeddedBackend::commit(std::vector<PendingWrite>& group, std::unique_lock<
     for (const auto& w : applied) committed += w ? 1 : 0;
     if (committed) version_.fetch_add(committed, std::memory_order_acq_rel);
     // Before anyone is answered: no kept result older than these writes is served after their acknowledgment.
-    if (kept) {
-      std::vector<const std::vector<Change>*> committed_changes;
-      for (size_t i = 0; i < group.size(); ++i)
-        if (applied[i]) committed_changes.push_back(&changes[i]);
-      fresh_reads_.changed(committed_changes, store_);
-    }
+    // (`records` still lists a write the log refused and undid: marking its reads stale too is only cautious.)
+    if (kept) fresh_reads_.changed(records, store_);
     if (watched && committed) {
       std::lock_guard wl(watches_mu_);
       for (auto& [id, w] : watches_) {

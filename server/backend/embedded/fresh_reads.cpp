@@ -11,6 +11,10 @@ namespace {
 constexpr size_t kFirstSweep = 64;
 }  // namespace
 
+void FreshReads::mark_stale(const KeptPtr& k) {
+  if (auto f = k->fresh.lock()) f->stale.store(true, std::memory_order_release);
+}
+
 bool FreshReads::gone(const KeptPtr& k) {
   auto f = k->fresh.lock();
   return !f || !f->holds();
@@ -77,8 +81,7 @@ void FreshReads::changed(const std::vector<const std::vector<Change>*>& group, c
       for (const Change* c : changes) {
         auto it = points->second.rows.find(c->id);
         if (it == points->second.rows.end()) continue;
-        for (const auto& kept : it->second)
-          if (auto f = kept->fresh.lock()) f->stale.store(true, std::memory_order_release);
+        std::for_each(it->second.begin(), it->second.end(), mark_stale);
         points->second.count -= it->second.size();
         entries_.fetch_sub(it->second.size(), std::memory_order_release);
         points->second.rows.erase(it);
@@ -101,12 +104,9 @@ void FreshReads::changed(const std::vector<const std::vector<Change>*>& group, c
 
 void FreshReads::stale_all() {
   std::lock_guard lock(mu_);
-  auto mark = [](const KeptPtr& kept) {
-    if (auto f = kept->fresh.lock()) f->stale.store(true, std::memory_order_release);
-  };
-  for (auto& [table, list] : by_table_) std::for_each(list.kept.begin(), list.kept.end(), mark);
+  for (auto& [table, list] : by_table_) std::for_each(list.kept.begin(), list.kept.end(), mark_stale);
   for (auto& [table, points] : by_id_)
-    for (auto& [id, list] : points.rows) std::for_each(list.begin(), list.end(), mark);
+    for (auto& [id, list] : points.rows) std::for_each(list.begin(), list.end(), mark_stale);
 }
 
 }  // namespace dc

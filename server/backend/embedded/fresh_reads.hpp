@@ -64,6 +64,7 @@ class FreshReads {
     size_t sweep_at;
   };
   static bool gone(const KeptPtr& k);
+  static void mark_stale(const KeptPtr& k);
   void sweep(List& list);      // under mu_
   void sweep(Points& points);  // under mu_
 
