@@ -210,3 +210,30 @@ TEST_CASE("kept reads: point reads are found by id; a table's range reads are bo
   CHECK_FALSE(u1->holds());
   CHECK_FALSE(ranged->holds());
 }
+
+TEST_CASE("kept reads: past 4,096 kept range reads of a table the next one is not kept; one gone frees a slot") {
+  Live live;
+  auto q = parse_read_query(Json::parse(R"({"table":"posts","op":"findMany","where":{"views":{"gte":100}}})"), blog_schema(), ParseLimits{});
+  REQUIRE(q.ok());
+  auto p = plan_read(*q, blog_schema(), *live.backend, PlannerOptions{});
+  REQUIRE(p.ok());
+  auto plan = std::make_shared<const ReadPlan>(std::move(p).value());
+  auto read = [&] {
+    RequestContext ctx;
+    ctx.keep_result = true;
+    std::shared_ptr<const Freshness> fresh;
+    live.backend->read(plan, ctx, [&](Result<ReadOutcome> r) {
+      REQUIRE(r.ok());
+      fresh = r->fresh;
+    });
+    return fresh;
+  };
+  std::vector<std::shared_ptr<const Freshness>> held;
+  for (size_t i = 0; i < FreshReads::kRangeReadsPerTable; ++i) {
+    held.push_back(read());
+    REQUIRE(held.back());
+  }
+  CHECK_FALSE(read());  // the table's list is full of reads still held
+  held.pop_back();      // the cache let one go
+  CHECK(read());
+}

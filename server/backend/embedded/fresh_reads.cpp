@@ -58,7 +58,9 @@ std::shared_ptr<const Freshness> FreshReads::keep(const ReadPlan& plan) {
   auto tables = kept->reads.tables();
   for (const auto& table : tables) {
     List& list = by_table_.try_emplace(table, List{{}, kFirstSweep}).first->second;
-    if (list.kept.size() >= list.sweep_at) sweep(list);
+    // A full list is swept before a read is refused: the cache may have let
+    // some of its reads go since (bounded: at most kRangeReadsPerTable checks).
+    if (list.kept.size() >= std::min(list.sweep_at, kRangeReadsPerTable)) sweep(list);
     if (list.kept.size() >= kRangeReadsPerTable) return nullptr;  // not kept: nothing was registered
   }
   for (const auto& table : tables) {
